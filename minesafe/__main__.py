@@ -1,0 +1,5 @@
+import sys
+
+from minesafe.cli import main
+
+sys.exit(main())

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "minesafe.accounts"
+    verbose_name = "机构与用户"

@@ -1,0 +1,176 @@
+"""Administrative divisions, government organisations and users with their roles (REG, ACC)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from minesafe.accounts.choices import ALL_ROLES, DivisionLevel, OrganizationKind, Role
+from minesafe.core.models import BaseModel
+from minesafe.core.scoping import VIEW, Access, RestrictedQuerySet
+
+
+class TreeMixin(models.Model):
+    """A materialised path (``/1/4/9/``) so a subtree is one indexed prefix query."""
+
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.pk:
+            super().save(*args, **kwargs)
+            kwargs = {k: v for k, v in kwargs.items() if k != "force_insert"}
+        parent = getattr(self, "parent", None)
+        path = f"{parent.path if parent else '/'}{self.pk}/"
+        if path != self.path:
+            self.path = path
+            super().save(*args, **kwargs)
+        elif "update_fields" not in kwargs:
+            super().save(*args, **kwargs)
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+
+def _division_scope(user: User) -> Q:
+    """Government users see their division's subtree and the chain above; companies their mines'."""
+    if user.organization_id:
+        own = user.organization.division
+        return Q(path__startswith=own.path) | Q(pk__in=own.ancestor_ids())
+    from minesafe.registry.models import Mine
+
+    return Q(pk__in=Mine.objects.restrict(user).values("county"))
+
+
+class Division(TreeMixin, BaseModel):
+    """An administrative division (province, city, county): the unit of jurisdiction."""
+
+    code = models.CharField("区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=100)
+    level = models.CharField("层级", max_length=10, choices=DivisionLevel.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    access: ClassVar[Access] = Access(
+        mine_field=None, roles={VIEW: ALL_ROLES}, scope=_division_scope
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _organization_scope(user: User) -> Q:
+    """Regulators see their own subtree and parents; companies see who supervises them."""
+    if user.organization_id:
+        own = user.organization
+        return Q(path__startswith=own.path) | Q(pk__in=own.ancestor_ids())
+    from minesafe.registry.models import Mine
+
+    mines = Mine.objects.restrict(user)
+    return Q(pk__in=mines.values("supervisor")) | Q(pk__in=mines.values("inspectorate"))
+
+
+class Organization(TreeMixin, BaseModel):
+    """A government body: a regulator (应急管理局, 煤矿安全监管局, 能源局) or an inspectorate."""
+
+    name = models.CharField("机构名称", max_length=100, unique=True)
+    kind = models.CharField("类型", max_length=20, choices=OrganizationKind.choices)
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, verbose_name="辖区")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name="上级机构",
+    )
+
+    access: ClassVar[Access] = Access(
+        mine_field=None, roles={VIEW: ALL_ROLES}, scope=_organization_scope
+    )
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = "监管监察机构"
+        verbose_name_plural = "监管监察机构"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.kind != OrganizationKind.INSPECTORATE
+
+
+class UserManager(DjangoUserManager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]
+    """Django's user manager with ``.restrict()``."""
+
+
+def _user_scope(user: User) -> Q:
+    return Q(pk=user.pk)
+
+
+class User(AbstractUser):
+    """A person who logs in, with one role and the body that role acts for.
+
+    Regulators and inspectors belong to an :class:`Organization`; enterprise officers to an
+    enterprise; mine staff to a mine. The anchor decides the jurisdiction (core.scoping).
+    """
+
+    role = models.CharField("角色", max_length=30, choices=Role.choices)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, verbose_name="所属机构"
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="所属企业",
+    )
+    mine = models.ForeignKey(
+        "registry.Mine", null=True, blank=True, on_delete=models.PROTECT, verbose_name="所属煤矿"
+    )
+    title = models.CharField("职务", max_length=50, blank=True)
+    phone = models.CharField("电话", max_length=30, blank=True)
+
+    objects = UserManager()
+    access: ClassVar[Access] = Access(mine_field=None, roles={VIEW: ALL_ROLES}, scope=_user_scope)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        anchors = {
+            Role.COUNTY_REGULATOR: "organization",
+            Role.CITY_REGULATOR: "organization",
+            Role.INSPECTOR: "organization",
+            Role.ENTERPRISE_OFFICER: "enterprise",
+            Role.MINE_SAFETY_OFFICER: "mine",
+            Role.MINE_MANAGER: "mine",
+        }
+        needed = anchors.get(Role(self.role)) if self.role in Role.values else None
+        if needed and getattr(self, f"{needed}_id") is None:
+            raise ValidationError({needed: "该角色必须指定所属单位"})
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.role in (Role.COUNTY_REGULATOR, Role.CITY_REGULATOR)

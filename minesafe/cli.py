@@ -1,0 +1,98 @@
+"""The ``minesafe`` console command.
+
+Subcommands are registered by the area that owns them (``register(subparsers)``), so the
+command grows with the platform without this module knowing every option. Commands that
+need Django set it up lazily: ``minesafe rules`` and ``minesafe engine replay`` run without a
+database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from minesafe.engine import cli as engine_cli
+from minesafe.registry import cli as rules_cli
+
+
+def _django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minesafe.settings")
+    import django
+
+    django.setup()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Migrate, then serve with gunicorn: the same server in a county office as in production."""
+    _django_setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    argv = [
+        "gunicorn",
+        "minesafe.wsgi:application",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--access-logfile",
+        "-",
+    ]
+    os.execvp(sys.executable, [sys.executable, "-m", *argv])
+    return 0  # pragma: no cover - execvp does not return
+
+
+def _demo(args: argparse.Namespace) -> int:
+    _django_setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("load_demo", seed=args.seed, mines=args.mines)
+    return 0
+
+
+def _manage(args: argparse.Namespace) -> int:
+    _django_setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["minesafe", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="minesafe", description="Minesafe 煤矿安全监管平台")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate and start the web platform")
+    serve.add_argument("--bind", default=os.environ.get("MINESAFE_BIND", "127.0.0.1:8000"))
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.set_defaults(func=_serve)
+
+    demo = sub.add_parser("demo", help="load the demo county (fixed seed)")
+    demo.add_argument("--seed", type=int, default=2025)
+    demo.add_argument("--mines", type=int, default=40)
+    demo.set_defaults(func=_demo)
+
+    manage = sub.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=_manage)
+
+    rules_cli.register(sub)
+    engine_cli.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Typed helpers that turn the environment into settings.
+
+Pure functions, tested without Django: the settings module only calls them. One place to read
+``DATABASE_URL`` and friends keeps SQLite (the embedded default) and PostgreSQL (production, CI)
+behind the same switch.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlparse
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the platform cannot use."""
+
+
+def env_bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r}: expected one of {sorted(_TRUE | _FALSE)}")
+
+
+def env_list(env: Mapping[str, str], name: str, default: list[str]) -> list[str]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
+    """Translate ``sqlite:///path`` or ``postgres://user:pw@host:port/name`` to a DATABASES entry.
+
+    SQLite gets WAL and immediate transactions so the threaded server and the engine's writers
+    do not trip over ``database is locked``.
+    """
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    options = dict(parse_qsl(parsed.query))
+    if scheme == "sqlite":
+        # sqlite:///var/db.sqlite3 is relative to base_dir; sqlite:////srv/db.sqlite3 is absolute.
+        raw_path = unquote(parsed.netloc + parsed.path)
+        raw_path = raw_path[1:] if raw_path.startswith("/") else raw_path
+        name = raw_path or ":memory:"
+        if name != ":memory:" and not Path(name).is_absolute():
+            name = str(base_dir / name)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        name = unquote(parsed.path.lstrip("/"))
+        if not name:
+            raise ConfigError("DATABASE_URL: a PostgreSQL URL needs a database name")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "OPTIONS": options,
+            "CONN_MAX_AGE": 60,
+        }
+    raise ConfigError(f"DATABASE_URL: unsupported scheme {scheme!r} (use sqlite or postgres)")
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Read the local secret key, generating it once; production sets ``SECRET_KEY`` instead."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,87 @@
+"""The abstract base every domain model inherits, and the audit trail (REG dossier history)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from minesafe.core.scoping import Access, RestrictedQuerySet
+
+
+class BaseModel(models.Model):
+    """Timestamps, the scoped manager and change logging for every domain object.
+
+    Subclasses set ``access`` (see :mod:`minesafe.core.scoping`); the audit receivers in
+    :mod:`minesafe.core.signals` log every create, update and delete of a subclass.
+    """
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    access: ClassVar[Access] = Access()
+    audit_exclude: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at"})
+
+    class Meta:
+        abstract = True
+
+    def audit_mine_id(self) -> int | None:
+        """The mine whose dossier history shows changes of this object."""
+        path = self.access.mine_field
+        if path is None:
+            return None
+        if path == "":
+            return int(self.pk) if self.pk else None
+        obj: Any = self
+        for part in path.split("__"):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return int(obj.pk)
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "新增"
+    UPDATE = "update", "修改"
+    DELETE = "delete", "删除"
+
+
+class AuditEntry(models.Model):
+    """One change of one object: who, when, old → new, why."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField("对象", max_length=200)
+    # No database constraint: the history of a mine outlives the mine row itself.
+    mine = models.ForeignKey(
+        "registry.Mine",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    action = models.CharField("操作", max_length=10, choices=AuditAction.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    username = models.CharField("操作人", max_length=150, blank=True)
+    time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    changes = models.JSONField("变更", default=dict)
+    reason = models.TextField("原因", blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    access: ClassVar[Access] = Access(mine_field="mine")
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object_idx")]
+        verbose_name = "变更记录"
+        verbose_name_plural = "变更记录"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"

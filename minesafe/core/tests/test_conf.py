@@ -1,0 +1,47 @@
+"""Settings parsing is a pure function (STYLE 11)."""
+
+from pathlib import Path
+
+import pytest
+
+from minesafe.conf import ConfigError, env_bool, env_list, parse_database_url
+
+BASE = Path("/srv/minesafe/var")
+
+
+def test_sqlite_relative_path_lives_under_var() -> None:
+    db = parse_database_url("sqlite:///db.sqlite3", BASE)
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == str(BASE / "db.sqlite3")
+    assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+
+
+def test_sqlite_absolute_path() -> None:
+    assert parse_database_url("sqlite:////tmp/x.db", BASE)["NAME"] == "/tmp/x.db"
+
+
+def test_postgres_url() -> None:
+    db = parse_database_url("postgres://app:s%40cret@db.local:6432/minesafe?sslmode=require", BASE)
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "minesafe",
+        "app",
+        "s@cret",
+        "db.local",
+        "6432",
+    )
+    assert db["OPTIONS"] == {"sslmode": "require"}
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "postgres://host/"])
+def test_unusable_database_urls_are_refused(url: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_database_url(url, BASE)
+
+
+def test_env_helpers() -> None:
+    assert env_bool({"DEBUG": "yes"}, "DEBUG") is True
+    assert env_bool({}, "DEBUG") is False
+    with pytest.raises(ConfigError):
+        env_bool({"DEBUG": "maybe"}, "DEBUG")
+    assert env_list({"H": "a, b,"}, "H", []) == ["a", "b"]

@@ -1,0 +1,116 @@
+"""View helpers: every object lookup goes through ``restrict``; forms record a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import models, transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views import View
+
+from minesafe.core.context import audit_reason
+from minesafe.core.scoping import VIEW, can
+
+PAGE_SIZE = 50
+
+
+def get_scoped(model: type[models.Model], user: Any, action: str = VIEW, **lookup: Any) -> Any:
+    """The object if the user may see it (else 404) and may do ``action`` on it (else 403)."""
+    seen = model._default_manager.restrict(user, VIEW).filter(**lookup).first()  # type: ignore[attr-defined]
+    if seen is None:
+        raise Http404("对象不存在或不在您的管辖范围内")
+    if (
+        action != VIEW
+        and not model._default_manager.restrict(user, action).filter(pk=seen.pk).exists()
+    ):  # type: ignore[attr-defined]
+        raise PermissionDenied("您没有执行此操作的权限")
+    return seen
+
+
+def pk_model(model: type[models.Model]) -> Any:
+    """Declare which model a function view's ``pk`` names (the permission walk reads it)."""
+
+    def mark(view: Any) -> Any:
+        view.pk_model = model
+        return view
+
+    return mark
+
+
+def require(user: Any, model: type[models.Model], action: str) -> None:
+    if not can(user, model, action):
+        raise PermissionDenied("您没有执行此操作的权限")
+
+
+def sort_queryset(
+    queryset: models.QuerySet[Any], requested: str | None, allowed: dict[str, str], default: str
+) -> tuple[models.QuerySet[Any], str]:
+    """Order by a whitelisted key (``-key`` descending); unknown keys fall back to the default."""
+    key = requested or default
+    field = allowed.get(key.lstrip("-"))
+    if field is None:
+        key, field = default, allowed[default.lstrip("-")]
+    return queryset.order_by(("-" if key.startswith("-") else "") + field, "pk"), key
+
+
+def paginate(request: HttpRequest, queryset: models.QuerySet[Any]) -> Any:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+class ScopedFormView(LoginRequiredMixin, View):
+    """Create or edit one object under a permission action, saving with the form's reason.
+
+    Subclasses give ``model``, ``form_class``, ``action`` and implement ``get_instance`` and
+    ``success_url``. GET shows the form; POST validates and saves in one transaction.
+    """
+
+    model: Any = None
+    form_class: Any = None
+    action = VIEW
+    pk_model: type[models.Model] | None = None  # what ``pk`` names, when not ``model``
+    template_name = "form.html"
+    title = ""
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> Any:
+        """The object to edit, or an unsaved one to create (after the permission checks)."""
+        raise NotImplementedError
+
+    def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
+        return {"instance": instance}
+
+    def success_url(self, obj: Any) -> str:
+        return str(obj.get_absolute_url())
+
+    def save(self, form: Any) -> Any:
+        return form.save()
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        instance = self.get_instance(request, **kwargs)
+        form = self.form_class(**self.form_kwargs(request, instance))
+        return self.render(request, form, instance)
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        instance = self.get_instance(request, **kwargs)
+        form = self.form_class(request.POST, request.FILES, **self.form_kwargs(request, instance))
+        if not form.is_valid():
+            return self.render(request, form, instance, status=400)
+        reason = (
+            form.cleaned_data.get("reason") or form.cleaned_data.get("class_override_reason") or ""
+        )
+        with transaction.atomic(), audit_reason(reason or self.title):
+            obj = self.save(form)
+        return HttpResponseRedirect(self.success_url(obj))
+
+    def render(
+        self, request: HttpRequest, form: Any, instance: Any, status: int = 200
+    ) -> HttpResponse:
+        context = {"form": form, "title": self.title, "object": instance}
+        return render(request, self.template_name, context, status=status)

@@ -1,0 +1,286 @@
+"""REST API of the register (issue 2 §4): same scoping as the pages, 404 outside jurisdiction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import parsers, serializers, status
+from rest_framework.decorators import action, api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from minesafe.accounts.models import Division, Organization
+from minesafe.core.api import ScopedViewSet
+from minesafe.core.scoping import VIEW, can
+from minesafe.registry import rules
+from minesafe.registry.choices import GasGrade, HydroType, MineSize, ProjectKind
+from minesafe.registry.filters import (
+    EnterpriseFilterSet,
+    LicenceFilterSet,
+    MineFilterSet,
+    WorkingFaceFilterSet,
+)
+from minesafe.registry.models import CLASSIFY, IMPORT, Enterprise, Licence, Mine, WorkingFace
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key that only accepts objects the caller may see."""
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        return super().get_queryset().restrict(getattr(request, "user", None), VIEW)
+
+
+class EnterpriseSerializer(serializers.ModelSerializer):
+    parent = ScopedRelatedField(queryset=Enterprise.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "ownership",
+            "parent",
+            "legal_representative",
+            "phone",
+        ]
+
+
+class MineSerializer(serializers.ModelSerializer):
+    enterprise = ScopedRelatedField(queryset=Enterprise.objects.all())
+    county = ScopedRelatedField(queryset=Division.objects.filter(level="county"))
+    supervisor = ScopedRelatedField(queryset=Organization.objects.all())
+    inspectorate = ScopedRelatedField(
+        queryset=Organization.objects.all(), allow_null=True, required=False
+    )
+    key_flags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Mine
+        fields = [
+            "id",
+            "code",
+            "name",
+            "enterprise",
+            "county",
+            "supervisor",
+            "inspectorate",
+            "longitude",
+            "latitude",
+            "mining_method",
+            "status",
+            "capacity",
+            "depth",
+            "gas_grade",
+            "rock_burst",
+            "hydro_type",
+            "spontaneous_combustion",
+            "coal_dust_explosive",
+            "standardization_grade",
+            "smart_mining",
+            "accidents_12m",
+            "major_hazards_12m",
+            "management_changes_12m",
+            "supervision_class",
+            "computed_class",
+            "class_factors",
+            "class_override",
+            "class_override_reason",
+            "declared_key_flags",
+            "key_flags",
+        ]
+        read_only_fields = [
+            "code",
+            "status",
+            "supervision_class",
+            "computed_class",
+            "class_factors",
+        ]
+
+    def get_key_flags(self, mine: Mine) -> list[str]:
+        return mine.key_flags()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        override = attrs.get("class_override", getattr(self.instance, "class_override", ""))
+        reason = attrs.get(
+            "class_override_reason", getattr(self.instance, "class_override_reason", "")
+        )
+        if {"class_override", "class_override_reason"} & attrs.keys():
+            request = self.context["request"]
+            if not can(request.user, Mine, CLASSIFY):
+                raise serializers.ValidationError(
+                    {"class_override": "只有监管部门可以调整监管类别"}
+                )
+        if override and not (reason or "").strip():
+            raise serializers.ValidationError(
+                {"class_override_reason": "人工调整监管类别必须说明理由"}
+            )
+        return attrs
+
+
+class MineViewSet(ScopedViewSet):
+    """Mines in the caller's jurisdiction; regulators may update them (REG-1, REG-4)."""
+
+    queryset = Mine.objects.all()
+    serializer_class = MineSerializer
+    filterset_class = MineFilterSet
+    select = ("enterprise", "county")
+    ordering_fields = ["code", "name", "capacity", "supervision_class", "status"]
+    search_fields = ["code", "name"]
+    http_method_names = ["get", "put", "patch", "post", "head", "options"]
+    extra_actions_scope = {"import_excel": IMPORT}
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(
+            {"detail": "请使用Excel导入新增煤矿：POST /api/mines/import/"},
+            status=status.HTTP_405_METHOD_NOT_ALLOWED,
+        )
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={200: dict, 400: dict},
+    )
+    @action(
+        detail=False, methods=["post"], url_path="import", parser_classes=[parsers.MultiPartParser]
+    )
+    def import_excel(self, request: Request) -> Response:
+        """Excel import: any bad row imports nothing; errors per row and column."""
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response({"file": ["请上传Excel文件"]}, status=status.HTTP_400_BAD_REQUEST)
+        result = _excel().import_mines(upload, request.user)
+        return Response(result.as_dict(), status=200 if result.ok else 400)
+
+
+class EnterpriseViewSet(ScopedViewSet):
+    queryset = Enterprise.objects.all()
+    serializer_class = EnterpriseSerializer
+    filterset_class = EnterpriseFilterSet
+    http_method_names = ["get", "put", "patch", "post", "head", "options"]
+
+
+class WorkingFaceSerializer(serializers.ModelSerializer):
+    mine = ScopedRelatedField(queryset=Mine.objects.all())
+
+    class Meta:
+        model = WorkingFace
+        fields = [
+            "id",
+            "mine",
+            "name",
+            "kind",
+            "status",
+            "seam",
+            "approved_headcount",
+            "started_on",
+        ]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        mine = attrs.get("mine", getattr(self.instance, "mine", None))
+        name = attrs.get("name", getattr(self.instance, "name", None))
+        clash = WorkingFace.objects.filter(mine=mine, name=name)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError({"name": "该煤矿已有同名工作面"})
+        return attrs
+
+
+class WorkingFaceViewSet(ScopedViewSet):
+    """A mine edits its own working faces; regulators those in their jurisdiction."""
+
+    queryset = WorkingFace.objects.all()
+    serializer_class = WorkingFaceSerializer
+    filterset_class = WorkingFaceFilterSet
+    select = ("mine",)
+
+
+class LicenceSerializer(serializers.ModelSerializer):
+    mine = ScopedRelatedField(queryset=Mine.objects.all())
+    warning = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Licence
+        fields = ["id", "mine", "kind", "number", "issuer", "issued_on", "valid_until", "warning"]
+
+    def get_warning(self, licence: Licence) -> str:
+        from django.utils import timezone
+
+        return licence.warning(timezone.localdate())
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        issued = attrs.get("issued_on", getattr(self.instance, "issued_on", None))
+        until = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
+        if issued and until and until <= issued:
+            raise serializers.ValidationError({"valid_until": "有效期至必须晚于发证日期"})
+        return attrs
+
+
+class LicenceViewSet(ScopedViewSet):
+    queryset = Licence.objects.all()
+    serializer_class = LicenceSerializer
+    filterset_class = LicenceFilterSet
+    select = ("mine",)
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    division_name = serializers.CharField(source="division.name", read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "kind", "division", "division_name", "parent"]
+
+
+class OrganizationViewSet(ScopedViewSet):
+    queryset = Organization.objects.all()
+    serializer_class = OrganizationSerializer
+    select = ("division",)
+    http_method_names = ["get", "head", "options"]
+
+
+class ProjectApprovalSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ProjectKind.choices)
+    capacity = serializers.FloatField(min_value=0)
+    depth = serializers.FloatField(min_value=0)
+    gas_grade = serializers.ChoiceField(choices=GasGrade.choices)
+    rock_burst = serializers.BooleanField()
+    hydro_type = serializers.ChoiceField(choices=HydroType.choices)
+    size = serializers.ChoiceField(choices=MineSize.choices)
+
+
+class AccidentGradeSerializer(serializers.Serializer):
+    deaths = serializers.IntegerField(min_value=0)
+    serious_injuries = serializers.IntegerField(min_value=0)
+    direct_loss = serializers.FloatField(min_value=0)
+
+
+@extend_schema(request=ProjectApprovalSerializer, responses={200: dict})
+@api_view(["POST"])
+def project_approval(request: Request) -> Response:
+    """REG-8: the same rule as ``minesafe rules project-approval``."""
+    data = ProjectApprovalSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    return Response(rules.project_approval(**data.validated_data).as_dict())
+
+
+@extend_schema(request=AccidentGradeSerializer, responses={200: dict})
+@api_view(["POST"])
+def accident_grade(request: Request) -> Response:
+    """ACC-2: the same rule as ``minesafe rules accident-grade``."""
+    data = AccidentGradeSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    return Response(rules.accident_grade(**data.validated_data).as_dict())
+
+
+def _excel() -> Any:
+    """openpyxl is heavy; load the Excel module only when a request needs it."""
+    from minesafe.registry import excel
+
+    return excel

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "minesafe.registry"
+    verbose_name = "煤矿档案"

@@ -1,0 +1,463 @@
+"""Pages of the register: county overview, mine list, dossier (一矿一册), edits, import/export."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.decorators.http import require_http_methods, require_safe
+
+from minesafe.core.context import audit_reason
+from minesafe.core.models import AuditEntry
+from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, can
+from minesafe.core.views import (
+    ScopedFormView,
+    get_scoped,
+    is_htmx,
+    paginate,
+    pk_model,
+    require,
+    sort_queryset,
+)
+from minesafe.registry import forms, rules
+from minesafe.registry.choices import (
+    CLASS_COLORS,
+    CLASS_FACTOR_LABELS,
+    LICENCE_COLORS,
+    STATUS_COLORS,
+    AccidentGrade,
+    GasGrade,
+    KeyMineFlag,
+    LicenceWarning,
+    MineStatus,
+    SupervisionClass,
+)
+from minesafe.registry.filters import EnterpriseFilterSet, LicenceFilterSet, MineFilterSet
+from minesafe.registry.models import (
+    CLASSIFY,
+    IMPORT,
+    DisasterAppraisal,
+    Enterprise,
+    Licence,
+    Mine,
+    StatusChange,
+    SupervisionAssignment,
+    WorkingFace,
+)
+
+MINE_SORTS = {
+    "code": "code",
+    "name": "name",
+    "enterprise": "enterprise__name",
+    "county": "county__name",
+    "status": "status",
+    "class": "supervision_class",
+    "capacity": "capacity",
+    "gas": "gas_grade",
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _mines(request: HttpRequest) -> QuerySet[Mine]:
+    return Mine.objects.restrict(request.user, VIEW).select_related("enterprise", "county")
+
+
+@login_required
+@require_safe
+def overview(request: HttpRequest) -> HttpResponse:
+    """The county overview: counts by status and class, licence warnings, charts (REG-3, REG-4)."""
+    mines = Mine.objects.restrict(request.user, VIEW)
+    today = timezone.localdate()
+    by_status = dict(mines.values_list("status").annotate(n=Count("pk")))
+    by_class = dict(mines.values_list("supervision_class").annotate(n=Count("pk")))
+    by_gas = dict(mines.values_list("gas_grade").annotate(n=Count("pk")))
+    licences = (
+        Licence.objects.restrict(request.user, VIEW)
+        .filter(valid_until__lte=today + timezone.timedelta(days=90))
+        .select_related("mine")
+        .order_by("valid_until")
+    )
+    warnings = Counter(rules.licence_warning(lic.valid_until, today) for lic in licences)
+    charts = {
+        "status": [
+            {"name": label, "value": by_status.get(value, 0)} for value, label in MineStatus.choices
+        ],
+        "classes": {
+            "labels": SupervisionClass.labels,
+            "values": [by_class.get(v, 0) for v in SupervisionClass.values],
+        },
+        "gas": [
+            {"name": label, "value": by_gas.get(value, 0)} for value, label in GasGrade.choices
+        ],
+    }
+    context = {
+        "total": mines.count(),
+        "producing": by_status.get(MineStatus.PRODUCING, 0),
+        "class_c": by_class.get(SupervisionClass.C, 0),
+        "key_mines": sum(1 for m in mines.select_related("enterprise") if m.key_flags()),
+        "warnings": {w: warnings.get(w, 0) for w in ("expired", "30", "90")},
+        "licences": [(lic, rules.licence_warning(lic.valid_until, today)) for lic in licences[:15]],
+        "charts_json": json.dumps(charts, ensure_ascii=False),
+        "class_counts": [
+            (v, label, by_class.get(v, 0), CLASS_COLORS[v]) for v, label in SupervisionClass.choices
+        ],
+        "status_counts": [
+            (v, label, by_status.get(v, 0), STATUS_COLORS[v]) for v, label in MineStatus.choices
+        ],
+    }
+    return render(request, "registry/overview.html", context)
+
+
+def _filtered_mines(request: HttpRequest) -> tuple[MineFilterSet, QuerySet[Mine], str]:
+    filterset = MineFilterSet(request.GET or None, queryset=_mines(request), request=request)
+    queryset, sort = sort_queryset(filterset.qs, request.GET.get("sort"), MINE_SORTS, "code")
+    return filterset, queryset, sort
+
+
+MINE_COLUMNS = [
+    ("code", "煤矿编码"),
+    ("name", "煤矿名称"),
+    ("enterprise", "主体企业"),
+    ("county", "县区"),
+    ("status", "生产状态"),
+    ("class", "监管类别"),
+    ("gas", "瓦斯等级"),
+    ("capacity", "产能(万吨/年)"),
+]
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _sort_columns(request: HttpRequest, sort: str) -> list[tuple[str, str, str]]:
+    """(label, link, arrow) per column: a click sorts by it, a second click reverses."""
+    base = _query_without(request, "page", "sort")
+    columns = []
+    for key, label in MINE_COLUMNS:
+        target = f"-{key}" if sort == key else key
+        arrow = "▲" if sort == key else "▼" if sort == f"-{key}" else ""
+        columns.append((label, f"?{base}&sort={target}".replace("?&", "?"), arrow))
+    return columns
+
+
+@login_required
+@require_safe
+def mine_list(request: HttpRequest) -> HttpResponse:
+    """The register with filters, sorting and pages; htmx swaps only the table (REG-1)."""
+    filterset, queryset, sort = _filtered_mines(request)
+    page = paginate(request, queryset)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "sort": sort,
+        "query": _query_without(request, "page"),
+        "columns": _sort_columns(request, sort),
+        "can_import": can(request.user, Mine, IMPORT),
+        "status_colors": STATUS_COLORS,
+        "class_colors": CLASS_COLORS,
+    }
+    template = "registry/_mine_table.html" if is_htmx(request) else "registry/mine_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_safe
+def mine_export(request: HttpRequest) -> HttpResponse:
+    """The filtered register as Excel; the same scope and filters as the list."""
+    _, queryset, _ = _filtered_mines(request)
+    response = HttpResponse(_excel().export_mines(queryset), content_type=XLSX)
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="mines-{stamp}.xlsx"'
+    return response
+
+
+@login_required
+@require_safe
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(_excel().template_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="mine-register-template.xlsx"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mine_import(request: HttpRequest) -> HttpResponse:
+    """Excel import: one bad row imports nothing and answers a per-row, per-column report."""
+    require(request.user, Mine, IMPORT)
+    result = None
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要导入的Excel文件")
+            status = 400
+        else:
+            result = _excel().import_mines(upload, request.user)
+            if result.ok:
+                messages.success(
+                    request, f"导入成功：新增 {result.created} 座，更新 {result.updated} 座"
+                )
+                return HttpResponseRedirect(reverse("registry:mine_list"))
+            status = 400
+    return render(request, "registry/mine_import.html", {"result": result}, status=status)
+
+
+@login_required
+@require_safe
+@pk_model(Mine)
+def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mine dossier, 一矿一册 (REG-1 … REG-9) with its change history."""
+    mine = get_scoped(Mine, request.user, VIEW, pk=pk)
+    user = request.user
+    today = timezone.localdate()
+    factors = mine.class_factors.get("factors", [])
+    context = {
+        "mine": mine,
+        "chain": mine.enterprise.chain(),
+        "key_flags": [(f, KeyMineFlag(f).label) for f in mine.key_flags()],
+        "factors": [
+            {**f, "label": CLASS_FACTOR_LABELS.get(f["name"], f["name"]), "display": _shown(f)}
+            for f in factors
+        ],
+        "forced_by": mine.class_factors.get("forced_by", []),
+        "faces": mine.working_faces.all(),
+        "licences": [(lic, lic.warning(today)) for lic in mine.licences.all()],
+        "licence_colors": LICENCE_COLORS,
+        "licence_labels": dict(LicenceWarning.choices),
+        "appraisals": mine.appraisals.all(),
+        "status_changes": mine.status_changes.all(),
+        "assignments": mine.assignments.all(),
+        "history": AuditEntry.objects.restrict(user, VIEW)
+        .filter(mine=mine)
+        .select_related("content_type")[:200],
+        "status_color": STATUS_COLORS.get(mine.status),
+        "class_color": CLASS_COLORS.get(mine.supervision_class),
+        "perms": {
+            "edit": Mine.objects.restrict(user, CHANGE).filter(pk=mine.pk).exists(),
+            "classify": Mine.objects.restrict(user, CLASSIFY).filter(pk=mine.pk).exists(),
+            "status": can(user, StatusChange, ADD),
+            "faces": can(user, WorkingFace, ADD),
+            "licences": can(user, Licence, ADD),
+            "appraisals": can(user, DisasterAppraisal, ADD),
+            "assignments": can(user, SupervisionAssignment, ADD),
+        },
+    }
+    return render(request, "registry/mine_detail.html", context)
+
+
+def _shown(factor: dict[str, Any]) -> Any:
+    """A classification factor's value as the dossier shows it (labels, 是/否)."""
+    value = factor["value"]
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    try:
+        choices = dict(Mine._meta.get_field(factor["name"]).flatchoices)
+    except FieldDoesNotExist:
+        return value
+    return choices.get(value, value)
+
+
+class MineEditView(ScopedFormView):
+    model = Mine
+    form_class = forms.MineForm
+    action = CHANGE
+    title = "编辑煤矿档案"
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> Mine:
+        return get_scoped(Mine, request.user, CHANGE, pk=kwargs["pk"])
+
+    def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
+        return {"instance": instance, "user": request.user}
+
+
+class ClassOverrideView(ScopedFormView):
+    """REG-4: only a regulator changes a supervision class, always with a reason."""
+
+    model = Mine
+    form_class = forms.ClassOverrideForm
+    action = CLASSIFY
+    title = "调整监管类别"
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> Mine:
+        return get_scoped(Mine, request.user, CLASSIFY, pk=kwargs["pk"])
+
+
+class StatusChangeView(ScopedFormView):
+    """REG-7: change the production status with a reason; resumption needs acceptance."""
+
+    model = StatusChange
+    pk_model = Mine
+    form_class = forms.StatusChangeForm
+    action = ADD
+    title = "变更生产状态"
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> StatusChange:
+        mine = get_scoped(Mine, request.user, CHANGE, pk=kwargs["pk"])
+        require(request.user, StatusChange, ADD)
+        return StatusChange(mine=mine, old_status=mine.status, changed_on=timezone.localdate())
+
+    def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
+        return {"instance": instance, "mine": instance.mine}
+
+    def save(self, form: Any) -> Mine:
+        change = form.save(commit=False)
+        change.changed_by = str(self.request.user)
+        change.save()
+        mine = change.mine
+        mine.status = change.new_status
+        mine.save()
+        return mine
+
+
+class MineChildCreateView(ScopedFormView):
+    """Add a working face, licence, appraisal or assignment to a mine the user may edit."""
+
+    pk_model = Mine
+    action = ADD
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> Any:
+        mine = get_scoped(Mine, request.user, VIEW, pk=kwargs["pk"])
+        require(request.user, self.model, ADD)
+        return self.model(mine=mine)
+
+    def success_url(self, obj: Any) -> str:
+        return str(obj.mine.get_absolute_url())
+
+    def save(self, form: Any) -> Any:
+        obj = form.save()
+        if isinstance(obj, DisasterAppraisal):
+            obj.mine.apply_appraisals()
+            obj.mine.save()
+        return obj
+
+
+class MineChildEditView(MineChildCreateView):
+    pk_model = None
+    action = CHANGE
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return get_scoped(self.model, request.user, CHANGE, pk=kwargs["pk"])
+
+
+class MineChildDeleteView(LoginRequiredMixin, View):
+    """Delete an object hanging off a mine (POST only), with the reason on the audit row."""
+
+    model: Any = None
+    action = DELETE
+    pk_model = None
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = get_scoped(self.model, request.user, DELETE, pk=pk)
+        mine = obj.mine
+        with audit_reason(request.POST.get("reason", "").strip() or "删除"):
+            obj.delete()
+        messages.success(request, f"已删除：{obj}")
+        return HttpResponseRedirect(mine.get_absolute_url())
+
+
+@login_required
+@require_safe
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    base = Enterprise.objects.restrict(request.user, VIEW).annotate(mine_count=Count("mines"))
+    filterset = EnterpriseFilterSet(request.GET or None, queryset=base, request=request)
+    page = paginate(request, filterset.qs.order_by("path"))
+    return render(request, "registry/enterprise_list.html", {"filter": filterset, "page": page})
+
+
+@login_required
+@require_safe
+@pk_model(Enterprise)
+def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = get_scoped(Enterprise, request.user, VIEW, pk=pk)
+    mines = _mines(request).filter(enterprise__path__startswith=enterprise.path)
+    children = Enterprise.objects.restrict(request.user, VIEW).filter(parent=enterprise)
+    context = {
+        "enterprise": enterprise,
+        "chain": enterprise.chain(),
+        "children": children,
+        "mines": mines,
+        "status_colors": STATUS_COLORS,
+        "class_colors": CLASS_COLORS,
+    }
+    return render(request, "registry/enterprise_detail.html", context)
+
+
+@login_required
+@require_safe
+def licence_list(request: HttpRequest) -> HttpResponse:
+    """Licences with their expiry warnings (REG-3)."""
+    base = (
+        Licence.objects.restrict(request.user, VIEW).select_related("mine").order_by("valid_until")
+    )
+    filterset = LicenceFilterSet(request.GET or None, queryset=base, request=request)
+    page = paginate(request, filterset.qs)
+    today = timezone.localdate()
+    rows = [(lic, lic.warning(today)) for lic in page]
+    context = {
+        "filter": filterset,
+        "page": page,
+        "rows": rows,
+        "licence_colors": LICENCE_COLORS,
+        "licence_labels": dict(LicenceWarning.choices),
+    }
+    return render(request, "registry/licence_list.html", context)
+
+
+@login_required
+@require_safe
+def rules_page(request: HttpRequest) -> HttpResponse:
+    """REG-8 and ACC-2 calculators: the same functions as the CLI and the API."""
+    approval_form = forms.ProjectApprovalForm(request.GET if "kind" in request.GET else None)
+    accident_form = forms.AccidentGradeForm(request.GET if "deaths" in request.GET else None)
+    approval = accident = None
+    status = 200
+    if approval_form.is_bound:
+        if approval_form.is_valid():
+            approval = rules.project_approval(
+                **{
+                    **approval_form.cleaned_data,
+                    "capacity": float(approval_form.cleaned_data["capacity"]),
+                }
+            )
+        else:
+            status = 400
+    if accident_form.is_bound:
+        if accident_form.is_valid():
+            data = accident_form.cleaned_data
+            accident = rules.accident_grade(
+                deaths=data["deaths"],
+                serious_injuries=data["serious_injuries"],
+                direct_loss=float(data["direct_loss"]),
+            )
+        else:
+            status = 400
+    context = {
+        "approval_form": approval_form,
+        "accident_form": accident_form,
+        "approval": approval,
+        "accident": accident,
+        "accident_label": AccidentGrade(accident.grade).label if accident else "",
+    }
+    return render(request, "registry/rules.html", context, status=status)
+
+
+def _excel() -> Any:
+    """openpyxl is heavy; load the Excel module only when a request needs it."""
+    from minesafe.registry import excel
+
+    return excel

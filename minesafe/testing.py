@@ -1,0 +1,196 @@
+"""Factories and personas shared by the test suites of every app (STYLE 14).
+
+A small world with two counties: county X holds mines A and B (of different enterprises), county Y
+holds mine C. Mine names are unique markers so a test can assert an out-of-scope mine never
+appears in a response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+
+from minesafe.accounts.choices import DivisionLevel, OrganizationKind, Role
+from minesafe.accounts.models import Division, Organization, User
+from minesafe.registry.choices import LicenceKind, Ownership, WorkingFaceKind, WorkingFaceStatus
+from minesafe.registry.models import (
+    DisasterAppraisal,
+    Enterprise,
+    Licence,
+    Mine,
+    StatusChange,
+    SupervisionAssignment,
+    WorkingFace,
+)
+
+PASSWORD = "test-password-123"
+_codes = itertools.count(1)
+
+
+def make_enterprise(
+    name: str, ownership: str = Ownership.PRIVATE, parent: Enterprise | None = None
+) -> Enterprise:
+    return Enterprise.objects.create(
+        name=name, credit_code=f"91140000MA{next(_codes):08d}", ownership=ownership, parent=parent
+    )
+
+
+def make_mine(
+    code: str,
+    name: str,
+    enterprise: Enterprise,
+    county: Division,
+    supervisor: Organization,
+    **extra: Any,
+) -> Mine:
+    fields: dict[str, Any] = {
+        "capacity": Decimal("120"),
+        "depth": 450,
+        "gas_grade": "low",
+        "hydro_type": "medium",
+        "standardization_grade": "2",
+        **extra,
+    }
+    return Mine.objects.create(
+        code=code, name=name, enterprise=enterprise, county=county, supervisor=supervisor, **fields
+    )
+
+
+@functools.cache
+def _password_hash() -> str:
+    """Hash the test password once: a real hash per user would cost seconds per test."""
+    return make_password(PASSWORD)
+
+
+def make_user(username: str, role: str, **anchor: Any) -> User:
+    user = User(username=username, role=role, password=_password_hash(), **anchor)
+    user.save()
+    return user
+
+
+def furnish(mine: Mine, today: dt.date) -> None:
+    """Give a mine one of each dependent object, so every route has something to open."""
+    WorkingFace.objects.create(
+        mine=mine,
+        name=f"{mine.code}-1201",
+        kind=WorkingFaceKind.LONGWALL,
+        status=WorkingFaceStatus.ACTIVE,
+        approved_headcount=30,
+    )
+    Licence.objects.create(
+        mine=mine,
+        kind=LicenceKind.SAFETY_PRODUCTION,
+        number=f"S-{mine.code}",
+        issued_on=today - dt.timedelta(days=900),
+        valid_until=today + dt.timedelta(days=20),
+    )
+    DisasterAppraisal.objects.create(mine=mine, kind="gas", result="low", appraised_on=today)
+    SupervisionAssignment.objects.create(
+        mine=mine, kind="baobao_leader", person=f"{mine.code}负责人"
+    )
+    StatusChange.objects.create(
+        mine=mine,
+        old_status="construction",
+        new_status="producing",
+        changed_on=today,
+        reason="竣工验收",
+        acceptance_document="验收-1",
+    )
+
+
+@dataclass
+class World:
+    province: Division
+    city: Division
+    county_x: Division
+    county_y: Division
+    regulator_x_org: Organization
+    regulator_y_org: Organization
+    city_org: Organization
+    group: Enterprise
+    enterprise_a: Enterprise
+    enterprise_b: Enterprise
+    mine_a: Mine
+    mine_b: Mine
+    mine_c: Mine
+    users: dict[str, User]
+
+    @property
+    def mines(self) -> list[Mine]:
+        return [self.mine_a, self.mine_b, self.mine_c]
+
+
+def make_world(today: dt.date | None = None) -> World:
+    today = today or dt.date(2026, 11, 22)
+    province = Division.objects.create(code="990000", name="测试省", level=DivisionLevel.PROVINCE)
+    city = Division.objects.create(
+        code="990100", name="测试市", level=DivisionLevel.CITY, parent=province
+    )
+    county_x = Division.objects.create(
+        code="990101", name="甲县", level=DivisionLevel.COUNTY, parent=city
+    )
+    county_y = Division.objects.create(
+        code="990102", name="乙县", level=DivisionLevel.COUNTY, parent=city
+    )
+    city_org = Organization.objects.create(
+        name="测试市应急管理局", division=city, kind=OrganizationKind.EMERGENCY_BUREAU
+    )
+    org_x = Organization.objects.create(
+        name="甲县应急管理局",
+        division=county_x,
+        parent=city_org,
+        kind=OrganizationKind.EMERGENCY_BUREAU,
+    )
+    org_y = Organization.objects.create(
+        name="乙县应急管理局",
+        division=county_y,
+        parent=city_org,
+        kind=OrganizationKind.EMERGENCY_BUREAU,
+    )
+    inspectorate = Organization.objects.create(
+        name="测试监察分局", division=province, kind=OrganizationKind.INSPECTORATE
+    )
+    group = make_enterprise("测试能源集团", Ownership.PROVINCIAL_SOE)
+    enterprise_a = make_enterprise("甲煤业公司", Ownership.PROVINCIAL_SOE, parent=group)
+    enterprise_b = make_enterprise("乙煤业公司", Ownership.PRIVATE)
+    mine_a = make_mine(
+        "990101000001", "标记矿甲一", enterprise_a, county_x, org_x, inspectorate=inspectorate
+    )
+    mine_b = make_mine(
+        "990101000002", "标记矿乙二", enterprise_b, county_x, org_x, gas_grade="high"
+    )
+    mine_c = make_mine("990102000003", "标记矿丙三", enterprise_b, county_y, org_y)
+    for mine in (mine_a, mine_b, mine_c):
+        furnish(mine, today)
+    users = {
+        "regulator_x": make_user("reg_x", Role.COUNTY_REGULATOR, organization=org_x),
+        "regulator_y": make_user("reg_y", Role.COUNTY_REGULATOR, organization=org_y),
+        "city": make_user("city", Role.CITY_REGULATOR, organization=city_org),
+        "inspector": make_user("insp", Role.INSPECTOR, organization=inspectorate),
+        "enterprise": make_user("ent", Role.ENTERPRISE_OFFICER, enterprise=group),
+        "mine_a": make_user("mine_a", Role.MINE_SAFETY_OFFICER, mine=mine_a),
+        "mine_b": make_user("mine_b", Role.MINE_SAFETY_OFFICER, mine=mine_b),
+        "admin": make_user("admin", Role.ADMIN, is_staff=True, is_superuser=True),
+    }
+    return World(
+        province,
+        city,
+        county_x,
+        county_y,
+        org_x,
+        org_y,
+        city_org,
+        group,
+        enterprise_a,
+        enterprise_b,
+        mine_a,
+        mine_b,
+        mine_c,
+        users,
+    )

@@ -1,0 +1,222 @@
+"""Every URL pattern and API route, walked with every persona (issue 2 §2, REG-1, STYLE 15).
+
+Routes are discovered from the URL resolver at collection time, so a route added later is walked
+without touching this test. A route whose URL names a ``pk`` must declare the model it names
+(``pk_model`` on the view, a viewset's queryset, or a ``ScopedFormView``'s ``model``); the walk
+then opens an object of mine A and expects 404 from whoever cannot see it, 403 from whoever sees
+it without the right to act, and success otherwise. Every list answer is checked not to contain
+a mine the persona may not see. Nothing may answer 500.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import openpyxl
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from minesafe.core.scoping import ADD, CHANGE, VIEW, can
+from minesafe.registry.models import Mine
+from minesafe.testing import World
+
+PERSONAS = [
+    "anonymous",
+    "regulator_x",
+    "regulator_y",
+    "enterprise",
+    "mine_a",
+    "mine_b",
+    "city",
+    "inspector",
+]
+PUBLIC = {"login", "api-token"}
+SKIP_PREFIXES = ("admin:",)  # Django's own admin has its own (staff-only) permission system
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    kwargs: tuple[str, ...]
+    callback: Any
+
+    @property
+    def is_api(self) -> bool:
+        return hasattr(self.callback, "cls") or self.name.startswith("api-")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}{entry.name}"
+            groups = tuple(entry.pattern.regex.groupindex)
+            if name.startswith(SKIP_PREFIXES) or "format" in groups:
+                continue
+            yield Route(name, groups, entry.callback)
+
+
+ROUTES = sorted({r.name: r for r in _walk(get_resolver().url_patterns)}.values(), key=str)
+
+
+def _view_attr(route: Route, name: str) -> Any:
+    """An attribute of a route's view: the function, ``as_view`` arguments, or the class."""
+    cls = getattr(route.callback, "view_class", None)
+    initkwargs = getattr(route.callback, "view_initkwargs", {})
+    for value in (
+        getattr(route.callback, name, None),
+        initkwargs.get(name),
+        getattr(cls, name, None),
+    ):
+        if value is not None:
+            return value
+    return None
+
+
+def _pk_model(route: Route) -> Any:
+    """The model a route's ``pk`` names, declared by the view (the walk refuses a silent one)."""
+    model = _view_attr(route, "pk_model") or _view_attr(route, "model")
+    if model is None and hasattr(route.callback, "cls"):
+        model = route.callback.cls.queryset.model
+    if model is None:
+        raise AssertionError(f"route {route} has a pk but declares no pk_model")
+    return model
+
+
+def _action_model(route: Route) -> tuple[Any, str]:
+    """(model, action) a page route performs; plain function views only read."""
+    model, action = _view_attr(route, "model"), _view_attr(route, "action")
+    return (model, action) if model is not None and action else (_pk_model(route), VIEW)
+
+
+def _object_of_mine_a(model: Any, world: World) -> Any:
+    """An object of ``model`` that belongs to mine A (or that mine A points to)."""
+    if model is Mine:
+        return world.mine_a
+    mine_field = model.access.mine_field
+    if mine_field:
+        return model.objects.filter(**{f"{mine_field}__pk": world.mine_a.pk}).first()
+    for field in Mine._meta.concrete_fields:
+        if field.related_model is model:
+            return getattr(world.mine_a, field.name)
+    raise AssertionError(f"no object of {model.__name__} is related to mine A")
+
+
+def _client(world: World, persona: str) -> Client:
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(world.users[persona])
+    return client
+
+
+def _invisible_mines(world: World, user: Any) -> list[Mine]:
+    visible = set(Mine.objects.restrict(user).values_list("pk", flat=True))
+    return [m for m in world.mines if m.pk not in visible]
+
+
+def _text(response: Any) -> str:
+    content_type = response.get("Content-Type", "")
+    if "spreadsheetml" in content_type:
+        book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        return json.dumps(
+            [list(row) for ws in book for row in ws.iter_rows(values_only=True)],
+            ensure_ascii=False,
+            default=str,
+        )
+    return response.content.decode("utf-8", errors="replace")
+
+
+def _visible(model: Any, obj: Any, user: Any, action: str = VIEW) -> bool:
+    return bool(model.objects.restrict(user, action).filter(pk=obj.pk).exists())
+
+
+def _page_expectation(route: Route, obj: Any, user: Any) -> set[int]:
+    pk_model = _pk_model(route)
+    if not _visible(pk_model, obj, user):
+        return {404, 405}
+    model, action = _action_model(route)
+    allowed = can(user, model, action) and (
+        pk_model is not model or _visible(model, obj, user, action)
+    )
+    return {200, 400, 302, 405} if allowed else {403, 405}
+
+
+def _api_detail_expectation(route: Route, obj: Any, user: Any, write: bool) -> set[int]:
+    """GET: 200 in jurisdiction, else 404. PATCH: a role that may never change such objects gets
+    403 before any lookup; otherwise 404 outside jurisdiction, 403 or success inside."""
+    model = _pk_model(route)
+    if write and not can(user, model, CHANGE):
+        return {403, 405}
+    if not _visible(model, obj, user):
+        return {404, 405}
+    if not write:
+        return {200}
+    return {200, 400, 405} if _visible(model, obj, user, CHANGE) else {403, 405}
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_every_route_with_every_persona(route: Route, world: World) -> None:
+    """REG-1 / issue 2 §2: allowed, denied (403), filtered or absent (404) — never 500."""
+    has_pk = "pk" in route.kwargs
+    obj = _object_of_mine_a(_pk_model(route), world) if has_pk else None
+    url = reverse(route.name, kwargs={"pk": obj.pk} if has_pk else None)
+    for persona in PERSONAS:
+        with transaction.atomic():
+            _check(route, url, obj, world, persona)
+            transaction.set_rollback(True)
+
+
+def _check(route: Route, url: str, obj: Any, world: World, persona: str) -> None:
+    client = _client(world, persona)
+    user = world.users.get(persona)
+    if obj is not None and persona != "anonymous":
+        if route.is_api:
+            expect_get = _api_detail_expectation(route, obj, user, False) | {405}
+            expect_write = _api_detail_expectation(route, obj, user, True)
+        else:
+            expect_get = expect_write = _page_expectation(route, obj, user)
+    get = client.get(url)
+    write = (
+        client.patch(url, data={}, content_type="application/json")
+        if route.is_api and obj
+        else client.post(url, data={})
+    )
+    where = f"{route} as {persona}: GET {get.status_code}, write {write.status_code}"
+    assert get.status_code != 500 and write.status_code != 500, where
+    if persona == "anonymous":
+        if route.name in PUBLIC:
+            return
+        expected = {401, 403, 405} if route.is_api else {302, 405}
+        assert get.status_code in expected and write.status_code in expected, where
+        if get.status_code == 302:
+            assert get["Location"].startswith(reverse("login")), where
+        return
+    if obj is not None:
+        assert get.status_code in expect_get, where
+        assert write.status_code in expect_write, where
+    else:
+        assert get.status_code in {200, 302, 403, 405}, where
+        assert write.status_code in {200, 201, 302, 400, 403, 405}, where
+        if route.is_api and write.status_code in (200, 201):
+            assert can(user, getattr(route.callback, "cls", Mine).queryset.model, ADD), where
+    if get.status_code == 200:
+        text = _text(get)
+        for mine in _invisible_mines(world, user):
+            assert mine.name not in text and mine.code not in text, f"{where}: leaks {mine}"
+
+
+def test_every_pk_route_declares_its_model() -> None:
+    for route in ROUTES:
+        if "pk" in route.kwargs:
+            assert _pk_model(route) is not None
