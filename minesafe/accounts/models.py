@@ -73,14 +73,16 @@ class Division(TreeMixin, BaseModel):
 
 
 def _organization_scope(user: User) -> Q:
-    """Regulators see their own subtree and parents; companies see who supervises them."""
-    if user.organization_id:
-        own = user.organization
-        return Q(path__startswith=own.path) | Q(pk__in=own.ancestor_ids())
+    """The bodies that supervise or inspect the user's mines; regulators also see their own
+    subtree and the chain above it."""
     from minesafe.registry.models import Mine
 
     mines = Mine.objects.restrict(user)
-    return Q(pk__in=mines.values("supervisor")) | Q(pk__in=mines.values("inspectorate"))
+    scope = Q(pk__in=mines.values("supervisor")) | Q(pk__in=mines.values("inspectorate"))
+    if user.organization_id:
+        own = user.organization
+        scope |= Q(path__startswith=own.path) | Q(pk__in=own.ancestor_ids())
+    return scope
 
 
 class Organization(TreeMixin, BaseModel):

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from minesafe.core.context import current_user
 from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, can
 
 ACTIONS = {
@@ -69,6 +70,11 @@ class ScopedViewSet(viewsets.ModelViewSet):
         """The scoping action of the current request (custom actions name theirs)."""
         name = self.action or ""
         return self.extra_actions_scope.get(name, ACTIONS.get(name, VIEW))
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Token users are known only after DRF authenticates: make them the audit author."""
+        super().initial(request, *args, **kwargs)
+        current_user.set(request.user if request.user.is_authenticated else None)
 
     def get_queryset(self) -> Any:
         model = self.queryset.model

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from minesafe.accounts.models import Division, Organization
 from minesafe.core.api import ScopedViewSet
 from minesafe.core.scoping import VIEW, can
-from minesafe.registry import rules
+from minesafe.registry import excel, rules
 from minesafe.registry.choices import GasGrade, HydroType, MineSize, ProjectKind
 from minesafe.registry.filters import (
     EnterpriseFilterSet,
@@ -34,6 +34,7 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
 
 class EnterpriseSerializer(serializers.ModelSerializer):
     parent = ScopedRelatedField(queryset=Enterprise.objects.all(), allow_null=True, required=False)
+    division = ScopedRelatedField(queryset=Division.objects.all(), allow_null=True, required=False)
 
     class Meta:
         model = Enterprise
@@ -43,6 +44,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
             "credit_code",
             "ownership",
             "parent",
+            "division",
             "legal_representative",
             "phone",
         ]
@@ -155,7 +157,7 @@ class MineViewSet(ScopedViewSet):
         upload = request.FILES.get("file")
         if upload is None:
             return Response({"file": ["请上传Excel文件"]}, status=status.HTTP_400_BAD_REQUEST)
-        result = _excel().import_mines(upload, request.user)
+        result = excel.import_mines(upload, request.user)
         return Response(result.as_dict(), status=200 if result.ok else 400)
 
 
@@ -277,10 +279,3 @@ def accident_grade(request: Request) -> Response:
     data = AccidentGradeSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     return Response(rules.accident_grade(**data.validated_data).as_dict())
-
-
-def _excel() -> Any:
-    """openpyxl is heavy; load the Excel module only when a request needs it."""
-    from minesafe.registry import excel
-
-    return excel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -50,6 +50,8 @@ def _enterprise_scope(user: Any) -> Q:
     paths = Mine.objects.restrict(user).values_list("enterprise__path", flat=True).distinct()
     ids = {int(p) for path in paths if path for p in path.strip("/").split("/")}
     scope = Q(pk__in=ids)
+    if user.role in GOVERNMENT_ROLES and user.organization_id:
+        scope |= Q(division__path__startswith=user.organization.division.path)
     if user.role == Role.ENTERPRISE_OFFICER and user.enterprise_id:
         scope |= Q(path__startswith=user.enterprise.path)
         scope |= Q(pk__in=user.enterprise.ancestor_ids())
@@ -69,6 +71,15 @@ class Enterprise(TreeMixin, BaseModel):
         on_delete=models.PROTECT,
         related_name="children",
         verbose_name="上级企业",
+    )
+    division = models.ForeignKey(
+        Division,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+        verbose_name="注册地",
+        help_text="监管部门可查看注册在其辖区内的企业，即使该企业尚无煤矿",
     )
     legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
@@ -97,7 +108,12 @@ class Enterprise(TreeMixin, BaseModel):
 class Mine(BaseModel):
     """One coal mine, the unit of supervision: its dossier (一矿一册, REG-1 … REG-9)."""
 
-    code = models.CharField("煤矿编码", max_length=20, unique=True)
+    code = models.CharField(
+        "煤矿编码",
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9A-Z]{6,20}$", "煤矿编码须为6至20位数字或大写字母")],
+    )
     name = models.CharField("煤矿名称", max_length=150)
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.PROTECT, related_name="mines", verbose_name="主体企业"
@@ -444,17 +460,3 @@ class SupervisionAssignment(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.person}"
-
-
-__all__ = [
-    "CLASSIFY",
-    "GOVERNMENT_ROLES",
-    "IMPORT",
-    "DisasterAppraisal",
-    "Enterprise",
-    "Licence",
-    "Mine",
-    "StatusChange",
-    "SupervisionAssignment",
-    "WorkingFace",
-]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
@@ -30,7 +29,7 @@ from minesafe.core.views import (
     require,
     sort_queryset,
 )
-from minesafe.registry import forms, rules
+from minesafe.registry import excel, forms, rules
 from minesafe.registry.choices import (
     CLASS_COLORS,
     CLASS_FACTOR_LABELS,
@@ -108,7 +107,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "key_mines": sum(1 for m in mines.select_related("enterprise") if m.key_flags()),
         "warnings": {w: warnings.get(w, 0) for w in ("expired", "30", "90")},
         "licences": [(lic, rules.licence_warning(lic.valid_until, today)) for lic in licences[:15]],
-        "charts_json": json.dumps(charts, ensure_ascii=False),
+        "charts": charts,
         "class_counts": [
             (v, label, by_class.get(v, 0), CLASS_COLORS[v]) for v, label in SupervisionClass.choices
         ],
@@ -180,7 +179,7 @@ def mine_list(request: HttpRequest) -> HttpResponse:
 def mine_export(request: HttpRequest) -> HttpResponse:
     """The filtered register as Excel; the same scope and filters as the list."""
     _, queryset, _ = _filtered_mines(request)
-    response = HttpResponse(_excel().export_mines(queryset), content_type=XLSX)
+    response = HttpResponse(excel.export_mines(queryset), content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="mines-{stamp}.xlsx"'
     return response
@@ -189,7 +188,7 @@ def mine_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(_excel().template_workbook(), content_type=XLSX)
+    response = HttpResponse(excel.template_workbook(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="mine-register-template.xlsx"'
     return response
 
@@ -207,7 +206,7 @@ def mine_import(request: HttpRequest) -> HttpResponse:
             messages.error(request, "请选择要导入的Excel文件")
             status = 400
         else:
-            result = _excel().import_mines(upload, request.user)
+            result = excel.import_mines(upload, request.user)
             if result.ok:
                 messages.success(
                     request, f"导入成功：新增 {result.created} 座，更新 {result.updated} 座"
@@ -454,10 +453,3 @@ def rules_page(request: HttpRequest) -> HttpResponse:
         "accident_label": AccidentGrade(accident.grade).label if accident else "",
     }
     return render(request, "registry/rules.html", context, status=status)
-
-
-def _excel() -> Any:
-    """openpyxl is heavy; load the Excel module only when a request needs it."""
-    from minesafe.registry import excel
-
-    return excel

@@ -17,8 +17,13 @@ TODAY = dt.date(2026, 11, 22)
 
 def approval(**overrides: object) -> rules.ApprovalResult:
     facts: dict[str, object] = {
-        "kind": "new", "capacity": 150.0, "depth": 800.0, "gas_grade": "low",
-        "rock_burst": False, "hydro_type": "medium", "size": "large",
+        "kind": "new",
+        "capacity": 150.0,
+        "depth": 800.0,
+        "gas_grade": "low",
+        "rock_burst": False,
+        "hydro_type": "medium",
+        "size": "large",
     }
     facts.update(overrides)
     return rules.project_approval(**facts)  # type: ignore[arg-type]
@@ -61,7 +66,9 @@ def test_reg8_depth_limits_depend_on_kind_and_size() -> None:
 def test_reg8_every_refusing_rule_is_listed_at_once() -> None:
     result = approval(capacity=60.0, gas_grade="outburst", size="small", depth=700.0)
     assert {r.id for r in result.reasons} == {
-        "min_capacity_general", "min_capacity_severe_disaster", "max_depth_other"
+        "min_capacity_general",
+        "min_capacity_severe_disaster",
+        "max_depth_other",
     }
 
 
@@ -112,8 +119,16 @@ def test_reg2_highest_appraisal_wins() -> None:
 
 @pytest.mark.parametrize(
     ("days", "warning"),
-    [(200, "ok"), (91, "ok"), (90, "90"), (31, "90"), (30, "30"), (1, "30"), (0, "expired"),
-     (-5, "expired")],
+    [
+        (200, "ok"),
+        (91, "ok"),
+        (90, "90"),
+        (31, "90"),
+        (30, "30"),
+        (1, "30"),
+        (0, "expired"),
+        (-5, "expired"),
+    ],
 )
 def test_reg3_licence_warning_levels_90_30_0(days: int, warning: str) -> None:
     assert rules.licence_warning(TODAY + dt.timedelta(days=days), TODAY) == warning
@@ -132,8 +147,12 @@ def test_reg4_disasters_raise_the_class_through_points() -> None:
     )
     assert (result.supervision_class, result.score) == ("B", 4)
     worse = rules.supervision_class(
-        ClassFactors(gas_grade="outburst", hydro_type="complex", standardization_grade="2",
-                     status="suspended")
+        ClassFactors(
+            gas_grade="outburst",
+            hydro_type="complex",
+            standardization_grade="2",
+            status="suspended",
+        )
     )
     assert (worse.supervision_class, worse.score) == ("C", 9)
 

@@ -1,0 +1,193 @@
+"""Register pages: overview, list, dossier, edits with reasons (REG-1 … REG-7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.test import Client
+from django.urls import reverse
+
+from minesafe.core.models import AuditEntry
+from minesafe.registry.models import DisasterAppraisal, Mine, StatusChange
+from minesafe.testing import World
+
+
+def login(world: World, persona: str) -> Client:
+    client = Client()
+    client.force_login(world.users[persona])
+    return client
+
+
+def test_overview_counts_and_charts_for_the_regulator(world: World) -> None:
+    response = login(world, "regulator_x").get(reverse("registry:overview"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "甲县" in html
+    assert 'id="charts-data"' in html
+    assert "/static/vendor/echarts.min.js" in html
+    assert response.context["total"] == 2
+    assert response.context["warnings"]["30"] == 2
+
+
+def test_reg1_list_filters_sorting_and_htmx_partial(world: World) -> None:
+    client = login(world, "city")
+    url = reverse("registry:mine_list")
+    response = client.get(url, {"gas_grade": "high"})
+    assert [m.code for m in response.context["page"]] == ["990101000002"]
+    ordered = client.get(url, {"sort": "-code"})
+    assert [m.code for m in ordered.context["page"]] == sorted(
+        [m.code for m in world.mines], reverse=True
+    )
+    partial = client.get(url, {"q": "丙三"}, HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.content.decode()
+    assert [m.name for m in partial.context["page"]] == ["标记矿丙三"]
+    assert client.get(url, {"sort": "password", "page": "x"}).status_code == 200
+
+
+def test_reg1_dossier_shows_chain_class_factors_licences_and_history(world: World) -> None:
+    response = login(world, "regulator_x").get(world.mine_a.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in (
+        "测试能源集团",
+        "甲煤业公司",
+        "规则计算",
+        "安全生产许可证",
+        "30天内到期",
+        "包保责任领导",
+        "变更记录",
+        "竣工验收",
+    ):
+        assert text in html, text
+
+
+def test_mine_staff_is_refused_another_mines_dossier(world: World) -> None:
+    client = login(world, "mine_a")
+    assert client.get(world.mine_b.get_absolute_url()).status_code == 404
+    assert client.get(world.mine_a.get_absolute_url()).status_code == 200
+
+
+def test_reg1_edit_with_reason_is_audited_old_to_new(world: World) -> None:
+    client = login(world, "regulator_x")
+    url = reverse("registry:mine_edit", args=[world.mine_a.pk])
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "declared_key_flags"}
+    data.update(capacity="150", reason="产能核增批复")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    entry = AuditEntry.objects.filter(mine=world.mine_a, action="update").latest("id")
+    assert entry.changes["capacity"] == ["120.0", "150"]
+    assert entry.reason == "产能核增批复"
+    assert entry.username == "reg_x"
+    history = client.get(world.mine_a.get_absolute_url()).content.decode()
+    assert "产能核增批复" in history
+
+
+def test_reg1_edit_without_reason_is_a_field_error(world: World) -> None:
+    client = login(world, "regulator_x")
+    response = client.post(
+        reverse("registry:mine_edit", args=[world.mine_a.pk]), {"capacity": "-1"}
+    )
+    assert response.status_code == 400
+    assert "reason" in response.context["form"].errors
+    assert "capacity" in response.context["form"].errors
+
+
+def test_reg4_class_override_needs_a_reason(world: World) -> None:
+    client = login(world, "regulator_x")
+    url = reverse("registry:mine_class", args=[world.mine_b.pk])
+    refused = client.post(url, {"class_override": "A", "class_override_reason": " "})
+    assert refused.status_code == 400
+    done = client.post(url, {"class_override": "A", "class_override_reason": "标准化一级复核"})
+    assert done.status_code == 302
+    mine = Mine.objects.get(pk=world.mine_b.pk)
+    assert (mine.supervision_class, mine.class_override_reason) == ("A", "标准化一级复核")
+    cleared = client.post(url, {"class_override": "", "class_override_reason": ""})
+    assert cleared.status_code == 302
+    assert Mine.objects.get(pk=world.mine_b.pk).supervision_class == mine.computed_class
+
+
+def test_reg4_only_regulators_change_the_class(world: World) -> None:
+    url = reverse("registry:mine_class", args=[world.mine_a.pk])
+    response = login(world, "mine_a").post(
+        url, {"class_override": "A", "class_override_reason": "自评"}
+    )
+    assert response.status_code == 403
+    assert login(world, "regulator_y").get(url).status_code == 404
+
+
+def test_reg7_suspension_and_resumption_needs_acceptance(world: World) -> None:
+    client = login(world, "regulator_x")
+    url = reverse("registry:mine_status", args=[world.mine_a.pk])
+    today = dt.date(2026, 11, 22).isoformat()
+    stop = client.post(url, {"new_status": "suspended", "changed_on": today, "reason": "重大隐患"})
+    assert stop.status_code == 302
+    assert Mine.objects.get(pk=world.mine_a.pk).status == "suspended"
+    resume = client.post(
+        url, {"new_status": "producing", "changed_on": today, "reason": "整改完成"}
+    )
+    assert resume.status_code == 400
+    assert "acceptance_document" in resume.context["form"].errors
+    accepted = client.post(
+        url,
+        {
+            "new_status": "producing",
+            "changed_on": today,
+            "reason": "整改完成",
+            "acceptance_document": "复产验收〔2026〕7号",
+        },
+    )
+    assert accepted.status_code == 302
+    changes = StatusChange.objects.filter(mine=world.mine_a).order_by("id")
+    assert [(c.old_status, c.new_status) for c in changes][-2:] == [
+        ("producing", "suspended"),
+        ("suspended", "producing"),
+    ]
+
+
+def test_reg2_a_higher_appraisal_raises_the_mines_grade(world: World) -> None:
+    client = login(world, "mine_a")
+    url = reverse("registry:appraisal_add", args=[world.mine_a.pk])
+    response = client.post(
+        url,
+        {
+            "kind": "gas",
+            "result": "high",
+            "appraised_on": "2026-10-01",
+            "reason": "2026年瓦斯等级鉴定",
+        },
+    )
+    assert response.status_code == 302
+    mine = Mine.objects.get(pk=world.mine_a.pk)
+    assert mine.gas_grade == "high"
+    # A later, lower appraisal does not lower it: 就高不就低 (002:36).
+    client.post(
+        url, {"kind": "gas", "result": "low", "appraised_on": "2026-11-01", "reason": "复测"}
+    )
+    assert Mine.objects.get(pk=world.mine_a.pk).gas_grade == "high"
+    assert DisasterAppraisal.objects.filter(mine=world.mine_a).count() == 3
+    bad = client.post(
+        url, {"kind": "gas", "result": "medium", "appraised_on": "2026-11-01", "reason": "x"}
+    )
+    assert bad.status_code == 400
+
+
+def test_rules_page_uses_the_same_rules(world: World) -> None:
+    client = login(world, "mine_b")
+    response = client.get(
+        reverse("registry:rules"),
+        {
+            "kind": "new",
+            "capacity": "100",
+            "depth": "500",
+            "gas_grade": "low",
+            "hydro_type": "simple",
+            "size": "medium",
+        },
+    )
+    assert "不予核准" in response.content.decode()
+    grade = client.get(
+        reverse("registry:rules"), {"deaths": "10", "serious_injuries": "0", "direct_loss": "0"}
+    )
+    assert "重大事故" in grade.content.decode()
+    assert client.get(reverse("registry:rules"), {"deaths": "-3"}).status_code == 400

@@ -1,0 +1,89 @@
+"""A real browser (Debian Chromium through Playwright) logs in and opens dossiers (issue 2 §7)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from minesafe.testing import PASSWORD, World, make_world
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
+        if os.environ.get("MINESAFE_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is required in CI (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} not installed: apt-get install chromium to run the browser test")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between page actions are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def login(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_regulator_opens_a_dossier_and_mine_staff_is_refused_another(
+    live_server: Any, transactional_db: None, browser: Any, tmp_path: Path
+) -> None:
+    world: World = make_world()
+    base = live_server.url
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    login(page, base, "reg_x")
+    page.wait_for_selector("#chart-status canvas")  # ECharts, served by the app itself
+    page.click("text=煤矿档案")
+    page.fill("#id_q", "甲一")
+    page.wait_for_selector("#mine-table >> text=共 1 座煤矿")
+    page.click("#mine-table >> text=标记矿甲一")
+    page.wait_for_selector("h1:has-text('标记矿甲一')")
+    body = page.inner_text("body")
+    for text in ("测试能源集团", "监管类别", "安全生产许可证", "变更记录"):
+        assert text in body
+    page.screenshot(path=str(tmp_path / "dossier.png"), full_page=True)
+    assert errors == []
+    context.close()
+
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    login(page, base, "mine_a")
+    own = page.goto(f"{base}{world.mine_a.get_absolute_url()}")
+    assert own is not None and own.status == 200
+    other = page.goto(f"{base}{world.mine_b.get_absolute_url()}")
+    assert other is not None and other.status == 404
+    assert "标记矿乙二" not in page.content()
+    context.close()
