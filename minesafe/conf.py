@@ -66,6 +66,7 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
             },
         }
     if scheme in {"postgres", "postgresql", "pgsql"}:
+        conn_max_age = int(options.pop("conn_max_age", "0"))
         name = unquote(parsed.path.lstrip("/"))
         if not name:
             raise ConfigError("DATABASE_URL: a PostgreSQL URL needs a database name")
@@ -77,7 +78,7 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "OPTIONS": options,
-            "CONN_MAX_AGE": 60,
+            "CONN_MAX_AGE": conn_max_age,
         }
     raise ConfigError(f"DATABASE_URL: unsupported scheme {scheme!r} (use sqlite or postgres)")
 

@@ -19,6 +19,14 @@ class TreeMixin(models.Model):
     """A materialised path (``/1/4/9/``) so a subtree is one indexed prefix query."""
 
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name="上级",
+    )
 
     class Meta:
         abstract = True
@@ -55,9 +63,6 @@ class Division(TreeMixin, BaseModel):
     code = models.CharField("区划代码", max_length=12, unique=True)
     name = models.CharField("名称", max_length=100)
     level = models.CharField("层级", max_length=10, choices=DivisionLevel.choices)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
 
     access: ClassVar[Access] = Access(
         mine_field=None, roles={VIEW: ALL_ROLES}, scope=_division_scope
@@ -91,14 +96,6 @@ class Organization(TreeMixin, BaseModel):
     name = models.CharField("机构名称", max_length=100, unique=True)
     kind = models.CharField("类型", max_length=20, choices=OrganizationKind.choices)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, verbose_name="辖区")
-    parent = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-        verbose_name="上级机构",
-    )
 
     access: ClassVar[Access] = Access(
         mine_field=None, roles={VIEW: ALL_ROLES}, scope=_organization_scope

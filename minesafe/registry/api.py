@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -21,7 +22,15 @@ from minesafe.registry.filters import (
     MineFilterSet,
     WorkingFaceFilterSet,
 )
-from minesafe.registry.models import CLASSIFY, IMPORT, Enterprise, Licence, Mine, WorkingFace
+from minesafe.registry.models import (
+    CLASSIFY,
+    IMPORT,
+    MINE_REGISTER_FIELDS,
+    Enterprise,
+    Licence,
+    Mine,
+    WorkingFace,
+)
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -32,7 +41,20 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return super().get_queryset().restrict(getattr(request, "user", None), VIEW)
 
 
-class EnterpriseSerializer(serializers.ModelSerializer):
+class ModelRulesSerializer(serializers.ModelSerializer):
+    """Apply the model's own ``clean()`` and constraints, so pages and API share one rule set."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        instance = copy.copy(self.instance) if self.instance else self.Meta.model()
+        for name, value in attrs.items():
+            setattr(instance, name, value)
+        instance.clean()
+        instance.validate_constraints()
+        return attrs
+
+
+class EnterpriseSerializer(ModelRulesSerializer):
     parent = ScopedRelatedField(queryset=Enterprise.objects.all(), allow_null=True, required=False)
     division = ScopedRelatedField(queryset=Division.objects.all(), allow_null=True, required=False)
 
@@ -50,7 +72,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         ]
 
 
-class MineSerializer(serializers.ModelSerializer):
+class MineSerializer(ModelRulesSerializer):
     enterprise = ScopedRelatedField(queryset=Enterprise.objects.all())
     county = ScopedRelatedField(queryset=Division.objects.filter(level="county"))
     supervisor = ScopedRelatedField(queryset=Organization.objects.all())
@@ -64,33 +86,13 @@ class MineSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "code",
-            "name",
-            "enterprise",
-            "county",
-            "supervisor",
-            "inspectorate",
-            "longitude",
-            "latitude",
-            "mining_method",
+            *MINE_REGISTER_FIELDS,
             "status",
-            "capacity",
-            "depth",
-            "gas_grade",
-            "rock_burst",
-            "hydro_type",
-            "spontaneous_combustion",
-            "coal_dust_explosive",
-            "standardization_grade",
-            "smart_mining",
-            "accidents_12m",
-            "major_hazards_12m",
-            "management_changes_12m",
             "supervision_class",
             "computed_class",
             "class_factors",
             "class_override",
             "class_override_reason",
-            "declared_key_flags",
             "key_flags",
         ]
         read_only_fields = [
@@ -105,21 +107,10 @@ class MineSerializer(serializers.ModelSerializer):
         return mine.key_flags()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        override = attrs.get("class_override", getattr(self.instance, "class_override", ""))
-        reason = attrs.get(
-            "class_override_reason", getattr(self.instance, "class_override_reason", "")
-        )
-        if {"class_override", "class_override_reason"} & attrs.keys():
-            request = self.context["request"]
-            if not can(request.user, Mine, CLASSIFY):
-                raise serializers.ValidationError(
-                    {"class_override": "只有监管部门可以调整监管类别"}
-                )
-        if override and not (reason or "").strip():
-            raise serializers.ValidationError(
-                {"class_override_reason": "人工调整监管类别必须说明理由"}
-            )
-        return attrs
+        changes_class = {"class_override", "class_override_reason"} & attrs.keys()
+        if changes_class and not can(self.context["request"].user, Mine, CLASSIFY):
+            raise serializers.ValidationError({"class_override": "只有监管部门可以调整监管类别"})
+        return super().validate(attrs)
 
 
 class MineViewSet(ScopedViewSet):
@@ -168,7 +159,7 @@ class EnterpriseViewSet(ScopedViewSet):
     http_method_names = ["get", "put", "patch", "post", "head", "options"]
 
 
-class WorkingFaceSerializer(serializers.ModelSerializer):
+class WorkingFaceSerializer(ModelRulesSerializer):
     mine = ScopedRelatedField(queryset=Mine.objects.all())
 
     class Meta:
@@ -184,16 +175,6 @@ class WorkingFaceSerializer(serializers.ModelSerializer):
             "started_on",
         ]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        mine = attrs.get("mine", getattr(self.instance, "mine", None))
-        name = attrs.get("name", getattr(self.instance, "name", None))
-        clash = WorkingFace.objects.filter(mine=mine, name=name)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError({"name": "该煤矿已有同名工作面"})
-        return attrs
-
 
 class WorkingFaceViewSet(ScopedViewSet):
     """A mine edits its own working faces; regulators those in their jurisdiction."""
@@ -204,7 +185,7 @@ class WorkingFaceViewSet(ScopedViewSet):
     select = ("mine",)
 
 
-class LicenceSerializer(serializers.ModelSerializer):
+class LicenceSerializer(ModelRulesSerializer):
     mine = ScopedRelatedField(queryset=Mine.objects.all())
     warning = serializers.SerializerMethodField()
 
@@ -216,13 +197,6 @@ class LicenceSerializer(serializers.ModelSerializer):
         from django.utils import timezone
 
         return licence.warning(timezone.localdate())
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        issued = attrs.get("issued_on", getattr(self.instance, "issued_on", None))
-        until = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
-        if issued and until and until <= issued:
-            raise serializers.ValidationError({"valid_until": "有效期至必须晚于发证日期"})
-        return attrs
 
 
 class LicenceViewSet(ScopedViewSet):

@@ -15,6 +15,7 @@ from minesafe.registry.choices import (
     ProjectKind,
 )
 from minesafe.registry.models import (
+    MINE_REGISTER_FIELDS,
     DisasterAppraisal,
     Licence,
     Mine,
@@ -27,39 +28,28 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class ReasonForm(forms.ModelForm):
-    """A model form with the change reason that ends up on the audit row."""
+    """A model form with the change reason that ends up on the audit row.
+
+    It also validates every model constraint, including those on fields the form does not show
+    (a working face's unique name within its mine), so a clash is a field error, not a 500.
+    """
 
     reason = forms.CharField(
         label="变更原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def validate_unique(self) -> None:
+        super().validate_unique()
+        try:
+            self.instance.validate_constraints()
+        except ValidationError as exc:
+            self._update_errors(exc)
+
 
 class MineForm(ReasonForm):
     class Meta:
         model = Mine
-        fields = [
-            "name",
-            "enterprise",
-            "county",
-            "supervisor",
-            "inspectorate",
-            "longitude",
-            "latitude",
-            "mining_method",
-            "capacity",
-            "depth",
-            "gas_grade",
-            "rock_burst",
-            "hydro_type",
-            "spontaneous_combustion",
-            "coal_dust_explosive",
-            "standardization_grade",
-            "smart_mining",
-            "accidents_12m",
-            "major_hazards_12m",
-            "management_changes_12m",
-            "declared_key_flags",
-        ]
+        fields = MINE_REGISTER_FIELDS
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -86,10 +76,8 @@ class ClassOverrideForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("class_override") and not (data.get("class_override_reason") or "").strip():
-            raise ValidationError({"class_override_reason": "人工调整监管类别必须说明理由"})
         if not data.get("class_override"):
-            data["class_override_reason"] = ""
+            data["class_override_reason"] = ""  # back to the computed class: nothing to explain
         return data
 
 
@@ -131,13 +119,6 @@ class LicenceForm(ReasonForm):
         model = Licence
         fields = ["kind", "number", "issuer", "issued_on", "valid_until"]
         widgets = {"issued_on": DATE, "valid_until": DATE}
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        issued, until = data.get("issued_on"), data.get("valid_until")
-        if issued and until and until <= issued:
-            raise ValidationError({"valid_until": "有效期至必须晚于发证日期"})
-        return data
 
 
 APPRAISAL_RESULTS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -64,14 +65,6 @@ class Enterprise(TreeMixin, BaseModel):
     name = models.CharField("企业名称", max_length=150)
     credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
     ownership = models.CharField("经济类型", max_length=20, choices=Ownership.choices)
-    parent = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-        verbose_name="上级企业",
-    )
     division = models.ForeignKey(
         Division,
         null=True,
@@ -103,6 +96,42 @@ class Enterprise(TreeMixin, BaseModel):
         """The enterprise and its parents, top first."""
         by_id = Enterprise.objects.in_bulk(self.ancestor_ids())
         return [by_id[i] for i in self.ancestor_ids() if i in by_id]
+
+
+#: REG-5 key-mine flags that follow from the register (001:8, 002:19): for each flag, lookups
+#: of which any one suffices. Evaluated in Python for one mine and as a Q for counts.
+DERIVED_KEY_FLAGS: dict[str, list[dict[str, Any]]] = {
+    KeyMineFlag.SEVERE_DISASTER: [
+        {"gas_grade": GasGrade.OUTBURST},
+        {"rock_burst": True},
+        {"hydro_type__in": [HydroType.COMPLEX, HydroType.EXTREME]},
+    ],
+    KeyMineFlag.TRIAL_PRODUCTION: [{"status": MineStatus.TRIAL}],
+    KeyMineFlag.STOPPED: [{"status__in": [MineStatus.SUSPENDED, MineStatus.LONG_STOPPED]}],
+    KeyMineFlag.PRIVATE: [{"enterprise__ownership": Ownership.PRIVATE}],
+    KeyMineFlag.MANAGEMENT_CHANGES: [{"management_changes_12m__gte": 2}],
+}
+
+_OPERATORS = {
+    "exact": lambda value, wanted: value == wanted,
+    "in": lambda value, wanted: value in wanted,
+    "gte": lambda value, wanted: value >= wanted,
+}
+
+
+def _matches(obj: Any, condition: dict[str, Any]) -> bool:
+    """Evaluate Django-style lookups (``a__b__in``) against one object, without a query."""
+    for lookup, wanted in condition.items():
+        *path, last = lookup.split("__")
+        operator = last if last in _OPERATORS else "exact"
+        if operator == "exact" and last not in _OPERATORS:
+            path.append(last)
+        value = obj
+        for part in path:
+            value = getattr(value, part)
+        if not _OPERATORS[operator](value, wanted):
+            return False
+    return True
 
 
 class Mine(BaseModel):
@@ -240,6 +269,11 @@ class Mine(BaseModel):
     def get_absolute_url(self) -> str:
         return reverse("registry:mine_detail", args=[self.pk])
 
+    def clean(self) -> None:
+        """REG-4: a regulator's override of the computed class always carries a reason."""
+        if self.class_override and not self.class_override_reason.strip():
+            raise ValidationError({"class_override_reason": "人工调整监管类别必须说明理由"})
+
     def class_facts(self) -> rules.ClassFactors:
         return rules.ClassFactors(
             gas_grade=self.gas_grade,
@@ -276,21 +310,21 @@ class Mine(BaseModel):
     def key_flags(self) -> list[str]:
         """REG-5: declared flags plus those that follow from the register itself."""
         flags = set(self.declared_key_flags or [])
-        if (
-            self.gas_grade == GasGrade.OUTBURST
-            or self.rock_burst
-            or self.hydro_type in (HydroType.COMPLEX, HydroType.EXTREME)
-        ):
-            flags.add(KeyMineFlag.SEVERE_DISASTER)
-        if self.status == MineStatus.TRIAL:
-            flags.add(KeyMineFlag.TRIAL_PRODUCTION)
-        if self.status in (MineStatus.SUSPENDED, MineStatus.LONG_STOPPED):
-            flags.add(KeyMineFlag.STOPPED)
-        if self.enterprise.ownership == Ownership.PRIVATE:
-            flags.add(KeyMineFlag.PRIVATE)
-        if self.management_changes_12m >= 2:
-            flags.add(KeyMineFlag.MANAGEMENT_CHANGES)
+        flags.update(
+            flag
+            for flag, alternatives in DERIVED_KEY_FLAGS.items()
+            if any(_matches(self, condition) for condition in alternatives)
+        )
         return [f for f in KeyMineFlag.values if f in flags]
+
+    @staticmethod
+    def key_mine_q() -> Q:
+        """The same REG-5 conditions as ``key_flags``, as one query filter."""
+        q = ~Q(declared_key_flags=[])
+        for alternatives in DERIVED_KEY_FLAGS.values():
+            for condition in alternatives:
+                q |= Q(**condition)
+        return q
 
     def apply_appraisals(self) -> None:
         """REG-2: set each grade to the highest result among the mine's appraisals."""
@@ -312,6 +346,32 @@ class Mine(BaseModel):
             highest = rules.highest_grade(order, by_kind.get(kind, []))
             if highest is not None:
                 setattr(self, field, convert(highest))
+
+
+#: The register data a regulator edits on a mine, shared by the edit page and the API.
+MINE_REGISTER_FIELDS = [
+    "name",
+    "enterprise",
+    "county",
+    "supervisor",
+    "inspectorate",
+    "longitude",
+    "latitude",
+    "mining_method",
+    "capacity",
+    "depth",
+    "gas_grade",
+    "rock_burst",
+    "hydro_type",
+    "spontaneous_combustion",
+    "coal_dust_explosive",
+    "standardization_grade",
+    "smart_mining",
+    "accidents_12m",
+    "major_hazards_12m",
+    "management_changes_12m",
+    "declared_key_flags",
+]
 
 
 class WorkingFace(BaseModel):
@@ -368,6 +428,10 @@ class Licence(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+    def clean(self) -> None:
+        if self.issued_on and self.valid_until and self.valid_until <= self.issued_on:
+            raise ValidationError({"valid_until": "有效期至必须晚于发证日期"})
 
     def warning(self, today: dt.date) -> str:
         return rules.licence_warning(self.valid_until, today)

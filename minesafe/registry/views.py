@@ -104,7 +104,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "total": mines.count(),
         "producing": by_status.get(MineStatus.PRODUCING, 0),
         "class_c": by_class.get(SupervisionClass.C, 0),
-        "key_mines": sum(1 for m in mines.select_related("enterprise") if m.key_flags()),
+        "key_mines": mines.filter(Mine.key_mine_q()).count(),
         "warnings": {w: warnings.get(w, 0) for w in ("expired", "30", "90")},
         "licences": [(lic, rules.licence_warning(lic.valid_until, today)) for lic in licences[:15]],
         "charts": charts,

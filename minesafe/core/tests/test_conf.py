@@ -21,7 +21,8 @@ def test_sqlite_absolute_path() -> None:
 
 
 def test_postgres_url() -> None:
-    db = parse_database_url("postgres://app:s%40cret@db.local:6432/minesafe?sslmode=require", BASE)
+    url = "postgres://app:s%40cret@db.local:6432/minesafe?sslmode=require&conn_max_age=60"
+    db = parse_database_url(url, BASE)
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
         "minesafe",
@@ -31,6 +32,7 @@ def test_postgres_url() -> None:
         "6432",
     )
     assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["CONN_MAX_AGE"] == 60
 
 
 @pytest.mark.parametrize("url", ["mysql://x/y", "postgres://host/"])

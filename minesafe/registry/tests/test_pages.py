@@ -191,3 +191,15 @@ def test_rules_page_uses_the_same_rules(world: World) -> None:
     )
     assert "重大事故" in grade.content.decode()
     assert client.get(reverse("registry:rules"), {"deaths": "-3"}).status_code == 400
+
+
+def test_reg5_key_mine_flags_and_count_agree(world: World) -> None:
+    mine = Mine.objects.get(pk=world.mine_b.pk)
+    assert mine.key_flags() == ["private"]
+    mine.hydro_type = "extreme"
+    mine.declared_key_flags = ["integration"]
+    mine.save()
+    assert Mine.objects.get(pk=mine.pk).key_flags() == ["severe_disaster", "integration", "private"]
+    by_query = set(Mine.objects.filter(Mine.key_mine_q()).values_list("pk", flat=True))
+    by_python = {m.pk for m in Mine.objects.all() if m.key_flags()}
+    assert by_query == by_python == {world.mine_b.pk, world.mine_c.pk}
