@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -19,6 +20,9 @@ from minesafe.registry.choices import (
     SupervisionClass,
 )
 from minesafe.registry.models import Enterprise, Licence, Mine, WorkingFace
+
+CHIPS = forms.CheckboxSelectMultiple(attrs={"class": "chips"})
+ALL = "全部"
 
 EXPIRING = [
     (LicenceWarning.EXPIRED, "已过期"),
@@ -48,21 +52,28 @@ class ScopedFilterSet(django_filters.FilterSet):
 class MineFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="搜索")
     county = django_filters.ModelChoiceFilter(
-        queryset=Division.objects.filter(level="county"), label="县区"
+        empty_label=ALL, queryset=Division.objects.filter(level="county"), label="县区"
     )
     enterprise = django_filters.ModelChoiceFilter(
-        queryset=Enterprise.objects.all(), method="in_enterprise", label="企业"
+        empty_label=ALL, queryset=Enterprise.objects.all(), method="in_enterprise", label="企业"
     )
-    status = django_filters.MultipleChoiceFilter(choices=MineStatus.choices, label="状态")
+    status = django_filters.MultipleChoiceFilter(
+        choices=MineStatus.choices, label="状态", widget=CHIPS
+    )
     supervision_class = django_filters.MultipleChoiceFilter(
-        choices=SupervisionClass.choices, label="类别"
+        choices=SupervisionClass.choices, label="类别", widget=CHIPS
     )
-    gas_grade = django_filters.MultipleChoiceFilter(choices=GasGrade.choices, label="瓦斯等级")
+    gas_grade = django_filters.MultipleChoiceFilter(
+        choices=GasGrade.choices, label="瓦斯等级", widget=CHIPS
+    )
     ownership = django_filters.ChoiceFilter(
-        field_name="enterprise__ownership", choices=Ownership.choices, label="经济类型"
+        empty_label=ALL,
+        field_name="enterprise__ownership",
+        choices=Ownership.choices,
+        label="经济类型",
     )
     licence = django_filters.ChoiceFilter(
-        choices=EXPIRING, method="licence_expiring", label="证照预警"
+        empty_label=ALL, choices=EXPIRING, method="licence_expiring", label="证照预警"
     )
 
     class Meta:
@@ -85,7 +96,9 @@ class MineFilterSet(ScopedFilterSet):
 
 class EnterpriseFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="搜索")
-    ownership = django_filters.ChoiceFilter(choices=Ownership.choices, label="经济类型")
+    ownership = django_filters.ChoiceFilter(
+        empty_label=ALL, choices=Ownership.choices, label="经济类型"
+    )
 
     class Meta:
         model = Enterprise
@@ -93,9 +106,15 @@ class EnterpriseFilterSet(ScopedFilterSet):
 
 
 class LicenceFilterSet(ScopedFilterSet):
-    mine = django_filters.ModelChoiceFilter(queryset=Mine.objects.all(), label="煤矿")
-    kind = django_filters.ChoiceFilter(choices=LicenceKind.choices, label="证照类型")
-    warning = django_filters.ChoiceFilter(choices=EXPIRING, method="expiring", label="证照预警")
+    mine = django_filters.ModelChoiceFilter(
+        empty_label=ALL, queryset=Mine.objects.all(), label="煤矿"
+    )
+    kind = django_filters.ChoiceFilter(
+        empty_label=ALL, choices=LicenceKind.choices, label="证照类型"
+    )
+    warning = django_filters.ChoiceFilter(
+        empty_label=ALL, choices=EXPIRING, method="expiring", label="证照预警"
+    )
 
     class Meta:
         model = Licence
@@ -106,7 +125,9 @@ class LicenceFilterSet(ScopedFilterSet):
 
 
 class WorkingFaceFilterSet(ScopedFilterSet):
-    mine = django_filters.ModelChoiceFilter(queryset=Mine.objects.all(), label="煤矿")
+    mine = django_filters.ModelChoiceFilter(
+        empty_label=ALL, queryset=Mine.objects.all(), label="煤矿"
+    )
 
     class Meta:
         model = WorkingFace
