@@ -17,6 +17,7 @@ from minesafe.registry.choices import (
 from minesafe.registry.models import (
     MINE_REGISTER_FIELDS,
     DisasterAppraisal,
+    Enterprise,
     Licence,
     Mine,
     StatusChange,
@@ -46,6 +47,13 @@ class ReasonForm(forms.ModelForm):
             self._update_errors(exc)
 
 
+def restrict_choices(form: forms.ModelForm, user: Any, *names: str) -> None:
+    """Offer only related objects the user may see (the same scope as every query)."""
+    for name in names:
+        field = form.fields[name]
+        field.queryset = field.queryset.restrict(user)  # type: ignore[attr-defined]
+
+
 class MineForm(ReasonForm):
     class Meta:
         model = Mine
@@ -61,9 +69,25 @@ class MineForm(ReasonForm):
             required=False,
             widget=forms.CheckboxSelectMultiple,
         )
-        for name in ("enterprise", "county", "supervisor", "inspectorate"):
-            field = self.fields[name]
-            field.queryset = field.queryset.restrict(user)  # type: ignore[attr-defined]
+        restrict_choices(self, user, "enterprise", "county", "supervisor", "inspectorate")
+
+
+class EnterpriseForm(ReasonForm):
+    class Meta:
+        model = Enterprise
+        fields = [
+            "name",
+            "credit_code",
+            "ownership",
+            "parent",
+            "division",
+            "legal_representative",
+            "phone",
+        ]
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        restrict_choices(self, user, "parent", "division")
 
 
 class ClassOverrideForm(forms.ModelForm):

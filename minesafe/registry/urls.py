@@ -49,6 +49,8 @@ urlpatterns = [
     ),
     path("licences/", views.licence_list, name="licence_list"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
+    path("enterprises/add/", views.EnterpriseCreateView.as_view(), name="enterprise_add"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    path("enterprises/<int:pk>/edit/", views.EnterpriseEditView.as_view(), name="enterprise_edit"),
     path("rules/", views.rules_page, name="rules"),
 ]

@@ -369,13 +369,39 @@ class MineChildDeleteView(LoginRequiredMixin, View):
         return HttpResponseRedirect(mine.get_absolute_url())
 
 
+class EnterpriseCreateView(ScopedFormView):
+    """Regulators register an enterprise (so its first mine can be imported)."""
+
+    model = Enterprise
+    form_class = forms.EnterpriseForm
+    action = ADD
+    title = "新增企业"
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> Enterprise:
+        require(request.user, Enterprise, ADD)
+        division = request.user.organization.division if request.user.organization_id else None
+        return Enterprise(division=division)
+
+    def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
+        return {"instance": instance, "user": request.user}
+
+
+class EnterpriseEditView(EnterpriseCreateView):
+    action = CHANGE
+    title = "编辑企业"
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> Enterprise:
+        return get_scoped(Enterprise, request.user, CHANGE, pk=kwargs["pk"])
+
+
 @login_required
 @require_safe
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     base = Enterprise.objects.restrict(request.user, VIEW).annotate(mine_count=Count("mines"))
     filterset = EnterpriseFilterSet(request.GET or None, queryset=base, request=request)
     page = paginate(request, filterset.qs.order_by("path"))
-    return render(request, "registry/enterprise_list.html", {"filter": filterset, "page": page})
+    context = {"filter": filterset, "page": page, "can_add": can(request.user, Enterprise, ADD)}
+    return render(request, "registry/enterprise_list.html", context)
 
 
 @login_required
@@ -387,6 +413,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     children = Enterprise.objects.restrict(request.user, VIEW).filter(parent=enterprise)
     context = {
         "enterprise": enterprise,
+        "can_edit": Enterprise.objects.restrict(request.user, CHANGE).filter(pk=pk).exists(),
         "chain": enterprise.chain(),
         "children": children,
         "mines": mines,

@@ -203,3 +203,26 @@ def test_reg5_key_mine_flags_and_count_agree(world: World) -> None:
     by_query = set(Mine.objects.filter(Mine.key_mine_q()).values_list("pk", flat=True))
     by_python = {m.pk for m in Mine.objects.all() if m.key_flags()}
     assert by_query == by_python == {world.mine_b.pk, world.mine_c.pk}
+
+
+def test_regulator_registers_an_enterprise_in_its_division(world: World) -> None:
+    client = login(world, "regulator_y")
+    response = client.post(
+        reverse("registry:enterprise_add"),
+        {
+            "name": "新建煤业公司",
+            "credit_code": "91140000MA0000NEW1",
+            "ownership": "private",
+            "division": world.county_y.pk,
+            "reason": "新设企业",
+        },
+    )
+    assert response.status_code == 302
+    from minesafe.registry.models import Enterprise
+
+    created = Enterprise.objects.get(credit_code="91140000MA0000NEW1")
+    assert Enterprise.objects.restrict(world.users["regulator_y"]).filter(pk=created.pk).exists()
+    assert (
+        not Enterprise.objects.restrict(world.users["regulator_x"]).filter(pk=created.pk).exists()
+    )
+    assert login(world, "mine_a").get(reverse("registry:enterprise_add")).status_code == 403
