@@ -36,8 +36,9 @@ def free_port() -> int:
 
 
 def minesafe(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "minesafe", *args], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "minesafe", *args], env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def wait_up(base: str, seconds: float = 60) -> None:
@@ -61,8 +62,9 @@ def session(base: str) -> urllib.request.OpenerDirector:
     data = urllib.parse.urlencode(
         {"username": USER, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)}
     ).encode()
-    request = urllib.request.Request(f"{base}/accounts/login/", data=data,
-                                     headers={"Referer": f"{base}/accounts/login/"})
+    request = urllib.request.Request(
+        f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"}
+    )
     opener.open(request).read()
     return opener
 
@@ -101,8 +103,11 @@ def measure(base: str, urls: dict[str, str], clients: int, rounds: int) -> dict[
             "max_ms": round(times[-1] * 1000, 1),
             "target_p95_ms": 200,
         }
-    results["_total"] = {"requests": len(samples), "wall_s": round(wall, 2),
-                         "throughput_rps": round(len(samples) / wall, 1)}
+    results["_total"] = {
+        "requests": len(samples),
+        "wall_s": round(wall, 2),
+        "throughput_rps": round(len(samples) / wall, 1),
+    }
     return results
 
 
@@ -114,15 +119,21 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="minesafe-bench-"))
-    env = {**os.environ, "MINESAFE_VAR_DIR": str(workdir), "DJANGO_SETTINGS_MODULE":
-           "minesafe.settings"}
+    env = {
+        **os.environ,
+        "MINESAFE_VAR_DIR": str(workdir),
+        "DJANGO_SETTINGS_MODULE": "minesafe.settings",
+    }
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     minesafe(env, "demo")
     minesafe(env, "manage", "load_demo", "--bulk", str(args.mines))
-    server = subprocess.Popen([sys.executable, "-m", "minesafe", "serve", "--bind",
-                               f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "minesafe", "serve", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_up(base)
         api = json.loads(session(base).open(f"{base}/api/mines/?page_size=1").read())

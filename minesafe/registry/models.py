@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from minesafe.accounts.choices import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES, REGULATOR_ROLES, Role
@@ -47,10 +47,12 @@ MINE_EDITS = {
 
 
 def _enterprise_scope(user: Any) -> Q:
-    """Enterprises above the mines a user sees, and an officer's own enterprise subtree."""
-    paths = Mine.objects.restrict(user).values_list("enterprise__path", flat=True).distinct()
-    ids = {int(p) for path in paths if path for p in path.strip("/").split("/")}
-    scope = Q(pk__in=ids)
+    """Enterprises at or above the mines a user sees, those registered in a regulator's division,
+    and an enterprise officer's own subtree and chain. One lazy query: no rows are fetched here."""
+    visible_mines = Mine.objects.restrict(user).filter(
+        enterprise__path__startswith=OuterRef("path")
+    )
+    scope = Q(Exists(visible_mines))
     if user.role in GOVERNMENT_ROLES and user.organization_id:
         scope |= Q(division__path__startswith=user.organization.division.path)
     if user.role == Role.ENTERPRISE_OFFICER and user.enterprise_id:

@@ -1,0 +1,22 @@
+"""Authentication backend that loads a user with the anchors its jurisdiction needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+
+from minesafe.accounts.models import User
+
+
+class ScopedUserBackend(ModelBackend):
+    """Django's model backend; the session user arrives with organisation, division, enterprise
+    and mine joined, so scoping a request costs no extra queries."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = (
+            User.objects.select_related("organization__division", "enterprise", "mine")
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None
