@@ -24,6 +24,7 @@ from minesafe.registry.filters import (
 )
 from minesafe.registry.models import (
     CLASSIFY,
+    ENTERPRISE_FIELDS,
     IMPORT,
     MINE_REGISTER_FIELDS,
     Enterprise,
@@ -60,16 +61,7 @@ class EnterpriseSerializer(ModelRulesSerializer):
 
     class Meta:
         model = Enterprise
-        fields = [
-            "id",
-            "name",
-            "credit_code",
-            "ownership",
-            "parent",
-            "division",
-            "legal_representative",
-            "phone",
-        ]
+        fields = ["id", *ENTERPRISE_FIELDS]
 
 
 class MineSerializer(ModelRulesSerializer):

@@ -15,6 +15,7 @@ from minesafe.registry.choices import (
     ProjectKind,
 )
 from minesafe.registry.models import (
+    ENTERPRISE_FIELDS,
     MINE_REGISTER_FIELDS,
     DisasterAppraisal,
     Enterprise,
@@ -75,15 +76,7 @@ class MineForm(ReasonForm):
 class EnterpriseForm(ReasonForm):
     class Meta:
         model = Enterprise
-        fields = [
-            "name",
-            "credit_code",
-            "ownership",
-            "parent",
-            "division",
-            "legal_representative",
-            "phone",
-        ]
+        fields = ENTERPRISE_FIELDS
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

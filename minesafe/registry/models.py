@@ -136,6 +136,18 @@ def _matches(obj: Any, condition: dict[str, Any]) -> bool:
     return True
 
 
+#: What a regulator records about an enterprise, shared by the page form and the API.
+ENTERPRISE_FIELDS = [
+    "name",
+    "credit_code",
+    "ownership",
+    "parent",
+    "division",
+    "legal_representative",
+    "phone",
+]
+
+
 class Mine(BaseModel):
     """One coal mine, the unit of supervision: its dossier (一矿一册, REG-1 … REG-9)."""
 
