@@ -116,6 +116,8 @@ def main() -> int:
     parser.add_argument("--mines", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=15, help="requests per URL per client")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="minesafe-bench-"))
@@ -129,7 +131,18 @@ def main() -> int:
     minesafe(env, "demo")
     minesafe(env, "manage", "load_demo", "--bulk", str(args.mines))
     server = subprocess.Popen(
-        [sys.executable, "-m", "minesafe", "serve", "--bind", f"127.0.0.1:{port}"],
+        [
+            sys.executable,
+            "-m",
+            "minesafe",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -153,7 +166,7 @@ def main() -> int:
         "issue": 2,
         "mines_in_scope": api["count"],
         "clients": args.clients,
-        "server": "minesafe serve (gunicorn, 2 workers x 8 threads)",
+        "server": f"minesafe serve (gunicorn, {args.workers} workers x {args.threads} threads)",
         "database": os.environ.get("DATABASE_URL", "sqlite (embedded default)").split("@")[-1],
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "results": results,
