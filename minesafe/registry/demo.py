@@ -221,7 +221,7 @@ def _enterprises(rng: random.Random, county: Division) -> list[Enterprise]:
             ownership=ownership,
             division=county,
             parent=groups[parent] if parent is not None else None,
-            credit_code=f"91149901MA{rng.randrange(10**7, 10**8)}{i}",
+            credit_code=f"91149901MA{i:02d}{rng.randrange(10**5, 10**6)}",
             legal_representative=_person(rng),
         )
         for i, (name, ownership, parent) in enumerate(ENTERPRISES)
@@ -408,6 +408,14 @@ def _users(orgs: dict[str, Organization], group: Enterprise, mine1: Mine, mine2:
         )
 
 
+def _producing_first(statuses: list[str], count: int) -> None:
+    """Swap producing statuses to the front, keeping every status of the plan."""
+    for i in range(count):
+        if statuses[i] != MineStatus.PRODUCING:
+            j = next(k for k in range(count, len(statuses)) if statuses[k] == MineStatus.PRODUCING)
+            statuses[i], statuses[j] = statuses[j], statuses[i]
+
+
 def load_demo(seed: int = 2025, mines: int = 40, today: dt.date | None = None) -> DemoSummary:
     """Build the demo county, or leave an existing one alone."""
     if User.objects.filter(username="regulator").exists():
@@ -421,7 +429,7 @@ def load_demo(seed: int = 2025, mines: int = 40, today: dt.date | None = None) -
         operators = enterprises[2:]
         statuses = [STATUS_PLAN[i % len(STATUS_PLAN)] for i in range(mines)]
         rng.shuffle(statuses)
-        statuses[:3] = [MineStatus.PRODUCING] * 3
+        _producing_first(statuses, 3)  # the demo users' mines produce
         created: list[Mine] = []
         for index in range(mines):
             in_other = index >= mines - max(1, mines // 8)
