@@ -1,42 +1,114 @@
-"""``minesafe demo`` / ``manage load_demo``: load the demo county and print the logins."""
+"""``minesafe demo`` / ``manage load_demo``: load the demo county and print the logins.
+
+Idempotent (see :mod:`minesafe.registry.demo`): a second run prints what is there.
+``--bulk N`` then adds N plain mines for the web benchmark (each run adds N more).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+import unicodedata
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from minesafe.registry.demo import PASSWORD, load_bulk_mines, load_demo
+from minesafe.accounts.models import User
+from minesafe.registry.demo import (
+    DEMO_USERNAMES,
+    MAX_MINES,
+    MIN_MINES,
+    PASSWORD,
+    load_bulk_mines,
+    load_demo,
+)
+from minesafe.registry.models import Mine
 
-LOGINS = [
-    ("regulator", "青川县应急管理局（县级监管）"),
-    ("regulator2", "石岭县应急管理局（县级监管）"),
-    ("city", "云岭市应急管理局（市级监管）"),
-    ("inspector", "国家矿山安全监察局河东局云岭监察执法处"),
-    ("enterprise", "河东能源集团（企业安全管理员）"),
-    ("mine1", "煤矿安全管理员（河东能源集团下属煤矿）"),
-    ("mine2", "煤矿安全管理员（民营煤矿）"),
-    ("admin", "系统管理员"),
-]
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a display width, counting a Chinese character as two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - shown)
+
+
+def _anchor(user: User) -> str:
+    """Whom the login acts for, and how many mines it sees."""
+    if user.organization_id:
+        body = user.organization.name
+    elif user.enterprise_id:
+        body = user.enterprise.name
+    elif user.mine_id:
+        body = f"{user.mine.name}（{user.mine.enterprise.name}）"
+    else:
+        body = "全部数据"
+    return f"{body}，可见煤矿 {Mine.objects.restrict(user).count()} 座"
 
 
 class Command(BaseCommand):
-    help = "Load the fictional demo county (idempotent) and print the demo logins."
+    help = "载入虚构的演示县（固定随机种子，可重复执行）并列出演示账号。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed", type=int, default=2025)
-        parser.add_argument("--mines", type=int, default=40)
+        parser.add_argument("--seed", type=int, default=2025, help="随机种子（默认 2025）")
         parser.add_argument(
-            "--bulk", type=int, default=0, help="add this many extra mines for benchmarks"
+            "--mines",
+            type=int,
+            default=40,
+            help=f"演示煤矿数量（默认 40，{MIN_MINES}–{MAX_MINES}）",
+        )
+        parser.add_argument(
+            "--bulk",
+            type=int,
+            default=0,
+            metavar="N",
+            help="另外批量添加 N 座基准测试煤矿（供性能测试，不记变更记录）",
+        )
+        parser.add_argument(
+            "--today",
+            type=dt.date.fromisoformat,
+            default=None,
+            help="基准日期 YYYY-MM-DD（默认今天），证照有效期据此推算",
         )
 
-    def handle(self, *args: Any, seed: int, mines: int, bulk: int, **options: Any) -> None:
-        summary = load_demo(seed=seed, mines=mines)
-        state = "已载入" if summary.created else "已存在，未重复载入"
-        self.stdout.write(f"演示县{state}：{summary.mines} 座煤矿，{summary.enterprises} 家企业")
+    def handle(self, *args: Any, **options: Any) -> None:
+        seed: int = options["seed"]
+        mines: int = options["mines"]
+        bulk: int = options.get("bulk") or 0
+        today: dt.date | None = options.get("today")
+        if not MIN_MINES <= mines <= MAX_MINES:
+            raise CommandError(f"--mines 须在 {MIN_MINES} 至 {MAX_MINES} 之间")
+        if bulk < 0:
+            raise CommandError("--bulk 不能为负数")
+        started = time.perf_counter()
+        summary = load_demo(seed=seed, mines=mines, today=today)
+        if summary.created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"演示县已载入（种子 {seed}，用时 {time.perf_counter() - started:.1f} 秒）"
+                )
+            )
+        else:
+            self.stdout.write(self.style.WARNING("演示县已存在，未重复载入"))
+        self.stdout.write(
+            f"  煤矿 {summary.mines} 座，企业 {summary.enterprises} 家，"
+            f"工作面 {summary.working_faces} 个，证照 {summary.licences} 件，"
+            f"灾害鉴定 {summary.appraisals} 份，状态变更 {summary.status_changes} 条，"
+            f"监管责任 {summary.assignments} 条"
+        )
         if bulk:
-            self.stdout.write(f"另载入基准测试煤矿 {load_bulk_mines(bulk)} 座")
+            started = time.perf_counter()
+            added = load_bulk_mines(bulk, seed=seed, today=today)
+            self.stdout.write(
+                f"另载入基准测试煤矿 {added} 座（用时 {time.perf_counter() - started:.1f} 秒）"
+            )
+        users = User.objects.filter(username__in=DEMO_USERNAMES).select_related(
+            "organization", "enterprise", "mine__enterprise"
+        )
+        by_name = {user.username: user for user in users}
         self.stdout.write(f"\n演示账号（密码均为 {PASSWORD}）：")
-        for username, who in LOGINS:
-            self.stdout.write(f"  {username:<11} {who}")
-        self.stdout.write("\n访问 http://127.0.0.1:8000")
+        self.stdout.write(f"  {_pad('账号', 12)}  {_pad('角色', 18)}  所属单位")
+        for username in DEMO_USERNAMES:
+            user = by_name.get(username)
+            if user is not None:
+                role = user.get_role_display()
+                self.stdout.write(f"  {_pad(username, 12)}  {_pad(role, 18)}  {_anchor(user)}")
+        self.stdout.write("\n启动：minesafe serve，然后访问 http://127.0.0.1:8000")
