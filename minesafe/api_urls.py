@@ -1,11 +1,20 @@
-"""The REST API under ``/api/``: token auth, scoped resources, OpenAPI schema and local docs."""
+"""The REST API under ``/api/``: token auth, scoped resources, OpenAPI schema and local docs.
+
+Each area's ``api`` module registers its viewsets on the shared router (``register(router)``) and
+lists its other routes in ``urlpatterns``, so a new area plugs in here with one line.
+"""
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from minesafe.enforcement import api as enforcement_api
+from minesafe.hazards import api as hazards_api
+from minesafe.monitoring import api as monitoring_api
 from minesafe.registry import api as registry_api
+
+AREAS = (monitoring_api, hazards_api, enforcement_api)
 
 router = DefaultRouter()
 router.register("mines", registry_api.MineViewSet, basename="mine")
@@ -13,6 +22,8 @@ router.register("enterprises", registry_api.EnterpriseViewSet, basename="enterpr
 router.register("organisations", registry_api.OrganizationViewSet, basename="organisation")
 router.register("working-faces", registry_api.WorkingFaceViewSet, basename="working-face")
 router.register("licences", registry_api.LicenceViewSet, basename="licence")
+for area in AREAS:
+    area.register(router)
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -20,5 +31,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("rules/project-approval/", registry_api.project_approval, name="api-project-approval"),
     path("rules/accident-grade/", registry_api.accident_grade, name="api-accident-grade"),
+    *(route for area in AREAS for route in area.urlpatterns),
     *router.urls,
 ]

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "minesafe.core",
     "minesafe.accounts",
     "minesafe.registry",
+    "minesafe.monitoring",
+    "minesafe.hazards",
+    "minesafe.enforcement",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("minesafe.registry.urls")),
+    path("monitoring/", include("minesafe.monitoring.urls")),
+    path("hazards/", include("minesafe.hazards.urls")),
+    path("enforcement/", include("minesafe.enforcement.urls")),
     path("accounts/", include("minesafe.accounts.urls")),
     path("api/", include("minesafe.api_urls")),
     path("admin/", admin.site.urls),

@@ -7,6 +7,7 @@ Idempotent (see :mod:`minesafe.registry.demo`): a second run prints what is ther
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import time
 import unicodedata
 from typing import Any
@@ -23,6 +24,22 @@ from minesafe.registry.demo import (
     load_demo,
 )
 from minesafe.registry.models import Mine
+
+# Areas that add their own history to the demo county: each module's
+# ``load_demo(seed=..., today=...) -> str`` is idempotent and returns a one-line summary.
+DEMO_EXTENSIONS = ("minesafe.hazards.demo", "minesafe.enforcement.demo", "minesafe.monitoring.demo")
+
+
+def _extensions() -> list[Any]:
+    """The areas' demo modules that exist (an area without a demo has nothing to add)."""
+    found = []
+    for name in DEMO_EXTENSIONS:
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return found
 
 
 def _pad(text: str, width: int) -> str:
@@ -94,6 +111,8 @@ class Command(BaseCommand):
             f"灾害鉴定 {summary.appraisals} 份，状态变更 {summary.status_changes} 条，"
             f"监管责任 {summary.assignments} 条"
         )
+        for module in _extensions():
+            self.stdout.write(f"  {module.load_demo(seed=seed, today=today)}")
         if bulk:
             started = time.perf_counter()
             added = load_bulk_mines(bulk, seed=seed, today=today)

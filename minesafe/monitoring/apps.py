@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    name = "minesafe.monitoring"
+    verbose_name = "实时监测"
