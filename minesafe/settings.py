@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "minesafe.registry",
     "minesafe.monitoring",
     "minesafe.hazards",
+    "minesafe.selfinspection",
+    "minesafe.violations",
     "minesafe.enforcement",
 ]
 

@@ -5,6 +5,8 @@ urlpatterns = [
     path("", include("minesafe.registry.urls")),
     path("monitoring/", include("minesafe.monitoring.urls")),
     path("hazards/", include("minesafe.hazards.urls")),
+    path("self-inspection/", include("minesafe.selfinspection.urls")),
+    path("violations/", include("minesafe.violations.urls")),
     path("enforcement/", include("minesafe.enforcement.urls")),
     path("accounts/", include("minesafe.accounts.urls")),
     path("api/", include("minesafe.api_urls")),

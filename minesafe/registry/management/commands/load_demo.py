@@ -27,7 +27,13 @@ from minesafe.registry.models import Mine
 
 # Areas that add their own history to the demo county: each module's
 # ``load_demo(seed=..., today=...) -> str`` is idempotent and returns a one-line summary.
-DEMO_EXTENSIONS = ("minesafe.hazards.demo", "minesafe.enforcement.demo", "minesafe.monitoring.demo")
+DEMO_EXTENSIONS = (
+    "minesafe.hazards.demo",
+    "minesafe.selfinspection.demo",
+    "minesafe.violations.demo",
+    "minesafe.enforcement.demo",
+    "minesafe.monitoring.demo",
+)
 
 
 def _extensions() -> list[Any]:

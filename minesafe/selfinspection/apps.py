@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SelfInspectionConfig(AppConfig):
+    name = "minesafe.selfinspection"
+    verbose_name = "自查自改"
