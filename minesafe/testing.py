@@ -102,6 +102,9 @@ def furnish(mine: Mine, today: dt.date) -> None:
         reason="竣工验收",
         acceptance_document="验收-1",
     )
+    from minesafe.monitoring.testing import furnish_monitoring  # the monitoring area's objects
+
+    furnish_monitoring(mine, today)
 
 
 @dataclass
