@@ -105,6 +105,11 @@ def furnish(mine: Mine, today: dt.date) -> None:
     from minesafe.monitoring.testing import furnish_monitoring  # the monitoring area's objects
 
     furnish_monitoring(mine, today)
+    from minesafe.selfinspection.testing import make_campaign_report  # HAZ-8 campaigns
+    from minesafe.violations.testing import make_violation  # VIO-1 三违 records
+
+    make_campaign_report(mine, today)
+    make_violation(mine, today)
 
 
 @dataclass

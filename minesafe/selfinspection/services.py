@@ -1,0 +1,236 @@
+"""The campaign workflow (HAZ-8): launch, answer, sign (findings become hazards), review.
+
+Every function validates through :mod:`minesafe.selfinspection.rules`, raises
+``ValidationError`` naming the field on bad input, writes a :class:`ReportTransition` row for each
+status change and takes ``now``/``today`` from the caller (STYLE 10).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from minesafe.core.scoping import VIEW
+from minesafe.registry.models import Mine
+from minesafe.selfinspection import rules
+from minesafe.selfinspection.choices import AnswerResult, ReportStatus
+from minesafe.selfinspection.models import (
+    Campaign,
+    CampaignReport,
+    ChecklistItem,
+    ChecklistTemplate,
+    ReportAnswer,
+    ReportTransition,
+)
+
+HAZARD_SOURCE = "mine_self_check"
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """What a mine wrote for one item."""
+
+    result: str
+    finding: str = ""
+    place: str = ""
+
+
+def launch_campaign(
+    *,
+    user: Any,
+    name: str,
+    template: ChecklistTemplate,
+    mines: Iterable[Mine],
+    deadline: dt.date,
+    today: dt.date,
+    scope_mode: str,
+    scope_note: str = "",
+    instructions: str = "",
+) -> Campaign:
+    """A regulator launches a campaign: one draft report per mine of its jurisdiction."""
+    chosen = list(mines)
+    errors: dict[str, str] = {}
+    if not chosen:
+        errors["mines"] = "范围内没有煤矿"
+    allowed = set(Mine.objects.restrict(user, VIEW).values_list("pk", flat=True))
+    outside = [m for m in chosen if m.pk not in allowed]
+    if outside:
+        errors["mines"] = f"煤矿不在您的管辖范围内：{outside[0].pk}"
+    if deadline < today:
+        errors["deadline"] = "完成期限不能早于今天"
+    if getattr(user, "organization_id", None) is None:
+        errors["organization"] = "只有监管部门可以发起自查自改活动"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        campaign = Campaign(
+            name=name,
+            template=template,
+            organization=user.organization,
+            launched_by=user,
+            launched_on=today,
+            deadline=deadline,
+            scope_mode=scope_mode,
+            scope_note=scope_note,
+            instructions=instructions,
+        )
+        campaign.full_clean()
+        campaign.save()
+        for mine in chosen:
+            CampaignReport.objects.create(campaign=campaign, mine=mine)
+    return campaign
+
+
+def template_items(report: CampaignReport) -> QuerySet[ChecklistItem]:
+    return report.campaign.template.items().select_related("section")
+
+
+def answers_by_item(report: CampaignReport) -> dict[int, ReportAnswer]:
+    return {a.item_id: a for a in report.answers.all()}
+
+
+def report_completeness(report: CampaignReport) -> rules.Completeness:
+    answers = {a.item_id: (a.result, a.finding) for a in report.answers.all()}
+    return rules.completeness(template_items(report).values_list("pk", flat=True), answers)
+
+
+def save_answers(report: CampaignReport, answers: Mapping[int, AnswerInput]) -> list[ReportAnswer]:
+    """Store a mine's answers to some items of its report (all or one section at a time).
+
+    Raises ``ValidationError`` keyed ``item-<id>`` for each bad answer; nothing is saved then.
+    """
+    if report.status not in rules.EDITABLE:
+        raise ValidationError({"status": f"报告已{report.get_status_display()}，不能修改"})
+    items = set(template_items(report).values_list("pk", flat=True))
+    errors: dict[str, str] = {}
+    for item_id, answer in answers.items():
+        problem = (
+            "检查内容不属于本检查表"
+            if item_id not in items
+            else rules.answer_problem(answer.result, answer.finding)
+        )
+        if problem:
+            errors[f"item-{item_id}"] = problem
+    if errors:
+        raise ValidationError(errors)
+    existing = answers_by_item(report)
+    saved = []
+    with transaction.atomic():
+        for item_id, answer in answers.items():
+            row = existing.get(item_id) or ReportAnswer(report=report, item_id=item_id)
+            changed = (row.result, row.finding, row.place) != (
+                answer.result,
+                answer.finding.strip(),
+                answer.place.strip(),
+            )
+            if row.pk and not changed:
+                continue
+            row.result, row.finding, row.place = answer.result, answer.finding.strip(), answer.place
+            row.save()
+            saved.append(row)
+    return saved
+
+
+def _move(report: CampaignReport, new: str, user: Any, now: dt.datetime, reason: str = "") -> None:
+    problem = rules.transition_problem(report.status, new)
+    if problem:
+        raise ValidationError({"status": problem})
+    ReportTransition.objects.create(
+        report=report,
+        old_status=report.status,
+        new_status=new,
+        user=user,
+        username=getattr(user, "username", "") or "",
+        at=now,
+        reason=reason,
+    )
+    report.status = new
+
+
+def _record_hazards(report: CampaignReport, user: Any, now: dt.datetime) -> int:
+    """Turn each "hazard found" answer not yet in the ledger into a hazard (HAZ-8 → HAZ-1)."""
+    from minesafe.hazards.services import record_hazard
+
+    made = 0
+    for answer in report.answers.filter(result=AnswerResult.HAZARD, hazard_id__isnull=True):
+        hazard = record_hazard(
+            mine=report.mine,
+            source=HAZARD_SOURCE,
+            description=f"{answer.item.text}：{answer.finding}",
+            found_at=now,
+            finder=report.signer_name,
+            signer=report.signer_name,
+            place=answer.place,
+            user=user,
+            origin=answer,
+        )
+        answer.hazard_id = hazard.pk
+        answer.save(update_fields=["hazard_id", "updated_at"])
+        made += 1
+    return made
+
+
+def sign_report(
+    report: CampaignReport, *, user: Any, signer_name: str, now: dt.datetime, summary: str = ""
+) -> int:
+    """The mine manager signs a complete report and sends it to the regulator and the parent
+    enterprise; its "hazard found" answers become hazards. Returns how many hazards were made."""
+    if not signer_name.strip():
+        raise ValidationError({"signer_name": "请填写签字矿长姓名"})
+    problem = rules.sign_problem(
+        getattr(user, "role", ""),
+        getattr(user, "mine_id", None) == report.mine_id,
+        report.status,
+        report_completeness(report).complete,
+    )
+    if problem:
+        raise ValidationError({"status": problem})
+    with transaction.atomic():
+        report.signer_name = signer_name.strip()
+        report.signed_by = user
+        report.signed_at = now
+        if summary.strip():
+            report.summary = summary.strip()
+        _move(report, ReportStatus.SIGNED, user, now, reason="签字上报")
+        report.save()
+        return _record_hazards(report, user, now)
+
+
+def review_report(
+    report: CampaignReport, *, user: Any, decision: str, reason: str, now: dt.datetime
+) -> None:
+    """A regulator of the mine accepts a signed report or returns it with reasons (HAZ-8)."""
+    in_jurisdiction = (
+        Mine.objects.restrict(user, VIEW).filter(pk=report.mine_id).exists()
+        if getattr(user, "is_authenticated", False)
+        else False
+    )
+    problem = rules.review_problem(
+        getattr(user, "role", ""), in_jurisdiction, report.status, decision, reason
+    )
+    if problem:
+        field = "reason" if "原因" in problem else "decision"
+        raise ValidationError({field: problem})
+    with transaction.atomic():
+        _move(report, decision, user, now, reason=reason.strip())
+        report.reviewed_at = now
+        report.review_note = reason.strip()
+        report.save()
+
+
+def overdue_reports(campaign: Campaign, today: dt.date) -> list[CampaignReport]:
+    return [
+        r for r in campaign.reports.all() if rules.is_overdue(r.status, campaign.deadline, today)
+    ]
+
+
+def now() -> dt.datetime:
+    """The wall clock, for views only; services take ``now`` from their caller."""
+    return timezone.now()

@@ -1,0 +1,104 @@
+"""三违 records (VIO-1, source 000:29-31): one row per act of violating command, violating
+operating rules or violating labour discipline, with the person, team, place and penalty."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from minesafe.accounts.choices import ALL_ROLES, MINE_ROLES, REGULATOR_ROLES
+from minesafe.core.models import BaseModel
+from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, Access, roles
+from minesafe.registry.models import Mine
+from minesafe.violations.choices import PenaltyKind, Severity, ViolationKind, ViolationSource
+
+#: Everyone who checks a mine may record what they saw: mine staff, the enterprise's leaders
+#: who go underground each month (000:30), regulators and inspectors.
+VIOLATION_ROLES = {
+    VIEW: ALL_ROLES,
+    ADD: ALL_ROLES,
+    CHANGE: ALL_ROLES,
+    DELETE: roles(REGULATOR_ROLES, MINE_ROLES),
+}
+
+
+class Violation(BaseModel):
+    """One 三违 act at one mine (VIO-1): who, in which team, where, what kind, how serious, how
+    it was found and what penalty followed. ``origin`` links the record that found it (an
+    inspection, a video alarm), when there is one."""
+
+    mine = models.ForeignKey(
+        Mine, on_delete=models.PROTECT, related_name="violations", verbose_name="煤矿"
+    )
+    person_name = models.CharField("违章人员", max_length=50)
+    person_job = models.CharField("工种/职务", max_length=50, blank=True)
+    team = models.CharField("区队/班组", max_length=80, blank=True)
+    place = models.CharField("地点", max_length=100, blank=True)
+    kind = models.CharField("三违类型", max_length=12, choices=ViolationKind.choices)
+    severity = models.CharField(
+        "性质", max_length=10, choices=Severity.choices, default=Severity.GENERAL
+    )
+    source = models.CharField(
+        "发现方式", max_length=12, choices=ViolationSource.choices, default=ViolationSource.ON_SITE
+    )
+    found_at = models.DateTimeField("发现时间", db_index=True)
+    found_by = models.CharField("查处人", max_length=50, blank=True)
+    description = models.TextField("违章行为描述")
+    penalty = models.CharField(
+        "处理方式", max_length=12, choices=PenaltyKind.choices, default=PenaltyKind.NONE
+    )
+    fine = models.DecimalField(
+        "罚款金额(元)",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"), "罚款金额不能为负数")],
+    )
+    penalty_note = models.CharField("处理说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="录入人",
+    )
+    origin_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    origin_id = models.PositiveIntegerField(null=True, blank=True)
+    origin = GenericForeignKey("origin_type", "origin_id")
+
+    access: ClassVar[Access] = Access(mine_field="mine", roles=VIOLATION_ROLES)
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        indexes = [models.Index(fields=["mine", "found_at"], name="violation_mine_time")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(fine__gte=0), name="violation_fine_positive")
+        ]
+        verbose_name = "三违记录"
+        verbose_name_plural = "三违记录"
+
+    def __str__(self) -> str:
+        return f"{self.person_name} · {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("violations:violation_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.found_at is not None and timezone.is_naive(self.found_at):
+            raise ValidationError({"found_at": "发现时间须带时区"})
+        if self.fine is not None and self.fine < 0:
+            raise ValidationError({"fine": "罚款金额不能为负数"})
+        if self.penalty == PenaltyKind.FINE and not self.fine:
+            raise ValidationError({"fine": "处理方式为罚款时须填写罚款金额"})
