@@ -1,7 +1,12 @@
-"""Pages of the monitoring area."""
+"""Pages of the monitoring area (``/monitoring/``)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from minesafe.monitoring import views
 
 app_name = "monitoring"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.alarm_list, name="alarm_list"),
+    path("alarms/<int:pk>/", views.alarm_detail, name="alarm_detail"),
+]

@@ -1,0 +1,58 @@
+"""Filters of the alarm list and the sensor points, shared by the pages and the API (MON-2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+
+from minesafe.monitoring.choices import AlarmKind, AlarmLevel
+from minesafe.monitoring.models import Alarm, SensorPoint
+from minesafe.registry.filters import ALL, CHIPS, ScopedFilterSet
+from minesafe.registry.models import Mine
+
+STATES = [("open", "未结束"), ("closed", "已结束")]
+
+
+class AlarmFilterSet(ScopedFilterSet):
+    mine = django_filters.ModelChoiceFilter(
+        empty_label=ALL, queryset=Mine.objects.all(), label="煤矿"
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        choices=AlarmKind.choices, label="报警类型", widget=CHIPS
+    )
+    level = django_filters.MultipleChoiceFilter(
+        choices=AlarmLevel.choices, label="等级", widget=CHIPS
+    )
+    state = django_filters.ChoiceFilter(
+        empty_label=ALL, choices=STATES, method="by_state", label="状态"
+    )
+    date_from = django_filters.DateFilter(
+        field_name="opened_at", lookup_expr="date__gte", label="开始日期从"
+    )
+    date_to = django_filters.DateFilter(field_name="opened_at", lookup_expr="date__lte", label="至")
+    point = django_filters.CharFilter(
+        field_name="point_code", lookup_expr="icontains", label="对象编码"
+    )
+
+    class Meta:
+        model = Alarm
+        fields = ["mine", "kind", "level", "state", "date_from", "date_to", "point"]
+
+    def by_state(self, queryset: QuerySet[Alarm], name: str, value: str) -> QuerySet[Alarm]:
+        return queryset.filter(closed_at__isnull=value == "open")
+
+
+class SensorPointFilterSet(ScopedFilterSet):
+    mine = django_filters.ModelChoiceFilter(
+        empty_label=ALL, queryset=Mine.objects.all(), label="煤矿"
+    )
+    q = django_filters.CharFilter(method="search", label="搜索")
+
+    class Meta:
+        model = SensorPoint
+        fields = ["mine", "sensor_type", "q"]
+
+    def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(code__icontains=value) | queryset.filter(location__icontains=value)
