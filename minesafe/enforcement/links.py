@@ -1,0 +1,202 @@
+"""Where enforcement meets the other areas: hazards (H4), violations and checklists (H4b),
+monitoring alarms. Each link is guarded: an area that is not installed, or has no rows, simply
+contributes nothing (a missing model weighs 0 in the draw, ENF-2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, Q
+
+log = logging.getLogger(__name__)
+
+
+def _model(label: str) -> Any | None:
+    """The model ``app.Model`` if that area is installed and defines it, else None."""
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _function(module: str, name: str) -> Any | None:
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def open_major_hazards(mine_ids: Iterable[int]) -> dict[int, int]:
+    """ENF-2: open major hazards per mine (hazards.Hazard)."""
+    hazard = _model("hazards.Hazard")
+    if hazard is None:
+        return {}
+    from minesafe.hazards.choices import OPEN_STATUSES, HazardGrade
+
+    rows = (
+        hazard.objects.filter(mine_id__in=list(mine_ids), grade=HazardGrade.MAJOR)
+        .filter(status__in=OPEN_STATUSES)
+        .values_list("mine_id")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)
+
+
+def recent_alarms(mine_ids: Iterable[int], since: dt.datetime) -> dict[int, tuple[int, int]]:
+    """ENF-2: (alarms, data anomalies) per mine since ``since`` (monitoring.Alarm)."""
+    alarm = _model("monitoring.Alarm")
+    if alarm is None:
+        return {}
+    try:
+        from minesafe.monitoring.choices import DATA_QUALITY_KINDS
+    except ImportError:
+        DATA_QUALITY_KINDS = frozenset()
+    rows = (
+        alarm.objects.filter(mine_id__in=list(mine_ids), opened_at__gte=since)
+        .values("mine_id")
+        .annotate(n=Count("pk"), anomalies=Count("pk", filter=Q(kind__in=DATA_QUALITY_KINDS)))
+    )
+    return {r["mine_id"]: (r["n"] - r["anomalies"], r["anomalies"]) for r in rows}
+
+
+def record_hazard(finding: Any, user: Any) -> int | None:
+    """ENF-3: hand a finding to the hazard loop (hazards.services.record_hazard); the hazard's id
+    is kept on the finding so the loop's state shows on the record."""
+    record = _function("minesafe.hazards.services", "record_hazard")
+    if record is None or finding.kind == "illegal_act":
+        return None
+    inspection = finding.inspection
+    source = "regulator_inspection" if inspection.organization.is_regulator else "inspectorate"
+    leader = inspection.leader or user
+    hazard = record(
+        mine=inspection.mine,
+        source=source,
+        description=finding.description,
+        found_at=inspection.started_at or inspection.finished_at,
+        finder=str(leader) if leader else inspection.organization.name,
+        signer=str(inspection.signed_by) if inspection.signed_by_id else "",
+        place=finding.place,
+        grade="major" if finding.major else "general",
+        user=user,
+        origin=finding,
+    )
+    if finding.rectify_by and hasattr(hazard, "deadline") and not hazard.deadline:
+        hazard.deadline = finding.rectify_by
+        hazard.save(update_fields=["deadline"])
+    return int(hazard.pk)
+
+
+def hazard_states(ids: Iterable[int]) -> dict[int, Any]:
+    hazard = _model("hazards.Hazard")
+    if hazard is None:
+        return {}
+    return {h.pk: h for h in hazard.objects.filter(pk__in=[i for i in ids if i])}
+
+
+def close_hazard(hazard_id: int, user: Any, now: dt.datetime, note: str) -> bool:
+    """ENF follow-up: a re-check that finds a hazard rectified verifies it in the hazard loop
+    (through H4's transition service when it offers one)."""
+    verify = _function("minesafe.hazards.services", "verify_by_recheck")
+    hazard = _model("hazards.Hazard")
+    if verify is None or hazard is None:
+        return False
+    obj = hazard.objects.filter(pk=hazard_id).first()
+    if obj is None:
+        return False
+    try:
+        verify(obj, user=user, now=now, note=note)
+    except Exception as exc:
+        log.info("hazard %s not verified by re-check: %s", hazard_id, exc)
+        return False
+    return True
+
+
+def record_violation(inspection: Any, data: dict[str, Any], user: Any) -> Any | None:
+    """ENF-3: an on-site 三违 goes through the violations area (violations.services)."""
+    record = _function("minesafe.violations.services", "record_violation")
+    if record is None:
+        raise LookupError("三违记录功能未安装")
+    return record(mine=inspection.mine, user=user, origin=inspection, **data)
+
+
+def violations_of(inspection: Any) -> list[Any]:
+    violation = _model("violations.Violation")
+    if violation is None or not hasattr(violation, "origin_type"):
+        return []
+    from django.contrib.contenttypes.models import ContentType
+
+    ct = ContentType.objects.get_for_model(type(inspection))
+    return list(violation.objects.filter(origin_type=ct, origin_id=str(inspection.pk)))
+
+
+def checklist_templates() -> list[Any]:
+    template = _model("selfinspection.ChecklistTemplate")
+    if template is None:
+        return []
+    return list(template.objects.filter(is_active=True))
+
+
+def checklist_items(template_id: int) -> list[tuple[int, str]]:
+    """ENF-3: the items of a self-inspection checklist template, to examine on site."""
+    template = _model("selfinspection.ChecklistTemplate")
+    if template is None:
+        return []
+    obj = template.objects.filter(pk=template_id).first()
+    if obj is None:
+        return []
+    return [(item.pk, str(item)) for item in obj.items()]
+
+
+def self_inspection_reports(mine: Any) -> list[Any]:
+    """ENF-9: the mine's self-inspection reports (selfinspection.CampaignReport)."""
+    report = _model("selfinspection.CampaignReport")
+    if report is None:
+        return []
+    return list(report.objects.filter(mine=mine).select_related("campaign")[:20])
+
+
+def trace_responsibility(inspection: Any, now: dt.datetime) -> list[Any]:
+    """HAZ-9: on archive, each basic-condition major hazard found here is traced back against the
+    mine's prior local checks (hazards.services.open_responsibility_case)."""
+    open_case = _function("minesafe.hazards.services", "open_responsibility_case")
+    hazard = _model("hazards.Hazard")
+    if open_case is None or hazard is None:
+        return []
+    from minesafe.enforcement.models import Inspection
+
+    findings = inspection.findings.filter(major=True, basic_condition=True)
+    ids = [f.hazard_id_ref for f in findings if f.hazard_id_ref]
+    if not ids:
+        return []
+    prior = (
+        Inspection.objects.filter(mine=inspection.mine, finished_at__lt=inspection.started_at)
+        .exclude(organization=inspection.organization)
+        .exclude(pk=inspection.pk)
+        .select_related("signed_by", "organization")
+    )
+    checks = [
+        {
+            "inspector": str(p.signed_by) if p.signed_by_id else "",
+            "organization": p.organization.name,
+            "at": p.finished_at,
+            "inspection_id": p.pk,
+        }
+        for p in prior
+    ]
+    inspectors = sorted({c["inspector"] for c in checks if c["inspector"]})
+    cases = []
+    for h in hazard.objects.filter(pk__in=ids):
+        try:
+            case = open_case(h, inspectors, checks, now)
+        except Exception as exc:
+            log.info("no responsibility case for hazard %s: %s", h.pk, exc)
+            continue
+        if case is not None:
+            cases.append(case)
+    return cases

@@ -1,0 +1,316 @@
+"""Inspection and enforcement rules as pure functions (ENF-1, ENF-2, ENF-5, ENF-6, PER-8, PER-9).
+
+No database, no clock: callers pass the facts and the day. The numbers live in the versioned rule
+sets under ``data/``; each function cites the requirement and source it serves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from minesafe.core.ruledata import edition_in_force
+
+PACKAGE = "minesafe.enforcement"
+
+
+def _edition(name: str, on: dt.date | None) -> dict[str, Any]:
+    return edition_in_force(PACKAGE, name, on)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of why: the rule's text and the article it comes from."""
+
+    text: str
+    source: str
+
+    def __str__(self) -> str:
+        return f"{self.text}（{self.source}）"
+
+
+# --- plans (ENF-1, ENF-10) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the annual plan needs to know about one mine."""
+
+    supervision_class: str
+    status: str
+    private: bool = False
+    accidents_12m: int = 0
+    management_changes_12m: int = 0
+
+
+@dataclass
+class PlanAdvice:
+    checks: int
+    surprise: bool
+    reasons: list[Reason] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "checks": self.checks,
+            "surprise": self.surprise,
+            "reasons": [asdict(r) for r in self.reasons],
+        }
+
+
+def plan_checks(facts: PlanFacts, on: dt.date | None = None) -> PlanAdvice:
+    """ENF-1/ENF-10: checks a year for one mine by class and risk factors (002:19, 004:11, 003)."""
+    edition = _edition("plan_frequency", on)
+    stopped = edition["stopped"]
+    if facts.status in stopped["statuses"]:
+        reason = Reason(stopped["text"], stopped["source"])
+        return PlanAdvice(int(stopped["checks_at_least"]), True, [reason])
+    base = next(r for r in edition["base_per_class"] if r["class"] == facts.supervision_class)
+    checks = int(base["checks"])
+    reasons = [Reason(f"{facts.supervision_class}类煤矿每年{checks}次", base["source"])]
+    present = {
+        "private": facts.private,
+        "recent_accident": facts.accidents_12m > 0,
+        "management_changes": facts.management_changes_12m >= 2,
+    }
+    for extra in edition["extras"]:
+        if present.get(extra["factor"]):
+            checks += int(extra["checks"])
+            reasons.append(Reason(f"{extra['text']}（+{extra['checks']}次）", extra["source"]))
+    return PlanAdvice(min(checks, int(edition["max_checks"])), False, reasons)
+
+
+def spread_months(checks: int, offset: int = 0) -> list[int]:
+    """ENF-1: spread ``checks`` evenly over the twelve months (1…12); ``offset`` staggers mines so
+    that a county's checks do not all fall in the same months. Four checks give one a quarter."""
+    if checks <= 0:
+        return []
+    checks = min(checks, 12)
+    step = 12 / checks
+    return sorted({(int(i * step) + offset % max(1, int(step))) % 12 + 1 for i in range(checks)})
+
+
+# --- the draw (ENF-2) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskFacts:
+    supervision_class: str
+    open_major_hazards: int = 0
+    recent_alarms: int = 0
+    data_anomalies: int = 0
+
+
+def risk_weight(facts: RiskFacts, on: dt.date | None = None) -> float:
+    """ENF-2: the draw weight of one mine from its class, open major hazards, recent alarms and
+    data anomalies (002:19, 002:21)."""
+    e = _edition("draw_weights", on)
+    weight = float(e["class_weight"].get(facts.supervision_class, 1))
+    weight += float(e["per_open_major_hazard"]) * facts.open_major_hazards
+    weight += float(e["per_recent_alarm"]) * min(facts.recent_alarms, int(e["alarm_cap"]))
+    weight += float(e["per_data_anomaly"]) * min(facts.data_anomalies, int(e["anomaly_cap"]))
+    return round(weight, 3)
+
+
+def draw_targets(candidates: Sequence[tuple[int, float]], count: int, seed: str) -> list[int]:
+    """ENF-2: draw ``count`` distinct mines, each with probability growing with its weight.
+
+    Weighted sampling without replacement (Efraimidis–Spirakis: the largest ``u ** (1 / w)``
+    keys win) from ``random.Random(seed)`` over the candidates sorted by id, so anyone holding the
+    seed and the stored inputs gets the same targets again. Zero weights are never drawn.
+    """
+    rng = random.Random(seed)
+    keyed = []
+    for mine_id, weight in sorted(candidates):
+        u = rng.random()
+        if weight > 0:
+            keyed.append((u ** (1.0 / weight), mine_id))
+    keyed.sort(reverse=True)
+    return [mine_id for _, mine_id in keyed[: max(0, count)]]
+
+
+# --- decisions (ENF-5, ENF-6) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FindingFacts:
+    """One finding as the decision table sees it."""
+
+    kind: str
+    major: bool = False
+    self_reported: bool = False
+    first_offence: bool = False
+    tip_off_verified: bool = False
+    repeated: bool = False
+
+
+@dataclass
+class Proposal:
+    """The decision the rules propose for one inspection: consequences with their reasons."""
+
+    consequences: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+    manager_points: int = 0
+    referrals: list[str] = field(default_factory=list)
+    penalty: str = "none"
+
+    def add(self, consequences: Iterable[str], reason: Reason) -> None:
+        for item in consequences:
+            if item not in self.consequences:
+                self.consequences.append(item)
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "consequences": list(self.consequences),
+            "reasons": [asdict(r) for r in self.reasons],
+            "manager_points": self.manager_points,
+            "referrals": list(self.referrals),
+            "penalty": self.penalty,
+        }
+
+
+def penalty_outcome(finding: FindingFacts, on: dt.date | None = None) -> tuple[str, list[Reason]]:
+    """ENF-5: the penalty policy for one finding (000:37, 001:18): major violations are always
+    penalised, self-reported ones are not, a minor first offence is exempt; a verified tip-off or
+    a repeated violation makes a penalty heavier."""
+    edition = _edition("decision_rules", on)
+    facts = asdict(finding)
+    for row in edition["penalty_policy"]:
+        if all(facts.get(k) == v for k, v in row["when"].items()):
+            outcome, reasons = row["outcome"], [Reason(row["text"], row["source"])]
+            break
+    if outcome == "penalise":
+        for row in edition["heavier_when"]:
+            if facts.get(row["factor"]):
+                outcome = "heavier"
+                reasons.append(Reason(row["text"], row["source"]))
+    return outcome, reasons
+
+
+_PENALTY_RANK = {"none": 0, "not_penalised": 1, "exempt": 2, "penalise": 3, "heavier": 4}
+_PENALTY_CONSEQUENCE = {
+    "penalise": "penalty",
+    "heavier": "heavier_penalty",
+    "exempt": "exempt",
+    "not_penalised": "not_penalised",
+}
+
+
+def propose_decision(
+    findings: Sequence[FindingFacts],
+    *,
+    producing: bool,
+    major_hazards_90d: int,
+    on: dt.date | None = None,
+) -> Proposal:
+    """ENF-6 then ENF-5: the mandatory consequences of every finding (002:30-34), the closure
+    proposal for repeated major hazards while producing (002:34), and the penalty policy on top.
+
+    ``major_hazards_90d`` counts the separate checks in the last 90 days (this one included) that
+    found a major hazard at the mine.
+    """
+    edition = _edition("decision_rules", on)
+    proposal = Proposal()
+    for finding in findings:
+        for row in edition["rules"]:
+            if finding.kind in row["kinds"]:
+                proposal.add(row["consequences"], Reason(row["text"], row["source"]))
+                proposal.manager_points = max(
+                    proposal.manager_points, int(row.get("manager_points", 0))
+                )
+                for target in row.get("referrals", []):
+                    if target not in proposal.referrals:
+                        proposal.referrals.append(target)
+        outcome, reasons = penalty_outcome(finding, on)
+        if _PENALTY_RANK[outcome] > _PENALTY_RANK[proposal.penalty]:
+            proposal.penalty = outcome
+        if outcome != "none":
+            for reason in reasons:
+                proposal.add([], reason)
+    repeat = edition["repeat_major"]
+    if major_hazards_90d >= int(repeat["at_least"]) and (
+        producing or not repeat["only_when_producing"]
+    ):
+        proposal.add(repeat["consequences"], Reason(repeat["text"], repeat["source"]))
+    if proposal.penalty in _PENALTY_CONSEQUENCE:
+        proposal.add([_PENALTY_CONSEQUENCE[proposal.penalty]], proposal.reasons[-1])
+    return proposal
+
+
+def needs_legal_review(consequences: Iterable[str], deviated: bool, major: Iterable[str]) -> bool:
+    """ENF-4/ENF-5: a major decision, or any deviation from the proposal, goes to legal review
+    (004 task 11, 重大执法决定法制审核)."""
+    return deviated or bool(set(consequences) & set(major))
+
+
+def rectify_days(major: bool, on: dt.date | None = None) -> int:
+    """ENF-3 follow-up: the default rectification period, from which the re-check is scheduled."""
+    return int(_edition("decision_rules", on)["rectify_days"]["major" if major else "general"])
+
+
+# --- referrals (ENF-7) -----------------------------------------------------------------------
+
+
+def referral_due(target: str, sent_on: dt.date, on: dt.date | None = None) -> dt.date:
+    """ENF-7: the day the referred department should have answered by (002:11)."""
+    days = int(_edition("decision_rules", on)["referral_days"][target])
+    return sent_on + dt.timedelta(days=days)
+
+
+def referral_state(due_on: dt.date, answered_on: dt.date | None, today: dt.date) -> str:
+    """ENF-7: answered, pending, or overdue (not answered after the due day)."""
+    if answered_on is not None:
+        return "answered"
+    return "overdue" if today > due_on else "pending"
+
+
+# --- manager scoring (PER-9) -----------------------------------------------------------------
+
+
+def manager_points(kind: str, on: dt.date | None = None) -> tuple[int, Reason | None]:
+    """PER-9: the points one finding costs the mine manager (002:27, 002:30)."""
+    edition = _edition("manager_points", on)
+    for row in edition["points"]:
+        if row["kind"] == kind:
+            return int(row["points"]), Reason(f"记{row['points']}分", row["source"])
+    return 0, None
+
+
+def cycle_start(today: dt.date, on: dt.date | None = None) -> dt.date:
+    """PER-9: the first day of the scoring cycle that ends today (a rolling window)."""
+    months = int(_edition("manager_points", on)["cycle_months"])
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    day = min(today.day, 28)
+    return dt.date(year, month + 1, day) + dt.timedelta(days=1)
+
+
+def removal_due(points_in_cycle: int, on: dt.date | None = None) -> bool:
+    """PER-9: 12 points within a cycle ⇒ the manager is removed from the post (002:30)."""
+    return points_in_cycle >= int(_edition("manager_points", on)["removal_at"])
+
+
+# --- quiz (PER-8) ----------------------------------------------------------------------------
+
+
+def quiz_passed(
+    correct: int, asked: int, failed_topics: Iterable[str] = (), on: dt.date | None = None
+) -> bool:
+    """PER-8 逢查必考: pass mark reached and no must-pass topic failed (002:50)."""
+    edition = _edition("quiz", on)
+    if asked <= 0:
+        return False
+    if set(failed_topics) & set(edition["must_pass_topics"]):
+        return False
+    return correct / asked >= float(edition["pass_ratio"])
+
+
+# --- documents (ENF-4) -----------------------------------------------------------------------
+
+
+def document_number(prefix: str, mark: str, year: int, serial: int) -> str:
+    """ENF-4: the number of an enforcement document, per issuing body, kind and year."""
+    return f"{prefix}{mark}〔{year}〕{serial}号"

@@ -1,0 +1,193 @@
+"""The enforcement rules as pure functions, without the database (ENF-1, ENF-2, ENF-5, ENF-6,
+ENF-7, PER-8, PER-9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minesafe.core.ruledata import load_rule_set
+from minesafe.enforcement import rules
+from minesafe.enforcement.choices import Consequence, FindingKind
+from minesafe.enforcement.rules import FindingFacts, PlanFacts
+
+ON = dt.date(2026, 11, 22)
+
+
+def _propose(*findings: FindingFacts, producing: bool = True, majors: int = 0) -> rules.Proposal:
+    return rules.propose_decision(findings, producing=producing, major_hazards_90d=majors, on=ON)
+
+
+def test_enf1_class_c_planned_more_often_than_b_and_a() -> None:
+    counts = {c: rules.plan_checks(PlanFacts(c, "producing"), ON).checks for c in "ABC"}
+    assert counts["A"] < counts["B"] < counts["C"]
+
+
+def test_enf1_private_accident_and_management_changes_add_checks() -> None:
+    base = rules.plan_checks(PlanFacts("B", "producing"), ON)
+    risky = rules.plan_checks(
+        PlanFacts("B", "producing", private=True, accidents_12m=1, management_changes_12m=3), ON
+    )
+    assert risky.checks == base.checks + 6
+    assert {r.source for r in risky.reasons} >= {"002:19"}
+
+
+def test_enf10_closed_mine_gets_a_surprise_check_every_quarter() -> None:
+    advice = rules.plan_checks(PlanFacts("A", "closed"), ON)
+    assert advice.surprise and advice.checks >= 4
+    months = rules.spread_months(advice.checks)
+    quarters = {(m - 1) // 3 for m in months}
+    assert quarters == {0, 1, 2, 3}
+    assert advice.reasons[0].source == "003"
+
+
+@given(st.integers(min_value=1, max_value=12), st.integers(min_value=0, max_value=50))
+def test_enf1_spread_months_gives_distinct_valid_months(checks: int, offset: int) -> None:
+    months = rules.spread_months(checks, offset)
+    assert len(months) == len(set(months)) == checks
+    assert all(1 <= m <= 12 for m in months)
+
+
+def test_enf2_risk_weight_grows_with_class_hazards_alarms_and_anomalies() -> None:
+    a = rules.risk_weight(rules.RiskFacts("A"), ON)
+    c = rules.risk_weight(rules.RiskFacts("C"), ON)
+    hot = rules.risk_weight(rules.RiskFacts("C", 2, 4, 3), ON)
+    assert a < c < hot
+    capped = rules.risk_weight(rules.RiskFacts("C", 0, 10_000, 0), ON)
+    assert capped == rules.risk_weight(rules.RiskFacts("C", 0, 10, 0), ON)
+
+
+def test_enf2_draw_is_reproducible_from_seed_and_inputs() -> None:
+    candidates = [(i, float(1 + i % 4)) for i in range(1, 30)]
+    first = rules.draw_targets(candidates, 5, "abc")
+    assert first == rules.draw_targets(list(reversed(candidates)), 5, "abc")
+    assert len(set(first)) == 5
+    assert rules.draw_targets(candidates, 5, "other") != first
+
+
+def test_enf2_draw_favours_heavy_mines_and_never_draws_zero_weight() -> None:
+    candidates = [(1, 10.0), (2, 1.0), (3, 0.0)]
+    wins = Counter(rules.draw_targets(candidates, 1, f"s{i}")[0] for i in range(400))
+    assert wins[3] == 0
+    assert wins[1] > 5 * wins[2]
+
+
+def test_enf6_hidden_face_means_suspension_12_points_removal_and_deputy_dismissed() -> None:
+    p = _propose(FindingFacts(FindingKind.HIDDEN_FACE, major=True))
+    assert {
+        Consequence.SUSPENSION,
+        Consequence.MANAGER_POINTS,
+        Consequence.MANAGER_REMOVAL,
+        Consequence.DEPUTY_DISMISSAL,
+    } <= set(p.consequences)
+    assert p.manager_points == 12
+    assert "002:30" in {r.source for r in p.reasons}
+
+
+def test_enf6_sensor_tampering_monitoring_positioning_outsourcing_mean_suspension() -> None:
+    for kind in (
+        "sensor_tampering",
+        "monitoring_missing",
+        "positioning_missing",
+        "outsourced_face",
+    ):
+        p = _propose(FindingFacts(kind, major=True))
+        assert Consequence.SUSPENSION in p.consequences, kind
+        assert {"002:31", "002:32"} & {r.source for r in p.reasons}, kind
+
+
+def test_enf6_beyond_boundary_suspension_referral_power_and_explosives() -> None:
+    p = _propose(FindingFacts(FindingKind.BEYOND_BOUNDARY, major=True))
+    assert {
+        Consequence.SUSPENSION,
+        Consequence.REFER_NATURAL_RESOURCES,
+        Consequence.STOP_POWER,
+        Consequence.STOP_EXPLOSIVES,
+    } <= set(p.consequences)
+    assert set(p.referrals) == {"natural_resources", "power", "police"}
+
+
+def test_enf6_two_major_hazards_in_three_months_while_producing_closure_proposal() -> None:
+    finding = FindingFacts(FindingKind.MAJOR_HAZARD, major=True)
+    assert Consequence.CLOSURE_PROPOSAL in _propose(finding, majors=2).consequences
+    assert Consequence.CLOSURE_PROPOSAL not in _propose(finding, majors=1).consequences
+    stopped = _propose(finding, majors=3, producing=False)
+    assert Consequence.CLOSURE_PROPOSAL not in stopped.consequences
+
+
+def test_enf5_minor_first_offence_exempt() -> None:
+    outcome, reasons = rules.penalty_outcome(FindingFacts("general_hazard", first_offence=True), ON)
+    assert outcome == "exempt" and reasons[0].source == "000:37"
+    assert (
+        Consequence.EXEMPT
+        in _propose(FindingFacts("general_hazard", first_offence=True)).consequences
+    )
+
+
+def test_enf5_self_reported_not_penalised_but_major_always_penalised() -> None:
+    assert rules.penalty_outcome(FindingFacts("general_hazard", self_reported=True), ON)[0] == (
+        "not_penalised"
+    )
+    major = FindingFacts("major_hazard", major=True, self_reported=True, first_offence=True)
+    assert rules.penalty_outcome(major, ON)[0] == "penalise"
+
+
+def test_enf5_tip_off_and_repeat_penalised_more() -> None:
+    for facts in (
+        FindingFacts("major_hazard", major=True, tip_off_verified=True),
+        FindingFacts("general_hazard", repeated=True),
+    ):
+        outcome, reasons = rules.penalty_outcome(facts, ON)
+        assert outcome == "heavier"
+        assert len(reasons) == 2
+    p = _propose(FindingFacts("major_hazard", major=True, repeated=True))
+    assert Consequence.HEAVIER_PENALTY in p.consequences
+
+
+def test_enf5_legal_review_for_major_decisions_and_deviations() -> None:
+    from minesafe.enforcement.choices import MAJOR_CONSEQUENCES
+
+    assert rules.needs_legal_review(["suspension"], False, MAJOR_CONSEQUENCES)
+    assert rules.needs_legal_review(["rectify"], True, MAJOR_CONSEQUENCES)
+    assert not rules.needs_legal_review(["rectify"], False, MAJOR_CONSEQUENCES)
+
+
+def test_enf6_every_rule_cites_a_source_and_names_known_kinds() -> None:
+    data = load_rule_set("minesafe.enforcement", "decision_rules")
+    for edition in data["editions"]:
+        for row in edition["rules"]:
+            assert row["source"] and row["text"]
+            assert set(row["kinds"]) <= set(FindingKind.values), row["id"]
+            assert set(row["consequences"]) <= set(Consequence.values), row["id"]
+    points = load_rule_set("minesafe.enforcement", "manager_points")["editions"][0]["points"]
+    assert {row["kind"] for row in points} == set(FindingKind.values)
+
+
+def test_enf7_referral_overdue_after_due_day_until_answered() -> None:
+    due = rules.referral_due("power", ON, ON)
+    assert due == ON + dt.timedelta(days=3)
+    assert rules.referral_state(due, None, due) == "pending"
+    assert rules.referral_state(due, None, due + dt.timedelta(days=1)) == "overdue"
+    assert rules.referral_state(due, due + dt.timedelta(days=9), due + dt.timedelta(days=10)) == (
+        "answered"
+    )
+
+
+def test_per9_hidden_face_costs_12_points_and_12_points_mean_removal() -> None:
+    assert rules.manager_points("hidden_face", ON)[0] == 12
+    assert rules.removal_due(12, ON) and not rules.removal_due(11, ON)
+    assert rules.cycle_start(ON, ON) == dt.date(2025, 11, 23)
+
+
+def test_per8_quiz_pass_mark_and_must_pass_topics() -> None:
+    assert rules.quiz_passed(4, 5, on=ON)
+    assert not rules.quiz_passed(3, 5, on=ON)
+    assert not rules.quiz_passed(5, 5, ["self_rescuer"], on=ON)
+    assert not rules.quiz_passed(0, 0, on=ON)
+
+
+def test_enf4_document_number_layout() -> None:
+    assert rules.document_number("青应急煤", "罚", 2026, 3) == "青应急煤罚〔2026〕3号"
