@@ -105,6 +105,9 @@ def furnish(mine: Mine, today: dt.date) -> None:
     from minesafe.monitoring.testing import furnish_monitoring  # the monitoring area's objects
 
     furnish_monitoring(mine, today)
+    from minesafe.enforcement.testing import furnish_enforcement  # the enforcement area's objects
+
+    furnish_enforcement(mine, today)
     from minesafe.selfinspection.testing import make_campaign_report  # HAZ-8 campaigns
     from minesafe.violations.testing import make_violation  # VIO-1 三违 records
 
