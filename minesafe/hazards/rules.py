@@ -1,0 +1,406 @@
+"""The regulation of the hazard loop as pure functions (HAZ-1 … HAZ-9, ENF-5).
+
+No database, no clock: callers pass plain facts and ``now``/``today``. Windows and numbers live
+in ``data/hazard_rules.yaml`` (each with its source) and are read through ``ruledata``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from minesafe.core.ruledata import edition_in_force
+from minesafe.hazards.choices import (
+    OPEN_STATUSES,
+    HazardGrade,
+    HazardSource,
+    HazardStatus,
+    ProposalKind,
+)
+
+PACKAGE = "minesafe.hazards"
+D = TypeVar("D", dt.date, dt.datetime)
+
+
+def policy(on: dt.date | None = None) -> dict[str, Any]:
+    """The hazard rule set in force on ``on`` (windows, deadlines, penalty policy)."""
+    return edition_in_force(PACKAGE, "hazard_rules", on)
+
+
+def add_months(value: D, months: int) -> D:
+    """Calendar months, clamped to the month's last day: Jan 31 + 1 → Feb 28/29."""
+    index = value.year * 12 + value.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(value.day, calendar.monthrange(year, month + 1)[1])
+    return value.replace(year=year, month=month + 1, day=day)
+
+
+# --- the five fixes and time (HAZ-1, HAZ-2) -----------------------------------------------
+
+
+def missing_fixes(values: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+    """HAZ-1 (002:14): the five fixes — unit, person, measure, funds, deadline — still missing."""
+    return [labels.get(k, k) for k, v in values.items() if v is None or str(v).strip() == ""]
+
+
+def is_overdue(status: str, deadline: dt.date | None, today: dt.date) -> bool:
+    """HAZ-2: an open hazard whose rectification deadline has passed (the deadline day counts)."""
+    return deadline is not None and status in OPEN_STATUSES and deadline < today
+
+
+def default_deadline(grade: str, found_on: dt.date) -> dt.date:
+    """HAZ-2 (issue 4 §4): the rectification period proposed when none is given."""
+    days = policy(found_on)["deadlines"]
+    return found_on + dt.timedelta(days=days[f"{grade}_days"])
+
+
+def reminder_due(deadline: dt.date | None, today: dt.date, status: str) -> int | None:
+    """HAZ-2 (issue 4 §4): the reminder (days before the deadline) due today, if any.
+
+    The largest configured lead time not yet passed applies, so a tick that runs late still
+    sends the nearest reminder once."""
+    if deadline is None or status not in OPEN_STATUSES:
+        return None
+    left = (deadline - today).days
+    due = [d for d in policy(today)["deadlines"]["reminder_days"] if 0 <= left <= d]
+    return min(due) if due else None
+
+
+# --- the state machine (HAZ-2, STYLE 7) ---------------------------------------------------
+
+MINE = "mine"
+GOVERNMENT = "government"
+ENTERPRISE = "enterprise"
+ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One allowed step: from which statuses, to which, and who may take it."""
+
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    actors: frozenset[str]
+    major_actors: frozenset[str] | None = None  # who, when the hazard is major
+    needs_reason: bool = False
+    needs_evidence: bool = False
+
+    def actors_for(self, grade: str) -> frozenset[str]:
+        if grade == HazardGrade.MAJOR and self.major_actors is not None:
+            return self.major_actors
+        return self.actors
+
+
+_HANDLERS = frozenset({MINE, GOVERNMENT, ADMIN})
+_MINE = frozenset({MINE, ADMIN})
+_REGULATOR = frozenset({GOVERNMENT, ADMIN})
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition(
+            "complete_fixes",
+            "五落实完成",
+            (HazardStatus.REPORTED,),
+            HazardStatus.FIXES_COMPLETE,
+            _HANDLERS,
+        ),
+        Transition(
+            "start", "开始整改", (HazardStatus.FIXES_COMPLETE,), HazardStatus.RECTIFYING, _HANDLERS
+        ),
+        Transition(
+            "rectify",
+            "整改完成",
+            (HazardStatus.RECTIFYING,),
+            HazardStatus.RECTIFIED,
+            _MINE,
+            needs_evidence=True,
+        ),
+        Transition(
+            "verify",
+            "验收通过",
+            (HazardStatus.RECTIFIED,),
+            HazardStatus.VERIFIED,
+            _MINE,
+            major_actors=_REGULATOR,
+        ),
+        Transition(
+            "send_back",
+            "验收不通过，退回整改",
+            (HazardStatus.RECTIFIED,),
+            HazardStatus.RECTIFYING,
+            _MINE,
+            major_actors=_REGULATOR,
+            needs_reason=True,
+        ),
+        Transition(
+            "close", "销号", (HazardStatus.VERIFIED,), HazardStatus.CLOSED, _MINE, _REGULATOR
+        ),
+    ]
+}
+STATUS_LABELS = dict(HazardStatus.choices)
+
+
+def transition_error(
+    name: str,
+    status: str,
+    grade: str,
+    actor: str,
+    *,
+    missing_fixes: Iterable[str] = (),
+    reason: str = "",
+    evidence: str = "",
+) -> str | None:
+    """HAZ-2: why a step of the loop is refused (a Chinese message), or None when allowed.
+
+    No rectifying without the five fixes (HAZ-1); a major hazard is verified and closed by the
+    regulator, a general one by the mine; sending back needs a reason; rectified needs evidence.
+    """
+    step = TRANSITIONS.get(name)
+    if step is None:
+        return f"未知的操作：{name}"
+    missing = list(missing_fixes)
+    if name in ("complete_fixes", "start") and missing:
+        return f"五落实未完成（缺少：{'、'.join(missing)}），不能进入整改"
+    if status not in step.sources:
+        return f"当前状态为「{STATUS_LABELS.get(status, status)}」，不能执行「{step.label}」"
+    if actor not in step.actors_for(grade):
+        if grade == HazardGrade.MAJOR and step.major_actors is not None:
+            return f"重大事故隐患须由监管部门{step.label}"
+        return f"您的角色不能执行「{step.label}」"
+    if step.needs_reason and not reason.strip():
+        return f"「{step.label}」必须说明理由"
+    if step.needs_evidence and not evidence.strip():
+        return "整改完成须填写整改情况（整改证据）"
+    return None
+
+
+def available_transitions(status: str, grade: str, actor: str) -> list[Transition]:
+    """The steps an actor could take from ``status`` (the page shows these buttons)."""
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if t.name != "complete_fixes" and status in t.sources and actor in t.actors_for(grade)
+    ]
+
+
+# --- the repeat rules (HAZ-4, HAZ-5, HAZ-6, HAZ-9, ENF-5) --------------------------------
+
+
+@dataclass(frozen=True)
+class HazardFact:
+    """What the repeat rules need to know about one hazard."""
+
+    id: int
+    mine_id: int
+    found_at: dt.datetime
+    grade: str
+    situation_code: str | None = None
+    place: str = ""
+    profession: str = ""
+    source: str = ""
+    status: str = HazardStatus.REPORTED
+    closed_at: dt.datetime | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """A rule that fired: its basis (with source) and the earlier hazards that prove it."""
+
+    basis: str
+    evidence: list[int] = field(default_factory=list)
+    evidence_labels: list[str] = field(default_factory=list)
+
+
+def _result(basis: str, facts: list[HazardFact]) -> RuleResult:
+    facts = sorted(facts, key=lambda f: f.found_at)
+    return RuleResult(basis, [f.id for f in facts], [f.label or str(f.id) for f in facts])
+
+
+def repeated_situation(new: HazardFact, history: Iterable[HazardFact]) -> RuleResult | None:
+    """HAZ-4 (002:18): the same situation at the same mine within 12 months ⇒ repeat."""
+    rule = policy(new.found_at.date())["repeat"]
+    if not new.situation_code:
+        return None
+    since = add_months(new.found_at, -rule["window_months"])
+    earlier = [
+        h
+        for h in history
+        if h.id != new.id
+        and h.mine_id == new.mine_id
+        and h.situation_code == new.situation_code
+        and since <= h.found_at <= new.found_at
+    ]
+    if not earlier:
+        return None
+    return _result(f"{rule['window_months']}个月内同一情形重复出现（{rule['source']}）", earlier)
+
+
+def closure_due(
+    new: HazardFact, history: Iterable[HazardFact], producing: bool
+) -> RuleResult | None:
+    """HAZ-5 (002:34): ≥ 2 major hazards within 3 months at a producing mine ⇒ closure proposal."""
+    rule = policy(new.found_at.date())["closure"]
+    if not producing or new.grade != HazardGrade.MAJOR:
+        return None
+    since = add_months(new.found_at, -rule["window_months"])
+    majors = [
+        h
+        for h in history
+        if h.mine_id == new.mine_id
+        and h.grade == HazardGrade.MAJOR
+        and since <= h.found_at <= new.found_at
+    ]
+    if new.id not in {h.id for h in majors}:
+        majors.append(new)
+    if len(majors) < rule["min_major_hazards"]:
+        return None
+    return _result(
+        f"{rule['window_months']}个月内{len(majors)}次发现重大事故隐患且仍在生产（{rule['source']}）",
+        majors,
+    )
+
+
+def _same_hazard(a: HazardFact, b: HazardFact) -> bool:
+    """Found again: the same situation, or (general hazards) the same place and profession."""
+    if a.situation_code or b.situation_code:
+        return a.situation_code == b.situation_code
+    place = a.place.strip()
+    return bool(place) and place == b.place.strip() and a.profession == b.profession
+
+
+def fake_rectification(new: HazardFact, history: Iterable[HazardFact]) -> RuleResult | None:
+    """HAZ-6 (002:25): a hazard closed within the last 30 days found again ⇒ fake rectification."""
+    rule = policy(new.found_at.date())["fake_rectification"]
+    since = new.found_at - dt.timedelta(days=rule["window_days"])
+    closed = [
+        h
+        for h in history
+        if h.id != new.id
+        and h.mine_id == new.mine_id
+        and h.status == HazardStatus.CLOSED
+        and h.closed_at is not None
+        and since <= h.closed_at <= new.found_at
+        and _same_hazard(h, new)
+    ]
+    if not closed:
+        return None
+    return _result(f"销号后{rule['window_days']}天内再次发现（{rule['source']}）", closed)
+
+
+@dataclass(frozen=True)
+class PenaltyProposal:
+    kind: str
+    basis: str
+
+
+def penalty_proposal(
+    source: str, grade: str, prior_hazards_12m: int, repeat: bool, on: dt.date
+) -> PenaltyProposal:
+    """ENF-5 (000:37, 001:18): repeated ⇒ heavier; self-reported ⇒ none; major ⇒ always;
+    a general hazard as first offence ⇒ exempt; otherwise a penalty.
+
+    Recurrence is checked first: a situation that keeps coming back is no longer "found and
+    fixed by the mine itself" (HAZ-4, 002:18)."""
+    rule = policy(on)["penalty"]
+    source_note = rule["source"]
+    if repeat:
+        basis = f"重复违法重罚（{source_note}；002:18）"
+        return PenaltyProposal(ProposalKind.HEAVIER_PENALTY, basis)
+    if source in rule["self_reported_sources"]:
+        return PenaltyProposal(ProposalKind.NO_PENALTY, f"自查上报不罚（{source_note}）")
+    if grade == HazardGrade.MAJOR:
+        return PenaltyProposal(ProposalKind.PENALTY, f"重大违法必罚（{source_note}）")
+    if prior_hazards_12m == 0:
+        return PenaltyProposal(ProposalKind.EXEMPT, f"轻微违法首违免罚（{source_note}）")
+    return PenaltyProposal(ProposalKind.PENALTY, f"一般隐患非首次，依法处罚（{source_note}）")
+
+
+# HAZ-9: levels of the organisations that find hazards, lowest first.
+LEVELS = {"mine": 0, "enterprise": 0, "county": 1, "city": 2, "province": 3, "national": 4}
+
+
+@dataclass(frozen=True)
+class TracingFacts:
+    """The hazard a higher level found (HAZ-9)."""
+
+    mine_id: int
+    situation_code: str | None
+    grade: str
+    found_at: dt.datetime
+    finder_level: str  # one of LEVELS
+
+
+@dataclass(frozen=True)
+class PriorCheck:
+    """An earlier inspection of the mine: who signed it and what it found (HAZ-9)."""
+
+    mine_id: int
+    checked_at: dt.datetime
+    level: str
+    inspectors: tuple[str, ...]
+    found_codes: frozenset[str] = frozenset()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class TracingResult:
+    inspectors: list[str]
+    checks: list[str]
+    basis: str
+
+
+def is_basic_condition(situation_code: str | None, on: dt.date) -> bool:
+    """HAZ-9 (002:9): whether a situation is a basic safety-production condition."""
+    codes = policy(on)["tracing"]["basic_conditions"]
+    return situation_code is not None and situation_code in codes
+
+
+def responsibility_tracing(
+    hazard_facts: TracingFacts, prior_checks: Iterable[PriorCheck], now: dt.datetime
+) -> TracingResult | None:
+    """HAZ-9 (002:9): a basic-condition major hazard found by a higher level at a mine local
+    inspectors checked within 6 months without finding it ⇒ a case naming those inspectors."""
+    rule = policy(now.date())["tracing"]
+    facts = hazard_facts
+    if facts.grade != HazardGrade.MAJOR or not is_basic_condition(
+        facts.situation_code, facts.found_at.date()
+    ):
+        return None
+    finder_level = LEVELS.get(facts.finder_level, 0)
+    since = add_months(facts.found_at, -rule["window_months"])
+    missed = [
+        c
+        for c in prior_checks
+        if c.mine_id == facts.mine_id
+        and c.level in rule["local_levels"]
+        and LEVELS.get(c.level, 0) < finder_level
+        and since <= c.checked_at < facts.found_at
+        and facts.situation_code not in c.found_codes
+    ]
+    if not missed:
+        return None
+    missed.sort(key=lambda c: c.checked_at)
+    inspectors = list(dict.fromkeys(name for c in missed for name in c.inspectors))
+    labels = [c.label or c.checked_at.date().isoformat() for c in missed]
+    return TracingResult(
+        inspectors,
+        labels,
+        f"上级查出基本条件类重大事故隐患第{facts.situation_code}，"
+        f"{rule['window_months']}个月内本地检查未发现（{rule['source']}）",
+    )
+
+
+def finder_level_of(source: str) -> str:
+    """HAZ-9: the level implied by a hazard's source when no organisation is known."""
+    return {
+        HazardSource.INSPECTORATE: "province",
+        HazardSource.REGULATOR_INSPECTION: "county",
+        HazardSource.ENTERPRISE_CHECK: "enterprise",
+    }.get(source, "mine")

@@ -1,0 +1,493 @@
+"""The hazard loop's operations: the one way to record a hazard (used by self-inspection and
+enforcement too), the steps of the state machine, major-hazard reporting, the repeat rules
+applied to the database, and responsibility-tracing cases (HAZ-1 … HAZ-9).
+
+Rules stay in :mod:`minesafe.hazards.rules`; this module gathers facts, calls them and writes
+the rows. Every function takes ``now`` (defaulting to the clock only at this boundary).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from minesafe.accounts.choices import GOVERNMENT_ROLES, MINE_ROLES, Role
+from minesafe.accounts.models import Organization
+from minesafe.core.context import acting_as
+from minesafe.hazards import rules
+from minesafe.hazards.catalogue import resolve_item
+from minesafe.hazards.choices import (
+    Decision,
+    HazardGrade,
+    HazardSource,
+    HazardStatus,
+    NotificationKind,
+    ProposalKind,
+)
+from minesafe.hazards.models import (
+    FIVE_FIXES,
+    Hazard,
+    HazardNotification,
+    HazardProposal,
+    HazardSuggestion,
+    HazardTransition,
+    MajorHazardItem,
+    ResponsibilityCase,
+)
+from minesafe.registry.choices import MineStatus
+
+
+class TransitionError(ValidationError):
+    """A step of the loop refused, with a Chinese message for the form or the API (400)."""
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def actor_kind(user: Any) -> str:
+    """The kind of actor the state machine knows (mine, government, enterprise, admin)."""
+    if user is None or getattr(user, "is_superuser", False):
+        return rules.ADMIN
+    role = getattr(user, "role", "")
+    if role in MINE_ROLES:
+        return rules.MINE
+    if role in GOVERNMENT_ROLES:
+        return rules.GOVERNMENT
+    if role == Role.ENTERPRISE_OFFICER:
+        return rules.ENTERPRISE
+    return rules.ADMIN if role == Role.ADMIN else ""
+
+
+def _username(user: Any) -> str:
+    return str(user) if user is not None else "系统"
+
+
+def _log(hazard: Hazard, name: str, old: str, user: Any, now: dt.datetime, reason: str) -> None:
+    HazardTransition.objects.create(
+        hazard=hazard,
+        name=name,
+        old_status=old,
+        new_status=hazard.status,
+        actor=_username(user),
+        time=now,
+        reason=reason,
+    )
+
+
+# --- recording ----------------------------------------------------------------------------
+
+
+def record_hazard(
+    *,
+    mine: Any,
+    source: str,
+    description: str,
+    found_at: dt.datetime,
+    finder: str,
+    signer: str = "",
+    place: str = "",
+    profession: str = "",
+    grade: str | None = None,
+    situation: Any = None,
+    user: Any = None,
+    origin: Any = None,
+    fixes: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> Hazard:
+    """Enter a hazard in the mine's ledger (HAZ-1) and start the loop.
+
+    ``situation`` (an item or its code, e.g. "4(6)") makes the hazard major; otherwise ``grade``
+    decides, general by default. ``origin`` is the object it came from (a self-inspection
+    answer, an inspection finding, an alarm), kept as a generic link. Suggestions are made from
+    the description and the facts held; a major hazard is reported at once (HAZ-2). Raises
+    ``ValidationError`` naming the field for bad input.
+    """
+    now = _now(now)
+    if source not in HazardSource.values:
+        raise ValidationError({"source": f"未知的隐患来源：{source}"})
+    if timezone.is_naive(found_at):
+        raise ValidationError({"found_at": "发现时间须带时区"})
+    found_on = timezone.localtime(found_at).date()
+    item = resolve_item(situation, found_on)
+    if situation not in (None, "") and item is None:
+        raise ValidationError({"situation": f"发现之日施行的判定标准中没有情形 {situation}"})
+    if grade not in (None, "", *HazardGrade.values):
+        raise ValidationError({"grade": f"未知的隐患等级：{grade}"})
+    hazard = Hazard(
+        mine=mine,
+        source=source,
+        description=description,
+        found_at=found_at,
+        finder=finder,
+        signer=signer,
+        place=place,
+        grade=HazardGrade.MAJOR if item else (grade or HazardGrade.GENERAL),
+        situation=item,
+        recorded_by=_username(user),
+        finder_organization=getattr(user, "organization", None),
+        **({"profession": profession} if profession else {}),
+        **(fixes or {}),
+    )
+    if origin is not None:
+        hazard.origin_type = ContentType.objects.get_for_model(type(origin))
+        hazard.origin_id = str(origin.pk)
+    hazard.full_clean(exclude=["number"])
+    with transaction.atomic(), acting_as(user, "登记隐患"):
+        hazard.save()
+        hazard.number = f"YH{found_on:%Y%m%d}-{hazard.pk:05d}"
+        hazard.save(update_fields=["number"])
+        _log(hazard, "record", HazardStatus.REPORTED, user, now, "登记隐患")
+        if not hazard.missing_fixes():
+            _step(hazard, "complete_fixes", user, now, "登记时五落实已齐全")
+        from minesafe.hazards.suggest import make_suggestions
+
+        make_suggestions(hazard)
+        _after_grade(hazard, user, now)
+    return hazard
+
+
+def _after_grade(hazard: Hazard, user: Any, now: dt.datetime) -> None:
+    """What follows from the hazard's grade: report, repeat rules, penalty, mine counter."""
+    if hazard.is_major:
+        report_major(hazard, now)
+    apply_repeat_rules(hazard, now)
+    refresh_major_count(hazard.mine, now)
+
+
+# --- the five fixes and the state machine ------------------------------------------------
+
+
+def save_fixes(hazard: Hazard, user: Any, now: dt.datetime | None = None) -> Hazard:
+    """Save the five fixes; once complete, a reported hazard moves to "five fixes complete"."""
+    now = _now(now)
+    hazard.full_clean(exclude=["number"])
+    with transaction.atomic():
+        hazard.save()
+        if hazard.status == HazardStatus.REPORTED and not hazard.missing_fixes():
+            _step(hazard, "complete_fixes", user, now, "五落实已填写齐全")
+    return hazard
+
+
+def _step(hazard: Hazard, name: str, user: Any, now: dt.datetime, reason: str) -> None:
+    old = hazard.status
+    hazard.status = rules.TRANSITIONS[name].target
+    hazard.save(update_fields=["status", "updated_at"])
+    _log(hazard, name, old, user, now, reason)
+
+
+def transition(
+    hazard: Hazard,
+    name: str,
+    user: Any,
+    *,
+    reason: str = "",
+    evidence: str = "",
+    now: dt.datetime | None = None,
+) -> Hazard:
+    """Take one step of the loop (HAZ-2) or raise ``TransitionError`` saying why not."""
+    now = _now(now)
+    with transaction.atomic():
+        locked = Hazard.objects.select_for_update().get(pk=hazard.pk)
+        error = rules.transition_error(
+            name,
+            locked.status,
+            locked.grade,
+            actor_kind(user),
+            missing_fixes=locked.missing_fixes(),
+            reason=reason,
+            evidence=evidence,
+        )
+        if error:
+            raise TransitionError({"transition": error})
+        old = locked.status
+        locked.status = rules.TRANSITIONS[name].target
+        if name == "rectify":
+            locked.evidence = evidence.strip()
+            locked.rectified_at = now
+        elif name == "verify":
+            locked.verified_by = _username(user)
+        elif name == "close":
+            locked.closed_at = now
+        with acting_as(user, rules.TRANSITIONS[name].label):
+            locked.save()
+            _log(locked, name, old, user, now, reason or evidence)
+    return locked
+
+
+def list_for_supervision(
+    hazard: Hazard,
+    user: Any,
+    deadline: dt.date,
+    *,
+    reason: str = "",
+    now: dt.datetime | None = None,
+    by: str = "",
+) -> Hazard:
+    """挂牌督办 (HAZ-2): the regulator lists a major hazard with its own supervision deadline."""
+    now = _now(now)
+    if not hazard.is_major:
+        raise TransitionError({"transition": "只有重大事故隐患可以挂牌督办"})
+    if hazard.status == HazardStatus.CLOSED:
+        raise TransitionError({"transition": "已销号的隐患不能挂牌督办"})
+    if deadline < timezone.localtime(now).date():
+        raise TransitionError({"listed_deadline": "督办期限不能早于今天"})
+    org = getattr(user, "organization", None)
+    hazard.listed = True
+    hazard.listed_at = hazard.listed_at or now
+    hazard.listed_by = by or (str(org) if org else _username(user))
+    hazard.listed_deadline = deadline
+    with transaction.atomic(), acting_as(user, "挂牌督办"):
+        hazard.save()
+        _log(hazard, "list", hazard.status, user, now, reason or f"挂牌督办，期限{deadline}")
+        notify(
+            hazard,
+            NotificationKind.LISTED,
+            hazard.mine.supervisor,
+            f"{hazard.mine}重大事故隐患「{hazard.description[:40]}」已挂牌督办，督办期限{deadline}",
+            now,
+            key=f"listed-{deadline.isoformat()}",
+        )
+    return hazard
+
+
+# --- notifications and major-hazard reporting ---------------------------------------------
+
+
+def notify(
+    hazard: Hazard | None,
+    kind: str,
+    recipient: Organization | None,
+    message: str,
+    now: dt.datetime,
+    *,
+    key: str = "",
+    mine: Any = None,
+) -> bool:
+    """One notification, at most once per (hazard, kind, key); True when it is new."""
+    mine = mine or hazard.mine
+    label = str(recipient) if recipient else str(mine)
+    key = key or kind
+    try:
+        with transaction.atomic():
+            _, created = HazardNotification.objects.get_or_create(
+                mine=mine,
+                hazard=hazard,
+                kind=kind,
+                key=f"{key}-{recipient.pk if recipient else 'mine'}"[:80],
+                defaults={
+                    "recipient": recipient,
+                    "recipient_label": label,
+                    "message": message,
+                    "time": now,
+                },
+            )
+    except IntegrityError:  # another worker wrote it first
+        return False
+    return created
+
+
+def report_major(hazard: Hazard, now: dt.datetime) -> None:
+    """HAZ-2 (002:14): a major hazard goes to the county regulator and the inspectorate."""
+    mine = hazard.mine
+    what = hazard.situation.code if hazard.situation else "待判定情形"
+    message = f"{mine}发现重大事故隐患（第{what}）：{hazard.description[:60]}"
+    for org in (mine.supervisor, mine.inspectorate):
+        if org is not None:
+            notify(hazard, NotificationKind.MAJOR_REPORT, org, message, now)
+
+
+# --- suggestions --------------------------------------------------------------------------
+
+
+def decide_suggestion(
+    suggestion: HazardSuggestion,
+    user: Any,
+    accept: bool,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> HazardSuggestion:
+    """A person confirms or rejects a suggested situation; confirming makes the hazard major."""
+    now = _now(now)
+    if suggestion.decision != Decision.PENDING:
+        raise TransitionError({"decision": "该建议已确认或否定，不能重复处理"})
+    hazard = suggestion.hazard
+    if accept and hazard.situation_id and hazard.situation_id != suggestion.item_id:
+        raise TransitionError({"decision": "该隐患已确认了其他重大隐患情形"})
+    if not accept and not reason.strip():
+        raise TransitionError({"decision_reason": "否定建议须说明理由"})
+    suggestion.decision = Decision.CONFIRMED if accept else Decision.REJECTED
+    suggestion.decided_by = _username(user)
+    suggestion.decided_at = now
+    suggestion.decision_reason = reason
+    with transaction.atomic(), acting_as(user, "确认判定建议" if accept else "否定判定建议"):
+        suggestion.save()
+        if accept:
+            make_major(hazard, suggestion.item, user, now, reason)
+    return suggestion
+
+
+def make_major(
+    hazard: Hazard, item: MajorHazardItem, user: Any, now: dt.datetime, reason: str = ""
+) -> Hazard:
+    """Confirm a hazard as the major hazard ``item`` and run what follows (HAZ-2, HAZ-4/5)."""
+    hazard.situation = item
+    hazard.grade = HazardGrade.MAJOR
+    hazard.save()
+    _log(hazard, "confirm_major", hazard.status, user, now, reason or f"判定为第{item.code}")
+    _after_grade(hazard, user, now)
+    return hazard
+
+
+# --- the repeat rules on the database -----------------------------------------------------
+
+
+def fact(hazard: Hazard) -> rules.HazardFact:
+    return rules.HazardFact(
+        id=hazard.pk,
+        mine_id=hazard.mine_id,
+        found_at=hazard.found_at,
+        grade=hazard.grade,
+        situation_code=hazard.situation.code if hazard.situation_id else None,
+        place=hazard.place,
+        profession=hazard.profession,
+        source=hazard.source,
+        status=hazard.status,
+        closed_at=hazard.closed_at,
+        label=f"{hazard.number} {timezone.localtime(hazard.found_at):%Y-%m-%d} "
+        f"{hazard.description[:30]}",
+    )
+
+
+def _history(hazard: Hazard) -> list[rules.HazardFact]:
+    since = rules.add_months(hazard.found_at, -12) - dt.timedelta(days=31)
+    rows = (
+        Hazard.objects.filter(mine_id=hazard.mine_id, found_at__gte=since)
+        .exclude(pk=hazard.pk)
+        .select_related("situation")
+    )
+    return [fact(h) for h in rows]
+
+
+def _propose(
+    hazard: Hazard, kind: str, result: rules.RuleResult, now: dt.datetime, addressee: str = ""
+) -> None:
+    evidence = [
+        {"id": i, "label": label}
+        for i, label in zip(result.evidence, result.evidence_labels, strict=True)
+    ]
+    HazardProposal.objects.get_or_create(
+        hazard=hazard,
+        kind=kind,
+        defaults={
+            "mine": hazard.mine,
+            "basis": result.basis,
+            "evidence": evidence,
+            "time": now,
+            "addressee": addressee,
+        },
+    )
+    notify(
+        hazard,
+        NotificationKind.PROPOSAL,
+        hazard.mine.supervisor,
+        f"{hazard.mine}：{ProposalKind(kind).label}——{result.basis}",
+        now,
+        key=f"proposal-{kind}",
+    )
+
+
+def apply_repeat_rules(hazard: Hazard, now: dt.datetime) -> None:
+    """Run HAZ-4, HAZ-5, HAZ-6 and the ENF-5 penalty proposal for one hazard."""
+    me = fact(hazard)
+    history = _history(hazard)
+    repeat = rules.repeated_situation(me, history)
+    fake = rules.fake_rectification(me, history)
+    if repeat:
+        hazard.repeat = True
+        _propose(hazard, ProposalKind.HEAVIER_PENALTY, repeat, now)
+    if fake:
+        hazard.fake_rectification = True
+        _propose(hazard, ProposalKind.FAKE_RECTIFICATION, fake, now)
+    closure = rules.closure_due(me, history, hazard.mine.status == MineStatus.PRODUCING)
+    if closure and not _closure_pending(hazard, now):
+        _propose(
+            hazard, ProposalKind.CLOSURE, closure, now, addressee=f"{hazard.mine.county}人民政府"
+        )
+    prior = sum(1 for h in history if h.found_at >= rules.add_months(hazard.found_at, -12))
+    penalty = rules.penalty_proposal(
+        hazard.source, hazard.grade, prior, bool(repeat or fake), me.found_at.date()
+    )
+    hazard.penalty, hazard.penalty_basis = penalty.kind, penalty.basis[:300]
+    hazard.save(update_fields=["repeat", "fake_rectification", "penalty", "penalty_basis"])
+
+
+def _closure_pending(hazard: Hazard, now: dt.datetime) -> bool:
+    """One closure proposal per mine per window: later majors add to it, not duplicate it."""
+    window = rules.policy(hazard.found_on)["closure"]["window_months"]
+    return HazardProposal.objects.filter(
+        mine_id=hazard.mine_id,
+        kind=ProposalKind.CLOSURE,
+        hazard__found_at__gte=rules.add_months(hazard.found_at, -window),
+    ).exists()
+
+
+def refresh_major_count(mine: Any, now: dt.datetime) -> int:
+    """REG-4: keep ``Mine.major_hazards_12m`` (a supervision-class factor) up to date."""
+    count = Hazard.objects.filter(
+        mine_id=mine.pk,
+        grade=HazardGrade.MAJOR,
+        found_at__gt=rules.add_months(now, -12),
+        found_at__lte=now,
+    ).count()
+    if mine.major_hazards_12m != count:
+        mine.major_hazards_12m = count
+        mine.save(update_fields=["major_hazards_12m"])
+    return count
+
+
+# --- responsibility tracing (HAZ-9) -------------------------------------------------------
+
+
+def open_responsibility_case(
+    hazard: Hazard, inspectors: list[str], checks: list[str], now: dt.datetime, basis: str = ""
+) -> ResponsibilityCase:
+    """Store a HAZ-9 case (谁检查、谁签名、谁负责) naming the inspectors who missed the hazard.
+
+    Callers (enforcement) run :func:`rules.responsibility_tracing` on their inspection records
+    first; one case per hazard, a second call returns the first."""
+    if not inspectors:
+        raise ValidationError({"inspectors": "责任倒查须列明检查人员"})
+    case, _ = ResponsibilityCase.objects.get_or_create(
+        hazard=hazard,
+        defaults={
+            "inspectors": list(inspectors),
+            "checks": list(checks),
+            "basis": basis or rules.policy(now.date())["tracing"]["source"],
+            "opened_at": now,
+        },
+    )
+    return case
+
+
+def tracing_facts(hazard: Hazard) -> rules.TracingFacts:
+    """The HAZ-9 input for one hazard: its finder's level from the organisation or source."""
+    org = hazard.finder_organization
+    level = rules.finder_level_of(hazard.source)
+    if org is not None:
+        level = "province" if org.kind == "inspectorate" else org.division.level
+    return rules.TracingFacts(
+        mine_id=hazard.mine_id,
+        situation_code=hazard.situation.code if hazard.situation_id else None,
+        grade=hazard.grade,
+        found_at=hazard.found_at,
+        finder_level=level,
+    )
+
+
+FIXES = FIVE_FIXES
