@@ -35,7 +35,8 @@ def make_hazard(mine: Any, **extra: Any) -> Hazard:
         "profession": "electromechanical",
         **extra,
     }
-    return services.record_hazard(mine=mine, **fields, now=fields["found_at"])
+    now = fields.pop("now", fields["found_at"])
+    return services.record_hazard(mine=mine, **fields, now=now)
 
 
 def furnish_hazards(mine: Any, today: dt.date | None = None) -> None:
