@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from minesafe.engine import cli as engine_cli
 from minesafe.registry import cli as rules_cli
+from minesafe.simulator import cli as simulate_cli
 
 
 def _django_setup() -> None:
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules_cli.register(sub)
     engine_cli.register(sub)
+    simulate_cli.register(sub)
     return parser
 
 
