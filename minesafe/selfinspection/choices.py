@@ -36,13 +36,13 @@ class ScopeMode(models.TextChoices):
 
 
 REPORT_COLORS = {
-    ReportStatus.DRAFT: "#909399",
-    ReportStatus.SIGNED: "#409eff",
-    ReportStatus.ACCEPTED: "#67c23a",
-    ReportStatus.RETURNED: "#e6a23c",
+    ReportStatus.DRAFT: "grey",
+    ReportStatus.SIGNED: "blue",
+    ReportStatus.ACCEPTED: "green",
+    ReportStatus.RETURNED: "orange",
 }
 RESULT_COLORS = {
-    AnswerResult.COMPLIANT: "#67c23a",
-    AnswerResult.HAZARD: "#f56c6c",
-    AnswerResult.NOT_APPLICABLE: "#909399",
+    AnswerResult.COMPLIANT: "green",
+    AnswerResult.HAZARD: "red",
+    AnswerResult.NOT_APPLICABLE: "grey",
 }

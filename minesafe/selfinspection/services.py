@@ -170,6 +170,7 @@ def _record_hazards(report: CampaignReport, user: Any, now: dt.datetime) -> int:
             place=answer.place,
             user=user,
             origin=answer,
+            now=now,
         )
         answer.hazard_id = hazard.pk
         answer.save(update_fields=["hazard_id", "updated_at"])

@@ -39,8 +39,8 @@ class PenaltyKind(models.TextChoices):
 
 
 KIND_COLORS = {
-    ViolationKind.COMMAND: "#f56c6c",
-    ViolationKind.OPERATION: "#e6a23c",
-    ViolationKind.DISCIPLINE: "#409eff",
+    ViolationKind.COMMAND: "red",
+    ViolationKind.OPERATION: "orange",
+    ViolationKind.DISCIPLINE: "blue",
 }
-SEVERITY_COLORS = {Severity.GENERAL: "#e6a23c", Severity.SERIOUS: "#f56c6c"}
+SEVERITY_COLORS = {Severity.GENERAL: "orange", Severity.SERIOUS: "red"}
