@@ -51,6 +51,7 @@ POINT_DEFAULTS = {
 }
 METHANE_ONLY = ("gas_surge", "air_blown")
 HIGH_VALUE = 2.0  # MON-2: a high-value over-limit is CH4 ≥ 2 % (the engine's default)
+HIGH_VALUE_RESTORE = 1.5  # the engine's hysteresis: a high-value episode ends below 1.5 %
 
 
 class SpecError(ValueError):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from minesafe.simulator.catalogue import PointTable
-from minesafe.simulator.incidents import HIGH_VALUE, Incident
+from minesafe.simulator.incidents import HIGH_VALUE, HIGH_VALUE_RESTORE, Incident
 from minesafe.simulator.render import CHINA
 
 
@@ -75,7 +75,7 @@ def point_expectations(inc: Incident, points: PointTable, mine: str) -> list[dic
         for o, c, peak in episodes(inc.trace, lambda v, s: v >= alarm, lambda v, s: v >= restore):
             out.append(expected_alarm("over_limit", mine, code, o, c, peak=peak))
         for o, c, peak in episodes(
-            inc.trace, lambda v, s: v >= HIGH_VALUE, lambda v, s: v >= HIGH_VALUE
+            inc.trace, lambda v, s: v >= HIGH_VALUE, lambda v, s: v >= HIGH_VALUE_RESTORE
         ):
             out.append(expected_alarm("high_value", mine, code, o, c, peak=peak))
         off = th["power_off"]
