@@ -13,10 +13,18 @@ from minesafe.enforcement import api as enforcement_api
 from minesafe.hazards import api as hazards_api
 from minesafe.monitoring import api as monitoring_api
 from minesafe.registry import api as registry_api
+from minesafe.response import api as response_api
 from minesafe.selfinspection import api as selfinspection_api
 from minesafe.violations import api as violations_api
 
-AREAS = (monitoring_api, hazards_api, selfinspection_api, violations_api, enforcement_api)
+AREAS = (
+    monitoring_api,
+    response_api,
+    hazards_api,
+    selfinspection_api,
+    violations_api,
+    enforcement_api,
+)
 
 router = DefaultRouter()
 router.register("mines", registry_api.MineViewSet, basename="mine")

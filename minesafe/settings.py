@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "minesafe.accounts",
     "minesafe.registry",
     "minesafe.monitoring",
+    "minesafe.response",
     "minesafe.hazards",
     "minesafe.selfinspection",
     "minesafe.violations",

@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("minesafe.registry.urls")),
     path("monitoring/", include("minesafe.monitoring.urls")),
+    path("response/", include("minesafe.response.urls")),
     path("hazards/", include("minesafe.hazards.urls")),
     path("self-inspection/", include("minesafe.selfinspection.urls")),
     path("violations/", include("minesafe.violations.urls")),

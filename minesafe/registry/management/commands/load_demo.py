@@ -33,6 +33,7 @@ DEMO_EXTENSIONS = (
     "minesafe.violations.demo",
     "minesafe.enforcement.demo",
     "minesafe.monitoring.demo",
+    "minesafe.response.demo",
 )
 
 

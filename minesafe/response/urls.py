@@ -1,0 +1,7 @@
+"""Pages of the graded alarm response."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "response"
+
+urlpatterns: list = []
