@@ -1,16 +1,99 @@
-"""``minesafe engine …`` subcommands (placeholder until the engine lands, issue 3)."""
+"""``minesafe engine …`` subcommands: ``replay`` (pure, no database) and ``run`` (E3's runner).
+
+``minesafe engine replay DIR --out alarms.jsonl [--mines mines.json] [--quarantine FILE]`` writes
+one JSON line per alarm episode and the counts on stderr; bad arguments exit 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
 from typing import Any
+
+from minesafe.engine.events import Action
 
 
 def register(subparsers: Any) -> None:
     """Add the ``engine`` command group to the ``minesafe`` parser."""
     engine = subparsers.add_parser("engine", help="monitoring engine (issue 3)")
-    engine.set_defaults(func=_not_yet)
+    sub = engine.add_subparsers(dest="engine_command", required=True)
+    rp = sub.add_parser("replay", help="replay a directory of networking files, no database")
+    rp.add_argument("directory", type=Path)
+    rp.add_argument("--out", type=Path, required=True, help="alarms as JSON lines")
+    rp.add_argument("--mines", type=Path, help="mine facts JSON: {code: {gas_grade: …}}")
+    rp.add_argument("--quarantine", type=Path, help="malformed records as JSON lines")
+    rp.set_defaults(func=_replay)
+    run = sub.add_parser(
+        "run",
+        help="watch a directory and the brokers (database sink)",
+        prefix_chars="+",
+        add_help=False,
+    )
+    run.add_argument("rest", nargs=argparse.REMAINDER)
+    run.set_defaults(func=_run)
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    raise SystemExit("minesafe engine: not built yet (issue 3)")
+def load_facts(path: Path) -> dict[str, dict[str, Any]]:
+    """Mine facts from ``{code: {...}}`` or ``[{"code"/"mine_code": …, …}]``."""
+    data = json.loads(path.read_text("utf-8"))
+    if isinstance(data, list):
+        return {str(m.get("code") or m["mine_code"]): dict(m) for m in data}
+    if isinstance(data, dict):
+        return {str(k): dict(v) for k, v in data.items()}
+    raise ValueError("mines file must be an object or a list")
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from minesafe.engine.replay import replay
+
+    if not args.directory.is_dir():
+        print(f"minesafe engine replay: {args.directory} is not a directory", file=sys.stderr)
+        return 2
+    facts = None
+    if args.mines is not None:
+        try:
+            facts = load_facts(args.mines)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            print(f"minesafe engine replay: --mines {args.mines}: {exc}", file=sys.stderr)
+            return 2
+    try:
+        out = args.out.open("w", encoding="utf-8")
+    except OSError as exc:
+        print(f"minesafe engine replay: --out {args.out}: {exc}", file=sys.stderr)
+        return 2
+    with out:
+        result = replay(
+            args.directory,
+            facts,
+            on_episode=lambda ep: out.write(json.dumps(ep.as_json(), ensure_ascii=False) + "\n"),
+        )
+    if args.quarantine is not None:
+        with args.quarantine.open("w", encoding="utf-8") as q:
+            for rec in result.quarantine:
+                q.write(json.dumps(rec.as_dict(), ensure_ascii=False) + "\n")
+    rate = result.counts["readings"] / result.seconds if result.seconds else 0.0
+    for key in sorted(result.counts):
+        print(f"{key}: {result.counts[key]}", file=sys.stderr)
+    print(f"seconds: {result.seconds:.3f}  readings/s: {rate:,.0f}", file=sys.stderr)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Delegate to the monitoring app's runner (database sink, brokers, directory watch)."""
+    # Imported by name so that the pure core never imports Django (nor type-checks it).
+    importlib.import_module("minesafe.cli")._django_setup()
+    try:
+        runner = importlib.import_module("minesafe.monitoring.runner")
+    except ImportError:
+        print(
+            "minesafe engine run: minesafe.monitoring.runner is not available yet", file=sys.stderr
+        )
+        return 2
+    rest = [a for a in args.rest if a != "--"]
+    return int(runner.main(rest))
+
+
+__all__ = ["Action", "load_facts", "register"]

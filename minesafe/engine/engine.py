@@ -1,0 +1,477 @@
+"""The :class:`Engine` facade: what the replay CLI, the simulator tests and the monitoring
+adapters drive (issue 3 §1, §2, §5).
+
+No I/O and no clock: readings carry their own times and timers get ``now`` from the caller.
+Typical use::
+
+    engine = Engine()
+    engine.set_mine_facts({"610000000001": {"gas_grade": "high"}})
+    engine.load_definitions(parse_family_a(name, data))      # CDDY / AQMC / RYQY / RYXX
+    events = engine.on_readings(engine.readings(keyed))        # CDSS / AQSS columns
+    events += engine.on_timer(now)                             # sleep until next_deadline()
+    blob = engine.snapshot(); engine = Engine.restore(blob)    # restart without duplicates
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from minesafe.engine import definitions, kernel
+from minesafe.engine.config import EngineConfig
+from minesafe.engine.events import Action, AlarmEvent, AlarmKind, Level
+from minesafe.engine.grading import Grader
+from minesafe.engine.model import (
+    F64,
+    I32,
+    KeyedReadings,
+    ParsedFile,
+    PersonnelSnapshot,
+    PointDef,
+    ReadingBatch,
+)
+from minesafe.engine.personnel import PersonnelRules
+from minesafe.engine.pointrules import RawEvents, evaluate
+from minesafe.engine.registry import PointRegistry
+from minesafe.engine.state import KERNEL_KINDS, PointState
+from minesafe.engine.timeutil import iso_local
+
+_RANK = {Action.OPEN: 0, Action.UPDATE: 1, Action.CLOSE: 2}
+_RATIO_KINDS = {AlarmKind.OVER_LIMIT, AlarmKind.LONG_DURATION, AlarmKind.POWER_OFF_FAILED}
+STAT_KEYS = ("readings", "judged", "unknown", "late", "duplicate", "events")
+
+
+class Engine:
+    """The monitoring engine: registry, per-point state, personnel rules, definition rules."""
+
+    def __init__(
+        self, config: EngineConfig | None = None, registry: PointRegistry | None = None
+    ) -> None:
+        self.config = config or EngineConfig.load()
+        self.registry = registry or PointRegistry(self.config)
+        self.grader = Grader(self.config.grading)
+        slots = int(self.config.rules["high_frequency"]["episodes"])
+        self.state = PointState(0, slots)
+        self.personnel = PersonnelRules(self.config, self.grader)
+        self.facts: dict[str, dict[str, Any]] = {}
+        self.def_open: dict[str, dict[str, Any]] = {}
+        self.clock = -math.inf
+        self.stats: dict[str, int] = dict.fromkeys(STAT_KEYS, 0)
+        self._sync()
+
+    # -- definitions and facts -----------------------------------------------------------------
+    def set_mine_facts(self, facts: dict[str, dict[str, Any]]) -> list[AlarmEvent]:
+        """Inject mine facts: ``gas_grade`` (low/high/outburst), ``approved_underground``,
+        ``calibration_windows`` ([[start, end], …] POSIX), ``stations``, ``restricted_areas``.
+        Definition rules of those mines are judged again (grade-dependent rows)."""
+        for mine, f in facts.items():
+            self.facts.setdefault(mine, {}).update(f)
+            self.registry.mine_of(mine)
+        self._sync()
+        mines = set(facts)
+        return self._judge_definitions([p for p in self.registry.defs if p.mine_code in mines])
+
+    def define(self, points: Iterable[PointDef]) -> list[AlarmEvent]:
+        """Add or update point definitions; returns definition-rule events."""
+        pts = list(points)
+        self.registry.define(pts)
+        self._sync()
+        mines = {p.mine_code for p in pts}
+        return self._judge_definitions([p for p in self.registry.defs if p.mine_code in mines])
+
+    def load_definitions(self, parsed: ParsedFile) -> list[AlarmEvent]:
+        """Take whatever definitions a parsed file holds (points, areas, persons, stations)."""
+        self.personnel.define_areas(parsed.areas)
+        self.personnel.define_persons(parsed.persons)
+        if parsed.stations:
+            self.personnel.define_stations(parsed.mine_code, parsed.stations)
+        return self.define(parsed.points) if parsed.points else []
+
+    def readings(self, keyed: KeyedReadings) -> ReadingBatch:
+        """Map parsed readings onto registry indices (-1 for undefined points)."""
+        return ReadingBatch(self.registry.lookup(keyed), keyed.t, keyed.value, keyed.status)
+
+    # -- evaluation ----------------------------------------------------------------------------
+    def on_readings(self, batch: ReadingBatch | KeyedReadings) -> list[AlarmEvent]:
+        """Judge a batch of readings (any order; duplicates and late readings are dropped)."""
+        if isinstance(batch, KeyedReadings):
+            batch = self.readings(batch)
+        self.stats["readings"] += len(batch)
+        windows = self._windows()
+        raw = evaluate(batch, self.registry, self.state, self.config, windows, self.stats)
+        events = self._to_events(raw)
+        if len(batch):
+            events += self._hf_close(float(np.max(batch.t)))
+        return self._done(events)
+
+    def on_personnel(self, snapshot: PersonnelSnapshot) -> list[AlarmEvent]:
+        """Judge one mine's full personnel snapshot (RYSS)."""
+        facts = self.facts.get(snapshot.mine_code, {})
+        return self._done(self.personnel.on_snapshot(snapshot, facts))
+
+    def on_timer(self, now: float) -> list[AlarmEvent]:
+        """Everything due by ``now``: silences (line_break, network_down, missing_point),
+        pending closes after the anti-flapping gap, high-frequency windows that ran out."""
+        self.clock = max(self.clock, now)
+        events = self._to_events(self._timer_raw(now))
+        events += self._hf_close(now)
+        return self._done(events)
+
+    def next_deadline(self) -> float | None:
+        """The earliest time at which :meth:`on_timer` has something to do (None: nothing)."""
+        cands = [d for d in self._deadlines() if d.shape[0]]
+        if not cands:
+            return None
+        best = min(float(np.min(d)) for d in cands)
+        return None if math.isinf(best) else best
+
+    # -- persistence ---------------------------------------------------------------------------
+    def snapshot(self) -> bytes:
+        """The whole state as one compact ``.npz`` (arrays + a JSON member)."""
+        meta = {
+            "registry": self.registry.state_dict(),
+            "facts": self.facts,
+            "def_open": self.def_open,
+            "personnel": self.personnel.state(),
+            "clock": self.clock,
+            "stats": self.stats,
+        }
+        arrays = {k.replace(".", "__"): v for k, v in self.state.arrays().items()}
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+        buf = io.BytesIO()
+        np.savez_compressed(buf, allow_pickle=False, **arrays)
+        return buf.getvalue()
+
+    @classmethod
+    def restore(cls, data: bytes, config: EngineConfig | None = None) -> Engine:
+        """An engine that resumes exactly where :meth:`snapshot` left off."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {k.replace("__", "."): npz[k] for k in npz.files}
+        meta = json.loads(arrays.pop("meta").tobytes().decode())
+        engine = cls(config)
+        engine.registry = PointRegistry.from_state(engine.config, meta["registry"])
+        engine.state = PointState.from_arrays(arrays)
+        engine.facts = meta["facts"]
+        engine.def_open = meta["def_open"]
+        engine.personnel.load_state(meta["personnel"])
+        engine.clock = float(meta["clock"])
+        engine.stats = meta["stats"]
+        engine._sync()
+        return engine
+
+    def state_bytes_per_point(self) -> int:
+        """Rule state plus registry row of one point, in bytes (target ≤ 1 KB)."""
+        reg = self.registry
+        per_reg = (
+            reg.mine.itemsize
+            + reg.gas.itemsize
+            + reg.loc_kind.itemsize
+            + reg.analog.itemsize
+            + sum(a.itemsize for a in reg.th.values())
+        )
+        return self.state.nbytes_per_point() + per_reg
+
+    # -- internals -----------------------------------------------------------------------------
+    def _sync(self) -> None:
+        self.state.ensure(len(self.registry), len(self.registry.mines))
+
+    def _gas_grade(self, mine: str) -> str:
+        return str(self.facts.get(mine, {}).get("gas_grade", "low"))
+
+    def _windows(self) -> dict[int, list[tuple[float, float]]]:
+        out = {}
+        for mine, f in self.facts.items():
+            if "calibration_windows" in f:
+                out[self.registry.mine_of(mine)] = [
+                    (float(a), float(b)) for a, b in f["calibration_windows"]
+                ]
+        return out
+
+    def _judge_definitions(self, points: list[PointDef]) -> list[AlarmEvent]:
+        findings: dict[str, definitions.Finding] = {}
+        by_mine: dict[str, list[PointDef]] = {}
+        for p in points:
+            by_mine.setdefault(p.mine_code, []).append(p)
+            f = definitions.looser_than_regulation(p, self.config, self._gas_grade(p.mine_code))
+            if f is not None:
+                findings[f.ident] = f
+        for pts in by_mine.values():
+            findings.update({f.ident: f for f in definitions.required_missing(pts, self.config)})
+        events = []
+        for ident, f in findings.items():
+            if ident not in self.def_open:
+                level = self.grader.grade(f.kind, self._gas_grade(f.mine_code), math.nan, math.nan)
+                self.def_open[ident] = {
+                    "opened_at": f.at,
+                    "level": int(level),
+                    "details": f.details,
+                }
+                events.append(
+                    AlarmEvent(
+                        Action.OPEN,
+                        f.kind,
+                        level,
+                        f.mine_code,
+                        f.subject,
+                        f.at,
+                        None,
+                        None,
+                        None,
+                        f.at,
+                        f.details,
+                    )
+                )
+        mines = set(by_mine)
+        for ident in [i for i in self.def_open if i.split("|")[1] in mines]:
+            if ident in findings:
+                continue
+            kind, mine, subject = ident.split("|", 2)
+            held = self.def_open.pop(ident)
+            at = max((p.defined_at for p in by_mine[mine]), default=held["opened_at"])
+            events.append(
+                AlarmEvent(
+                    Action.CLOSE,
+                    AlarmKind(kind),
+                    Level(held["level"]),
+                    mine,
+                    subject,
+                    held["opened_at"],
+                    at,
+                    None,
+                    None,
+                    at,
+                    held["details"],
+                )
+            )
+        return self._done(events)
+
+    def _timer_raw(self, now: float) -> list[RawEvents]:
+        out: list[RawEvents] = []
+        tr, mt, reg = self.state.track, self.state.mines, self.registry
+        n = len(reg)
+        mine = reg.mine[:n]
+        lt = tr.last_t[:n]
+        due = lt + float(self.config.rules["line_break"]["polling_cycles"]) * tr.dt_est[:n]
+        lb = ~tr.lb_open[:n] & (due <= now) & (mt.last_t[mine] > lt)
+        _open_silence(out, AlarmKind.LINE_BREAK, np.flatnonzero(lb), due, tr.lb_open, tr.lb_opened)
+        grace = float(self.config.rules["missing_point"]["grace_s"])
+        mdue = mt.first_t[mine] + grace
+        miss = np.isnan(lt) & ~tr.missing_open[:n] & (mdue <= now)
+        _open_silence(
+            out,
+            AlarmKind.MISSING_POINT,
+            np.flatnonzero(miss),
+            mdue,
+            tr.missing_open,
+            tr.missing_opened,
+        )
+        m = len(reg.mines)
+        ndue = mt.last_t[:m] + float(self.config.rules["network_down"]["silence_s"])
+        down = np.flatnonzero(~mt.net_open[:m] & (ndue <= now)).astype(np.int32)
+        if down.shape[0]:
+            mt.net_open[down] = True
+            mt.net_opened[down] = ndue[down]
+            nan = np.full(down.shape[0], np.nan)
+            out.append(
+                RawEvents(
+                    AlarmKind.NETWORK_DOWN,
+                    Action.OPEN,
+                    np.full(down.shape[0], -1, np.int32),
+                    ndue[down],
+                    nan,
+                    nan,
+                    ndue[down],
+                    down,
+                )
+            )
+        for kind in KERNEL_KINDS:
+            gap = float(self.config.rules.get(kind.value, {}).get("min_gap_s", 0))
+            if kind is AlarmKind.LONG_DURATION:
+                gap = float(self.config.rules["over_limit"]["min_gap_s"])
+            pts, opened, closed, peak = kernel.close_due(self.state.kinds[kind], now, gap)
+            if pts.shape[0]:
+                out.append(RawEvents(kind, Action.CLOSE, pts, opened, closed, peak, closed))
+        return out
+
+    def _deadlines(self) -> list[F64]:
+        tr, mt, reg = self.state.track, self.state.mines, self.registry
+        n, m = len(reg), len(reg.mines)
+        mine = reg.mine[:n]
+        lt = tr.last_t[:n]
+        due = lt + float(self.config.rules["line_break"]["polling_cycles"]) * tr.dt_est[:n]
+        alive = mt.last_t[mine] > lt
+        out = [due[~tr.lb_open[:n] & ((due > self.clock) | alive) & np.isfinite(due)]]
+        mdue = mt.first_t[mine] + float(self.config.rules["missing_point"]["grace_s"])
+        out.append(mdue[np.isnan(lt) & ~tr.missing_open[:n] & np.isfinite(mdue)])
+        ndue = mt.last_t[:m] + float(self.config.rules["network_down"]["silence_s"])
+        out.append(ndue[~mt.net_open[:m] & np.isfinite(ndue)])
+        for kind in KERNEL_KINDS:
+            st = self.state.kinds[kind]
+            gap = float(self.config.rules.get(kind.value, {}).get("min_gap_s", 0))
+            if kind is AlarmKind.LONG_DURATION:
+                gap = float(self.config.rules["over_limit"]["min_gap_s"])
+            pend = st.below_since[:n][st.active[:n] & ~np.isnan(st.below_since[:n])]
+            out.append(pend + gap)
+        hf = self.state.hf_times[:n][tr.hf_open[:n]]
+        out.append(hf[:, 0] + float(self.config.rules["high_frequency"]["window_s"]))
+        return out
+
+    def _to_events(self, raws: list[RawEvents]) -> list[AlarmEvent]:
+        events: list[AlarmEvent] = []
+        ol_opens: list[tuple[int, float]] = []
+        for raw in sorted(raws, key=lambda r: _RANK[r.action] != 0):
+            events.extend(self._convert(raw))
+            if raw.kind is AlarmKind.OVER_LIMIT and raw.action is Action.OPEN:
+                ol_opens.extend(zip(raw.point.tolist(), raw.at.tolist(), strict=True))
+        for kind in KERNEL_KINDS:
+            st = self.state.kinds[kind]
+            st.level[~st.active] = 0
+        events += self._high_frequency(sorted(ol_opens, key=lambda x: x[1]))
+        return events
+
+    def _levels(self, raw: RawEvents, mines: list[str]) -> I32:
+        reg = self.registry
+        if raw.mine is None and raw.kind in _RATIO_KINDS:
+            ratio = raw.peak / reg.th["alarm_hi"][raw.point]
+        else:
+            ratio = np.full(raw.point.shape[0], np.nan)
+        grades = [self._gas_grade(m) for m in mines]
+        return self.grader.grade_many(raw.kind, grades, ratio, raw.peak)
+
+    def _convert(self, raw: RawEvents) -> list[AlarmEvent]:
+        reg = self.registry
+        if raw.mine is not None:
+            mines = [reg.mines[m] for m in raw.mine.tolist()]
+        else:
+            mines = [reg.mines[m] for m in reg.mine[raw.point].tolist()]
+        levels = self._levels(raw, mines)
+        st = self.state.kinds.get(raw.kind)
+        keep = np.ones(raw.point.shape[0], bool)
+        if st is not None and raw.action is Action.UPDATE:
+            held = st.level[raw.point]
+            keep = (held > 0) & (levels < held)
+        if st is not None and raw.action is not Action.CLOSE:
+            st.level[raw.point[keep]] = levels[keep]
+        out = []
+        for i in np.flatnonzero(keep).tolist():
+            p = int(raw.point[i])
+            out.append(self._event(raw, i, p, mines[i], Level(int(levels[i]))))
+        return out
+
+    def _event(self, raw: RawEvents, i: int, p: int, mine: str, level: Level) -> AlarmEvent:
+        closed = float(raw.closed[i])
+        peak = float(raw.peak[i])
+        opened = float(raw.opened[i])
+        if raw.mine is not None:
+            subject, details = "", {"source": self.config.rules[raw.kind.value]["source"]}
+        else:
+            subject, details = self._point_details(raw.kind, p)
+        if raw.kind in (AlarmKind.LINE_BREAK, AlarmKind.MISSING_POINT, AlarmKind.NETWORK_DOWN):
+            details["silent_since"] = iso_local(opened)
+        return AlarmEvent(
+            raw.action,
+            raw.kind,
+            level,
+            mine,
+            subject,
+            opened,
+            None if math.isnan(closed) else closed,
+            None if math.isnan(peak) else peak,
+            None if math.isnan(peak) else peak,
+            float(raw.at[i]),
+            details,
+        )
+
+    def _point_details(self, kind: AlarmKind, p: int) -> tuple[str, dict[str, Any]]:
+        d = self.registry.defs[p]
+        rules = self.config.rules.get(kind.value, {})
+        details: dict[str, Any] = {
+            "location": d.location,
+            "location_kind": self.registry.kinds[int(self.registry.loc_kind[p])],
+            "sensor_type": d.sensor_type,
+            "unit": d.unit,
+            "source": rules.get("source", ""),
+        }
+        for name in ("alarm_hi", "restore_hi", "poweroff_hi", "poweron_hi", "range_lo", "range_hi"):
+            value = getattr(d, name)
+            if not math.isnan(value):
+                details[name] = value
+        return d.point_code, details
+
+    def _high_frequency(self, opens: list[tuple[int, float]]) -> list[AlarmEvent]:
+        """MON-2 high_frequency: N over_limit episodes of one point within the window."""
+        if not opens:
+            return []
+        prm = self.config.rules["high_frequency"]
+        window = float(prm["window_s"])
+        tr, hf = self.state.track, self.state.hf_times
+        out = []
+        for p, t in opens:
+            hf[p, :-1] = hf[p, 1:]
+            hf[p, -1] = t
+            tr.hf_count[p] += 1
+            if not tr.hf_open[p] and t - hf[p, 0] <= window:
+                tr.hf_open[p] = True
+                tr.hf_opened[p] = t
+                out.append(self._hf_event(Action.OPEN, p, t, None, t))
+        return out
+
+    def _hf_event(
+        self, action: Action, p: int, opened: float, closed: float | None, at: float
+    ) -> AlarmEvent:
+        mine = self.registry.mines[int(self.registry.mine[p])]
+        subject, details = self._point_details(AlarmKind.HIGH_FREQUENCY, p)
+        prm = self.config.rules["high_frequency"]
+        details.update(episodes=int(prm["episodes"]), window_s=float(prm["window_s"]))
+        level = self.grader.grade(
+            AlarmKind.HIGH_FREQUENCY, self._gas_grade(mine), math.nan, math.nan
+        )
+        return AlarmEvent(
+            action,
+            AlarmKind.HIGH_FREQUENCY,
+            level,
+            mine,
+            subject,
+            opened,
+            closed,
+            None,
+            None,
+            at,
+            details,
+        )
+
+    def _hf_close(self, now: float) -> list[AlarmEvent]:
+        tr, hf = self.state.track, self.state.hf_times
+        window = float(self.config.rules["high_frequency"]["window_s"])
+        n = len(self.registry)
+        ends = hf[:n, 0] + window
+        due = np.flatnonzero(tr.hf_open[:n] & (ends <= now))
+        out = []
+        for p in due.tolist():
+            end = float(ends[p])
+            out.append(self._hf_event(Action.CLOSE, p, float(tr.hf_opened[p]), end, end))
+            tr.hf_open[p] = False
+            tr.hf_opened[p] = np.nan
+        return out
+
+    def _done(self, events: list[AlarmEvent]) -> list[AlarmEvent]:
+        events.sort(key=lambda e: (e.at, _RANK[e.action]))
+        self.stats["events"] += len(events)
+        return events
+
+
+def _open_silence(
+    out: list[RawEvents], kind: AlarmKind, pts: Any, due: F64, flag: Any, opened: F64
+) -> None:
+    if not pts.shape[0]:
+        return
+    pts = pts.astype(np.int32)
+    flag[pts] = True
+    opened[pts] = due[pts]
+    nan = np.full(pts.shape[0], np.nan)
+    out.append(RawEvents(kind, Action.OPEN, pts, due[pts], nan, nan, due[pts]))

@@ -1,0 +1,418 @@
+"""Family A: the national plain-text networking files (`;` fields, `~` records, `||` end).
+
+File name ``{mine}_{TYPE}_{yyyyMMddHHmmss}.txt``; UTF-8 (a BOM, CRLF and stray whitespace are
+tolerated). Every parser is a pure function of (name, bytes) that never raises for bad input:
+a bad record becomes a :class:`Quarantine` row and the good records of the file still come out.
+
+CDSS (real-time readings) has a columnar fast path: many files are rewritten into one CSV
+buffer (each record prefixed with its mine code, ``~`` turned into a newline) and read by
+``pyarrow.csv`` with explicit column types; a file whose fast parse fails or yields a null is
+parsed again record by record to quarantine exactly its bad records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from minesafe.engine.model import (
+    F64,
+    I32,
+    NAN,
+    Area,
+    KeyedReadings,
+    ParsedFile,
+    Person,
+    PersonnelSnapshot,
+    PointDef,
+    Presence,
+    Quarantine,
+)
+from minesafe.engine.timeutil import CHINA_OFFSET_S, parse_local
+
+NAME_RE = re.compile(
+    r"^(?P<mine>[0-9A-Za-z]{6,24})_(?P<type>[A-Z]{2,6})_(?P<ts>\d{14})\.txt$", re.I
+)
+BOM = b"\xef\xbb\xbf"
+MONITORING_TYPES = ("CDDY", "CDSS", "FZDY", "FZSS")
+PERSONNEL_TYPES = ("RYQY", "RYXX", "RYSS", "RYJZ", "JZSS")
+CDSS_FIELDS = 7
+CDDY_FIELDS = 24
+
+
+def parse_name(name: str) -> tuple[str, str, float] | None:
+    """(mine code, file type, file time) from a family-A file name, or None if it is not one."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    m = NAME_RE.match(base)
+    if m is None:
+        return None
+    at = parse_local(m["ts"])
+    if at is None:
+        return None
+    return m["mine"], m["type"].upper(), at
+
+
+def split_file(data: bytes) -> tuple[str, list[str]] | None:
+    """Header text and record texts of a family-A file; None when it is not UTF-8 text."""
+    try:
+        text = _normalise(data).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    header, _, body = text.partition("~")
+    records = body.split("~")
+    if records and not records[-1].strip():
+        records.pop()
+    return header, records
+
+
+def _normalise(data: bytes) -> bytes:
+    """Drop a BOM, line breaks, surrounding whitespace and the ``||`` terminator."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    data = data.replace(b"\r", b"").replace(b"\n", b"").strip()
+    if data.endswith(b"||"):
+        data = data[:-2].rstrip()
+    return data
+
+
+def _fields(record: str) -> list[str]:
+    return [f.strip() for f in record.split(";")]
+
+
+def _num(text: str) -> float:
+    """A threshold or range field: NaN when empty or not a finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        return NAN
+    return value if np.isfinite(value) else NAN
+
+
+def parse_family_a(name: str, data: bytes) -> ParsedFile:
+    """Parse any family-A file by the type in its name (unknown types yield an empty result)."""
+    meta = parse_name(name)
+    if meta is None:
+        out = ParsedFile(name, "A", "", "", NAN)
+        out.quarantine.append(Quarantine(name, 0, "file name is not {mine}_{TYPE}_{time}.txt", ""))
+        return out
+    mine, ftype, at = meta
+    out = ParsedFile(name, "A", ftype, mine, at)
+    parts = split_file(data)
+    if parts is None:
+        out.quarantine.append(Quarantine(name, 0, "not UTF-8 text", data[:200].hex()))
+        return out
+    header, records = parts
+    parser = _PARSERS.get(ftype)
+    if parser is not None:
+        parser(out, header, records)
+    return out
+
+
+def _parse_cddy(out: ParsedFile, header: str, records: list[str]) -> None:
+    """CDDY, point definitions: 24 fields (networking_format.md A.1)."""
+    for n, rec in enumerate(records, 1):
+        f = _fields(rec)
+        if len(f) != CDDY_FIELDS:
+            _bad(out, n, f"expected {CDDY_FIELDS} fields, got {len(f)}", rec)
+            continue
+        if not f[0] or not f[3]:
+            _bad(out, n, "empty point code or sensor type", rec)
+            continue
+        defined_at = parse_local(f[23])
+        out.points.append(
+            PointDef(
+                mine_code=out.mine_code,
+                point_code=f[0],
+                sensor_type=f[3],
+                value_type=f[4].upper() or "MN",
+                unit=f[5],
+                location=f[18],
+                range_hi=_num(f[6]),
+                range_lo=_num(f[7]),
+                alarm_hi=_num(f[8]),
+                restore_hi=_num(f[9]),
+                alarm_lo=_num(f[10]),
+                restore_lo=_num(f[11]),
+                poweroff_hi=_num(f[12]),
+                poweron_hi=_num(f[13]),
+                poweroff_lo=_num(f[14]),
+                poweron_lo=_num(f[15]),
+                substation=f[2],
+                defined_at=out.at if defined_at is None else defined_at,
+            )
+        )
+
+
+def _parse_cdss_slow(out: ParsedFile, header: str, records: list[str]) -> None:
+    """CDSS record by record: the exact path used to find the bad records of a file."""
+    points: list[str] = []
+    ts: list[float] = []
+    vals: list[float] = []
+    sts: list[int] = []
+    for n, rec in enumerate(records, 1):
+        parsed = _cdss_record(rec)
+        if isinstance(parsed, str):
+            _bad(out, n, parsed, rec)
+            continue
+        points.append(parsed[0])
+        vals.append(parsed[1])
+        sts.append(parsed[2])
+        ts.append(parsed[3])
+    out.readings = KeyedReadings.from_rows(out.mine_code, points, ts, vals, sts)
+
+
+def _cdss_record(rec: str) -> tuple[str, float, int, float] | str:
+    """(point, value, status, time) of one CDSS record, or the reason it is refused."""
+    f = _fields(rec)
+    if len(f) != CDSS_FIELDS:
+        return f"expected {CDSS_FIELDS} fields, got {len(f)}"
+    if not f[0]:
+        return "empty point code"
+    try:
+        value = float(f[3])
+    except ValueError:
+        return f"value {f[3]!r} is not a number"
+    if not np.isfinite(value):
+        return f"value {f[3]!r} is not finite"
+    try:
+        status = int(f[5])
+    except ValueError:
+        return f"status {f[5]!r} is not an integer"
+    if not 0 <= status < 2**31:
+        return f"status {f[5]!r} out of range"
+    t = parse_local(f[6])
+    if t is None:
+        return f"time {f[6]!r} is not yyyy-MM-dd HH:mm:ss"
+    return f[0], value, status, t
+
+
+def _parse_ryqy(out: ParsedFile, header: str, records: list[str]) -> None:
+    """RYQY, areas: type; code; approved headcount (核定人数); name."""
+    for n, rec in enumerate(records, 1):
+        f = _fields(rec)
+        if len(f) < 4:
+            _bad(out, n, f"expected 4 fields, got {len(f)}", rec)
+            continue
+        try:
+            approved = int(f[2]) if f[2] else 0
+        except ValueError:
+            _bad(out, n, f"approved headcount {f[2]!r} is not an integer", rec)
+            continue
+        out.areas.append(Area(out.mine_code, f[1], f[0], approved, f[3]))
+
+
+def _parse_ryxx(out: ParsedFile, header: str, records: list[str]) -> None:
+    """RYXX, persons: card; name; job; post; team; (2 fields); leader 0/1; special 0/1.
+
+    The identity used by ``multi_card`` is the 6th field when present (an ID number in the
+    deployments seen), else name + team.
+    """
+    for n, rec in enumerate(records, 1):
+        f = _fields(rec)
+        if len(f) < 9 or not f[0]:
+            _bad(out, n, f"expected 9 fields with a card, got {len(f)}", rec)
+            continue
+        identity = f[5] or f"{f[1]}/{f[4]}"
+        out.persons.append(
+            Person(out.mine_code, f[0], f[1], identity, f[2], f[7] == "1", f[8] == "1")
+        )
+
+
+def _parse_ryss(out: ParsedFile, header: str, records: list[str]) -> None:
+    """RYSS, full snapshot of cards: 15 fields (networking_format.md A.2)."""
+    snap = PersonnelSnapshot(out.mine_code, out.at)
+    for n, rec in enumerate(records, 1):
+        f = _fields(rec)
+        if len(f) < 14 or not f[0]:
+            _bad(out, n, f"expected 15 fields with a card, got {len(f)}", rec)
+            continue
+        if f[2] not in ("0", "1", "2"):
+            _bad(out, n, f"in/out flag {f[2]!r} is not 0, 1 or 2", rec)
+            continue
+        entered = parse_local(f[3]) if f[3] else None
+        station_at = parse_local(f[8]) if f[8] else None
+        if f[2] == "1" and entered is None:
+            _bad(out, n, f"descent time {f[3]!r} is not a time", rec)
+            continue
+        snap.presences.append(
+            Presence(
+                card=f[0],
+                name=f[1],
+                underground=f[2] == "1",
+                entered_at=NAN if entered is None else entered,
+                area_code=f[5],
+                station_code=f[7],
+                station_at=out.at if station_at is None else station_at,
+                is_leader=f[12] == "1",
+                shift_mode=f[9],
+            )
+        )
+    out.snapshot = snap
+
+
+def _parse_ryjz(out: ParsedFile, header: str, records: list[str]) -> None:
+    """RYJZ, stations: code; name; … X and Y taken from fields 3-4 when numeric."""
+    for n, rec in enumerate(records, 1):
+        f = _fields(rec)
+        if len(f) < 2 or not f[0]:
+            _bad(out, n, "expected a station code", rec)
+            continue
+        if len(f) >= 5 and np.isfinite(_num(f[3])) and np.isfinite(_num(f[4])):
+            out.stations[f[0]] = (_num(f[3]), _num(f[4]))
+
+
+def _bad(out: ParsedFile, record: int, reason: str, raw: str) -> None:
+    out.quarantine.append(Quarantine(out.name, record, reason, raw[:500]))
+
+
+_PARSERS: dict[str, Callable[[ParsedFile, str, list[str]], None]] = {
+    "CDDY": _parse_cddy,
+    "CDSS": _parse_cdss_slow,
+    "RYQY": _parse_ryqy,
+    "RYXX": _parse_ryxx,
+    "RYSS": _parse_ryss,
+    "RYJZ": _parse_ryjz,
+}
+
+# ---------------------------------------------------------------------------------------------
+# CDSS fast path
+
+_CDSS_COLUMNS = ["code", "kind", "location", "value", "unit", "status", "time"]
+_CDSS_READ = pacsv.ReadOptions(column_names=_CDSS_COLUMNS, use_threads=False, block_size=1 << 28)
+_CDSS_PARSE = pacsv.ParseOptions(delimiter=";", quote_char=False, escape_char=False)
+_CDSS_CONVERT = pacsv.ConvertOptions(
+    include_columns=["code", "value", "status", "time"],
+    column_types={
+        "code": pa.dictionary(pa.int32(), pa.string()),
+        "value": pa.float64(),
+        "status": pa.int32(),
+        "time": pa.timestamp("s"),
+    },
+    strings_can_be_null=True,
+    quoted_strings_can_be_null=False,
+)
+_REQUIRED = ("code", "value", "status", "time")
+
+
+def _cdss_body(data: bytes) -> bytes:
+    """The records of one CDSS file, each ending with ``~`` (header and terminator dropped)."""
+    cut = data.find(b"~")
+    body = data[cut + 1 :]
+    if cut >= 0 and body.endswith(b"~||") and b"\r" not in body and b"\n" not in body:
+        return body[:-2]
+    body = _normalise(data).partition(b"~")[2].strip()
+    return body if not body or body.endswith(b"~") else body + b"~"
+
+
+def _read_columns(buf: bytes) -> tuple[pa.Array, I32, F64, F64, I32] | None:
+    """(distinct codes, code index, time, value, status) of CSV lines; None if anything is off."""
+    if not buf:
+        return pa.array([], pa.string()), *_empty_columns()
+    try:
+        table = pacsv.read_csv(pa.py_buffer(buf), _CDSS_READ, _CDSS_PARSE, _CDSS_CONVERT)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, ValueError):
+        return None
+    if any(table.column(c).null_count for c in _REQUIRED):
+        return None
+    value = table.column("value").to_numpy()
+    status = table.column("status").to_numpy().astype(np.int32, copy=False)
+    if not np.isfinite(value).all() or (status < 0).any():
+        return None
+    t = table.column("time").cast(pa.int64()).to_numpy().astype(np.float64) - CHINA_OFFSET_S
+    chunks = table.column("code").unify_dictionaries().chunks
+    codes = chunks[0].dictionary
+    if pc.any(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(codes)), 0)).as_py():
+        return None
+    index = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+    return codes, index.astype(np.int32, copy=False), t, value, status
+
+
+def _empty_columns() -> tuple[I32, F64, F64, I32]:
+    return (np.empty(0, np.int32), np.empty(0), np.empty(0), np.empty(0, np.int32))
+
+
+def _keyed(
+    mines: list[str], cols: tuple[pa.Array, I32, F64, F64, I32], mine_row: I32
+) -> KeyedReadings:
+    """Attach each distinct point code to its mine; a code seen at two mines is split in two."""
+    codes, code, t, value, status = cols
+    n_codes = len(codes)
+    code_mine = np.full(n_codes, -1, np.int32)
+    code_mine[code] = mine_row
+    if not (code_mine[code] == mine_row).all():
+        combined = mine_row.astype(np.int64) * n_codes + code
+        uniq, inverse = np.unique(combined, return_inverse=True)
+        code_mine = (uniq // n_codes).astype(np.int32)
+        codes = codes.take(pa.array(uniq % n_codes))
+        code = inverse.astype(np.int32)
+    return KeyedReadings(mines, codes, code_mine, code, t, value, status)
+
+
+def parse_cdss_many(files: Iterable[tuple[str, bytes]]) -> tuple[KeyedReadings, list[Quarantine]]:
+    """All readings of many CDSS files in one columnar pass; bad files go record by record."""
+    mines: dict[str, int] = {}
+    named: list[tuple[str, bytes]] = []
+    bodies: list[bytes] = []
+    counts: list[int] = []
+    file_mine: list[int] = []
+    quarantine: list[Quarantine] = []
+    for name, data in files:
+        meta = parse_name(name)
+        if meta is None or meta[1] != "CDSS":
+            quarantine.append(Quarantine(name, 0, "not a CDSS file name", ""))
+            continue
+        body = _cdss_body(data)
+        named.append((name, data))
+        bodies.append(body)
+        counts.append(body.count(b"~"))
+        file_mine.append(mines.setdefault(meta[0], len(mines)))
+    cols = _read_columns(b"".join(bodies).replace(b"~", b"\n"))
+    if cols is not None and len(cols[1]) == sum(counts):
+        mine_row = np.repeat(np.asarray(file_mine, np.int32), counts)
+        return _keyed(list(mines), cols, mine_row), quarantine
+    parts = []
+    for (name, data), body, n, m in zip(named, bodies, counts, file_mine, strict=True):
+        one = _read_columns(body.replace(b"~", b"\n"))
+        if one is not None and len(one[1]) == n:
+            parts.append(_keyed([list(mines)[m]], one, np.zeros(n, np.int32)))
+            continue
+        parsed = parse_family_a(name, data)
+        quarantine.extend(parsed.quarantine)
+        if parsed.readings is not None:
+            parts.append(parsed.readings)
+    return merge_keyed(parts), quarantine
+
+
+def merge_keyed(parts: list[KeyedReadings]) -> KeyedReadings:
+    """Concatenate keyed readings under one mine list and one dictionary of distinct points."""
+    mines: dict[str, int] = {}
+    pairs: dict[tuple[int, str], int] = {}
+    codes = []
+    for p in parts:
+        mine_map = [mines.setdefault(m, len(mines)) for m in p.mines]
+        remap = np.asarray(
+            [
+                pairs.setdefault((mine_map[m], c), len(pairs))
+                for m, c in zip(p.code_mine.tolist(), p.codes.to_pylist(), strict=True)
+            ],
+            np.int32,
+        )
+        codes.append(remap[p.code] if len(p) else np.empty(0, np.int32))
+    if not parts:
+        return KeyedReadings(
+            [], pa.array([], pa.string()), np.empty(0, np.int32), *_empty_columns()
+        )
+    return KeyedReadings(
+        list(mines),
+        pa.array([c for _, c in pairs], pa.string()),
+        np.asarray([m for m, _ in pairs], np.int32),
+        np.concatenate(codes).astype(np.int32, copy=False),
+        np.concatenate([p.t for p in parts]),
+        np.concatenate([p.value for p in parts]),
+        np.concatenate([p.status for p in parts]),
+    )

@@ -1,0 +1,221 @@
+"""Plain data the parsers produce and the engine consumes (issue 3 §1, §3).
+
+Readings travel as columns (:class:`ReadingBatch`), never as one object per reading: the hot path
+is NumPy over these arrays. Point and personnel definitions are few, so they are dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+F64 = npt.NDArray[np.float64]
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
+Bool = npt.NDArray[np.bool_]
+
+NAN = float("nan")
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantine:
+    """A record the parser refused: kept with its file, record number and reason (issue 3 §3).
+
+    ``record`` counts from 1 for data records; 0 means the file itself (name, header, encoding).
+    """
+
+    file: str
+    record: int
+    reason: str
+    raw: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "record": self.record, "reason": self.reason, "raw": self.raw}
+
+
+@dataclass(frozen=True, slots=True)
+class PointDef:
+    """One measuring point as the mine declared it (CDDY record or AQMC/AQKC element).
+
+    Thresholds absent from the declaration are NaN. ``value_type`` is "MN" (analogue) or "KG"
+    (switch); only analogue points feed value rules.
+    """
+
+    mine_code: str
+    point_code: str
+    sensor_type: str
+    value_type: str = "MN"
+    unit: str = ""
+    location: str = ""
+    range_lo: float = NAN
+    range_hi: float = NAN
+    alarm_hi: float = NAN
+    restore_hi: float = NAN
+    alarm_lo: float = NAN
+    restore_lo: float = NAN
+    poweroff_hi: float = NAN
+    poweron_hi: float = NAN
+    poweroff_lo: float = NAN
+    poweron_lo: float = NAN
+    substation: str = ""
+    defined_at: float = NAN
+
+    @property
+    def key(self) -> str:
+        return point_key(self.mine_code, self.point_code)
+
+
+def point_key(mine_code: str, point_code: str) -> str:
+    """Registry key of a point: point codes are unique only within a mine (DB14 uses 001046)."""
+    return f"{mine_code}|{point_code}"
+
+
+@dataclass(slots=True)
+class ReadingBatch:
+    """Readings as columns: registry point index, POSIX time, value, status bitmask.
+
+    ``point`` is -1 for a reading of a point the registry does not know (counted, not judged).
+    """
+
+    point: I32
+    t: F64
+    value: F64
+    status: I32
+
+    def __len__(self) -> int:
+        return int(self.point.shape[0])
+
+    @classmethod
+    def empty(cls) -> ReadingBatch:
+        return cls(
+            np.empty(0, np.int32),
+            np.empty(0, np.float64),
+            np.empty(0, np.float64),
+            np.empty(0, np.int32),
+        )
+
+    @classmethod
+    def concat(cls, batches: list[ReadingBatch]) -> ReadingBatch:
+        if not batches:
+            return cls.empty()
+        return cls(
+            np.concatenate([b.point for b in batches]),
+            np.concatenate([b.t for b in batches]),
+            np.concatenate([b.value for b in batches]),
+            np.concatenate([b.status for b in batches]),
+        )
+
+
+@dataclass(slots=True)
+class KeyedReadings:
+    """Parsed readings before registry lookup.
+
+    Reading i is of point ``codes[code[i]]`` of mine ``mines[code_mine[code[i]]]``: point codes
+    stay an Arrow string array so the registry can map them in C and reuse the mapping while
+    the same points arrive in the same order (one poll after another).
+    """
+
+    mines: list[str]
+    codes: pa.Array
+    code_mine: I32
+    code: I32
+    t: F64
+    value: F64
+    status: I32
+
+    def __len__(self) -> int:
+        return int(self.code.shape[0])
+
+    def point_keys(self) -> list[str]:
+        """``mine|point`` of every distinct point, in dictionary order."""
+        codes = self.codes.to_pylist()
+        return [f"{self.mines[m]}|{c}" for m, c in zip(self.code_mine.tolist(), codes, strict=True)]
+
+    @classmethod
+    def from_rows(
+        cls, mine: str, points: list[str], t: list[float], value: list[float], status: list[int]
+    ) -> KeyedReadings:
+        """Readings of one mine given row by row (slow path, adapters)."""
+        index: dict[str, int] = {}
+        code = [index.setdefault(p, len(index)) for p in points]
+        return cls(
+            [mine],
+            pa.array(list(index), pa.string()),
+            np.zeros(len(index), np.int32),
+            np.asarray(code, np.int32),
+            np.asarray(t, np.float64),
+            np.asarray(value, np.float64),
+            np.asarray(status, np.int32),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A personnel-positioning area (RYQY): type, code, approved headcount (核定人数), name."""
+
+    mine_code: str
+    area_code: str
+    area_type: str
+    approved: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A card holder (RYXX): card, name, identity (ID number or job+team), leader flag."""
+
+    mine_code: str
+    card: str
+    name: str
+    identity: str = ""
+    job: str = ""
+    is_leader: bool = False
+    is_special: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """One card in a full RYSS snapshot: underground or not, since when, where."""
+
+    card: str
+    name: str
+    underground: bool
+    entered_at: float
+    area_code: str
+    station_code: str
+    station_at: float
+    is_leader: bool = False
+    shift_mode: str = ""
+    identity: str = ""
+
+
+@dataclass(slots=True)
+class PersonnelSnapshot:
+    """The full picture of one mine at one time (one RYSS file)."""
+
+    mine_code: str
+    at: float
+    presences: list[Presence] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """What one networking file yielded; exactly one of the payload fields is filled."""
+
+    name: str
+    family: str
+    file_type: str
+    mine_code: str
+    at: float
+    points: list[PointDef] = field(default_factory=list)
+    readings: KeyedReadings | None = None
+    areas: list[Area] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)
+    snapshot: PersonnelSnapshot | None = None
+    stations: dict[str, tuple[float, float]] = field(default_factory=dict)
+    quarantine: list[Quarantine] = field(default_factory=list)

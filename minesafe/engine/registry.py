@@ -1,0 +1,163 @@
+"""The point registry: every defined point as one row of dense arrays (issue 3 §1, §2).
+
+A point's index is stable for the life of the engine (a redefinition updates its row), so
+per-point rule state can live in arrays indexed the same way. Built from CDDY records or AQMC
+elements (:class:`~minesafe.engine.model.PointDef`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from minesafe.engine.config import EngineConfig
+from minesafe.engine.model import F64, I32, U8, Bool, KeyedReadings, PointDef
+
+GASES = ("other", "ch4", "co")
+GAS_CODE = {g: i for i, g in enumerate(GASES)}
+THRESHOLDS = (
+    "range_lo",
+    "range_hi",
+    "alarm_hi",
+    "restore_hi",
+    "alarm_lo",
+    "restore_lo",
+    "poweroff_hi",
+    "poweron_hi",
+)
+_NAME_WORDS = (("甲烷", "ch4"), ("瓦斯", "ch4"), ("CH4", "ch4"), ("一氧化碳", "co"), ("CO", "co"))
+
+
+def gas_of(point: PointDef, sensor_types: dict[str, str]) -> str:
+    """The measured gas: by sensor-type code, else by unit, else by the installation text."""
+    if point.sensor_type in sensor_types:
+        return sensor_types[point.sensor_type]
+    unit = point.unit.upper()
+    if "CH4" in unit:
+        return "ch4"
+    text = f"{point.location} {point.unit}"
+    for word, gas in _NAME_WORDS:
+        if word in text:
+            return gas
+    return "other"
+
+
+class PointRegistry:
+    """Dense per-point arrays plus the mine list; grows by doubling."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.index: dict[str, int] = {}
+        self.defs: list[PointDef] = []
+        self.mines: list[str] = []
+        self.mine_index: dict[str, int] = {}
+        self.size = 0
+        self._cap = 0
+        self.mine = np.empty(0, np.int32)
+        self.gas = np.empty(0, np.uint8)
+        self.loc_kind = np.empty(0, np.int32)
+        self.analog = np.empty(0, bool)
+        self.th: dict[str, F64] = {name: np.empty(0) for name in THRESHOLDS}
+        self.kinds = [k.kind for k in config.locations] + ["other"]
+        self._cache: tuple[list[str], pa.Array, I32, I32] | None = None
+
+    def __len__(self) -> int:
+        return self.size
+
+    def mine_of(self, code: str) -> int:
+        """Index of a mine code, added on first sight."""
+        idx = self.mine_index.get(code)
+        if idx is None:
+            idx = self.mine_index[code] = len(self.mines)
+            self.mines.append(code)
+        return idx
+
+    def define(self, points: list[PointDef]) -> list[int]:
+        """Add or update points; returns their indices (stable across redefinitions)."""
+        out = []
+        for p in points:
+            idx = self.index.get(p.key)
+            if idx is None:
+                idx = self.size
+                self._grow(idx + 1)
+                self.index[p.key] = idx
+                self.defs.append(p)
+                self.size += 1
+            else:
+                self.defs[idx] = p
+            self._fill(idx, p)
+            out.append(idx)
+        self._cache = None
+        return out
+
+    def _fill(self, idx: int, p: PointDef) -> None:
+        self.mine[idx] = self.mine_of(p.mine_code)
+        self.gas[idx] = GAS_CODE.get(gas_of(p, self.config.sensor_types), 0)
+        self.loc_kind[idx] = self.kinds.index(self.config.location_kind(p.location))
+        self.analog[idx] = p.value_type != "KG"
+        for name in THRESHOLDS:
+            self.th[name][idx] = getattr(p, name)
+
+    def _grow(self, need: int) -> None:
+        if need <= self._cap:
+            return
+        cap = max(need, 2 * self._cap, 1024)
+        self.mine = _resize(self.mine, cap, -1)
+        self.gas = _resize(self.gas, cap, 0)
+        self.loc_kind = _resize(self.loc_kind, cap, 0)
+        self.analog = _resize(self.analog, cap, False)
+        self.th = {k: _resize(v, cap, np.nan) for k, v in self.th.items()}
+        self._cap = cap
+
+    def lookup(self, readings: KeyedReadings) -> I32:
+        """Registry index of every reading (-1 if undefined); reuses the last mapping while the
+        same points arrive in the same order, so steady polling costs one array comparison."""
+        cache = self._cache
+        if (
+            cache is not None
+            and cache[0] == readings.mines
+            and np.array_equal(cache[2], readings.code_mine)
+            and cache[1].equals(readings.codes)
+        ):
+            per_code = cache[3]
+        else:
+            per_code = np.asarray(
+                [self.index.get(k, -1) for k in readings.point_keys()], np.int32
+            ).reshape(-1)
+            self._cache = (list(readings.mines), readings.codes, readings.code_mine, per_code)
+        if per_code.shape[0] == 0:
+            return np.full(len(readings), -1, np.int32)
+        result: I32 = per_code[readings.code]
+        return result
+
+    def mine_points(self, mine: int) -> I32:
+        found: I32 = np.flatnonzero(self.mine[: self.size] == mine).astype(np.int32)
+        return found
+
+    def state_dict(self) -> dict[str, Any]:
+        """The definitions, enough to rebuild the arrays on restore."""
+        return {"defs": [_def_dict(p) for p in self.defs], "mines": list(self.mines)}
+
+    @classmethod
+    def from_state(cls, config: EngineConfig, state: dict[str, Any]) -> PointRegistry:
+        reg = cls(config)
+        for code in state["mines"]:
+            reg.mine_of(code)
+        reg.define([PointDef(**d) for d in state["defs"]])
+        return reg
+
+    def view(self) -> tuple[I32, U8, I32, Bool]:
+        n = self.size
+        return self.mine[:n], self.gas[:n], self.loc_kind[:n], self.analog[:n]
+
+
+def _def_dict(p: PointDef) -> dict[str, Any]:
+    return {name: getattr(p, name) for name in PointDef.__slots__}
+
+
+def _resize(arr: Any, cap: int, fill: Any) -> Any:
+    out = np.full(cap, fill, dtype=arr.dtype)
+    out[: arr.shape[0]] = arr
+    return out
