@@ -1,0 +1,216 @@
+"""Pages of 三违 records (VIO-1): list with filters, detail, add/edit, monthly statistics,
+repeat offenders, the monthly notification list and the Excel export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from minesafe.core.scoping import ADD, CHANGE, VIEW, can
+from minesafe.core.views import ScopedFormView, get_scoped, is_htmx, paginate, pk_model, require
+from minesafe.registry.models import Mine
+from minesafe.violations import excel, rules
+from minesafe.violations.choices import (
+    KIND_COLORS,
+    SEVERITY_COLORS,
+    Severity,
+    ViolationKind,
+)
+from minesafe.violations.filters import ViolationFilterSet
+from minesafe.violations.forms import ViolationForm
+from minesafe.violations.models import Violation
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _violations(request: HttpRequest) -> QuerySet[Violation]:
+    return Violation.objects.restrict(request.user, VIEW).select_related("mine")
+
+
+def _filtered(request: HttpRequest) -> tuple[ViolationFilterSet, QuerySet[Violation]]:
+    filterset = ViolationFilterSet(
+        request.GET or None, queryset=_violations(request), request=request
+    )
+    valid = not filterset.is_bound or filterset.is_valid()
+    queryset = filterset.qs if valid else filterset.queryset.none()
+    return filterset, queryset.order_by("-found_at", "-pk")
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+@login_required
+@require_safe
+def violation_list(request: HttpRequest) -> HttpResponse:
+    """三违 records in the user's jurisdiction with filters; htmx swaps only the table."""
+    filterset, queryset = _filtered(request)
+    context = {
+        "filter": filterset,
+        "page": paginate(request, queryset),
+        "query": _query_without(request, "page"),
+        "can_add": can(request.user, Violation, ADD),
+        "kind_colors": KIND_COLORS,
+        "severity_colors": SEVERITY_COLORS,
+    }
+    template = "violations/_table.html" if is_htmx(request) else "violations/violation_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_safe
+def violation_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as Excel (same scope and filters as the page)."""
+    _, queryset = _filtered(request)
+    response = HttpResponse(excel.export_violations(queryset), content_type=XLSX)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="violations-{stamp}.xlsx"'
+    return response
+
+
+@login_required
+@require_safe
+@pk_model(Violation)
+def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    violation = get_scoped(Violation, request.user, VIEW, pk=pk)
+    can_edit = Violation.objects.restrict(request.user, CHANGE).filter(pk=pk).exists()
+    context = {
+        "v": violation,
+        "can_edit": can_edit,
+        "kind_colors": KIND_COLORS,
+        "severity_colors": SEVERITY_COLORS,
+    }
+    return render(request, "violations/violation_detail.html", context)
+
+
+class ViolationCreateView(ScopedFormView):
+    model = Violation
+    form_class = ViolationForm
+    action = ADD
+    title = "录入三违"
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> Violation:
+        require(request.user, Violation, ADD)
+        return Violation(recorded_by=request.user)
+
+    def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
+        return {"instance": instance, "user": request.user}
+
+
+class ViolationEditView(ViolationCreateView):
+    action = CHANGE
+    title = "编辑三违记录"
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> Violation:
+        violation: Violation = get_scoped(Violation, request.user, CHANGE, pk=kwargs["pk"])
+        return violation
+
+
+def _acts(queryset: QuerySet[Violation]) -> list[rules.Act]:
+    rows = queryset.values_list(
+        "pk", "mine_id", "person_name", "team", "kind", "severity", "found_at"
+    )
+    return [
+        rules.Act(mine, name, team, kind, severity, timezone.localtime(at).date(), pk)
+        for pk, mine, name, team, kind, severity, at in rows
+    ]
+
+
+def _mine_names(request: HttpRequest) -> dict[int, str]:
+    return dict(Mine.objects.restrict(request.user, VIEW).values_list("pk", "name"))
+
+
+@login_required
+@require_safe
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Monthly statistics by kind, mine, team and person for the last 12 months (VIO-1)."""
+    today = timezone.localdate()
+    months = rules.last_months(today, 12)
+    start = rules.month_bounds(months[0])[0]
+    acts = _acts(_violations(request).filter(found_at__date__gte=start))
+    names = _mine_names(request)
+    by_kind = rules.monthly_counts(acts, months, lambda a: a.kind)
+    by_severity = rules.monthly_counts(acts, months, lambda a: a.severity)
+    charts = {
+        "months": months,
+        "kinds": [
+            {"name": label, "data": by_kind.get(value, [0] * len(months))}
+            for value, label in ViolationKind.choices
+        ],
+        "serious": by_severity.get(Severity.SERIOUS, [0] * len(months)),
+        "mines": [[names.get(m, ""), n] for m, n in rules.top(acts, lambda a: a.mine_id)],
+        "teams": [
+            [f"{names.get(m, '')} {t}", n]
+            for (m, t), n in rules.top(acts, lambda a: (a.mine_id, a.team))
+        ],
+        "persons": [
+            [f"{p}（{names.get(m, '')}）", n]
+            for (m, p), n in rules.top(acts, lambda a: (a.mine_id, a.person_name))
+        ],
+    }
+    table = [
+        (month, [k["data"][i] for k in charts["kinds"]], charts["serious"][i])
+        for i, month in enumerate(months)
+    ]
+    context = {
+        "charts": charts,
+        "table": table,
+        "total": len(acts),
+        "serious": sum(charts["serious"]),
+        "months": months,
+    }
+    return render(request, "violations/statistics.html", context)
+
+
+@login_required
+@require_safe
+def repeat_offenders(request: HttpRequest) -> HttpResponse:
+    """People who reached the repeat threshold in the window in force (VIO-1, YAML)."""
+    today = timezone.localdate()
+    params = rules.repeat_params(today)
+    since = today - dt.timedelta(days=params.window_days)
+    acts = _acts(_violations(request).filter(found_at__date__gte=since))
+    names = _mine_names(request)
+    offenders = [
+        {"o": o, "mine": names.get(o.mine_id, "")}
+        for o in rules.repeat_offenders(acts, today, params)
+    ]
+    context = {"offenders": offenders, "params": params, "today": today}
+    return render(request, "violations/repeat_offenders.html", context)
+
+
+@login_required
+@require_safe
+def notification(request: HttpRequest) -> HttpResponse:
+    """The monthly notification list of cases (000:30, 定期通报), serious cases first."""
+    today = timezone.localdate()
+    month = request.GET.get("month") or rules.month_key(today)
+    try:
+        first, last = rules.month_bounds(month)
+    except ValueError:
+        month = rules.month_key(today)
+        first, last = rules.month_bounds(month)
+    queryset = _violations(request).filter(found_at__date__gte=first, found_at__date__lte=last)
+    by_pk = {v.pk: v for v in queryset}
+    order = sorted(_acts(queryset), key=rules.notification_order)
+    rows = [by_pk[a.pk] for a in order]
+    context = {
+        "rows": rows,
+        "month": month,
+        "months": rules.last_months(today, 12)[::-1],
+        "serious": sum(v.severity == Severity.SERIOUS for v in rows),
+        "fines": sum(v.fine for v in rows),
+        "kind_colors": KIND_COLORS,
+        "severity_colors": SEVERITY_COLORS,
+    }
+    return render(request, "violations/notification.html", context)
