@@ -1,11 +1,400 @@
-"""REST API of the enforcement area, registered on the shared router by :mod:`minesafe.api_urls`."""
+"""REST API of the enforcement area, registered on the shared router by :mod:`minesafe.api_urls`.
+
+The same scoping and services as the pages: a sealed record is absent for a mine or enterprise
+caller, a rule's refusal answers 400 with the field named.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from minesafe.core.api import ScopedViewSet
+from minesafe.core.scoping import ADD, CHANGE, VIEW
+from minesafe.enforcement import services
+from minesafe.enforcement.choices import Consequence, DocumentKind, FindingKind, Step
+from minesafe.enforcement.models import (
+    DECIDE,
+    DRAW,
+    REVIEW,
+    SIGN,
+    Decision,
+    Document,
+    Draw,
+    Expert,
+    Finding,
+    Inspection,
+    ManagerScore,
+    Plan,
+    PlanEntry,
+    QuizResult,
+    Referral,
+)
+from minesafe.registry.api import ModelRulesSerializer, ScopedRelatedField
+from minesafe.registry.models import Mine
+
 urlpatterns: list[Any] = []
+READ_ONLY = ["get", "head", "options"]
+
+
+def _serializer(model: type, fields: list[str] | str, read_only: tuple[str, ...] = ()) -> type:
+    meta = type("Meta", (), {"model": model, "fields": fields, "read_only_fields": read_only})
+    return type(f"{model.__name__}Serializer", (ModelRulesSerializer,), {"Meta": meta})
+
+
+FindingSerializer = _serializer(
+    Finding,
+    [
+        "id",
+        "inspection",
+        "kind",
+        "description",
+        "place",
+        "major",
+        "basic_condition",
+        "self_reported",
+        "first_offence",
+        "tip_off_verified",
+        "repeated",
+        "rectify_by",
+        "rectified_on",
+        "hazard_id_ref",
+    ],
+)
+
+
+class InspectionSerializer(ModelRulesSerializer):
+    mine = ScopedRelatedField(queryset=Mine.objects.all())
+    findings = FindingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Inspection
+        fields = [
+            "id",
+            "mine",
+            "organization",
+            "kind",
+            "step",
+            "planned_on",
+            "started_at",
+            "finished_at",
+            "leader",
+            "route",
+            "remote_examined",
+            "summary",
+            "signed_by",
+            "signed_at",
+            "recheck_of",
+            "recheck_due",
+            "findings",
+        ]
+        read_only_fields = [
+            "organization",
+            "step",
+            "started_at",
+            "finished_at",
+            "leader",
+            "signed_by",
+            "signed_at",
+            "recheck_of",
+            "recheck_due",
+        ]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            if self.instance.signed:
+                raise serializers.ValidationError({"detail": "检查记录已签名，不能再修改"})
+            if "mine" in attrs and attrs["mine"] != self.instance.mine:
+                raise serializers.ValidationError({"mine": "不能更换被检查煤矿"})
+        return super().validate(attrs)
+
+
+class SignSerializer(serializers.Serializer):
+    finished_at = serializers.DateTimeField()
+
+
+class NewFindingSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(FindingKind.choices)
+    description = serializers.CharField()
+    place = serializers.CharField(required=False, allow_blank=True, default="")
+    major = serializers.BooleanField(required=False, default=False)
+    basic_condition = serializers.BooleanField(required=False, default=False)
+    self_reported = serializers.BooleanField(required=False, default=False)
+    first_offence = serializers.BooleanField(required=False, default=False)
+    tip_off_verified = serializers.BooleanField(required=False, default=False)
+    repeated = serializers.BooleanField(required=False, default=False)
+    rectify_by = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class DecideSerializer(serializers.Serializer):
+    consequences = serializers.ListField(child=serializers.ChoiceField(Consequence.choices))
+    deviation_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    fine = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    legal_basis = serializers.CharField(required=False, allow_blank=True, default="")
+    manager_name = serializers.CharField(required=False, allow_blank=True, default="")
+    manager_id_number = serializers.RegexField(
+        r"^[0-9]{17}[0-9X]$", required=False, allow_blank=True, default=""
+    )
+
+
+class InspectionViewSet(ScopedViewSet):
+    """ENF-3: inspection records, their flow, findings, signature, decision and documents."""
+
+    queryset = Inspection.objects.all()
+    serializer_class = InspectionSerializer
+    select = ("mine", "organization")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    extra_actions_scope = {
+        "sign": SIGN,
+        "add_finding": CHANGE,
+        "move": CHANGE,
+        "proposal": DECIDE,
+        "decide": DECIDE,
+        "issue_document": ADD,
+    }
+
+    def perform_create(self, serializer: Any) -> None:
+        user = self.request.user
+        if user.organization_id is None:
+            raise serializers.ValidationError({"organization": "只有监管监察机构人员可以新建检查"})
+        inspection = serializer.save(organization=user.organization, leader=user)
+        services._transition(inspection, "", Step.PLAN, user, timezone.now(), "新建检查")
+
+    def _object(self, scope: str) -> Inspection:
+        inspection = self.get_object()
+        if (
+            not Inspection.objects.restrict(self.request.user, scope)
+            .filter(pk=inspection.pk)
+            .exists()
+        ):
+            self.permission_denied(self.request)
+        return inspection
+
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str) -> Response:
+        inspection = self._object(CHANGE)
+        step = str(request.data.get("step", "")) if isinstance(request.data, dict) else ""
+        services.move(inspection, step, request.user, timezone.now())
+        return Response(InspectionSerializer(inspection, context={"request": request}).data)
+
+    @action(detail=True, methods=["post"], url_path="findings")
+    def add_finding(self, request: Request, pk: str) -> Response:
+        inspection = self._object(CHANGE)
+        data = NewFindingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        finding = services.add_finding(
+            inspection, request.user, timezone.localdate(), **data.validated_data
+        )
+        return Response(FindingSerializer(finding).data, status=201)
+
+    @action(detail=True, methods=["post"])
+    def sign(self, request: Request, pk: str) -> Response:
+        inspection = self._object(SIGN)
+        data = SignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.sign(inspection, request.user, timezone.now(), data.validated_data["finished_at"])
+        return Response(InspectionSerializer(inspection, context={"request": request}).data)
+
+    @action(detail=True, methods=["post"])
+    def proposal(self, request: Request, pk: str) -> Response:
+        """ENF-5/ENF-6: compute the rules' proposed decision with its reasons (nothing is saved;
+        POST because only those who may decide may ask)."""
+        inspection = self._object(DECIDE)
+        return Response(services.propose(inspection, timezone.localdate()).as_dict())
+
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str) -> Response:
+        inspection = self._object(DECIDE)
+        data = DecideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = services.decide(
+            inspection, user=request.user, now=timezone.now(), **data.validated_data
+        )
+        return Response(DecisionSerializer(decision).data, status=201)
+
+    @action(detail=True, methods=["post"], url_path="documents")
+    def issue_document(self, request: Request, pk: str) -> Response:
+        inspection = self.get_object()
+        kind = request.data.get("kind") if isinstance(request.data, dict) else None
+        if kind not in DocumentKind.values:
+            raise serializers.ValidationError({"kind": "未知的文书类型"})
+        document = services.issue_document(inspection, kind, request.user, timezone.now())
+        return Response(DocumentSerializer(document).data, status=201)
+
+
+DecisionSerializer = _serializer(Decision, "__all__", ("proposed",))
+
+
+class ReviewSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DecisionViewSet(ScopedViewSet):
+    """ENF-5: decisions with the rules' proposal; legal review as an action."""
+
+    queryset = Decision.objects.all()
+    serializer_class = DecisionSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    extra_actions_scope = {"review": REVIEW}
+
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str) -> Response:
+        decision = self.get_object()
+        data = ReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.review(decision, user=request.user, now=timezone.now(), **data.validated_data)
+        return Response(DecisionSerializer(decision).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response({"detail": "请通过检查记录作出处理决定"}, status=405)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    pdf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "inspection",
+            "kind",
+            "number",
+            "year",
+            "serial",
+            "issued_at",
+            "public",
+            "pdf",
+        ]
+
+    def get_pdf(self, obj: Document) -> str:
+        return obj.get_absolute_url()
+
+
+class DrawCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(["unannounced", "night", "return", "closed_mine"])
+    check_on = serializers.DateField()
+    count = serializers.IntegerField(min_value=1, max_value=50)
+
+
+class DrawViewSet(ScopedViewSet):
+    """ENF-2: draws with seed and inputs; POST draws; ``verify`` re-runs a stored draw."""
+
+    queryset = Draw.objects.all()
+    serializer_class = _serializer(Draw, "__all__", ("seed", "inputs", "targets", "drawn_by"))
+    http_method_names = ["get", "post", "head", "options"]
+    extra_actions_scope = {"create": DRAW, "verify": VIEW}
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = DrawCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if request.user.organization_id is None:
+            raise serializers.ValidationError({"organization": "只有监管监察机构人员可以抽取"})
+        draw = services.make_draw(
+            organization=request.user.organization,
+            user=request.user,
+            now=timezone.now(),
+            **data.validated_data,
+        )
+        return Response(self.get_serializer(draw).data, status=201)
+
+    @action(detail=True, methods=["get"])
+    def verify(self, request: Request, pk: str) -> Response:
+        draw = self.get_object()
+        ok, again = services.verify_draw(draw)
+        return Response({"same": ok, "targets": draw.targets, "rerun": again, "seed": draw.seed})
+
+
+class ReferralSerializer(ModelRulesSerializer):
+    mine = ScopedRelatedField(queryset=Mine.objects.all())
+
+    class Meta:
+        model = Referral
+        fields = "__all__"
+        read_only_fields = ["due_on", "inspection"]
+
+    def create(self, validated_data: dict[str, Any]) -> Referral:
+        from minesafe.enforcement import rules
+
+        sent = validated_data["sent_on"]
+        validated_data["due_on"] = rules.referral_due(validated_data["target"], sent, sent)
+        return super().create(validated_data)
+
+
+class ReferralViewSet(ScopedViewSet):
+    queryset = Referral.objects.all()
+    serializer_class = ReferralSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class ExpertViewSet(ScopedViewSet):
+    queryset = Expert.objects.all()
+    serializer_class = _serializer(Expert, "__all__", ("organization",))
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer: Any) -> None:
+        if self.request.user.organization_id is None:
+            raise serializers.ValidationError(
+                {"organization": "只有监管监察机构人员可以维护专家库"}
+            )
+        serializer.save(organization=self.request.user.organization)
+
+
+class PlanEntryViewSet(ScopedViewSet):
+    queryset = PlanEntry.objects.all()
+    serializer_class = _serializer(PlanEntry, "__all__", ("plan", "mine", "reasons", "surprise"))
+    select = ("mine", "plan")
+    http_method_names = ["get", "patch", "head", "options"]
+
+
+def _read_only(model: type, fields: list[str] | str = "__all__") -> type:
+    return type(
+        f"{model.__name__}ViewSet",
+        (ScopedViewSet,),
+        {
+            "queryset": model.objects.all(),
+            "serializer_class": _serializer(model, fields),
+            "http_method_names": READ_ONLY,
+        },
+    )
+
+
+PlanViewSet = _read_only(Plan)
+QuizResultViewSet = _read_only(QuizResult)
+ManagerScoreViewSet = _read_only(ManagerScore)
+FindingViewSet = _read_only(Finding, FindingSerializer.Meta.fields)
+DocumentViewSet = type(
+    "DocumentViewSet",
+    (ScopedViewSet,),
+    {
+        "queryset": Document.objects.all(),
+        "serializer_class": DocumentSerializer,
+        "http_method_names": READ_ONLY,
+    },
+)
 
 
 def register(router: Any) -> None:
     """Register this area's viewsets on the shared router."""
+    prefix = "enforcement"
+    for name, viewset, basename in [
+        ("inspections", InspectionViewSet, "inspection"),
+        ("findings", FindingViewSet, "finding"),
+        ("decisions", DecisionViewSet, "decision"),
+        ("documents", DocumentViewSet, "document"),
+        ("plans", PlanViewSet, "plan"),
+        ("plan-entries", PlanEntryViewSet, "plan-entry"),
+        ("draws", DrawViewSet, "draw"),
+        ("experts", ExpertViewSet, "expert"),
+        ("quizzes", QuizResultViewSet, "quiz"),
+        ("manager-scores", ManagerScoreViewSet, "manager-score"),
+        ("referrals", ReferralViewSet, "referral"),
+    ]:
+        router.register(f"{prefix}/{name}", viewset, basename=f"enforcement-{basename}")

@@ -23,6 +23,7 @@ from minesafe.accounts.models import Organization
 from minesafe.core.models import BaseModel
 from minesafe.core.scoping import ADD, CHANGE, VIEW, Access, mine_scope
 from minesafe.enforcement.choices import (
+    STEP_COLORS,
     Consequence,
     DocumentKind,
     FindingKind,
@@ -314,6 +315,10 @@ class Inspection(BaseModel):
     @property
     def signed(self) -> bool:
         return self.signed_by_id is not None
+
+    @property
+    def step_color(self) -> str:
+        return STEP_COLORS.get(self.step, "grey")
 
     def clean(self) -> None:
         """ENF-3: a check cannot have happened in the future, nor end before it started."""

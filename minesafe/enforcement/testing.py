@@ -13,7 +13,7 @@ from minesafe.accounts.choices import Role
 from minesafe.accounts.models import User
 from minesafe.enforcement import rules, services
 from minesafe.enforcement.choices import DocumentKind, FindingKind, InspectionKind, Step
-from minesafe.enforcement.models import Draw, Expert, Inspection, Plan, PlanEntry
+from minesafe.enforcement.models import ChecklistResult, Draw, Expert, Inspection, Plan, PlanEntry
 from minesafe.registry.models import Mine
 
 
@@ -80,6 +80,7 @@ def furnish_enforcement(mine: Mine, today: dt.date) -> Inspection:
         description="1201回风巷支护不及时",
         place="1201回风巷",
     )
+    ChecklistResult.objects.create(inspection=inspection, text="安全监控系统运行正常")
     services.add_quiz(inspection, day, worker_name="张三", worker_number="A001", asked=5, correct=2)
     services.sign(inspection, officer, aware(day, 16), aware(day, 15))
     services.decide(

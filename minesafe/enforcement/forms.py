@@ -1,0 +1,269 @@
+"""Forms of the enforcement pages. Model rules live in models/services; these only collect input
+and offer choices restricted to the user's jurisdiction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from minesafe.accounts.choices import GOVERNMENT_ROLES
+from minesafe.accounts.models import User
+from minesafe.enforcement.choices import (
+    Consequence,
+    DocumentKind,
+    InspectionKind,
+    ReferralTarget,
+)
+from minesafe.enforcement.models import Expert, Finding, Inspection, PlanEntry, Referral
+from minesafe.registry.models import Mine
+from minesafe.violations.choices import Severity, ViolationKind
+
+DATE = forms.DateInput(attrs={"type": "date"})
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+QUIZ_TOPICS = [("escape_route", "避灾逃生路线"), ("self_rescuer", "自救器使用")]
+
+
+def officers(user: Any) -> Any:
+    """Government users of the acting user's body and the bodies below it."""
+    if user.organization_id is None:
+        return User.objects.none()
+    return User.objects.filter(
+        role__in=GOVERNMENT_ROLES,
+        organization__path__startswith=user.organization.path,
+        is_active=True,
+    ).order_by("username")
+
+
+class InspectionForm(forms.ModelForm):
+    """ENF-3: the team, times and route of an inspection record."""
+
+    class Meta:
+        model = Inspection
+        fields = [
+            "mine",
+            "kind",
+            "planned_on",
+            "leader",
+            "members",
+            "experts",
+            "route",
+            "remote_examined",
+            "summary",
+        ]
+        widgets = {
+            "planned_on": DATE,
+            "route": forms.Textarea(attrs={"rows": 2}),
+            "remote_examined": forms.Textarea(attrs={"rows": 2}),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mine"].queryset = Mine.objects.restrict(user).order_by("code")
+        self.fields["leader"].queryset = officers(user)
+        self.fields["members"].queryset = officers(user)
+        self.fields["members"].required = False
+        self.fields["experts"].queryset = Expert.objects.restrict(user).filter(active=True)
+        self.fields["experts"].required = False
+        if self.instance.pk:
+            self.fields["mine"].disabled = True
+            self.fields["kind"].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            data.get("kind") == InspectionKind.REMOTE
+            and not data.get("remote_examined", "").strip()
+        ):
+            self.add_error("remote_examined", "远程检查须记录调阅的监控和视频数据")
+        return data
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = Finding
+        fields = [
+            "kind",
+            "description",
+            "place",
+            "major",
+            "basic_condition",
+            "self_reported",
+            "first_offence",
+            "tip_off_verified",
+            "repeated",
+            "rectify_by",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "rectify_by": DATE}
+
+
+class QuizForm(forms.Form):
+    """PER-8 逢查必考."""
+
+    worker_name = forms.CharField(label="姓名", max_length=50)
+    worker_number = forms.CharField(label="工号/身份证号", max_length=30)
+    post = forms.CharField(label="岗位", max_length=50, required=False)
+    asked = forms.IntegerField(label="题数", min_value=1, max_value=100)
+    correct = forms.IntegerField(label="答对", min_value=0, max_value=100)
+    failed_topics = forms.MultipleChoiceField(
+        label="未掌握内容", choices=QUIZ_TOPICS, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (data.get("correct") or 0) > (data.get("asked") or 0):
+            self.add_error("correct", "答对题数不能多于题数")
+        return data
+
+
+class SignForm(forms.Form):
+    """HAZ-9: the responsible inspector signs; the end of the check cannot be in the future."""
+
+    finished_at = forms.DateTimeField(label="检查结束时间", widget=DATETIME)
+    confirm = forms.BooleanField(label="本人对检查记录的真实性负责（谁检查、谁签名、谁负责）")
+
+    def clean_finished_at(self) -> Any:
+        value = self.cleaned_data["finished_at"]
+        if value > timezone.now():
+            raise forms.ValidationError("检查时间不能晚于当前时间")
+        return value
+
+
+class DecideForm(forms.Form):
+    """ENF-5/ENF-6: the final decision; a deviation from the proposal needs a written reason."""
+
+    consequences = forms.MultipleChoiceField(
+        label="处理措施", choices=Consequence.choices, widget=forms.CheckboxSelectMultiple
+    )
+    deviation_reason = forms.CharField(
+        label="偏离建议的理由", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    fine = forms.DecimalField(label="罚款(元)", required=False, min_value=0, max_digits=12)
+    legal_basis = forms.CharField(
+        label="法律依据", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    manager_name = forms.CharField(label="矿长姓名", max_length=50, required=False)
+    manager_id_number = forms.RegexField(
+        label="矿长身份证号",
+        regex=r"^[0-9]{17}[0-9X]$",
+        required=False,
+        error_messages={"invalid": "身份证号须为18位"},
+    )
+
+
+class ReviewForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label="审核结论",
+        choices=[("1", "通过"), ("0", "退回修改")],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(
+        label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label="文书类型", choices=DocumentKind.choices)
+
+
+class StepForm(forms.Form):
+    step = forms.CharField(max_length=10)
+    note = forms.CharField(max_length=300, required=False)
+
+
+class ChecklistForm(forms.Form):
+    """Load the items of a self-inspection checklist template into the record (ENF-3)."""
+
+    template = forms.TypedChoiceField(label="检查表", coerce=int, choices=[])
+
+    def __init__(self, *args: Any, templates: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [(t.pk, str(t)) for t in templates]
+
+
+class ViolationForm(forms.Form):
+    """An on-site 三违, recorded through the violations area."""
+
+    person_name = forms.CharField(label="姓名", max_length=50)
+    person_job = forms.CharField(label="岗位", max_length=50, required=False)
+    kind = forms.ChoiceField(label="类型", choices=ViolationKind.choices)
+    severity = forms.ChoiceField(label="性质", choices=Severity.choices)
+    place = forms.CharField(label="地点", max_length=100, required=False)
+    description = forms.CharField(label="违章情况", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PlanForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+
+
+class PlanEntryForm(forms.ModelForm):
+    months = forms.TypedMultipleChoiceField(
+        label="计划月份",
+        coerce=int,
+        choices=[(m, f"{m}月") for m in range(1, 13)],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = PlanEntry
+        fields = ["inspector", "checks", "months", "surprise", "edited_reason"]
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["inspector"].queryset = officers(user)
+        self.fields["edited_reason"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        months, checks = data.get("months"), data.get("checks")
+        if months is not None and checks is not None and len(months) > checks:
+            self.add_error("months", "计划月份数不能多于年度检查次数")
+        return data
+
+
+class DrawForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="检查方式",
+        choices=[
+            (k, InspectionKind(k).label) for k in ("unannounced", "night", "return", "closed_mine")
+        ],
+    )
+    check_on = forms.DateField(label="检查日期", widget=DATE)
+    count = forms.IntegerField(label="抽取数量", min_value=1, max_value=50)
+
+
+class ExpertForm(forms.ModelForm):
+    class Meta:
+        model = Expert
+        fields = ["name", "specialty", "title", "employer", "phone", "active"]
+
+
+class ReferralForm(forms.ModelForm):
+    class Meta:
+        model = Referral
+        fields = ["mine", "target", "matter", "sent_on"]
+        widgets = {"sent_on": DATE, "matter": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mine"].queryset = Mine.objects.restrict(user).order_by("code")
+        self.fields["target"].choices = ReferralTarget.choices
+
+
+class ReferralAnswerForm(forms.ModelForm):
+    class Meta:
+        model = Referral
+        fields = ["answered_on", "answer"]
+        widgets = {"answered_on": DATE, "answer": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answered_on"].required = True
+        self.fields["answer"].required = True
+
+
+class MonthForm(forms.Form):
+    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False)

@@ -1,0 +1,247 @@
+"""Enforcement documents and the monthly analysis as PDF (ENF-4, ENF-9).
+
+Rendered from the records each time they are opened, so a document always shows what the record
+says. Chinese works offline with reportlab's built-in CID font ``STSong-Light`` (no font file to
+ship; PDF readers carry the Adobe-GB1 collection).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from minesafe.enforcement.choices import Consequence, DocumentKind
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+_BASE = ParagraphStyle("base", fontName=FONT, fontSize=11, leading=18, wordWrap="CJK")
+STYLES = {
+    "body": _BASE,
+    "issuer": ParagraphStyle("issuer", parent=_BASE, fontSize=16, leading=24, alignment=TA_CENTER),
+    "title": ParagraphStyle("title", parent=_BASE, fontSize=20, leading=30, alignment=TA_CENTER),
+    "number": ParagraphStyle("number", parent=_BASE, alignment=TA_RIGHT),
+    "right": ParagraphStyle("right", parent=_BASE, alignment=TA_RIGHT),
+    "small": ParagraphStyle("small", parent=_BASE, fontSize=9, leading=13),
+}
+
+
+def _p(text: Any, style: str = "body") -> Paragraph:
+    return Paragraph(escape(str(text)).replace("\n", "<br/>"), STYLES[style])
+
+
+def _local(value: Any) -> str:
+    if value is None:
+        return "____年__月__日"
+    if hasattr(value, "hour"):
+        return timezone.localtime(value).strftime("%Y年%m月%d日 %H:%M")
+    return value.strftime("%Y年%m月%d日")
+
+
+def _grid(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> Table:
+    table = Table(
+        [[_p(c) if not isinstance(c, Paragraph) else c for c in row] for row in rows],
+        colWidths=widths,
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
+            ]
+        )
+    )
+    return table
+
+
+def _build(story: list[Any], title: str) -> bytes:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=22 * mm,
+        rightMargin=22 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+        title=title,
+        author="Minesafe",
+    )
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _team(inspection: Any) -> str:
+    names = [str(inspection.leader)] if inspection.leader_id else []
+    names += [str(m) for m in inspection.members.all() if m.pk != inspection.leader_id]
+    experts = [f"{e.name}（专家）" for e in inspection.experts.all()]
+    return "、".join(names + experts) or "—"
+
+
+def _findings_text(inspection: Any) -> str:
+    lines = []
+    for i, f in enumerate(inspection.findings.all(), 1):
+        deadline = f"，整改期限{_local(f.rectify_by)}" if f.rectify_by else ""
+        place = f"（{f.place}）" if f.place else ""
+        lines.append(f"{i}. {f.get_kind_display()}：{f.description}{place}{deadline}")
+    return "\n".join(lines) or "未发现问题。"
+
+
+def _signatures(document: Any) -> list[Any]:
+    inspection = document.inspection
+    signer = str(inspection.signed_by) if inspection.signed_by_id else "（未签名）"
+    return [
+        Spacer(1, 10 * mm),
+        _p(f"执法人员（签名）：{signer}        签名时间：{_local(inspection.signed_at)}"),
+        _p("被检查单位负责人（签名）：______________"),
+        Spacer(1, 8 * mm),
+        _p(document.organization.name, "right"),
+        _p(_local(document.issued_at.date()), "right"),
+    ]
+
+
+def _header(document: Any) -> list[Any]:
+    return [
+        _p(document.organization.name, "issuer"),
+        _p(document.get_kind_display(), "title"),
+        _p(document.number, "number"),
+        Spacer(1, 4 * mm),
+    ]
+
+
+def _site_record(document: Any) -> list[Any]:
+    inspection = document.inspection
+    mine = inspection.mine
+    checklist = [
+        f"{'✓' if c.ok else '✗'} {c.text}{('：' + c.note) if c.note else ''}"
+        for c in inspection.checklist.all()
+    ]
+    quizzes = [
+        f"{q.worker_name}（{q.post or '—'}）{q.correct}/{q.asked} "
+        f"{'合格' if q.passed else '不合格，责令停止作业，培训合格后上岗'}"
+        for q in inspection.quizzes.all()
+    ]
+    rows = [
+        ["被检查单位", mine.name],
+        ["地址", f"{mine.county.name}"],
+        ["检查方式", inspection.get_kind_display()],
+        ["检查时间", f"{_local(inspection.started_at)} 至 {_local(inspection.finished_at)}"],
+        ["检查人员", _team(inspection)],
+        ["检查路线", inspection.route or "—"],
+        ["检查情况", inspection.summary or "—"],
+        ["检查表", "\n".join(checklist) or "—"],
+        ["发现问题", _findings_text(inspection)],
+        ["逢查必考", "\n".join(quizzes) or "—"],
+    ]
+    if inspection.remote_examined:
+        rows.insert(6, ["远程调阅", inspection.remote_examined])
+    return [_grid(rows, [28 * mm, 138 * mm])]
+
+
+def _rectification_order(document: Any) -> list[Any]:
+    inspection = document.inspection
+    due = max((f.rectify_by for f in inspection.findings.all() if f.rectify_by), default=None)
+    return [
+        _p(f"{inspection.mine.name}："),
+        _p(f"经查，你单位存在下列问题：\n{_findings_text(inspection)}"),
+        _p(
+            f"依据《中华人民共和国安全生产法》第六十五条规定，现责令你单位于{_local(due)}前"
+            "整改完毕，达到有关法律法规规章和标准规定的要求。整改期间，重大事故隐患所在区域停止作业。"
+        ),
+        _p("逾期未整改或整改不合格的，依法予以处理。"),
+    ]
+
+
+def _decision_lines(inspection: Any) -> list[Any]:
+    decision = getattr(inspection, "decision", None)
+    if decision is None:
+        return [_p("（尚未作出处理决定）")]
+    reasons = [f"{r['text']}（{r['source']}）" for r in decision.proposed.get("reasons", [])]
+    lines = [
+        _p("处理决定：" + "；".join(decision.consequence_labels())),
+        _p("依据：\n" + "\n".join(reasons)),
+    ]
+    if decision.legal_basis:
+        lines.append(_p(f"法律依据：{decision.legal_basis}"))
+    return lines
+
+
+def _onsite_decision(document: Any) -> list[Any]:
+    inspection = document.inspection
+    return [
+        _p(f"{inspection.mine.name}："),
+        _p(f"经现场检查，发现你单位存在下列问题：\n{_findings_text(inspection)}"),
+        *_decision_lines(inspection),
+    ]
+
+
+def _penalty_decision(document: Any) -> list[Any]:
+    inspection = document.inspection
+    decision = inspection.decision
+    fine = f"罚款人民币{decision.fine:,.2f}元" if decision.fine else "依法处罚"
+    return [
+        _p(f"当事人：{inspection.mine.name}（{inspection.mine.enterprise.name}）"),
+        _p(f"违法事实：经查，\n{_findings_text(inspection)}"),
+        _p(f"以上事实违反了{decision.legal_basis}的规定。"),
+        _p(f"依据上述规定，决定给予如下行政处罚：{fine}。"),
+        _p(
+            "当事人应自收到本决定书之日起十五日内缴纳罚款。如不服本决定，可以在收到本决定书之日起"
+            "六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。"
+        ),
+    ]
+
+
+def _suspension_order(document: Any) -> list[Any]:
+    inspection = document.inspection
+    return [
+        _p(f"{inspection.mine.name}："),
+        _p(f"经查，你单位存在下列问题：\n{_findings_text(inspection)}"),
+        *_decision_lines(inspection),
+        _p(
+            "现责令你单位立即"
+            + Consequence.SUSPENSION.label
+            + "，整改完毕经验收合格后方可恢复生产。"
+        ),
+    ]
+
+
+BODIES = {
+    DocumentKind.SITE_RECORD: _site_record,
+    DocumentKind.RECTIFICATION_ORDER: _rectification_order,
+    DocumentKind.ONSITE_DECISION: _onsite_decision,
+    DocumentKind.PENALTY_DECISION: _penalty_decision,
+    DocumentKind.SUSPENSION_ORDER: _suspension_order,
+}
+
+
+def render_document(document: Any) -> bytes:
+    """ENF-4: one enforcement document in its usual layout: issuer, title, number, body,
+    signatures, seal line."""
+    story = _header(document) + BODIES[document.kind](document) + _signatures(document)
+    return _build(story, f"{document.get_kind_display()} {document.number}")
+
+
+def render_analysis(title: str, sections: Sequence[tuple[str, list[list[Any]]]]) -> bytes:
+    """ENF-9: the monthly enforcement analysis: one table per section."""
+    story: list[Any] = [_p(title, "title"), Spacer(1, 6 * mm)]
+    for heading, rows in sections:
+        story.append(_p(heading, "issuer"))
+        if len(rows) > 1:
+            width = 166 * mm / max(1, len(rows[0]))
+            story.append(_grid(rows, [width] * len(rows[0])))
+        else:
+            story.append(_p("无"))
+        story.append(Spacer(1, 5 * mm))
+    return _build(story, title)
