@@ -117,7 +117,8 @@ class Simulation:
             if not 0 <= k < len(candidates):
                 raise ValueError(f"multi_card: person must be 1..{len(candidates)} at that time")
             person = int(candidates[k])
-            identity = str(people.identity[person])
+            # a person is known by name and identity number (RYXX fields 2 and 6)
+            identity = f"{people.name[person]}|{people.identity[person]}"
             people.add_card(inc.mine, person, int(people.area[person]), inc.at, inc.until)
             inc.state["identity"] = identity
 

@@ -18,7 +18,12 @@ from typing import Any
 import numpy as np
 
 from minesafe.simulator.catalogue import PointTable
-from minesafe.simulator.incidents import HIGH_VALUE, HIGH_VALUE_RESTORE, Incident
+from minesafe.simulator.incidents import (
+    HIGH_VALUE,
+    HIGH_VALUE_RESTORE,
+    LONG_DURATION_S,
+    Incident,
+)
 from minesafe.simulator.render import CHINA
 
 
@@ -72,22 +77,31 @@ def point_expectations(inc: Incident, points: PointTable, mine: str) -> list[dic
     out: list[dict[str, Any]] = []
     if inc.kind == "gas_surge":
         alarm, restore = th["alarm"], th["restore"]
+        last = inc.trace[-1][0] if inc.trace else inc.until
         for o, c, peak in episodes(inc.trace, lambda v, s: v >= alarm, lambda v, s: v >= restore):
             out.append(expected_alarm("over_limit", mine, code, o, c, peak=peak))
+            if (last if c is None else c) - o >= LONG_DURATION_S:
+                out.append(expected_alarm("long_duration", mine, code, o, c, peak=peak))
         for o, c, peak in episodes(
             inc.trace, lambda v, s: v >= HIGH_VALUE, lambda v, s: v >= HIGH_VALUE_RESTORE
         ):
             out.append(expected_alarm("high_value", mine, code, o, c, peak=peak))
-        off = th["power_off"]
+        off, on = th["power_off"], th["power_on"]
         if not np.isnan(off):
+            # power must stay cut from the power-off threshold until below power-on (复电)
+            on = off if np.isnan(on) else on
 
             def failed(v: float, s: int) -> bool:
                 return v >= off and not s & 2
 
-            for o, c, peak in episodes(inc.trace, failed, failed):
+            def still(v: float, s: int) -> bool:
+                return v >= on and not s & 2
+
+            for o, c, peak in episodes(inc.trace, failed, still):
                 out.append(expected_alarm("power_off_failed", mine, code, o, c, peak=peak))
     elif inc.kind == "air_blown":
-        out.append(expected_alarm("air_blown", mine, code, inc.at + inc.params["rise"], None))
+        # evidence from the drop to near zero until the sensor reads normally again
+        out.append(expected_alarm("air_blown", mine, code, inc.at + inc.params["rise"], inc.until))
     else:
         out.append(expected_alarm(inc.kind, mine, code, inc.at, inc.until))
     return out
