@@ -105,6 +105,9 @@ def furnish(mine: Mine, today: dt.date) -> None:
     from minesafe.monitoring.testing import furnish_monitoring  # the monitoring area's objects
 
     furnish_monitoring(mine, today)
+    from minesafe.response.testing import furnish_response  # MON-4 alarm cases
+
+    furnish_response(mine, today)
     from minesafe.enforcement.testing import furnish_enforcement  # the enforcement area's objects
 
     furnish_enforcement(mine, today)
@@ -113,6 +116,9 @@ def furnish(mine: Mine, today: dt.date) -> None:
 
     make_campaign_report(mine, today)
     make_violation(mine, today)
+    from minesafe.hazards.testing import furnish_hazards  # HAZ-1 … HAZ-9 ledger objects
+
+    furnish_hazards(mine, today)
 
 
 @dataclass

@@ -279,6 +279,7 @@ class HazardPhoto(BaseModel):
     access: ClassVar[Access] = Access(
         mine_field="hazard__mine", roles={VIEW: ALL_ROLES, ADD: RECORDERS, CHANGE: HANDLERS}
     )
+    audit_exclude = BaseModel.audit_exclude | {"image"}  # a file, not JSON; the caption logs it
 
     class Meta:
         ordering = ["hazard", "id"]
@@ -311,6 +312,15 @@ class HazardTransition(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_old_status_display()} → {self.get_new_status_display()}"
+
+    @property
+    def label(self) -> str:
+        step = rules.TRANSITIONS.get(self.name)
+        return step.label if step else STEP_LABELS.get(self.name, self.name)
+
+
+#: Rows of the history that are not steps of the state machine.
+STEP_LABELS = {"record": "登记", "confirm_major": "确认重大隐患", "list": "挂牌督办"}
 
 
 class HazardNotification(BaseModel):

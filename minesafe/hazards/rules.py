@@ -404,3 +404,30 @@ def finder_level_of(source: str) -> str:
         HazardSource.REGULATOR_INSPECTION: "county",
         HazardSource.ENTERPRISE_CHECK: "enterprise",
     }.get(source, "mine")
+
+
+def allowed_sources(actor: str, inspectorate: bool = False) -> list[str]:
+    """HAZ-1, HAZ-9: the sources an actor may record — the mine its self-checks, the enterprise
+    its checks, regulators their inspections and tip-offs, the inspectorate its own findings."""
+    if actor == MINE:
+        return [HazardSource.MINE_SELF_CHECK]
+    if actor == ENTERPRISE:
+        return [HazardSource.ENTERPRISE_CHECK]
+    if actor == GOVERNMENT:
+        own = HazardSource.INSPECTORATE if inspectorate else HazardSource.REGULATOR_INSPECTION
+        return [own, HazardSource.TIP_OFF, HazardSource.MONITORING_ALARM]
+    return list(HazardSource.values) if actor == ADMIN else []
+
+
+#: Uploads (HAZ-1): JPEG or PNG by their first bytes, at most 5 MB.
+PHOTO_SIGNATURES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+
+
+def photo_error(head: bytes, size: int) -> str | None:
+    """Why an uploaded photo is refused, or None (type judged by content, not by name)."""
+    if size > PHOTO_MAX_BYTES:
+        return f"照片不能超过5MB（当前{size / 1024 / 1024:.1f}MB）"
+    if not any(head.startswith(sig) for sig in PHOTO_SIGNATURES):
+        return "只能上传JPEG或PNG格式的照片"
+    return None

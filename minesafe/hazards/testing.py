@@ -6,13 +6,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from minesafe.hazards import services
-from minesafe.hazards.choices import HazardSource
-from minesafe.hazards.models import Hazard, HazardPhoto
+from minesafe.hazards.choices import HazardSource, ProposalKind
+from minesafe.hazards.models import (
+    Hazard,
+    HazardPhoto,
+    HazardProposal,
+    HazardSuggestion,
+    MajorHazardItem,
+)
 
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
+
+#: A 1×1 transparent PNG, for photo routes that must serve a real file.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
 
 FIXES = {
     "responsible_unit": "综采一队",
@@ -42,7 +55,8 @@ def make_hazard(mine: Any, **extra: Any) -> Hazard:
 def furnish_hazards(mine: Any, today: dt.date | None = None) -> None:
     """One general hazard with a photo, and one major hazard with a suggestion and a case."""
     hazard = make_hazard(mine, fixes=FIXES)
-    HazardPhoto.objects.create(hazard=hazard, image="hazards/sample.png", caption="现场照片")
+    photo = HazardPhoto(hazard=hazard, caption="现场照片")
+    photo.image.save("sample.png", ContentFile(TINY_PNG), save=True)
     major = make_hazard(
         mine,
         source=HazardSource.INSPECTORATE,
@@ -50,4 +64,14 @@ def furnish_hazards(mine: Any, today: dt.date | None = None) -> None:
         profession="electromechanical",
         grade="major",
     )
+    if not major.suggestions.exists():
+        item = MajorHazardItem.objects.get(edition="2020", code="14(1)")
+        HazardSuggestion.objects.create(hazard=major, item=item, method="text", score=0.5)
     services.open_responsibility_case(major, ["赵监管"], ["2026-09-01 县局检查"], timezone.now())
+    HazardProposal.objects.create(
+        mine=mine,
+        hazard=major,
+        kind=ProposalKind.PENALTY,
+        basis="重大违法必罚（测试）",
+        time=timezone.now(),
+    )
