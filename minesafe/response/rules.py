@@ -1,0 +1,353 @@
+"""The graded response as pure rules (MON-4, issue 6 §1–§3): time limits, legal steps,
+escalation, severity rising with duration, suppression, grouping, flapping and retry backoff.
+
+No database, no clock: callers pass ``now``. Numbers come from ``data/response_rules.yaml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from minesafe.core.ruledata import edition_in_force
+from minesafe.response.choices import CaseState
+
+PACKAGE = "minesafe.response"
+
+#: Who acts, as the rules see a user (services map roles to these).
+MINE, ENTERPRISE, REGULATOR, ADMIN, NOBODY = "mine", "enterprise", "regulator", "admin", "nobody"
+
+#: The audience of each level (MON-4 / issue 6 §1): IV the mine's dispatcher and safety officer;
+#: III the mine manager and the enterprise; II the county regulator; I the city and province.
+AUDIENCES = {4: "mine_dispatch", 3: "mine_management", 2: "county", 1: "city_province"}
+LEVEL_NAMES = {1: "I级", 2: "II级", 3: "III级", 4: "IV级"}
+
+
+def policy(on: dt.date | None = None) -> dict[str, Any]:
+    """MON-4: the response rule set in force on ``on`` (time limits, escalation, noise control)."""
+    return edition_in_force(PACKAGE, "response_rules", on)
+
+
+def audiences(level: int) -> list[str]:
+    """MON-4: who hears of a case at ``level``: its own audience and every one below it, so the
+    mine always knows what its regulator was told."""
+    return [AUDIENCES[n] for n in range(4, max(1, min(4, level)) - 1, -1)]
+
+
+# --- the loop ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One legal step of the closed loop: from which states, to which, who, what it needs."""
+
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    actors: frozenset[str]
+    requires: tuple[str, ...] = ()
+
+
+STEPS: dict[str, Step] = {
+    s.name: s
+    for s in (
+        Step(
+            "acknowledge",
+            "确认接警",
+            frozenset({CaseState.NEW}),
+            CaseState.ACKNOWLEDGED,
+            frozenset({MINE, ENTERPRISE, REGULATOR}),
+        ),
+        Step(
+            "dispose",
+            "处置",
+            frozenset({CaseState.ACKNOWLEDGED}),
+            CaseState.DISPOSED,
+            frozenset({MINE, ENTERPRISE}),
+            ("measures",),
+        ),
+        Step(
+            "feedback",
+            "反馈处置结果",
+            frozenset({CaseState.DISPOSED}),
+            CaseState.FED_BACK,
+            frozenset({MINE, ENTERPRISE}),
+            ("feedback",),
+        ),
+        Step(
+            "verify",
+            "核查",
+            frozenset({CaseState.FED_BACK}),
+            CaseState.VERIFIED,
+            frozenset({ENTERPRISE, REGULATOR}),
+        ),
+        Step(
+            "return",
+            "退回重新处置",
+            frozenset({CaseState.FED_BACK}),
+            CaseState.ACKNOWLEDGED,
+            frozenset({ENTERPRISE, REGULATOR}),
+            ("reason",),
+        ),
+        Step(
+            "close",
+            "关闭",
+            frozenset({CaseState.VERIFIED}),
+            CaseState.CLOSED,
+            frozenset({ENTERPRISE, REGULATOR}),
+        ),
+        Step(
+            "close_suppressed",
+            "确认计划作业并关闭",
+            frozenset({CaseState.SUPPRESSED}),
+            CaseState.CLOSED,
+            frozenset({MINE, ENTERPRISE, REGULATOR}),
+        ),
+    )
+}
+
+#: The step whose time limit runs while a case is in a state.
+STEP_OF_STATE = {
+    CaseState.NEW: "acknowledge",
+    CaseState.ACKNOWLEDGED: "dispose",
+    CaseState.DISPOSED: "feedback",
+    CaseState.FED_BACK: "verify",
+}
+
+
+class StepRefused(ValueError):
+    """A step that the loop does not allow now, with the Chinese reason shown to the user."""
+
+    def __init__(self, message: str, field: str | None = None, forbidden: bool = False) -> None:
+        super().__init__(message)
+        self.message, self.field, self.forbidden = message, field, forbidden
+
+
+def verifier_kinds(level: int) -> frozenset[str]:
+    """MON-4 "verified by the level above": levels III–IV are handled inside the mine, so the
+    enterprise or a regulator verifies; levels I–II only a regulator."""
+    return frozenset({ENTERPRISE, REGULATOR}) if level >= 3 else frozenset({REGULATOR})
+
+
+def check_step(name: str, state: str, level: int, actor: str, data: Mapping[str, Any]) -> Step:
+    """MON-4: the step if ``actor`` may take it from ``state``; else :class:`StepRefused`."""
+    step = STEPS.get(name)
+    if step is None:
+        raise StepRefused(f"未知的处置操作“{name}”", "transition")
+    if state not in step.sources:
+        current = CaseState(state).label if state in CaseState.values else state
+        raise StepRefused(f"报警当前为“{current}”状态，不能执行“{step.label}”", "transition")
+    actors = (
+        step.actors & verifier_kinds(level)
+        if name in ("verify", "return", "close")
+        else (step.actors)
+    )
+    if actor != ADMIN and actor not in actors:
+        raise StepRefused(
+            f"您的单位不能对{LEVEL_NAMES[level]}报警执行“{step.label}”", forbidden=True
+        )
+    for needed in step.requires:
+        if not str(data.get(needed) or "").strip():
+            raise StepRefused(f"“{step.label}”须填写{REQUIRED_LABELS[needed]}", needed)
+    return step
+
+
+REQUIRED_LABELS = {"measures": "处置措施", "feedback": "处置结果反馈", "reason": "退回理由"}
+
+
+def available_steps(state: str, level: int, actor: str) -> list[Step]:
+    """The steps ``actor`` may take on a case in ``state`` (for the case page's forms)."""
+    out = []
+    for step in STEPS.values():
+        try:
+            check_step(step.name, state, level, actor, {k: "x" for k in step.requires})
+        except StepRefused:
+            continue
+        out.append(step)
+    return out
+
+
+def deadline(
+    state: str, level: int, since: dt.datetime, table: Mapping[str, Any]
+) -> dt.datetime | None:
+    """MON-4: when the step running in ``state`` must be done, counted from ``since``."""
+    step = STEP_OF_STATE.get(CaseState(state)) if state in CaseState.values else None
+    if step is None:
+        return None
+    return since + dt.timedelta(minutes=float(table["limits"][level][step]))
+
+
+def is_overdue(deadline_at: dt.datetime | None, now: dt.datetime) -> bool:
+    return deadline_at is not None and deadline_at <= now
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """What a missed deadline does: the new effective level and the next deadline."""
+
+    level: int
+    deadline: dt.datetime | None
+    escalated: bool
+
+
+def escalate(
+    state: str, level: int, escalations: int, now: dt.datetime, table: Mapping[str, Any]
+) -> Escalation:
+    """MON-4: a case not acknowledged or not disposed in time goes one level up (I stays I) and
+    gets a fresh time limit of that level; after ``max_escalations`` it is only notified."""
+    new_level = max(1, level - 1)
+    more = escalations + 1 < int(table["escalation"]["max_escalations"])
+    return Escalation(
+        new_level, deadline(state, new_level, now, table) if more else None, new_level != level
+    )
+
+
+def raised_by_duration(
+    level: int, since: dt.datetime, now: dt.datetime, table: Mapping[str, Any]
+) -> int | None:
+    """MON-2/MON-4 (002:40, 002:42): an unhandled case whose alarm lasts longer than the level's
+    configured minutes (counted from ``since``: opening or last raise) goes one level up."""
+    minutes = table["duration_raise_minutes"].get(level)
+    if level <= 1 or minutes is None:
+        return None
+    return level - 1 if now - since >= dt.timedelta(minutes=float(minutes)) else None
+
+
+# --- noise control ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkScope:
+    """What a planned-work declaration covers: time, points (codes or prefixes), locations and
+    kinds; empty points and locations mean the whole mine, empty kinds every kind."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    points: tuple[str, ...] = ()
+    locations: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+
+def split_items(text: str) -> tuple[str, ...]:
+    """Codes, prefixes or locations typed one per line or separated by commas."""
+    for sep in ("，", "、", ";", "；", "\n"):
+        text = text.replace(sep, ",")
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def work_covers(
+    scope: WorkScope, point_code: str, location: str, kind: str, at: dt.datetime
+) -> bool:
+    """Issue 6 §2: an alarm opened during declared planned work, inside its scope, is recorded but
+    neither notified nor escalated. A point entry ending in ``*`` is a prefix."""
+    if not scope.starts_at <= at < scope.ends_at:
+        return False
+    if scope.kinds and kind not in scope.kinds:
+        return False
+    if not scope.points and not scope.locations:
+        return True
+    for entry in scope.points:
+        prefix = entry.rstrip("*")
+        if point_code == entry or (entry.endswith("*") and point_code.startswith(prefix)):
+            return True
+    return any(loc in location for loc in scope.locations if location)
+
+
+def check_work_window(
+    starts_at: dt.datetime, ends_at: dt.datetime, now: dt.datetime, table: Mapping[str, Any]
+) -> dict[str, str]:
+    """Issue 6 §2: planned work is declared in advance and bounded; errors by field name."""
+    rules = table["planned_work"]
+    errors: dict[str, str] = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = "结束时间必须晚于开始时间"
+    elif ends_at - starts_at > dt.timedelta(hours=float(rules["max_hours"])):
+        errors["ends_at"] = f"计划作业时长不得超过{rules['max_hours']}小时"
+    if starts_at < now - dt.timedelta(minutes=float(rules["start_grace_minutes"])):
+        errors["starts_at"] = "计划作业须提前申报，开始时间不能早于当前时间"
+    return errors
+
+
+@dataclass(frozen=True)
+class AlarmFacts:
+    """What grouping needs to know of an alarm."""
+
+    kind: str
+    point_code: str
+    opened_at: dt.datetime
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+def substation_of(facts: AlarmFacts, table: Mapping[str, Any]) -> str:
+    """The substation (分站编码) of an alarm: the engine's ``details.substation`` when it gives
+    one, else the code's 17-character prefix (AQ 6201 附录 A.2: a point code begins with its
+    substation's code)."""
+    given = str(facts.details.get("substation") or "")
+    if given:
+        return given
+    length = int(table["grouping"]["substation_prefix_length"])
+    return facts.point_code[:length] if len(facts.point_code) > length else ""
+
+
+def is_mine_wide(facts: AlarmFacts, table: Mapping[str, Any]) -> bool:
+    return facts.kind in table["grouping"]["mine_wide_kinds"] or not facts.point_code
+
+
+def groups_under(child: AlarmFacts, parent: AlarmFacts, table: Mapping[str, Any]) -> bool:
+    """Issue 6 §2 root-cause grouping: outage alarms of one mine (the caller keeps the mine)
+    opened within the window go under a network-down parent, or under the first outage alarm of
+    the same substation — one case, not 200."""
+    kinds = table["grouping"]["kinds"]
+    if child.kind not in kinds or parent.kind not in kinds:
+        return False
+    window = dt.timedelta(minutes=float(table["grouping"]["window_minutes"]))
+    if not parent.opened_at - window <= child.opened_at <= parent.opened_at + window:
+        return False
+    if is_mine_wide(parent, table):
+        return True
+    if is_mine_wide(child, table):
+        return False
+    sub = substation_of(child, table)
+    return bool(sub) and sub == substation_of(parent, table)
+
+
+def is_flapping(
+    previous_closed_at: dt.datetime | None, opened_at: dt.datetime, table: Mapping[str, Any]
+) -> bool:
+    """Issue 6 §2 flapping: the same subject and kind opening again within the minimum gap after
+    the previous episode ended (or while it is still open) joins the previous case."""
+    if previous_closed_at is None:
+        return True
+    gap = dt.timedelta(minutes=float(table["flapping"]["min_gap_minutes"]))
+    return opened_at - previous_closed_at <= gap
+
+
+def pick_parent(
+    child: AlarmFacts, candidates: Iterable[tuple[Any, AlarmFacts]], table: Mapping[str, Any]
+) -> Any | None:
+    """The first candidate (in the caller's order) the child groups under, else None."""
+    for ident, facts in candidates:
+        if groups_under(child, facts, table):
+            return ident
+    return None
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+def channels(level: int, table: Mapping[str, Any]) -> list[str]:
+    """Issue 6 §3: the channels people are notified through at ``level``."""
+    return list(table["channels"][max(1, min(4, level))])
+
+
+def retry_at(attempts: int, now: dt.datetime, table: Mapping[str, Any]) -> dt.datetime | None:
+    """Issue 6 §3: when to try a retryable failure again after ``attempts`` tries; None when the
+    attempts are spent (the notification is then recorded as failed)."""
+    delivery = table["delivery"]
+    if attempts >= int(delivery["max_attempts"]):
+        return None
+    backoff = delivery["backoff_seconds"]
+    return now + dt.timedelta(seconds=float(backoff[min(attempts, len(backoff)) - 1]))
