@@ -23,6 +23,7 @@ from minesafe.hazards.choices import (
 from minesafe.hazards.models import Hazard, HazardNotification, HazardProposal
 from minesafe.hazards.scheduler import tick
 from minesafe.hazards.testing import FIXES, make_hazard
+from minesafe.registry.models import Mine
 from minesafe.testing import World
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -32,9 +33,9 @@ def at(y: int, m: int, d: int, h: int = 9) -> dt.datetime:
     return dt.datetime(y, m, d, h, 0, tzinfo=SH)
 
 
-def test_haz2_general_hazard_whole_loop_by_the_mine(world: World) -> None:
+def test_haz2_general_hazard_whole_loop_by_the_mine(world: World, mine: Mine) -> None:
     mine_user = world.users["mine_a"]
-    hazard = make_hazard(world.mine_a, fixes=FIXES)
+    hazard = make_hazard(mine, fixes=FIXES)
     hazard = services.transition(hazard, "start", mine_user)
     hazard = services.transition(hazard, "rectify", mine_user, evidence="已更换托辊3个")
     with pytest.raises(services.TransitionError):
@@ -51,15 +52,15 @@ def test_haz2_general_hazard_whole_loop_by_the_mine(world: World) -> None:
     assert all(t.actor for t in hazard.transitions.all())
 
 
-def test_haz2_no_rectifying_without_the_five_fixes(world: World) -> None:
-    hazard = make_hazard(world.mine_a)
+def test_haz2_no_rectifying_without_the_five_fixes(world: World, mine: Mine) -> None:
+    hazard = make_hazard(mine)
     with pytest.raises(services.TransitionError) as exc:
         services.transition(hazard, "start", world.users["mine_a"])
     assert "五落实未完成" in str(exc.value)
 
 
-def test_haz2_major_hazard_verified_only_by_regulator(world: World) -> None:
-    hazard = make_hazard(world.mine_a, situation="8(2)", fixes=FIXES)
+def test_haz2_major_hazard_verified_only_by_regulator(world: World, mine: Mine) -> None:
+    hazard = make_hazard(mine, situation="8(2)", fixes=FIXES)
     mine_user, regulator = world.users["mine_a"], world.users["regulator_x"]
     services.transition(hazard, "start", mine_user)
     services.transition(hazard, "rectify", mine_user, evidence="备用风机已安装")
@@ -71,8 +72,8 @@ def test_haz2_major_hazard_verified_only_by_regulator(world: World) -> None:
     assert hazard.status == HazardStatus.CLOSED
 
 
-def test_haz2_confirming_a_suggestion_makes_it_major(world: World) -> None:
-    hazard = make_hazard(world.mine_a, description="掘进工作面风电闭锁装置失效，停风后仍能送电")
+def test_haz2_confirming_a_suggestion_makes_it_major(world: World, mine: Mine) -> None:
+    hazard = make_hazard(mine, description="掘进工作面风电闭锁装置失效，停风后仍能送电")
     suggestion = hazard.suggestions.get(item__code="8(8)")
     services.decide_suggestion(suggestion, world.users["regulator_x"], True, "现场核实")
     hazard.refresh_from_db()
@@ -89,64 +90,66 @@ def test_haz2_confirming_a_suggestion_makes_it_major(world: World) -> None:
         assert other.decision == Decision.REJECTED
 
 
-def test_haz2_fact_suggestion_from_over_staffing_alarm(world: World) -> None:
+def test_haz2_fact_suggestion_from_over_staffing_alarm(world: World, mine: Mine) -> None:
     from minesafe.monitoring.models import Alarm
 
     Alarm.objects.create(
-        mine=world.mine_a,
+        mine=mine,
         kind="over_staffing",
         level=2,
         opened_at=at(2026, 11, 19),
         details={"count": 31, "limit": 25},
         key="test-overstaff-1",
     )
-    hazard = make_hazard(world.mine_a, description="综采工作面人员较多", found_at=at(2026, 11, 20))
+    hazard = make_hazard(mine, description="综采工作面人员较多", found_at=at(2026, 11, 20))
     fact = hazard.suggestions.get(method="fact")
     assert fact.item.code == "4(6)" and "1.24倍" in fact.explanation
 
 
-def test_haz4_haz5_repeat_and_closure_proposals(world: World) -> None:
+def test_haz4_haz5_repeat_and_closure_proposals(world: World, mine: Mine) -> None:
     first = make_hazard(
-        world.mine_a, situation="4(6)", source=HazardSource.INSPECTORATE, found_at=at(2026, 1, 31)
+        mine, situation="4(6)", source=HazardSource.INSPECTORATE, found_at=at(2026, 1, 31)
     )
     assert not first.repeat
     second = make_hazard(
-        world.mine_a, situation="4(6)", source=HazardSource.INSPECTORATE, found_at=at(2026, 3, 15)
+        mine, situation="4(6)", source=HazardSource.INSPECTORATE, found_at=at(2026, 3, 15)
     )
     second.refresh_from_db()
     assert second.repeat and second.penalty == ProposalKind.HEAVIER_PENALTY
-    kinds = set(HazardProposal.objects.filter(mine=world.mine_a).values_list("kind", flat=True))
+    kinds = set(HazardProposal.objects.filter(mine=mine).values_list("kind", flat=True))
     assert kinds == {ProposalKind.HEAVIER_PENALTY, ProposalKind.CLOSURE}
     closure = HazardProposal.objects.get(kind=ProposalKind.CLOSURE)
     assert [e["id"] for e in closure.evidence] == [first.pk, second.pk]
     assert "人民政府" in closure.addressee
 
 
-def test_haz6_fake_rectification_flag(world: World) -> None:
+def test_haz6_fake_rectification_flag(world: World, mine: Mine) -> None:
     user = world.users["mine_a"]
-    hazard = make_hazard(world.mine_a, fixes=FIXES, found_at=at(2026, 11, 1))
+    hazard = make_hazard(mine, fixes=FIXES, found_at=at(2026, 11, 1))
     for name, extra in [("start", {}), ("rectify", {"evidence": "已处理"}), ("verify", {})]:
         services.transition(hazard, name, user, now=at(2026, 11, 2), **extra)
     services.transition(hazard, "close", user, now=at(2026, 11, 3))
-    again = make_hazard(world.mine_a, found_at=at(2026, 11, 20))
+    again = make_hazard(mine, found_at=at(2026, 11, 20))
     again.refresh_from_db()
     assert again.fake_rectification
     assert HazardProposal.objects.filter(hazard=again, kind="fake_rectification").exists()
 
 
-def test_reg4_major_counter_follows_the_12_month_window(world: World) -> None:
-    make_hazard(world.mine_a, situation="14(1)", found_at=at(2025, 12, 1), now=at(2025, 12, 1))
-    world.mine_a.refresh_from_db()
-    assert world.mine_a.major_hazards_12m == 1
+def test_reg4_major_counter_follows_the_12_month_window(world: World, mine: Mine) -> None:
+    make_hazard(mine, situation="14(1)", found_at=at(2025, 12, 1), now=at(2025, 12, 1))
+    mine.refresh_from_db()
+    assert mine.major_hazards_12m == 1
     tick(at(2026, 12, 2))
-    world.mine_a.refresh_from_db()
-    assert world.mine_a.major_hazards_12m == 0
+    mine.refresh_from_db()
+    assert mine.major_hazards_12m == 0
 
 
-def test_haz2_clock_reminds_marks_overdue_and_escalates_across_month_end(world: World) -> None:
+def test_haz2_clock_reminds_marks_overdue_and_escalates_across_month_end(
+    world: World, mine: Mine
+) -> None:
     fixes = {**FIXES, "deadline": dt.date(2028, 2, 29)}
-    major = make_hazard(world.mine_a, situation="9(8)", fixes=fixes, found_at=at(2028, 1, 31))
-    general = make_hazard(world.mine_a, fixes=fixes, found_at=at(2028, 1, 31))
+    major = make_hazard(mine, situation="9(8)", fixes=fixes, found_at=at(2028, 1, 31))
+    general = make_hazard(mine, fixes=fixes, found_at=at(2028, 1, 31))
     assert tick(at(2028, 2, 25)).reminders == 0
     assert tick(at(2028, 2, 26)).reminders == 2  # 3 days before a leap-day deadline
     assert tick(at(2028, 2, 26, 15)).reminders == 0  # once only
@@ -172,7 +175,7 @@ def test_haz2_clock_reminds_marks_overdue_and_escalates_across_month_end(world: 
     assert not Hazard.objects.get(pk=general.pk).listed
 
 
-def test_haz2_hazard_tick_command_runs_one_step(world: World) -> None:
+def test_haz2_hazard_tick_command_runs_one_step(world: World, mine: Mine) -> None:
     out = io.StringIO()
     call_command("hazard_tick", "--now", "2026-11-22T08:00:00+08:00", stdout=out)
     assert json.loads(out.getvalue())["overdue"] == 0
