@@ -7,20 +7,18 @@ The names are the contract with the engine's adapters (``minesafe.monitoring``):
   ``MINESAFE_READINGS`` on ``minesafe.readings.>`` (created when missing).
 - MQTT: topic ``minesafe/<mine_code>/readings``, QoS 1, a JSON object
   ``{"mine_code", "type": "CDSS", "time", "records": [{"point", "value", "status", "time"}]}``
-  per real-time file (times ISO-8601 with +08:00); definition and personnel files have no MQTT
-  form and are not sent.
+  per real-time file (times ``yyyy-MM-dd HH:mm:ss`` in China time, as in the files); definition
+  and personnel files have no MQTT form and are not sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
 from pathlib import Path
 from typing import Any, Protocol
 
-from minesafe.simulator.render import CHINA
 from minesafe.simulator.sim import SimFile
 
 NATS_STREAM = "MINESAFE_READINGS"
@@ -84,11 +82,6 @@ class NatsSink:
         self.loop.close()
 
 
-def _iso(text: str) -> str:
-    naive = dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
-    return naive.replace(tzinfo=CHINA).isoformat()
-
-
 def cdss_json(f: SimFile) -> dict[str, Any]:
     """The MQTT form of one CDSS file."""
     text = f.data.decode("utf-8").removesuffix("||")
@@ -102,10 +95,10 @@ def cdss_json(f: SimFile) -> dict[str, Any]:
                 "point": fields[0],
                 "value": float(fields[3]),
                 "status": int(fields[5]),
-                "time": _iso(fields[6]),
+                "time": fields[6],
             }
         )
-    return {"mine_code": f.mine_code, "type": "CDSS", "time": _iso(upload), "records": rows}
+    return {"mine_code": f.mine_code, "type": "CDSS", "time": upload, "records": rows}
 
 
 class MqttSink:

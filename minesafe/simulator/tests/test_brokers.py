@@ -109,6 +109,6 @@ def test_mon1_mqtt_gets_each_realtime_file_as_json() -> None:
     assert received == expected
     first = received[0]
     assert first["type"] == "CDSS" and first["mine_code"] == mine
-    assert first["time"] == "2026-03-02T00:00:00+08:00"
+    assert first["time"] == "2026-03-02 00:00:00"
     assert len(first["records"]) == 12
     assert set(first["records"][0]) == {"point", "value", "status", "time"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -163,3 +164,19 @@ def test_cli_writes_files_truth_and_mines(tmp_path: Path) -> None:
     assert len(list(out.glob("*_CDSS_*.txt"))) == 2 * 30
     bad = subprocess.run([*cmd[:-2], "--incidents", "boom"], capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown incident kind" in bad.stderr
+
+
+def test_mon1_mqtt_payload_round_trips_through_the_adapter_and_parser() -> None:
+    from minesafe.monitoring.brokers import mqtt_to_family_a
+    from minesafe.simulator.sinks import cdss_json
+
+    sim = Simulation(SimConfig(mines=1, points_per_mine=20, duration_s=20, personnel=False))
+    f = next(f for f in sim.files() if f.file_type == "CDSS")
+    payload = json.dumps(cdss_json(f), ensure_ascii=False).encode()
+    name, data = mqtt_to_family_a(payload)
+    assert name == f.name
+    readings, quarantine = parse_cdss_many([(name, data)])
+    original, _ = parse_cdss_many([(f.name, f.data)])
+    assert quarantine == [] and len(readings) == len(original) == 20
+    assert readings.value.tolist() == original.value.tolist()
+    assert readings.status.tolist() == original.status.tolist()
