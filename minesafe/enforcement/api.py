@@ -35,6 +35,7 @@ from minesafe.enforcement.models import (
     QuizResult,
     Referral,
 )
+from minesafe.hazards.models import MajorHazardItem
 from minesafe.registry.api import ModelRulesSerializer, ScopedRelatedField
 from minesafe.registry.models import Mine
 
@@ -53,6 +54,7 @@ FindingSerializer = _serializer(
         "id",
         "inspection",
         "kind",
+        "situation",
         "description",
         "place",
         "major",
@@ -120,6 +122,9 @@ class SignSerializer(serializers.Serializer):
 
 class NewFindingSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(FindingKind.choices)
+    situation = serializers.PrimaryKeyRelatedField(
+        queryset=MajorHazardItem.objects.all(), required=False, allow_null=True, default=None
+    )
     description = serializers.CharField()
     place = serializers.CharField(required=False, allow_blank=True, default="")
     major = serializers.BooleanField(required=False, default=False)

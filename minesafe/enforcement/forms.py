@@ -86,6 +86,7 @@ class FindingForm(forms.ModelForm):
         model = Finding
         fields = [
             "kind",
+            "situation",
             "description",
             "place",
             "major",
@@ -97,6 +98,12 @@ class FindingForm(forms.ModelForm):
             "rectify_by",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3}), "rectify_by": DATE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from minesafe.hazards.catalogue import items_in_force
+
+        self.fields["situation"].queryset = items_in_force(timezone.localdate())
 
 
 class QuizForm(forms.Form):

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def record_hazard(finding: Any, user: Any) -> int | None:
         signer=str(inspection.signed_by) if inspection.signed_by_id else "",
         place=finding.place,
         grade="major" if finding.major else "general",
+        situation=finding.situation,
         user=user,
         origin=finding,
     )
@@ -100,20 +102,21 @@ def hazard_states(ids: Iterable[int]) -> dict[int, Any]:
 
 
 def close_hazard(hazard_id: int, user: Any, now: dt.datetime, note: str) -> bool:
-    """ENF follow-up: a re-check that finds a hazard rectified verifies it in the hazard loop
-    (through H4's transition service when it offers one)."""
-    verify = _function("minesafe.hazards.services", "verify_by_recheck")
-    hazard = _model("hazards.Hazard")
-    if verify is None or hazard is None:
+    """Follow-up: a re-check that finds a hazard rectified verifies and closes it in the hazard
+    loop, through H4's transitions (which refuse a hazard the mine has not rectified yet)."""
+    hazard_model = _model("hazards.Hazard")
+    transition = _function("minesafe.hazards.services", "transition")
+    if hazard_model is None or transition is None:
         return False
-    obj = hazard.objects.filter(pk=hazard_id).first()
-    if obj is None:
+    hazard = hazard_model.objects.filter(pk=hazard_id).first()
+    if hazard is None:
         return False
-    try:
-        verify(obj, user=user, now=now, note=note)
-    except Exception as exc:
-        log.info("hazard %s not verified by re-check: %s", hazard_id, exc)
-        return False
+    for name in ("verify", "close"):
+        try:
+            hazard = transition(hazard, name, user, reason=note, now=now)
+        except ValidationError as exc:
+            log.info("hazard %s: %s refused on re-check: %s", hazard_id, name, exc)
+            return False
     return True
 
 
@@ -161,42 +164,56 @@ def self_inspection_reports(mine: Any) -> list[Any]:
     return list(report.objects.filter(mine=mine).select_related("campaign")[:20])
 
 
-def trace_responsibility(inspection: Any, now: dt.datetime) -> list[Any]:
-    """HAZ-9: on archive, each basic-condition major hazard found here is traced back against the
-    mine's prior local checks (hazards.services.open_responsibility_case)."""
-    open_case = _function("minesafe.hazards.services", "open_responsibility_case")
-    hazard = _model("hazards.Hazard")
-    if open_case is None or hazard is None:
-        return []
-    from minesafe.enforcement.models import Inspection
+def _level(organization: Any) -> str:
+    """HAZ-9: the level of a checking body (the inspectorate counts as provincial)."""
+    return "province" if not organization.is_regulator else str(organization.division.level)
 
-    findings = inspection.findings.filter(major=True, basic_condition=True)
-    ids = [f.hazard_id_ref for f in findings if f.hazard_id_ref]
+
+def trace_responsibility(inspection: Any, now: dt.datetime) -> list[Any]:
+    """HAZ-9 (002:9): on archive, each basic-condition major hazard this record found is traced
+    back against the mine's prior checks by lower levels (hazards.rules.responsibility_tracing);
+    a hit opens a case naming the inspectors who signed those checks."""
+    hazard_model = _model("hazards.Hazard")
+    if hazard_model is None:
+        return []
+    from minesafe.enforcement.models import Finding, Inspection
+    from minesafe.hazards import rules as hazard_rules
+    from minesafe.hazards import services as hazard_services
+
+    ids = [
+        f.hazard_id_ref for f in inspection.findings.filter(major=True, hazard_id_ref__isnull=False)
+    ]
     if not ids:
         return []
     prior = (
-        Inspection.objects.filter(mine=inspection.mine, finished_at__lt=inspection.started_at)
-        .exclude(organization=inspection.organization)
+        Inspection.objects.filter(mine=inspection.mine, signed_by__isnull=False)
+        .filter(finished_at__lt=inspection.started_at or now)
         .exclude(pk=inspection.pk)
-        .select_related("signed_by", "organization")
+        .select_related("signed_by", "organization__division")
     )
+    found = {}
+    for finding in Finding.objects.filter(inspection__in=prior, situation__isnull=False):
+        found.setdefault(finding.inspection_id, set()).add(finding.situation.code)
     checks = [
-        {
-            "inspector": str(p.signed_by) if p.signed_by_id else "",
-            "organization": p.organization.name,
-            "at": p.finished_at,
-            "inspection_id": p.pk,
-        }
+        hazard_rules.PriorCheck(
+            mine_id=p.mine_id,
+            checked_at=p.finished_at,
+            level=_level(p.organization),
+            inspectors=(str(p.signed_by),),
+            found_codes=frozenset(found.get(p.pk, set())),
+            label=f"{p.organization.name} {p.finished_at:%Y-%m-%d}",
+        )
         for p in prior
     ]
-    inspectors = sorted({c["inspector"] for c in checks if c["inspector"]})
     cases = []
-    for h in hazard.objects.filter(pk__in=ids):
-        try:
-            case = open_case(h, inspectors, checks, now)
-        except Exception as exc:
-            log.info("no responsibility case for hazard %s: %s", h.pk, exc)
-            continue
-        if case is not None:
-            cases.append(case)
+    for hazard in hazard_model.objects.filter(pk__in=ids).select_related("situation"):
+        result = hazard_rules.responsibility_tracing(
+            hazard_services.tracing_facts(hazard), checks, now
+        )
+        if result is not None:
+            cases.append(
+                hazard_services.open_responsibility_case(
+                    hazard, result.inspectors, result.checks, now
+                )
+            )
     return cases

@@ -386,6 +386,15 @@ class Finding(BaseModel):
     kind = models.CharField("问题类型", max_length=30, choices=FindingKind.choices)
     description = models.TextField("问题描述")
     place = models.CharField("地点", max_length=100, blank=True)
+    situation = models.ForeignKey(
+        "hazards.MajorHazardItem",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="重大隐患情形",
+        help_text="依据《煤矿重大事故隐患判定标准》",
+    )
     major = models.BooleanField("重大事故隐患/重大违法", default=False)
     basic_condition = models.BooleanField(
         "基本安全生产条件类", default=False, help_text="用于责任倒查（HAZ-9）"
@@ -410,7 +419,7 @@ class Finding(BaseModel):
 
     def clean(self) -> None:
         majors = {k for k in FindingKind.values if k not in ("general_hazard", "illegal_act")}
-        if self.kind in majors:
+        if self.kind in majors or self.situation_id:
             self.major = True
 
 

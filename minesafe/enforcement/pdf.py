@@ -23,6 +23,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from minesafe.enforcement.choices import Consequence, DocumentKind
+from minesafe.enforcement.models import Decision
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -165,7 +166,7 @@ def _rectification_order(document: Any) -> list[Any]:
 
 
 def _decision_lines(inspection: Any) -> list[Any]:
-    decision = getattr(inspection, "decision", None)
+    decision = Decision.objects.filter(inspection=inspection).first()
     if decision is None:
         return [_p("（尚未作出处理决定）")]
     reasons = [f"{r['text']}（{r['source']}）" for r in decision.proposed.get("reasons", [])]
@@ -189,7 +190,7 @@ def _onsite_decision(document: Any) -> list[Any]:
 
 def _penalty_decision(document: Any) -> list[Any]:
     inspection = document.inspection
-    decision = inspection.decision
+    decision = Decision.objects.get(inspection=inspection)
     fine = f"罚款人民币{decision.fine:,.2f}元" if decision.fine else "依法处罚"
     return [
         _p(f"当事人：{inspection.mine.name}（{inspection.mine.enterprise.name}）"),

@@ -251,6 +251,11 @@ def _transition(
     )
 
 
+def decision_of(inspection: Inspection) -> Decision | None:
+    """The saved decision of a record (never an unsaved one left on the reverse accessor)."""
+    return Decision.objects.filter(inspection=inspection).first()
+
+
 def next_steps(inspection: Inspection) -> list[str]:
     """ENF-3: where the record may go from here. The flow only moves forward; re-check may be
     skipped when nothing is to be rectified."""
@@ -270,10 +275,12 @@ def _check_move(inspection: Inspection, new: str, now: dt.datetime) -> None:
         raise ValidationError({"step": "未到检查日期，不能开始现场检查"})
     if new == Step.DECIDE and not inspection.signed:
         raise ValidationError({"step": "检查记录须先由执法人员签名"})
-    if new == Step.NOTIFY and not hasattr(inspection, "decision"):
-        raise ValidationError({"step": "请先作出处理决定"})
-    if new == Step.NOTIFY and not inspection.decision.issuable:
-        raise ValidationError({"step": "处理决定尚未通过法制审核"})
+    if new == Step.NOTIFY:
+        decision = decision_of(inspection)
+        if decision is None:
+            raise ValidationError({"step": "请先作出处理决定"})
+        if not decision.issuable:
+            raise ValidationError({"step": "处理决定尚未通过法制审核"})
 
 
 @transaction.atomic
@@ -322,6 +329,10 @@ def add_finding(inspection: Inspection, user: Any, today: dt.date, **values: Any
         raise ValidationError({"inspection": "只能在签名前的现场检查环节登记问题"})
     finding = Finding(inspection=inspection, **values)
     finding.clean()
+    if finding.situation is not None:
+        from minesafe.hazards.rules import is_basic_condition
+
+        finding.basic_condition = is_basic_condition(finding.situation.code, today)
     if finding.rectify_by is None:
         finding.rectify_by = today + dt.timedelta(days=rules.rectify_days(finding.major, today))
     if finding.rectify_by < today:
@@ -406,7 +417,7 @@ def decide(
     Manager points and referrals follow from the final decision."""
     if not inspection.signed:
         raise ValidationError({"inspection": "未签名的检查记录不能作出处理决定"})
-    if hasattr(inspection, "decision"):
+    if decision_of(inspection) is not None:
         raise ValidationError({"inspection": "该检查记录已作出处理决定"})
     unknown = [c for c in consequences if c not in Consequence.values]
     if unknown:
@@ -565,7 +576,7 @@ def _check_issuable(inspection: Inspection, kind: str) -> None:
         raise ValidationError({"kind": "未知的文书类型"})
     if not inspection.signed:
         raise ValidationError({"inspection": "检查记录未经执法人员签名，不能制发文书"})
-    decision = getattr(inspection, "decision", None)
+    decision = decision_of(inspection)
     if kind == DocumentKind.RECTIFICATION_ORDER and not inspection.findings.exists():
         raise ValidationError({"kind": "没有发现问题，无需责令整改"})
     if kind in DECISION_DOCUMENTS:

@@ -1,0 +1,352 @@
+"""The inspection flow, decisions, documents, scores, referrals, plans and draws with the database
+(ENF-1 … ENF-10, PER-8, PER-9, HAZ-9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from minesafe.enforcement import services
+from minesafe.enforcement.choices import (
+    Consequence,
+    DocumentKind,
+    FindingKind,
+    ReviewStatus,
+    Step,
+)
+from minesafe.enforcement.models import (
+    Document,
+    Inspection,
+    InspectionStep,
+    ManagerScore,
+    PlanEntry,
+    Referral,
+)
+from minesafe.enforcement.tests.conftest import NOW, start_check
+from minesafe.registry.choices import MineStatus
+from minesafe.testing import World
+
+ID = "140101198001010011"
+LATER = NOW + dt.timedelta(hours=2)
+
+
+def _sign(inspection: Inspection, officer: Any) -> None:
+    services.sign(inspection, officer, LATER, NOW + dt.timedelta(hours=1))
+
+
+def test_enf3_flow_is_a_row_per_step_and_only_moves_forward(
+    onsite: Inspection, officer: Any
+) -> None:
+    steps = list(
+        InspectionStep.objects.filter(inspection=onsite).values_list("new_step", flat=True)
+    )
+    assert steps == [Step.PREPARE, Step.ONSITE]
+    with pytest.raises(ValidationError) as err:
+        services.move(onsite, Step.ARCHIVE, officer, NOW)
+    assert "step" in err.value.message_dict
+    with pytest.raises(ValidationError):
+        services.move(onsite, Step.DECIDE, officer, NOW)  # unsigned
+
+
+def test_enf3_cannot_start_on_site_before_the_planned_day(world: World, officer: Any) -> None:
+    inspection = Inspection.objects.create(
+        mine=world.mine_a,
+        organization=world.regulator_x_org,
+        planned_on=NOW.date() + dt.timedelta(days=3),
+    )
+    services.move(inspection, Step.PREPARE, officer, NOW)
+    with pytest.raises(ValidationError):
+        services.move(inspection, Step.ONSITE, officer, NOW)
+
+
+def test_haz9_sign_refuses_a_check_dated_in_the_future(onsite: Inspection, officer: Any) -> None:
+    with pytest.raises(ValidationError) as err:
+        services.sign(onsite, officer, NOW, NOW + dt.timedelta(hours=2))
+    assert "finished_at" in err.value.message_dict
+    _sign(onsite, officer)
+    onsite.refresh_from_db()
+    assert onsite.signed_by == officer and onsite.signed_at == LATER
+
+
+def test_enf4_document_for_an_unsigned_record_is_refused(onsite: Inspection, officer: Any) -> None:
+    with pytest.raises(ValidationError) as err:
+        services.issue_document(onsite, DocumentKind.SITE_RECORD, officer, NOW)
+    assert "未经执法人员签名" in str(err.value)
+
+
+def test_enf4_numbers_per_body_kind_and_year(world: World, officer: Any) -> None:
+    numbers = []
+    for _ in range(3):
+        inspection = start_check(world, officer)
+        _sign(inspection, officer)
+        numbers.append(services.issue_document(inspection, "site_record", officer, NOW).number)
+    serials = [int(n.split("〕")[1].rstrip("号")) for n in numbers]
+    assert serials == sorted(serials) and len(set(serials)) == 3
+    assert numbers[0].startswith("甲应急煤查〔2026〕")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enf4_numbering_is_safe_under_concurrent_issuing(world: World, officer: Any) -> None:
+    """Threads issue at once; each document gets its own number (unique constraint + counter)."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race is exercised on PostgreSQL in CI")
+    records = []
+    for _ in range(6):
+        inspection = start_check(world, officer)
+        _sign(inspection, officer)
+        records.append(inspection)
+    errors: list[Exception] = []
+
+    def issue(record: Inspection) -> None:
+        try:
+            services.issue_document(record, "site_record", officer, NOW)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue, args=(r,)) for r in records]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    serials = list(Document.objects.filter(inspection__in=records).values_list("serial", flat=True))
+    assert len(serials) == len(set(serials)) == 6
+
+
+def test_enf6_hidden_face_decision_scores_12_points_and_needs_legal_review(
+    onsite: Inspection, officer: Any, world: World
+) -> None:
+    services.add_finding(
+        onsite, officer, NOW.date(), kind=FindingKind.HIDDEN_FACE, description="隐蔽工作面"
+    )
+    _sign(onsite, officer)
+    proposal = services.propose(onsite, NOW.date())
+    assert Consequence.SUSPENSION in proposal.consequences
+    decision = services.decide(
+        onsite,
+        consequences=proposal.consequences,
+        user=officer,
+        now=NOW,
+        legal_basis="《煤矿安全生产条例》",
+        manager_name="王矿长",
+        manager_id_number=ID,
+        fine=Decimal("500000"),
+    )
+    assert not decision.deviated
+    assert decision.review_status == ReviewStatus.PENDING
+    record = services.manager_record(ID, NOW.date())
+    assert record.points_in_cycle == 12 and record.removal_due
+    with pytest.raises(ValidationError):
+        services.issue_document(onsite, DocumentKind.SUSPENSION_ORDER, officer, NOW)
+    with pytest.raises(ValidationError):
+        services.review(decision, approve=True, note="", user=officer, now=NOW)  # same person
+    services.review(decision, approve=True, note="", user=world.users["city"], now=NOW)
+    doc = services.issue_document(onsite, DocumentKind.SUSPENSION_ORDER, officer, NOW)
+    assert doc.public
+
+
+def test_enf5_deviation_needs_a_written_reason_and_goes_to_review(
+    onsite: Inspection, officer: Any
+) -> None:
+    services.add_finding(
+        onsite,
+        officer,
+        NOW.date(),
+        kind=FindingKind.GENERAL_HAZARD,
+        description="巷道积水",
+        first_offence=True,
+    )
+    _sign(onsite, officer)
+    kwargs = {"user": officer, "now": NOW, "manager_id_number": ID, "manager_name": "王"}
+    with pytest.raises(ValidationError) as err:
+        services.decide(onsite, consequences=["rectify"], **kwargs)
+    assert "deviation_reason" in err.value.message_dict
+    decision = services.decide(
+        onsite, consequences=["rectify"], deviation_reason="已当场整改", **kwargs
+    )
+    assert decision.deviated and decision.review_status == ReviewStatus.PENDING
+
+
+def test_enf5_penalty_without_legal_basis_is_refused(onsite: Inspection, officer: Any) -> None:
+    services.add_finding(
+        onsite, officer, NOW.date(), kind=FindingKind.MAJOR_HAZARD, description="瓦斯超限作业"
+    )
+    _sign(onsite, officer)
+    with pytest.raises(ValidationError) as err:
+        services.decide(
+            onsite,
+            consequences=services.propose(onsite, NOW.date()).consequences,
+            user=officer,
+            now=NOW,
+            manager_id_number=ID,
+        )
+    assert "legal_basis" in err.value.message_dict
+
+
+def test_enf6_enf7_beyond_boundary_refers_to_three_departments_and_flags_overdue(
+    onsite: Inspection, officer: Any
+) -> None:
+    services.add_finding(
+        onsite, officer, NOW.date(), kind=FindingKind.BEYOND_BOUNDARY, description="越界开采"
+    )
+    _sign(onsite, officer)
+    services.decide(
+        onsite,
+        consequences=services.propose(onsite, NOW.date()).consequences,
+        user=officer,
+        now=NOW,
+        legal_basis="《矿产资源法》",
+        manager_id_number=ID,
+    )
+    referrals = Referral.objects.filter(inspection=onsite)
+    assert {r.target for r in referrals} == {"natural_resources", "power", "police"}
+    from minesafe.enforcement import rules
+
+    power = referrals.get(target="power")
+    late = power.due_on + dt.timedelta(days=1)
+    assert rules.referral_state(power.due_on, power.answered_on, late) == "overdue"
+    services.answer_referral(power, answered_on=late, answer="已停止供电")
+    assert rules.referral_state(power.due_on, power.answered_on, late) == "answered"
+
+
+def test_enf6_second_major_hazard_check_within_90_days_proposes_closure(
+    world: World, officer: Any
+) -> None:
+    for _ in range(2):
+        inspection = start_check(world, officer)
+        services.add_finding(
+            inspection, officer, NOW.date(), kind=FindingKind.MAJOR_HAZARD, description="重大隐患"
+        )
+        _sign(inspection, officer)
+    proposal = services.propose(inspection, NOW.date())
+    assert Consequence.CLOSURE_PROPOSAL in proposal.consequences
+    world.mine_a.status = MineStatus.SUSPENDED
+    world.mine_a.save()
+    inspection.mine.refresh_from_db()
+    assert Consequence.CLOSURE_PROPOSAL not in services.propose(inspection, NOW.date()).consequences
+
+
+def test_per8_failed_quiz_stops_the_worker_until_retrained(onsite: Inspection) -> None:
+    quiz = services.add_quiz(
+        onsite,
+        NOW.date(),
+        worker_name="赵六",
+        worker_number="B2",
+        asked=5,
+        correct=5,
+        failed_topics=["self_rescuer"],
+    )
+    assert quiz.stopped and not quiz.passed
+    services.retrain(quiz, NOW.date())
+    quiz.refresh_from_db()
+    assert not quiz.stopped and quiz.retrained_on == NOW.date()
+
+
+def test_per9_history_follows_the_person_across_mines(world: World, officer: Any) -> None:
+    for mine, kind in ((world.mine_a, "major_hazard"), (world.mine_b, "sensor_tampering")):
+        inspection = start_check(world, officer, mine=mine)
+        services.add_finding(inspection, officer, NOW.date(), kind=kind, description="问题")
+        _sign(inspection, officer)
+        services.decide(
+            inspection,
+            consequences=services.propose(inspection, NOW.date()).consequences,
+            user=officer,
+            now=NOW,
+            legal_basis="依据",
+            manager_id_number=ID,
+            manager_name="流动矿长",
+        )
+    assert set(ManagerScore.objects.filter(id_number=ID).values_list("mine", flat=True)) == {
+        world.mine_a.pk,
+        world.mine_b.pk,
+    }
+    record = services.manager_record(ID, NOW.date())
+    assert record.points_in_cycle == 4 + 6 and not record.removal_due
+
+
+def test_follow_up_recheck_scheduled_and_closes_the_loop(onsite: Inspection, officer: Any) -> None:
+    finding = services.add_finding(
+        onsite,
+        officer,
+        NOW.date(),
+        kind=FindingKind.GENERAL_HAZARD,
+        description="积尘",
+        first_offence=True,
+    )
+    _sign(onsite, officer)
+    services.decide(
+        onsite,
+        consequences=["rectify", "exempt"],
+        user=officer,
+        now=NOW,
+        manager_id_number=ID,
+    )
+    recheck = Inspection.objects.get(recheck_of=onsite)
+    assert recheck.planned_on == finding.rectify_by == NOW.date() + dt.timedelta(days=10)
+    with pytest.raises(ValidationError):
+        services.close_recheck(recheck, officer, NOW)
+    later = NOW + dt.timedelta(days=10)
+    services.move(recheck, Step.PREPARE, officer, later)
+    services.move(recheck, Step.ONSITE, officer, later)
+    services.sign(recheck, officer, later, later)
+    assert services.close_recheck(recheck, officer, later) == 1
+    finding.refresh_from_db()
+    assert finding.rectified_on == later.date()
+
+
+def test_enf1_plan_from_classes_keeps_edited_entries(world: World) -> None:
+    plan = services.generate_plan(world.regulator_x_org, 2026)
+    entries = {e.mine_id: e for e in PlanEntry.objects.filter(plan=plan)}
+    assert set(entries) == {world.mine_a.pk, world.mine_b.pk}
+    entry = entries[world.mine_b.pk]
+    entry.checks, entry.edited_reason = 9, "县政府要求加密"
+    entry.save()
+    services.generate_plan(world.regulator_x_org, 2026)
+    entry.refresh_from_db()
+    assert entry.checks == 9
+
+
+def test_enf1_progress_counts_signed_checks_per_month(world: World, officer: Any) -> None:
+    plan = services.generate_plan(world.regulator_x_org, 2026)
+    entries = list(PlanEntry.objects.filter(plan=plan).select_related("mine", "inspector"))
+    progress = services.plan_progress(plan, entries)
+    row = next(r for r in progress["mines"] if r.label == world.mine_a.name)
+    assert row.done[11 - 1 + 0] >= 0
+    assert row.done_total >= 1  # the world's signed November check of mine A
+    assert sum(r.planned_total for r in progress["inspectors"]) == sum(
+        r.planned_total for r in progress["mines"]
+    )
+
+
+def test_enf2_draw_creates_sealed_records_and_verifies(world: World, officer: Any) -> None:
+    draw = services.make_draw(
+        organization=world.regulator_x_org,
+        kind="night",
+        check_on=NOW.date() + dt.timedelta(days=2),
+        count=1,
+        user=officer,
+        now=NOW,
+    )
+    assert len(draw.targets) == 1 and draw.seed and draw.inputs
+    inspection = Inspection.objects.get(draw=draw)
+    assert inspection.sealed
+    assert services.verify_draw(draw) == (True, draw.targets)
+    draw.targets = [0]
+    assert services.verify_draw(draw)[0] is False
+    with pytest.raises(ValidationError):
+        services.make_draw(
+            organization=world.regulator_x_org,
+            kind="night",
+            check_on=NOW.date() - dt.timedelta(days=1),
+            count=1,
+            user=officer,
+            now=NOW,
+        )
