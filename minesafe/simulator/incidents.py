@@ -53,6 +53,7 @@ METHANE_ONLY = ("gas_surge", "air_blown")
 HIGH_VALUE = 2.0  # MON-2: a high-value over-limit is CH4 ≥ 2 % (the engine's default)
 HIGH_VALUE_RESTORE = 1.5  # the engine's hysteresis: a high-value episode ends below 1.5 %
 LONG_DURATION_S = 1800.0  # MON-2 "long duration": the engine's default T (rules.yaml)
+HIGH_FREQUENCY = (3, 86400.0)  # MON-2 "high frequency": 3 episodes of one point within a day
 
 
 class SpecError(ValueError):

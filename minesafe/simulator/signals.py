@@ -32,4 +32,5 @@ def quiet_values(points: PointTable, t: float, cycle: int, seed: int) -> F64:
     values = points.base * (1.0 + points.diurnal * day_wave + points.drift * week_wave)
     values += points.noise * np.clip(noise, -3.5, 3.5)
     np.clip(values, 0.0, None, out=values)
-    return np.round(values, 2)
+    rounded: F64 = np.round(values, 2)
+    return rounded

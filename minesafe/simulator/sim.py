@@ -20,7 +20,13 @@ from minesafe.simulator.incidents import Incident, apply_to_cycle, parse_spec, r
 from minesafe.simulator.people import Personnel, make_personnel, ryqy, ryss, ryxx
 from minesafe.simulator.render import CHINA, DefinitionRenderer, RealtimeRenderer, file_name
 from minesafe.simulator.signals import quiet_values
-from minesafe.simulator.truth import expected_alarm, incident_record, iso, point_expectations
+from minesafe.simulator.truth import (
+    expected_alarm,
+    high_frequency,
+    incident_record,
+    iso,
+    point_expectations,
+)
 
 DEFAULT_START = dt.datetime(2026, 3, 2, 0, 0, tzinfo=CHINA)
 PERSONNEL_KINDS = ("over_staffing", "multi_card")
@@ -172,6 +178,7 @@ class Simulation:
         """
         cfg = self.config
         records = [self._truth(inc) for inc in self.incidents]
+        end = self.t0 + (self.cycles - 1) * cfg.cycle_s
         return {
             "seed": cfg.seed,
             "start": iso(self.t0),
@@ -180,6 +187,8 @@ class Simulation:
             "personnel_every_s": cfg.personnel_every_s if self.people is not None else None,
             "mines": [m.code for m in self.mines],
             "incidents": records,
+            # alarms that several incidents raise together
+            "combined": high_frequency(records, end),
         }
 
     def _truth(self, inc: Incident) -> dict[str, Any]:

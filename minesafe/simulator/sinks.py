@@ -106,9 +106,10 @@ class MqttSink:
 
     def __init__(self, host: str, port: int, timeout: float = 5.0) -> None:
         import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
 
         self.timeout = timeout
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="minesafe-sim")
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="minesafe-sim")
         self.client.connect(host, port, keepalive=30)
         self.client.loop_start()
 

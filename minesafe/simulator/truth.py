@@ -19,6 +19,7 @@ import numpy as np
 
 from minesafe.simulator.catalogue import PointTable
 from minesafe.simulator.incidents import (
+    HIGH_FREQUENCY,
     HIGH_VALUE,
     HIGH_VALUE_RESTORE,
     LONG_DURATION_S,
@@ -120,3 +121,26 @@ def incident_record(
         "params": {k: v for k, v in inc.params.items() if v is not None},
         "expected": alarms,
     }
+
+
+def high_frequency(records: list[dict[str, Any]], end: float) -> list[dict[str, Any]]:
+    """MON-2 "high frequency": several scripted surges of one point raise, beyond their own
+    alarms, one ``high_frequency`` at the N-th over-limit within the window; it ends when the
+    first of those leaves the window (still open if that is after the end of the run)."""
+    n, window = HIGH_FREQUENCY
+    opens: dict[tuple[str, str], list[float]] = {}
+    for rec in records:
+        for a in rec["expected"]:
+            if a["kind"] == "over_limit":
+                t = dt.datetime.fromisoformat(a["opened_at"]).timestamp()
+                opens.setdefault((a["mine_code"], a["subject"]), []).append(t)
+    out = []
+    for (mine, subject), times in sorted(opens.items()):
+        times.sort()
+        for i in range(n - 1, len(times)):
+            if times[i] - times[i - n + 1] <= window:
+                closes = times[i - n + 1] + window
+                out.append(expected_alarm("high_frequency", mine, subject, times[i],
+                                          None if closes > end else closes))  # fmt: skip
+                break
+    return out

@@ -44,7 +44,7 @@ async def _read_stream(mine: str, expected: int) -> list[Any]:
     nc = await nats.connect("nats://127.0.0.1:4222")
     js = nc.jetstream()
     sub = await js.subscribe(f"minesafe.readings.{mine}", ordered_consumer=True)
-    msgs = []
+    msgs: list[Any] = []
     try:
         while len(msgs) < expected + 1:
             msgs.append(await sub.next_msg(timeout=2))
@@ -78,12 +78,13 @@ def test_mon1_nats_jetstream_gets_each_file_once_with_its_name_as_id() -> None:
 def test_mon1_mqtt_gets_each_realtime_file_as_json() -> None:
     require(1883, "MQTT")
     import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
 
     sim = small_sim()
     mine = sim.mines[1].code
     received: list[dict[str, Any]] = []
     subscribed = threading.Event()
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"sim-test-{os.getpid()}")
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"sim-test-{os.getpid()}")
     client.on_message = lambda c, u, msg: received.append(json.loads(msg.payload))
     client.on_subscribe = lambda *a: subscribed.set()
     client.connect("127.0.0.1", 1883)

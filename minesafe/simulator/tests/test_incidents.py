@@ -50,7 +50,8 @@ def simulate(
     sim = Simulation(cfg)
     stream(sim, DirectorySink(folder))
     write_truth(sim, folder)
-    return json.loads((folder / "incidents.json").read_text("utf-8"))
+    truth: dict[str, Any] = json.loads((folder / "incidents.json").read_text("utf-8"))
+    return truth
 
 
 def replayed(folder: Path) -> list[dict[str, Any]]:
@@ -60,7 +61,7 @@ def replayed(folder: Path) -> list[dict[str, Any]]:
 
 
 def expected(truth: dict[str, Any]) -> list[dict[str, Any]]:
-    return [a for inc in truth["incidents"] for a in inc["expected"]]
+    return [a for inc in truth["incidents"] for a in inc["expected"]] + truth["combined"]
 
 
 def assert_exactly(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> None:
@@ -96,6 +97,9 @@ CASES = {
     "long_gas_surge": ("gas_surge@mine=1,at=600,dur=2400,peak=1.2", 3600,
                        ["over_limit", "long_duration"]),
     "flat_line": ("flat_line@mine=2,at=600,dur=4200", 6000, ["flat_line"]),
+    "high_frequency": ("gas_surge@mine=2,at=600,dur=120,peak=1.3;gas_surge@mine=2,at=1200,"
+                       "dur=120,peak=1.3;gas_surge@mine=2,at=1800,dur=120,peak=1.3", 2700,
+                       ["over_limit"] * 3 + ["high_frequency"]),
     "line_break": ("line_break@mine=3,at=600,dur=300", 1800, ["line_break"]),
     "network_down": ("network_down@mine=1,at=1800,dur=900", 3600, ["network_down"]),
     "air_blown": ("air_blown@mine=2,at=600,dur=300", 1800, ["air_blown"]),
