@@ -311,9 +311,13 @@ def sign(inspection: Inspection, user: Any, now: dt.datetime, finished_at: dt.da
         raise ValidationError({"step": "只有现场检查环节的记录可以签名"})
     if finished_at > now:
         raise ValidationError({"finished_at": "检查时间不能晚于当前时间"})
-    if inspection.started_at and finished_at < inspection.started_at:
+    # Forms give the end to the minute: the start counts from its minute too.
+    started = (
+        inspection.started_at.replace(second=0, microsecond=0) if inspection.started_at else None
+    )
+    if started and finished_at < started:
         raise ValidationError({"finished_at": "检查结束时间不能早于开始时间"})
-    inspection.finished_at = finished_at
+    inspection.finished_at = max(finished_at, inspection.started_at or finished_at)
     inspection.signed_by = user
     inspection.signed_at = now
     inspection.full_clean()

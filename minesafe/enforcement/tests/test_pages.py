@@ -1,0 +1,255 @@
+"""Pages and API of enforcement: sealed draws stay invisible to the mine, the flow through the
+pages, PDF documents with Chinese text, bad input answered 4xx (ENF-2 … ENF-9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pypdf
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from minesafe.enforcement import services
+from minesafe.enforcement.choices import DocumentKind, Step
+from minesafe.enforcement.models import Document, Draw, Inspection
+from minesafe.testing import World
+
+
+def _client(world: World, persona: str) -> Client:
+    client = Client()
+    client.force_login(world.users[persona])
+    return client
+
+
+@pytest.fixture
+def sealed(world: World) -> Draw:
+    """An unannounced night check of mine A drawn by county X for the day after tomorrow."""
+    now = timezone.now()
+    return services.make_draw(
+        organization=world.regulator_x_org,
+        kind="night",
+        check_on=timezone.localdate() + dt.timedelta(days=2),
+        count=1,
+        user=world.users["regulator_x"],
+        now=now,
+        mines=[world.mine_a],
+    )
+
+
+SEALED_PAGES = [
+    "enforcement:index",
+    "enforcement:inspection_list",
+    "enforcement:notice_list",
+    "enforcement:stopped_workers",
+    "enforcement:manager_list",
+]
+
+
+@pytest.mark.parametrize("persona", ["mine_a", "enterprise"])
+def test_enf2_mine_and_enterprise_never_see_a_sealed_check(
+    world: World, sealed: Draw, persona: str
+) -> None:
+    client = _client(world, persona)
+    record = Inspection.objects.get(draw=sealed)
+    marker = record.planned_on.strftime("%Y-%m-%d")
+    for name in SEALED_PAGES:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        assert record.get_absolute_url() not in response.content.decode(), name
+        assert marker not in response.content.decode(), name
+    assert client.get(record.get_absolute_url()).status_code == 404
+    assert client.get(sealed.get_absolute_url()).status_code == 404
+    assert client.get(reverse("enforcement:draw_list")).status_code == 403
+    api = client.get("/api/enforcement/inspections/").json()
+    assert record.pk not in [r["id"] for r in api["results"]]
+    assert client.get(f"/api/enforcement/inspections/{record.pk}/").status_code == 404
+    assert client.get(f"/api/enforcement/draws/{sealed.pk}/").status_code in (403, 404)
+    assert not Inspection.objects.restrict(world.users[persona]).filter(draw=sealed).exists()
+
+
+def test_enf2_sealed_check_opens_to_the_mine_once_on_site(world: World, sealed: Draw) -> None:
+    record = Inspection.objects.get(draw=sealed)
+    officer = world.users["regulator_x"]
+    later = timezone.now() + dt.timedelta(days=2)
+    services.move(record, Step.PREPARE, officer, later)
+    services.move(record, Step.ONSITE, officer, later)
+    assert _client(world, "mine_a").get(record.get_absolute_url()).status_code == 200
+
+
+def test_enf2_regulator_sees_and_verifies_the_draw(world: World, sealed: Draw) -> None:
+    client = _client(world, "regulator_x")
+    page = client.get(sealed.get_absolute_url())
+    assert page.status_code == 200 and sealed.seed in page.content.decode()
+    verify = client.post(reverse("enforcement:draw_verify", args=[sealed.pk]), follow=True)
+    assert "复核一致" in verify.content.decode()
+    api = client.get(f"/api/enforcement/draws/{sealed.pk}/verify/").json()
+    assert api["same"] is True and api["targets"] == [world.mine_a.pk]
+    assert _client(world, "regulator_y").get(sealed.get_absolute_url()).status_code == 404
+
+
+def test_enf2_draw_in_the_past_is_a_clear_error(world: World) -> None:
+    client = _client(world, "regulator_x")
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    response = client.post(
+        reverse("enforcement:draw_list"),
+        {"kind": "unannounced", "check_on": yesterday.isoformat(), "count": 1},
+    )
+    assert response.status_code == 400 and "检查日期不能早于今天" in response.content.decode()
+
+
+def _pdf_text(content: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return "".join(page.extract_text() for page in reader.pages)
+
+
+def test_enf3_enf4_flow_through_the_pages_ends_in_a_numbered_pdf(world: World) -> None:
+    client = _client(world, "regulator_x")
+    response = client.post(
+        reverse("enforcement:inspection_add"),
+        {
+            "mine": world.mine_a.pk,
+            "kind": "routine",
+            "planned_on": timezone.localdate(),
+            "leader": world.users["regulator_x"].pk,
+            "route": "主井→1201",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    record = Inspection.objects.filter(mine=world.mine_a, kind="routine").latest("pk")
+    move = reverse("enforcement:inspection_move", args=[record.pk])
+    for step in ("prepare", "onsite"):
+        assert client.post(move, {"step": step}).status_code == 302
+    finding = client.post(
+        reverse("enforcement:finding_add", args=[record.pk]),
+        {"kind": "general_hazard", "description": "回风巷支护失效", "place": "1201回风巷"},
+    )
+    assert finding.status_code == 302, finding.content.decode()
+    early = client.post(
+        reverse("enforcement:document_issue", args=[record.pk]), {"kind": "site_record"}
+    )
+    assert early.status_code == 302 and not Document.objects.filter(inspection=record).exists()
+    future = timezone.localtime() + dt.timedelta(hours=3)
+    bad = client.post(
+        reverse("enforcement:inspection_sign", args=[record.pk]),
+        {"finished_at": future.strftime("%Y-%m-%dT%H:%M"), "confirm": "on"},
+    )
+    assert bad.status_code == 400 and "检查时间不能晚于当前时间" in bad.content.decode()
+    ok = client.post(
+        reverse("enforcement:inspection_sign", args=[record.pk]),
+        {"finished_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "confirm": "on"},
+    )
+    assert ok.status_code == 302, ok.content.decode()
+    issue = client.post(
+        reverse("enforcement:document_issue", args=[record.pk]),
+        {"kind": DocumentKind.RECTIFICATION_ORDER},
+    )
+    assert issue.status_code == 302
+    document = Document.objects.get(inspection=record)
+    pdf = client.get(reverse("enforcement:document_pdf", args=[document.pk]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    text = _pdf_text(pdf.content)
+    assert "责令限期整改指令书" in text and world.mine_a.name in text
+    assert document.number in text and "回风巷支护失效" in text
+    assert _client(world, "mine_a").get(pdf.wsgi_request.path).status_code == 200
+    assert _client(world, "mine_b").get(pdf.wsgi_request.path).status_code == 404
+
+
+def test_enf5_decide_page_shows_proposal_and_requires_legal_basis(world: World) -> None:
+    record = Inspection.objects.get(mine=world.mine_b, kind="unannounced")
+    record.decision.delete()
+    client = _client(world, "regulator_x")
+    page = client.get(reverse("enforcement:inspection_decide", args=[record.pk]))
+    assert "规则建议" in page.content.decode() and "000:37" in page.content.decode()
+    response = client.post(
+        reverse("enforcement:inspection_decide", args=[record.pk]),
+        {"consequences": ["rectify", "penalty"], "manager_id_number": "140101198001010011"},
+    )
+    assert response.status_code == 400 and "行政处罚必须写明法律依据" in response.content.decode()
+
+
+def test_enf9_reports_and_analysis_page_pdf_excel(world: World) -> None:
+    client = _client(world, "regulator_x")
+    page = client.get(reverse("enforcement:mine_reports", args=[world.mine_a.pk]))
+    assert page.status_code == 200 and "监察执法报告" in page.content.decode()
+    month = timezone.localdate().strftime("%Y-%m")
+    assert (
+        "执法分析" in client.get(reverse("enforcement:analysis"), {"month": month}).content.decode()
+    )
+    pdf = client.get(reverse("enforcement:analysis_pdf"), {"month": month})
+    assert "共性问题" in _pdf_text(pdf.content)
+    xlsx = client.get(reverse("enforcement:analysis_xlsx"), {"month": month})
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert "总体情况" in book.sheetnames
+    assert client.get(reverse("enforcement:analysis_pdf"), {"month": "2026-13"}).status_code == 400
+
+
+def test_enf1_plan_generated_from_the_page(world: World) -> None:
+    client = _client(world, "regulator_x")
+    response = client.post(reverse("enforcement:plan_list"), {"year": 2027})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert world.mine_a.name in page and world.mine_c.name not in page
+    assert client.post(reverse("enforcement:plan_list"), {"year": "x"}).status_code == 400
+    assert _client(world, "mine_a").get(reverse("enforcement:plan_list")).status_code == 403
+
+
+def test_enf_api_flow_and_clear_errors(world: World) -> None:
+    client = _client(world, "regulator_x")
+    created = client.post(
+        "/api/enforcement/inspections/",
+        {
+            "mine": world.mine_a.pk,
+            "kind": "remote",
+            "planned_on": str(timezone.localdate()),
+            "remote_examined": "调阅近7日瓦斯监测曲线和井下视频",
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    for step in ("prepare", "onsite"):
+        moved = client.post(
+            f"/api/enforcement/inspections/{pk}/move/",
+            {"step": step},
+            content_type="application/json",
+        )
+        assert moved.status_code == 200, moved.content
+    future = (timezone.now() + dt.timedelta(days=1)).isoformat()
+    bad = client.post(
+        f"/api/enforcement/inspections/{pk}/sign/",
+        {"finished_at": future},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "finished_at" in bad.json()
+    unsigned = client.post(
+        f"/api/enforcement/inspections/{pk}/documents/",
+        {"kind": "site_record"},
+        content_type="application/json",
+    )
+    assert unsigned.status_code == 400
+    assert (
+        client.post(
+            f"/api/enforcement/inspections/{pk}/findings/", "{", content_type="application/json"
+        ).status_code
+        == 400
+    )
+    signed = client.post(
+        f"/api/enforcement/inspections/{pk}/sign/",
+        {"finished_at": timezone.now().isoformat()},
+        content_type="application/json",
+    )
+    assert signed.status_code == 200, signed.content
+    doc = client.post(
+        f"/api/enforcement/inspections/{pk}/documents/",
+        {"kind": "site_record"},
+        content_type="application/json",
+    )
+    assert doc.status_code == 201 and "〔" in doc.json()["number"]
+    mine_b = _client(world, "mine_b")
+    assert mine_b.get(f"/api/enforcement/inspections/{pk}/").status_code == 404
+    assert json.loads(mine_b.get("/api/enforcement/documents/").content)["count"] >= 0
