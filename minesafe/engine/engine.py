@@ -412,6 +412,8 @@ class Engine:
         tr, hf = self.state.track, self.state.hf_times
         out = []
         for p, t in opens:
+            if tr.hf_open[p] and hf[p, 0] + window <= t:
+                out += self._hf_close_one(p, float(hf[p, 0] + window))
             hf[p, :-1] = hf[p, 1:]
             hf[p, -1] = t
             tr.hf_count[p] += 1
@@ -453,11 +455,15 @@ class Engine:
         due = np.flatnonzero(tr.hf_open[:n] & (ends <= now))
         out = []
         for p in due.tolist():
-            end = float(ends[p])
-            out.append(self._hf_event(Action.CLOSE, p, float(tr.hf_opened[p]), end, end))
-            tr.hf_open[p] = False
-            tr.hf_opened[p] = np.nan
+            out += self._hf_close_one(p, float(ends[p]))
         return out
+
+    def _hf_close_one(self, p: int, end: float) -> list[AlarmEvent]:
+        tr = self.state.track
+        event = self._hf_event(Action.CLOSE, p, float(tr.hf_opened[p]), end, end)
+        tr.hf_open[p] = False
+        tr.hf_opened[p] = np.nan
+        return [event]
 
     def _done(self, events: list[AlarmEvent]) -> list[AlarmEvent]:
         events.sort(key=lambda e: (e.at, _RANK[e.action]))

@@ -115,6 +115,8 @@ def run_episodes(
 ) -> Episodes:
     """Advance one kind's episodes over a sorted batch; updates ``st`` in place."""
     n = lay.point.shape[0]
+    if n == 0:
+        return _no_episodes()
     p, t = lay.point, lay.t
     sig = np.full(n, -1, np.int8)
     sig[off] = 0
@@ -151,7 +153,8 @@ def run_episodes(
     pending = ctx & ~closes & run_last
 
     carried_close = run_raw & pending_in & (run_t0 - st_below >= min_gap)
-    prev_closes = np.append(False, closes[:-1]) & ~run_first
+    # A high run inside a segment follows a low run: it opens unless that run bridged a gap.
+    prev_closes = np.append(False, (closes | ~ctx)[:-1]) & ~run_first
     opens = run_raw & ((run_first & (~st_active | carried_close)) | (~run_first & prev_closes))
 
     gstart = run_first | opens
@@ -198,6 +201,40 @@ def run_episodes(
         st.peak[seg_p],
         active_end,
     )
+
+
+def _no_episodes() -> Episodes:
+    i, f, b = np.empty(0, np.int32), np.empty(0), np.empty(0, bool)
+    return Episodes(i, f, f, i, f, f, f, np.empty(0, np.uint8), f, i, f, b)
+
+
+def hot_rows(st: EpisodeState, lay: Layout, on: Bool) -> I32 | None:
+    """Rows of the segments that can change anything: a point with an ``on`` reading, or one
+    whose episode or raw condition is already up. None means every row (no subsetting).
+
+    Most points are quiet most of the time, so the kernel usually runs on a few rows only.
+    """
+    if not lay.first.shape[0]:
+        return None
+    sp = lay.seg_point
+    hot = np.logical_or.reduceat(on, lay.first) | st.active[sp] | (st.raw[sp] != 0)
+    n_hot = int(np.count_nonzero(hot))
+    if n_hot == hot.shape[0]:
+        return None
+    lengths = lay.last - lay.first + 1
+    rows: I32 = np.flatnonzero(np.repeat(hot, lengths)).astype(np.int32)
+    return rows
+
+
+def run_sparse(
+    st: EpisodeState, lay: Layout, v: F64, on: Bool, off: Bool, min_gap: float
+) -> tuple[Episodes, I32 | None]:
+    """:func:`run_episodes` on the hot rows only; returns the rows used (None: all)."""
+    rows = hot_rows(st, lay, on)
+    if rows is None:
+        return run_episodes(st, lay, v, on, off, min_gap), None
+    sub = layout(lay.point[rows], lay.t[rows])
+    return run_episodes(st, sub, v[rows], on[rows], off[rows], min_gap), rows
 
 
 def close_due(st: EpisodeState, now: float, min_gap: float) -> tuple[I32, F64, F64, F64]:

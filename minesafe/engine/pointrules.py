@@ -16,7 +16,7 @@ import numpy as np
 
 from minesafe.engine.config import EngineConfig
 from minesafe.engine.events import Action, AlarmKind
-from minesafe.engine.kernel import Layout, layout, run_episodes
+from minesafe.engine.kernel import Episodes, Layout, layout, run_sparse
 from minesafe.engine.model import F64, I32, Bool, ReadingBatch
 from minesafe.engine.registry import GAS_CODE, PointRegistry
 from minesafe.engine.state import PointState
@@ -65,10 +65,11 @@ def prepare(
     stats["late"] += int((~fresh).sum())
     sel: I32 = np.flatnonzero(known)[fresh].astype(np.int32)
     p, t = batch.point[sel], batch.t[sel]
-    order = np.lexsort((t, p))
-    sel, p, t = sel[order], p[order], t[order]
     dup = np.zeros(p.shape[0], bool)
-    if p.shape[0]:
+    if p.shape[0] > 1 and not bool(np.all(p[1:] > p[:-1])):
+        # Not one reading per point in point order (a poll): sort by (point, time).
+        order = np.lexsort((t, p))
+        sel, p, t = sel[order], p[order], t[order]
         dup[1:] = (p[1:] == p[:-1]) & (t[1:] == t[:-1])
     stats["duplicate"] += int(dup.sum())
     keep = ~dup
@@ -127,8 +128,8 @@ def _kernel(
     ps: PointState,
     min_gap: float,
     out: list[RawEvents],
-) -> tuple[Any, F64]:
-    ep = run_episodes(ps.kinds[kind], lay, v, on, off, min_gap)
+) -> tuple[Episodes, I32 | None]:
+    ep, rows = run_sparse(ps.kinds[kind], lay, v, on, off, min_gap)
     nan = np.full(ep.open_point.shape[0], np.nan)
     if ep.open_point.shape[0]:
         out.append(
@@ -146,21 +147,22 @@ def _kernel(
                 ep.close_at,
             )
         )
-    if ep.touched_point.shape[0]:
-        act = ep.touched_active
+    act = ep.touched_active
+    if act.any():
         tp = ep.touched_point[act]
+        st = ps.kinds[kind]
         out.append(
             RawEvents(
                 kind,
                 Action.UPDATE,
                 tp,
-                ps.kinds[kind].opened_at[tp],
+                st.opened_at[tp],
                 np.full(tp.shape[0], np.nan),
                 ep.touched_peak[act],
-                lay.t[lay.last][act],
+                st.opened_at[tp],
             )
         )
-    return ep.raw, ep.row_opened
+    return ep, rows
 
 
 def _gap(config: EngineConfig, kind: str) -> float:
@@ -178,7 +180,7 @@ def _over_limit(
     ps: PointState,
     config: EngineConfig,
     out: list[RawEvents],
-) -> tuple[Any, F64]:
+) -> tuple[Episodes, I32 | None]:
     """MON-2 over_limit: on at >= alarm (or <= a lower alarm), off below restore (hysteresis)."""
     a_lo, r_lo, lo_rng = th["alarm_lo"][p], th["restore_lo"][p], th["range_lo"][p]
     lo_on = (a_lo > lo_rng) & (v <= a_lo)
@@ -208,16 +210,23 @@ def _high_value(
 def _long_duration(
     lay: Layout,
     v: F64,
-    ol: tuple[Any, F64],
+    ol: tuple[Episodes, I32 | None],
     ps: PointState,
     config: EngineConfig,
     out: list[RawEvents],
 ) -> None:
     """MON-2 long_duration: an over_limit episode older than T; ends with the episode."""
-    raw, opened = ol
-    age = lay.t - opened
-    on = (raw == 1) & (age >= float(config.rules["long_duration"]["at_least_s"]))
-    off = raw == 0
+    ep, rows = ol
+    n = lay.point.shape[0]
+    up = ep.raw == 1
+    t = lay.t if rows is None else lay.t[rows]
+    limit = float(config.rules["long_duration"]["at_least_s"])
+    old = up & (t - ep.row_opened >= limit)
+    if rows is None:
+        on, off = old, ~up
+    else:
+        on, off = np.zeros(n, bool), np.ones(n, bool)
+        on[rows], off[rows] = old, ~up
     _kernel(AlarmKind.LONG_DURATION, lay, v, on, off, ps, _gap(config, "over_limit"), out)
 
 
@@ -449,11 +458,13 @@ def _gaps_seen(
                 t0[lb],
             )
         )
-    mines = np.unique(seg_mine)
-    first = np.full(mines.shape[0], np.inf)
-    np.minimum.at(first, np.searchsorted(mines, seg_mine), t0)
-    latest = np.full(mines.shape[0], -np.inf)
-    np.maximum.at(latest, np.searchsorted(mines, seg_mine), lay.t[lay.last])
+    n_mines = mt.first_t.shape[0]
+    first_all = np.full(n_mines, np.inf)
+    np.minimum.at(first_all, seg_mine, t0)
+    latest_all = np.full(n_mines, -np.inf)
+    np.maximum.at(latest_all, seg_mine, lay.t[lay.last])
+    mines = np.flatnonzero(np.isfinite(first_all))
+    first, latest = first_all[mines], latest_all[mines]
     silence = float(config.rules["network_down"]["silence_s"])
     net_due = mt.last_t[mines] + silence
     seen = ~mt.net_open[mines] & (first > net_due)
