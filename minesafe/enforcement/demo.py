@@ -1,0 +1,273 @@
+"""A year of enforcement for the demo county (ENF-1 … ENF-10, PER-8, PER-9): annual plans of the
+county bureau and the inspectorate branch, signed inspections with findings, quizzes, decisions
+(some under legal review), numbered documents, manager scores (one manager moved between mines),
+referrals (one overdue) and one sealed night check drawn for the coming days.
+
+Deterministic from ``seed`` and ``today``; idempotent: if the county bureau already has a plan
+the demo is there and only its summary is returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from minesafe.accounts.choices import OrganizationKind
+from minesafe.accounts.models import Organization, User
+from minesafe.core.context import acting_as
+from minesafe.enforcement import services
+from minesafe.enforcement.choices import (
+    Consequence,
+    DocumentKind,
+    FindingKind,
+    InspectionKind,
+    ReviewStatus,
+    Step,
+)
+from minesafe.enforcement.models import (
+    Document,
+    Expert,
+    Inspection,
+    ManagerScore,
+    Plan,
+    PlanEntry,
+    Referral,
+)
+from minesafe.registry.demo import COUNTY_CODE
+
+TZ = ZoneInfo("Asia/Shanghai")
+REASON = "演示数据"
+EXPERTS = [
+    ("高志远", "通风", "正高级工程师", "云岭矿业学院"),
+    ("马振华", "地测防治水", "高级工程师", "河东省煤田地质局"),
+    ("田秀英", "机电运输", "高级工程师", "退休技安人员"),
+    ("罗建军", "瓦斯防治", "正高级工程师", "云岭煤炭设计院"),
+    ("韩立平", "安全监控", "高级工程师", "河东省煤矿安全技术中心"),
+]
+FINDINGS = [
+    (FindingKind.GENERAL_HAZARD, "回风巷局部支护失效，顶板离层", "1203回风顺槽"),
+    (FindingKind.GENERAL_HAZARD, "皮带机头积煤未及时清理", "主斜井皮带机头"),
+    (FindingKind.GENERAL_HAZARD, "局部通风机未挂牌管理", "2105掘进工作面"),
+    (FindingKind.GENERAL_HAZARD, "电气设备失爆一处", "中央变电所"),
+    (FindingKind.ILLEGAL_ACT, "特种作业人员未持证上岗", "主排水泵房"),
+    (FindingKind.MAJOR_HAZARD, "瓦斯超限后未停止作业", "1201综采工作面"),
+    (FindingKind.SENSOR_TAMPERING, "上隅角甲烷传感器被挪移至新鲜风流处", "1201综采工作面上隅角"),
+    (FindingKind.MONITORING_MISSING, "安全监控系统分站断电未恢复运行", "3号煤层采区"),
+]
+WORKERS = ["王铁柱", "李红军", "张国庆", "刘建华", "陈小兵", "杨大勇", "赵福来", "孙志刚"]
+POSTS = ["采煤机司机", "支护工", "瓦斯检查工", "皮带司机", "电钳工", "爆破工"]
+LEGAL_BASIS = "《中华人民共和国安全生产法》第一百零二条；《煤矿安全生产条例》第七十二条"
+
+
+def _at(day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=TZ)
+
+
+def _summary(org: Organization) -> str:
+    records = Inspection.objects.filter(organization__division__code__startswith=COUNTY_CODE[:4])
+    return (
+        f"执法：计划 {Plan.objects.filter(organization__division=org.division).count()} 份、"
+        f"检查记录 {records.count()} 份、执法文书 {Document.objects.count()} 份、"
+        f"矿长记分 {ManagerScore.objects.count()} 条、移送 {Referral.objects.count()} 件"
+    )
+
+
+def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
+    """Add a year of enforcement to the demo county, or leave an existing one alone."""
+    today = today or timezone.localdate()
+    county = Organization.objects.filter(
+        division__code=COUNTY_CODE, kind=OrganizationKind.EMERGENCY_BUREAU
+    ).first()
+    regulator = User.objects.filter(username="regulator").first()
+    if county is None or regulator is None:
+        return "执法：演示县不存在，未载入"
+    if Plan.objects.filter(organization=county).exists():
+        return _summary(county)
+    rng = random.Random(seed * 7 + 5)
+    with transaction.atomic(), acting_as(None, REASON):
+        _Demo(rng, today, county, regulator).run()
+    return _summary(county)
+
+
+class _Demo:
+    """Builds the history; one instance per load."""
+
+    def __init__(self, rng: random.Random, today: dt.date, county: Organization, regulator: Any):
+        self.rng, self.today, self.county, self.regulator = rng, today, county, regulator
+        self.inspector = User.objects.filter(username="inspector").first()
+        self.reviewer = User.objects.filter(username="city").first()
+        self.branch = self.inspector.organization if self.inspector else None
+        self.managers: dict[int, tuple[str, str]] = {}
+
+    def run(self) -> None:
+        for name, specialty, title, employer in EXPERTS:
+            Expert.objects.create(
+                organization=self.county,
+                name=name,
+                specialty=specialty,
+                title=title,
+                employer=employer,
+            )
+        bodies = [(self.county, self.regulator)]
+        if self.branch is not None:
+            bodies.append((self.branch, self.inspector))
+        for org, officer in bodies:
+            for year in (self.today.year - 1, self.today.year):
+                plan = services.generate_plan(org, year)
+                self._inspect(plan, officer)
+        self._overdue_referral()
+        self._sealed_draw()
+
+    def _manager(self, mine: Any) -> tuple[str, str]:
+        """A manager per mine; the first two mines share one who moved (PER-9 follows people)."""
+        if mine.pk not in self.managers:
+            n = len(self.managers)
+            person = (f"{WORKERS[n % len(WORKERS)][0]}矿长{n}", f"1401231975{n:06d}{n % 10}X"[:18])
+            if n == 1:
+                person = next(iter(self.managers.values()))
+            self.managers[mine.pk] = person
+        return self.managers[mine.pk]
+
+    def _inspect(self, plan: Plan, officer: Any) -> None:
+        entries = PlanEntry.objects.filter(plan=plan).select_related("mine").order_by("mine__code")
+        for entry in entries:
+            for month in entry.months:
+                day = dt.date(plan.year, month, 1 + self.rng.randrange(27))
+                if not (self.today - dt.timedelta(days=365) < day < self.today):
+                    continue
+                if self.rng.random() < 0.8:
+                    self._record(entry, officer, day)
+
+    def _record(self, entry: PlanEntry, officer: Any, day: dt.date) -> None:
+        rng = self.rng
+        kind = (
+            InspectionKind.CLOSED_MINE
+            if entry.surprise
+            else rng.choice(
+                [InspectionKind.ROUTINE] * 3 + [InspectionKind.UNANNOUNCED, InspectionKind.NIGHT]
+            )
+        )
+        start = _at(day, 21 if kind == InspectionKind.NIGHT else 9)
+        inspection = Inspection.objects.create(
+            mine=entry.mine,
+            organization=entry.plan.organization,
+            kind=kind,
+            plan_entry=entry,
+            planned_on=day,
+            leader=officer,
+            route="副井→井底车场→运输大巷→采区→工作面",
+            summary="按检查表逐项检查，抽查从业人员应急避险能力。",
+        )
+        if rng.random() < 0.3:
+            inspection.experts.add(*Expert.objects.filter(organization=self.county)[:1])
+        services._transition(inspection, "", Step.PLAN, officer, start, "年度计划")
+        services.move(inspection, Step.PREPARE, officer, start)
+        services.move(inspection, Step.ONSITE, officer, start)
+        for _ in range(rng.choice([0, 1, 1, 2, 3])):
+            finding_kind, text, place = rng.choice(FINDINGS[:6] if rng.random() < 0.9 else FINDINGS)
+            services.add_finding(
+                inspection,
+                officer,
+                day,
+                kind=finding_kind,
+                description=text,
+                place=place,
+                first_offence=rng.random() < 0.3,
+            )
+        for worker in rng.sample(WORKERS, 2):
+            correct = rng.choice([5, 5, 4, 3])
+            services.add_quiz(
+                inspection,
+                day,
+                worker_name=worker,
+                worker_number=f"G{rng.randrange(10000):04d}",
+                post=rng.choice(POSTS),
+                asked=5,
+                correct=correct,
+            )
+        end = start + dt.timedelta(hours=3)
+        services.sign(inspection, officer, end, end)
+        services.issue_document(inspection, DocumentKind.SITE_RECORD, officer, end)
+        if inspection.findings.exists():
+            self._decide(inspection, officer, end)
+
+    def _decide(self, inspection: Inspection, officer: Any, now: dt.datetime) -> None:
+        proposal = services.propose(inspection, now.date())
+        name, id_number = self._manager(inspection.mine)
+        penalised = {Consequence.PENALTY, Consequence.HEAVIER_PENALTY} & set(proposal.consequences)
+        decision = services.decide(
+            inspection,
+            consequences=proposal.consequences,
+            user=officer,
+            now=now,
+            fine=Decimal(self.rng.choice([20000, 50000, 100000])) if penalised else None,
+            legal_basis=LEGAL_BASIS if penalised else "",
+            manager_name=name,
+            manager_id_number=id_number,
+        )
+        services.issue_document(inspection, DocumentKind.RECTIFICATION_ORDER, officer, now)
+        recent = now.date() > self.today - dt.timedelta(days=20)
+        if decision.review_status == ReviewStatus.PENDING and self.reviewer and not recent:
+            services.review(
+                decision, approve=True, note="事实清楚，依据充分", user=self.reviewer, now=now
+            )
+        decision.refresh_from_db()
+        if decision.issuable:
+            for kind in (DocumentKind.PENALTY_DECISION, DocumentKind.SUSPENSION_ORDER):
+                try:
+                    services.issue_document(inspection, kind, officer, now)
+                except ValidationError:
+                    continue  # the decision carries no such measure
+            self._follow_up(inspection, officer, now)
+        for referral in Referral.objects.filter(inspection=inspection):
+            services.answer_referral(
+                referral, answered_on=referral.due_on - dt.timedelta(days=1), answer="已按要求落实"
+            )
+
+    def _follow_up(self, inspection: Inspection, officer: Any, now: dt.datetime) -> None:
+        """Notify, advise, re-check on the deadline and archive records whose deadline passed."""
+        for step in (Step.DECIDE, Step.NOTIFY, Step.ADVISE):
+            services.move(inspection, step, officer, now)
+        recheck = Inspection.objects.filter(recheck_of=inspection).first()
+        if recheck is None or recheck.planned_on >= self.today:
+            return
+        later = _at(recheck.planned_on, 10)
+        services.move(recheck, Step.PREPARE, officer, later)
+        services.move(recheck, Step.ONSITE, officer, later)
+        services.sign(
+            recheck, officer, later + dt.timedelta(hours=2), later + dt.timedelta(hours=1)
+        )
+        services.close_recheck(recheck, officer, later + dt.timedelta(hours=2))
+        services.move(inspection, Step.RECHECK, officer, later)
+        services.move(inspection, Step.ARCHIVE, officer, later + dt.timedelta(hours=3))
+
+    def _overdue_referral(self) -> None:
+        mine = PlanEntry.objects.filter(plan__organization=self.county).first()
+        if mine is None:
+            return
+        sent = self.today - dt.timedelta(days=20)
+        Referral.objects.create(
+            mine=mine.mine,
+            target="natural_resources",
+            matter="疑似超层越界开采，请核查采矿权范围",
+            sent_on=sent,
+            due_on=sent + dt.timedelta(days=15),
+        )
+
+    def _sealed_draw(self) -> None:
+        services.make_draw(
+            organization=self.county,
+            kind=InspectionKind.NIGHT,
+            check_on=self.today + dt.timedelta(days=3),
+            count=2,
+            user=self.regulator,
+            now=_at(self.today, 8),
+            seed=f"demo-{self.rng.randrange(10**6)}",
+        )
