@@ -70,11 +70,7 @@ class Layout:
     start: Bool
     first: I32
     last: I32
-
-    @property
-    def seg_point(self) -> I32:
-        out: I32 = self.point[self.first]
-        return out
+    seg_point: I32
 
 
 @dataclass(slots=True)
@@ -107,7 +103,7 @@ def layout(point: I32, t: F64) -> Layout:
     if first.shape[0]:
         last[:-1] = first[1:] - 1
         last[-1] = n - 1
-    return Layout(point, t, start, first, last)
+    return Layout(point, t, start, first, last, point[first])
 
 
 def run_episodes(

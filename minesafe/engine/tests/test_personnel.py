@@ -1,0 +1,101 @@
+"""Personnel rules over RYSS snapshots (MON-5, PER-7)."""
+
+from __future__ import annotations
+
+from minesafe.engine.engine import Engine
+from minesafe.engine.events import AlarmKind, Level
+from minesafe.engine.model import Area, Person, PersonnelSnapshot, Presence
+from minesafe.engine.tests.helpers import MINE, T0, kinds
+
+K = AlarmKind
+
+
+def _p(
+    card: str,
+    area: str = "A1",
+    entered: float = T0 - 3600,
+    station: str = "S1",
+    at: float = T0,
+    leader: bool = False,
+    name: str = "",
+) -> Presence:
+    return Presence(card, name or f"工人{card}", True, entered, area, station, at, leader)
+
+
+def _engine() -> Engine:
+    engine = Engine()
+    engine.personnel.define_areas(
+        [Area(MINE, "A1", "1", 2, "1301工作面"), Area(MINE, "R1", "3", 0, "采空区密闭")]
+    )
+    engine.personnel.define_persons(
+        [
+            Person(MINE, "C1", "张三", "ID1"),
+            Person(MINE, "C2", "张三", "ID1"),
+            Person(MINE, "L1", "李矿长", "ID9", is_leader=True),
+        ]
+    )
+    return engine
+
+
+def test_per7_over_staffing_per_area_and_major_hazard_candidate() -> None:
+    engine = _engine()
+    snap = PersonnelSnapshot(MINE, T0, [_p("L1", leader=True), _p("C3"), _p("C4")])
+    (over,) = kinds(engine.on_personnel(snap), K.OVER_STAFFING, "open")
+    assert over.subject == "A1" and over.details["count"] == 3 and over.details["approved"] == 2
+    assert over.details["major_hazard_candidate"] and over.level is Level.I
+    back = engine.on_personnel(PersonnelSnapshot(MINE, T0 + 60, [_p("L1", leader=True)]))
+    assert kinds(back, K.OVER_STAFFING, "close")[0].closed_at == T0 + 60
+
+
+def test_per7_over_staffing_for_the_whole_mine_from_facts() -> None:
+    engine = _engine()
+    engine.set_mine_facts({MINE: {"approved_underground": 2}})
+    snap = PersonnelSnapshot(MINE, T0, [_p("L1", "B", leader=True), _p("C3", "B"), _p("C4", "B")])
+    (over,) = kinds(engine.on_personnel(snap), K.OVER_STAFFING, "open")
+    assert over.subject == "" and over.details["ratio"] == 1.5
+
+
+def test_mon5_overtime_underground() -> None:
+    engine = _engine()
+    snap = PersonnelSnapshot(MINE, T0, [_p("L1", leader=True), _p("C3", entered=T0 - 11 * 3600)])
+    (ot,) = kinds(engine.on_personnel(snap), K.OVERTIME_UNDERGROUND, "open")
+    assert ot.subject == "C3" and ot.opened_at == T0 - 3600
+
+
+def test_mon5_one_person_with_two_cards() -> None:
+    engine = _engine()
+    snap = PersonnelSnapshot(
+        MINE, T0, [_p("L1", leader=True), _p("C1", name="张三"), _p("C2", name="张三", area="A2")]
+    )
+    (mc,) = kinds(engine.on_personnel(snap), K.MULTI_CARD, "open")
+    assert mc.details["cards"] == ["C1", "C2"] and mc.level is Level.II
+
+
+def test_mon5_restricted_area() -> None:
+    engine = _engine()
+    snap = PersonnelSnapshot(MINE, T0, [_p("L1", leader=True), _p("C3", area="R1")])
+    (ra,) = kinds(engine.on_personnel(snap), K.RESTRICTED_AREA, "open")
+    assert ra.subject == "C3" and ra.details["area_name"] == "采空区密闭"
+
+
+def test_mon5_impossible_move_between_distant_stations() -> None:
+    engine = _engine()
+    engine.set_mine_facts({MINE: {"stations": {"S1": [0, 0], "S2": [3000, 0]}}})
+    engine.on_personnel(PersonnelSnapshot(MINE, T0, [_p("L1", leader=True), _p("C3")]))
+    moved = PersonnelSnapshot(
+        MINE, T0 + 60, [_p("L1", leader=True), _p("C3", station="S2", at=T0 + 60)]
+    )
+    events = engine.on_personnel(moved)
+    (im,) = kinds(events, K.IMPOSSIBLE_MOVE, "open")
+    assert im.details["speed_m_s"] == 50.0
+    assert kinds(events, K.IMPOSSIBLE_MOVE, "close")  # an instant, closed at once
+
+
+def test_per7_a_shift_without_a_leader_underground() -> None:
+    engine = _engine()
+    shift = T0 - 2 * 3600  # 08:00 local
+    events = engine.on_personnel(PersonnelSnapshot(MINE, T0, [_p("C3")]))
+    (lead,) = kinds(events, K.LEADER_ON_SHIFT, "open")
+    assert lead.opened_at == shift + 3600 and lead.details["underground"] == 1
+    closed = engine.on_personnel(PersonnelSnapshot(MINE, T0 + 60, [_p("C3"), _p("L1")]))
+    assert kinds(closed, K.LEADER_ON_SHIFT, "close")
