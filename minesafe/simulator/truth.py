@@ -57,6 +57,13 @@ def episodes(
     return out
 
 
+def own(
+    inc: Incident, starts: Callable[[float, int], bool], holds: Callable[[float, int], bool]
+) -> list[tuple[float, float | None, float]]:
+    """The episodes of the incident point's trace that open within the incident's window."""
+    return [e for e in episodes(inc.trace, starts, holds) if inc.at <= e[0] < inc.until]
+
+
 def expected_alarm(
     kind: str, mine: str, subject: str, opened: float, closed: float | None, **more: Any
 ) -> dict[str, Any]:
@@ -71,7 +78,8 @@ def expected_alarm(
 
 
 def point_expectations(inc: Incident, points: PointTable, mine: str) -> list[dict[str, Any]]:
-    """Expected alarms of a point incident from its trace."""
+    """Expected alarms of a point incident from its trace (the point's every cycle; only the
+    episodes that open within this incident's window are its own)."""
     p = inc.point
     code = str(points.code[p])
     th = {k: float(v[p]) for k, v in points.thresholds.items()}
@@ -79,12 +87,12 @@ def point_expectations(inc: Incident, points: PointTable, mine: str) -> list[dic
     if inc.kind == "gas_surge":
         alarm, restore = th["alarm"], th["restore"]
         last = inc.trace[-1][0] if inc.trace else inc.until
-        for o, c, peak in episodes(inc.trace, lambda v, s: v >= alarm, lambda v, s: v >= restore):
+        for o, c, peak in own(inc, lambda v, s: v >= alarm, lambda v, s: v >= restore):
             out.append(expected_alarm("over_limit", mine, code, o, c, peak=peak))
             if (last if c is None else c) - o >= LONG_DURATION_S:
                 out.append(expected_alarm("long_duration", mine, code, o, c, peak=peak))
-        for o, c, peak in episodes(
-            inc.trace, lambda v, s: v >= HIGH_VALUE, lambda v, s: v >= HIGH_VALUE_RESTORE
+        for o, c, peak in own(
+            inc, lambda v, s: v >= HIGH_VALUE, lambda v, s: v >= HIGH_VALUE_RESTORE
         ):
             out.append(expected_alarm("high_value", mine, code, o, c, peak=peak))
         off, on = th["power_off"], th["power_on"]
@@ -98,7 +106,7 @@ def point_expectations(inc: Incident, points: PointTable, mine: str) -> list[dic
             def still(v: float, s: int) -> bool:
                 return v >= on and not s & 2
 
-            for o, c, peak in episodes(inc.trace, failed, still):
+            for o, c, peak in own(inc, failed, still):
                 out.append(expected_alarm("power_off_failed", mine, code, o, c, peak=peak))
     elif inc.kind == "air_blown":
         # evidence from the drop to near zero until the sensor reads normally again

@@ -73,8 +73,9 @@ def assert_exactly(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> Non
     extra = Counter(map(key, got)) - Counter(map(key, want))
     missing = Counter(map(key, want)) - Counter(map(key, got))
     assert not extra and not missing, f"unexpected {dict(extra)}; missing {dict(missing)}"
-    for w in want:
-        g = next(a for a in got if key(a) == key(w))
+    by_time = sorted(want, key=lambda a: (key(a), a["opened_at"]))
+    pairs = zip(by_time, sorted(got, key=lambda a: (key(a), a["opened_at"])), strict=True)
+    for w, g in pairs:
         late = DETECT_AFTER.get(w["kind"], 0.0) + CYCLE
         w_open, g_open = ts(w["opened_at"]), ts(g["opened_at"])
         assert w_open is not None and g_open is not None
