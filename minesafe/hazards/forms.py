@@ -76,12 +76,13 @@ class HazardForm(forms.ModelForm):
         self.fields["mine"].queryset = Mine.objects.restrict(user, VIEW)
         allowed = sources_for(user)
         self.fields["source"].choices = [c for c in HazardSource.choices if c[0] in allowed]
-        self.fields["found_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        # A new instance's empty values sit in ``self.initial`` and would hide field initials.
+        self.initial["found_at"] = timezone.localtime().replace(second=0, microsecond=0)
         items = items_in_force(timezone.localdate())
         self.fields["situation_code"].choices = [("", "—（不选，系统给出建议）")] + [
             (i.code, f"第{i.code} {i.text[:36]}") for i in items
         ]
-        self.fields["finder"].initial = str(user) if user else ""
+        self.initial["finder"] = str(user) if user else ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -1,0 +1,70 @@
+"""A real browser records a hazard, completes the five fixes and takes it round the loop
+(HAZ-1, HAZ-2, issue 4 §9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from minesafe.hazards.models import Hazard
+from minesafe.testing import World, make_world
+from tests.test_browser import browser, login  # noqa: F401  (the shared Chromium fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def test_haz2_mine_records_fixes_and_closes_a_hazard_in_the_browser(
+    live_server: Any,
+    transactional_db: None,
+    browser: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    world: World = make_world()
+    base = live_server.url
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, base, "mine_a")
+
+    page.click("nav >> text=隐患排查")
+    page.click("text=登记隐患")
+    page.select_option("#id_mine", str(world.mine_a.pk))
+    page.fill("#id_place", "1201运输顺槽")
+    page.fill("#id_description", "浏览器测试：运输顺槽锚杆托盘松动")
+    page.fill("#id_finder", "张三")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#hazard-status >> text=已登记")
+    assert "整改资金" in page.inner_text("#missing-fixes")
+
+    page.click("#fixes-link")
+    page.fill("#id_responsible_unit", "掘进二队")
+    page.fill("#id_responsible_person", "李四")
+    page.fill("#id_measure", "补打锚杆并紧固托盘")
+    page.fill("#id_funds", "0.80")
+    page.fill("#id_deadline", "2099-12-31")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#hazard-status >> text=五落实完成")
+
+    for step, evidence in [
+        ("start", ""),
+        ("rectify", "已补打锚杆6根"),
+        ("verify", ""),
+        ("close", ""),
+    ]:
+        page.select_option("#id_transition", step)
+        if evidence:
+            page.fill("#id_evidence", evidence)
+        page.click("#transition-form button[type=submit]")
+        page.wait_for_load_state()
+    page.wait_for_selector("#hazard-status >> text=已销号")
+    history = page.inner_text("#history")
+    for label in ("登记", "五落实完成", "开始整改", "整改完成", "验收通过", "销号"):
+        assert label in history
+    hazard = Hazard.objects.get(description="浏览器测试：运输顺槽锚杆托盘松动")
+    assert hazard.status == "closed" and hazard.evidence == "已补打锚杆6根"
+    page.screenshot(path=str(tmp_path / "hazard.png"), full_page=True)
+    assert errors == []
+    context.close()
