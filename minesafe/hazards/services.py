@@ -30,7 +30,6 @@ from minesafe.hazards.choices import (
     ProposalKind,
 )
 from minesafe.hazards.models import (
-    FIVE_FIXES,
     Hazard,
     HazardNotification,
     HazardProposal,
@@ -488,6 +487,3 @@ def tracing_facts(hazard: Hazard) -> rules.TracingFacts:
         found_at=hazard.found_at,
         finder_level=level,
     )
-
-
-FIXES = FIVE_FIXES
