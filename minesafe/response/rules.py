@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minesafe.core.ruledata import edition_in_force
-from minesafe.response.choices import CaseState
+from minesafe.response.choices import CaseState as _CaseState
+
+#: The states as plain strings (the rules compare values; Django's choice classes stay outside).
+NEW, ACKNOWLEDGED, DISPOSED, FED_BACK, VERIFIED, CLOSED, SUPPRESSED = (
+    str(_CaseState.NEW),
+    str(_CaseState.ACKNOWLEDGED),
+    str(_CaseState.DISPOSED),
+    str(_CaseState.FED_BACK),
+    str(_CaseState.VERIFIED),
+    str(_CaseState.CLOSED),
+    str(_CaseState.SUPPRESSED),
+)
+STATE_LABELS: dict[str, str] = {str(v): str(label) for v, label in _CaseState.choices}
 
 PACKAGE = "minesafe.response"
 
@@ -57,53 +69,53 @@ STEPS: dict[str, Step] = {
         Step(
             "acknowledge",
             "确认接警",
-            frozenset({CaseState.NEW}),
-            CaseState.ACKNOWLEDGED,
+            frozenset({NEW}),
+            ACKNOWLEDGED,
             frozenset({MINE, ENTERPRISE, REGULATOR}),
         ),
         Step(
             "dispose",
             "处置",
-            frozenset({CaseState.ACKNOWLEDGED}),
-            CaseState.DISPOSED,
+            frozenset({ACKNOWLEDGED}),
+            DISPOSED,
             frozenset({MINE, ENTERPRISE}),
             ("measures",),
         ),
         Step(
             "feedback",
             "反馈处置结果",
-            frozenset({CaseState.DISPOSED}),
-            CaseState.FED_BACK,
+            frozenset({DISPOSED}),
+            FED_BACK,
             frozenset({MINE, ENTERPRISE}),
             ("feedback",),
         ),
         Step(
             "verify",
             "核查",
-            frozenset({CaseState.FED_BACK}),
-            CaseState.VERIFIED,
+            frozenset({FED_BACK}),
+            VERIFIED,
             frozenset({ENTERPRISE, REGULATOR}),
         ),
         Step(
             "return",
             "退回重新处置",
-            frozenset({CaseState.FED_BACK}),
-            CaseState.ACKNOWLEDGED,
+            frozenset({FED_BACK}),
+            ACKNOWLEDGED,
             frozenset({ENTERPRISE, REGULATOR}),
             ("reason",),
         ),
         Step(
             "close",
             "关闭",
-            frozenset({CaseState.VERIFIED}),
-            CaseState.CLOSED,
+            frozenset({VERIFIED}),
+            CLOSED,
             frozenset({ENTERPRISE, REGULATOR}),
         ),
         Step(
             "close_suppressed",
             "确认计划作业并关闭",
-            frozenset({CaseState.SUPPRESSED}),
-            CaseState.CLOSED,
+            frozenset({SUPPRESSED}),
+            CLOSED,
             frozenset({MINE, ENTERPRISE, REGULATOR}),
         ),
     )
@@ -111,10 +123,10 @@ STEPS: dict[str, Step] = {
 
 #: The step whose time limit runs while a case is in a state.
 STEP_OF_STATE = {
-    CaseState.NEW: "acknowledge",
-    CaseState.ACKNOWLEDGED: "dispose",
-    CaseState.DISPOSED: "feedback",
-    CaseState.FED_BACK: "verify",
+    NEW: "acknowledge",
+    ACKNOWLEDGED: "dispose",
+    DISPOSED: "feedback",
+    FED_BACK: "verify",
 }
 
 
@@ -138,7 +150,7 @@ def check_step(name: str, state: str, level: int, actor: str, data: Mapping[str,
     if step is None:
         raise StepRefused(f"未知的处置操作“{name}”", "transition")
     if state not in step.sources:
-        current = CaseState(state).label if state in CaseState.values else state
+        current = STATE_LABELS.get(state, state)
         raise StepRefused(f"报警当前为“{current}”状态，不能执行“{step.label}”", "transition")
     actors = (
         step.actors & verifier_kinds(level)
@@ -174,7 +186,7 @@ def deadline(
     state: str, level: int, since: dt.datetime, table: Mapping[str, Any]
 ) -> dt.datetime | None:
     """MON-4: when the step running in ``state`` must be done, counted from ``since``."""
-    step = STEP_OF_STATE.get(CaseState(state)) if state in CaseState.values else None
+    step = STEP_OF_STATE.get(state)
     if step is None:
         return None
     return since + dt.timedelta(minutes=float(table["limits"][level][step]))
