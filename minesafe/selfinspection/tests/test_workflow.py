@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 
 from minesafe.accounts.choices import Role
@@ -12,7 +13,7 @@ from minesafe.hazards.models import Hazard
 from minesafe.selfinspection import services
 from minesafe.selfinspection.checklists import ensure_default_templates
 from minesafe.selfinspection.choices import AnswerResult, ReportStatus, ScopeMode
-from minesafe.selfinspection.models import CampaignReport
+from minesafe.selfinspection.models import CampaignReport, ReportAnswer
 from minesafe.selfinspection.testing import shared_template
 from minesafe.testing import World, make_user
 
@@ -130,7 +131,10 @@ def test_haz8_return_makes_report_editable_and_resign_adds_only_new_hazards(worl
         (ReportStatus.RETURNED, ReportStatus.SIGNED),
         (ReportStatus.SIGNED, ReportStatus.ACCEPTED),
     ]
-    assert Hazard.objects.filter(mine=world.mine_a, source="mine_self_check").count() == 1
+    from_answers = Hazard.objects.filter(
+        origin_type=ContentType.objects.get_for_model(ReportAnswer)
+    )
+    assert from_answers.filter(mine=world.mine_a).count() == 1
 
 
 def test_haz8_only_a_regulator_of_the_mine_reviews(world: World) -> None:
