@@ -288,7 +288,7 @@ _CDSS_PARSE = pacsv.ParseOptions(delimiter=";", quote_char=False, escape_char=Fa
 _CDSS_CONVERT = pacsv.ConvertOptions(
     include_columns=["code", "value", "status", "time"],
     column_types={
-        "code": pa.dictionary(pa.int32(), pa.string()),
+        "code": pa.string(),
         "value": pa.float64(),
         "status": pa.int32(),
         "time": pa.timestamp("s"),
@@ -297,6 +297,7 @@ _CDSS_CONVERT = pacsv.ConvertOptions(
     quoted_strings_can_be_null=False,
 )
 _REQUIRED = ("code", "value", "status", "time")
+_EDGE_SPACE = (" ", "\t", "\u3000")
 
 
 def _cdss_body(data: bytes) -> bytes:
@@ -309,10 +310,11 @@ def _cdss_body(data: bytes) -> bytes:
     return body if not body or body.endswith(b"~") else body + b"~"
 
 
-def _read_columns(buf: bytes) -> tuple[pa.Array, I32, F64, F64, I32] | None:
-    """(distinct codes, code index, time, value, status) of CSV lines; None if anything is off."""
+def _read_columns(buf: bytes) -> tuple[pa.Array, F64, F64, I32] | None:
+    """(point code, time, value, status) per CSV line; None if anything is off, so that the
+    caller parses record by record (the slow path strips whitespace the fast one refuses)."""
     if not buf:
-        return pa.array([], pa.string()), *_empty_columns()
+        return pa.array([], pa.string()), *_empty_columns()[1:]
     try:
         table = pacsv.read_csv(pa.py_buffer(buf), _CDSS_READ, _CDSS_PARSE, _CDSS_CONVERT)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, ValueError):
@@ -323,34 +325,23 @@ def _read_columns(buf: bytes) -> tuple[pa.Array, I32, F64, F64, I32] | None:
     status = table.column("status").to_numpy().astype(np.int32, copy=False)
     if not np.isfinite(value).all() or (status < 0).any():
         return None
-    t = table.column("time").cast(pa.int64()).to_numpy().astype(np.float64) - CHINA_OFFSET_S
-    chunks = table.column("code").unify_dictionaries().chunks
-    codes = chunks[0].dictionary
-    if pc.any(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(codes)), 0)).as_py():
+    codes = table.column("code").combine_chunks()
+    bad = pc.equal(pc.utf8_length(codes), 0)
+    for space in _EDGE_SPACE:
+        bad = pc.or_(bad, pc.or_(pc.starts_with(codes, space), pc.ends_with(codes, space)))
+    if pc.any(bad).as_py():
         return None
-    index = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
-    return codes, index.astype(np.int32, copy=False), t, value, status
+    t = table.column("time").cast(pa.int64()).to_numpy().astype(np.float64) - CHINA_OFFSET_S
+    return codes, t, value, status
 
 
 def _empty_columns() -> tuple[I32, F64, F64, I32]:
     return (np.empty(0, np.int32), np.empty(0), np.empty(0), np.empty(0, np.int32))
 
 
-def _keyed(
-    mines: list[str], cols: tuple[pa.Array, I32, F64, F64, I32], mine_row: I32
-) -> KeyedReadings:
-    """Attach each distinct point code to its mine; a code seen at two mines is split in two."""
-    codes, code, t, value, status = cols
-    n_codes = len(codes)
-    code_mine = np.full(n_codes, -1, np.int32)
-    code_mine[code] = mine_row
-    if not (code_mine[code] == mine_row).all():
-        combined = mine_row.astype(np.int64) * n_codes + code
-        uniq, inverse = np.unique(combined, return_inverse=True)
-        code_mine = (uniq // n_codes).astype(np.int32)
-        codes = codes.take(pa.array(uniq % n_codes))
-        code = inverse.astype(np.int32)
-    return KeyedReadings(mines, codes, code_mine, code, t, value, status)
+def _keyed(mines: list[str], cols: tuple[pa.Array, F64, F64, I32], row_mine: I32) -> KeyedReadings:
+    codes, t, value, status = cols
+    return KeyedReadings(mines, None, None, None, t, value, status, codes, row_mine)
 
 
 def parse_cdss_many(files: Iterable[tuple[str, bytes]]) -> tuple[KeyedReadings, list[Quarantine]]:
@@ -372,13 +363,13 @@ def parse_cdss_many(files: Iterable[tuple[str, bytes]]) -> tuple[KeyedReadings, 
         counts.append(body.count(b"~"))
         file_mine.append(mines.setdefault(meta[0], len(mines)))
     cols = _read_columns(b"".join(bodies).replace(b"~", b"\n"))
-    if cols is not None and len(cols[1]) == sum(counts):
+    if cols is not None and len(cols[0]) == sum(counts):
         mine_row = np.repeat(np.asarray(file_mine, np.int32), counts)
         return _keyed(list(mines), cols, mine_row), quarantine
     parts = []
     for (name, data), body, n, m in zip(named, bodies, counts, file_mine, strict=True):
         one = _read_columns(body.replace(b"~", b"\n"))
-        if one is not None and len(one[1]) == n:
+        if one is not None and len(one[0]) == n:
             parts.append(_keyed([list(mines)[m]], one, np.zeros(n, np.int32)))
             continue
         parsed = parse_family_a(name, data)

@@ -72,6 +72,11 @@ class Layout:
     last: I32
     seg_point: I32
 
+    @property
+    def single(self) -> bool:
+        """One reading per point (a poll): every row starts its own segment."""
+        return bool(self.first.shape[0] == self.point.shape[0])
+
 
 @dataclass(slots=True)
 class Episodes:

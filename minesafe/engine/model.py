@@ -111,25 +111,89 @@ class ReadingBatch:
         )
 
 
-@dataclass(slots=True)
 class KeyedReadings:
     """Parsed readings before registry lookup.
 
-    Reading i is of point ``codes[code[i]]`` of mine ``mines[code_mine[code[i]]]``: point codes
-    stay an Arrow string array so the registry can map them in C and reuse the mapping while
-    the same points arrive in the same order (one poll after another).
+    Reading i is of point ``codes[code[i]]`` of mine ``mines[code_mine[code[i]]]``. The columnar
+    parser hands over the raw per-row point codes (``row_codes``, an Arrow string array, with
+    ``row_mine``) and the distinct codes are only worked out when asked for: while the same
+    points arrive in the same order (one poll after another) the registry maps the rows by one
+    array comparison and never hashes a code.
     """
 
-    mines: list[str]
-    codes: pa.Array
-    code_mine: I32
-    code: I32
-    t: F64
-    value: F64
-    status: I32
+    __slots__ = (
+        "_code",
+        "_code_mine",
+        "_codes",
+        "mines",
+        "row_codes",
+        "row_mine",
+        "status",
+        "t",
+        "value",
+    )
+
+    def __init__(
+        self,
+        mines: list[str],
+        codes: pa.Array | None,
+        code_mine: I32 | None,
+        code: I32 | None,
+        t: F64,
+        value: F64,
+        status: I32,
+        row_codes: pa.Array | None = None,
+        row_mine: I32 | None = None,
+    ) -> None:
+        self.mines = mines
+        self._codes, self._code_mine, self._code = codes, code_mine, code
+        self.t, self.value, self.status = t, value, status
+        self.row_codes, self.row_mine = row_codes, row_mine
 
     def __len__(self) -> int:
-        return int(self.code.shape[0])
+        return int(self.t.shape[0])
+
+    def __repr__(self) -> str:
+        return f"KeyedReadings({len(self)} readings of {len(self.mines)} mines)"
+
+    @property
+    def codes(self) -> pa.Array:
+        if self._codes is None:
+            self._encode()
+        assert self._codes is not None
+        return self._codes
+
+    @property
+    def code_mine(self) -> I32:
+        if self._code_mine is None:
+            self._encode()
+        assert self._code_mine is not None
+        return self._code_mine
+
+    @property
+    def code(self) -> I32:
+        if self._code is None:
+            self._encode()
+        assert self._code is not None
+        return self._code
+
+    def _encode(self) -> None:
+        """Distinct (mine, code) pairs of the rows; a code seen at two mines is split."""
+        assert self.row_codes is not None and self.row_mine is not None
+        enc = self.row_codes.dictionary_encode()
+        codes = enc.dictionary
+        code = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+        mine_row = self.row_mine
+        n_codes = len(codes)
+        code_mine = np.full(n_codes, -1, np.int32)
+        code_mine[code] = mine_row
+        if not (code_mine[code] == mine_row).all():
+            combined = mine_row.astype(np.int64) * n_codes + code
+            uniq, inverse = np.unique(combined, return_inverse=True)
+            code_mine = (uniq // n_codes).astype(np.int32)
+            codes = codes.take(pa.array(uniq % n_codes))
+            code = inverse.astype(np.int32)
+        self._codes, self._code_mine, self._code = codes, code_mine, code
 
     def point_keys(self) -> list[str]:
         """``mine|point`` of every distinct point, in dictionary order."""

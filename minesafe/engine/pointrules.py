@@ -108,8 +108,9 @@ def evaluate(
     _high_value(lay, v, judged, gas, ps, config, out)
     _long_duration(lay, v, ol, ps, config, out)
     _power_off_failed(lay, v, status, judged, th, p, ps, config, out)
-    _flat_line(lay, v, judged, ps, config, out)
-    _air_blown(lay, v, judged, a_hi, ps, config, out)
+    prev = _shift(lay, v, ps.track.last_v)
+    _flat_line(lay, v, prev, judged, ps, config, out)
+    _air_blown(lay, v, judged, prev, a_hi, ps, config, out)
     _out_of_range(lay, v, status, judged, th, p, ps, config, out)
     _negative(lay, v, judged, ps, config, out)
     _calibration(lay, v, status, reg, ps, config, windows, out)
@@ -252,32 +253,47 @@ def _power_off_failed(
 
 def _shift(lay: Layout, x: F64, seed: F64) -> F64:
     """x of the previous reading of the same point (``seed`` for a segment's first row)."""
+    if lay.single:
+        out: F64 = seed[lay.point]
+        return out
     prev = np.empty_like(x)
     prev[1:] = x[:-1]
     prev[lay.first] = seed[lay.point[lay.first]]
     return prev
 
 
+def _flat_runs(lay: Layout, brk: Bool, flat_since: F64, changes_in: I32) -> tuple[F64, I32]:
+    """Per row: when the current flat run began, and the point's count of value changes."""
+    idx = np.where(brk | lay.start, np.arange(brk.shape[0]), 0)
+    np.maximum.accumulate(idx, out=idx)
+    since = np.where(brk, lay.t, np.nan)
+    since[lay.first] = np.where(brk[lay.first], lay.t[lay.first], flat_since[lay.seg_point])
+    cum = np.cumsum(brk)
+    base: I32 = cum[lay.first] - brk[lay.first]
+    seg_of = np.cumsum(lay.start) - 1
+    changes: I32 = changes_in[lay.point] + cum - base[seg_of]
+    return since[idx], changes
+
+
 def _flat_line(
-    lay: Layout, v: F64, judged: Bool, ps: PointState, config: EngineConfig, out: list[RawEvents]
+    lay: Layout,
+    v: F64,
+    prev: F64,
+    judged: Bool,
+    ps: PointState,
+    config: EngineConfig,
+    out: list[RawEvents],
 ) -> None:
     """MON-3 flat_line: a point that has varied stays within ε for T (wrapped/covered)."""
     prm = config.rules["flat_line"]
     eps = float(prm["epsilon"])
     tr = ps.track
-    prev = _shift(lay, v, tr.last_v)
     brk = ~(np.abs(v - prev) <= eps)
-    idx = np.where(brk | lay.start, np.arange(v.shape[0]), 0)
-    np.maximum.accumulate(idx, out=idx)
-    since = np.where(brk, lay.t, np.nan)
-    since[lay.first] = np.where(
-        brk[lay.first], lay.t[lay.first], tr.flat_since[lay.point[lay.first]]
-    )
-    since = since[idx]
-    cum = np.cumsum(brk)
-    base: I32 = cum[lay.first] - brk[lay.first]
-    seg_of = np.cumsum(lay.start) - 1
-    changes = tr.changes[lay.point] + cum - base[seg_of]
+    if lay.single:
+        since = np.where(brk, lay.t, tr.flat_since[lay.point])
+        changes = tr.changes[lay.point] + brk
+    else:
+        since, changes = _flat_runs(lay, brk, tr.flat_since, tr.changes)
     varied = changes - 1 >= int(prm["min_changes"])
     on = judged & varied & (lay.t - since >= float(prm["at_least_s"])) & (np.abs(v) > eps)
     off = brk
@@ -291,6 +307,7 @@ def _air_blown(
     lay: Layout,
     v: F64,
     judged: Bool,
+    prev: F64,
     a_hi: F64,
     ps: PointState,
     config: EngineConfig,
@@ -299,7 +316,6 @@ def _air_blown(
     """MON-3 air_blown: rising values then, at the next poll, a drop to near zero."""
     prm = config.rules["air_blown"]
     tr = ps.track
-    prev = _shift(lay, v, tr.last_v)
     prev2 = _shift(lay, prev, tr.prev_v)
     near = float(prm["near_zero_ratio"]) * a_hi
     on = judged & (prev >= float(prm["rise_floor_ratio"]) * a_hi) & (prev > prev2) & (v <= near)
@@ -521,13 +537,17 @@ def _track(lay: Layout, v: F64, ps: PointState, config: EngineConfig) -> None:
     """Remember last time/value and learn each point's polling interval from its gaps."""
     tr = ps.track
     last, first = lay.last, lay.first
-    sp = lay.point[last]
-    prev_t = np.where(last > first, lay.t[np.maximum(last - 1, 0)], tr.last_t[sp])
-    gap = lay.t[last] - prev_t
+    sp = lay.seg_point
+    if lay.single:
+        gap = lay.t - tr.last_t[sp]
+        tr.prev_v[sp] = tr.last_v[sp]
+    else:
+        prev_t = np.where(last > first, lay.t[np.maximum(last - 1, 0)], tr.last_t[sp])
+        gap = lay.t[last] - prev_t
+        tr.prev_v[sp] = np.where(last > first, v[np.maximum(last - 1, 0)], tr.last_v[sp])
     est = tr.dt_est[sp]
     accept = ~(gap > 2 * est) & (gap > 0)
     max_poll = float(config.rules["line_break"]["max_poll_s"])
     tr.dt_est[sp] = np.where(accept, np.clip(gap, 1.0, max_poll), est)
-    tr.prev_v[sp] = np.where(last > first, v[np.maximum(last - 1, 0)], tr.last_v[sp])
     tr.last_v[sp] = v[last]
     tr.last_t[sp] = lay.t[last]

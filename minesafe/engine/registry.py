@@ -61,7 +61,7 @@ class PointRegistry:
         self.analog = np.empty(0, bool)
         self.th: dict[str, F64] = {name: np.empty(0) for name in THRESHOLDS}
         self.kinds = [k.kind for k in config.locations] + ["other"]
-        self._cache: tuple[list[str], pa.Array, I32, I32] | None = None
+        self._row_cache: tuple[list[str], I32, pa.Array, I32] | None = None
 
     def __len__(self) -> int:
         return self.size
@@ -89,7 +89,7 @@ class PointRegistry:
                 self.defs[idx] = p
             self._fill(idx, p)
             out.append(idx)
-        self._cache = None
+        self._row_cache = None
         return out
 
     def _fill(self, idx: int, p: PointDef) -> None:
@@ -112,24 +112,31 @@ class PointRegistry:
         self._cap = cap
 
     def lookup(self, readings: KeyedReadings) -> I32:
-        """Registry index of every reading (-1 if undefined); reuses the last mapping while the
-        same points arrive in the same order, so steady polling costs one array comparison."""
-        cache = self._cache
+        """Registry index of every reading (-1 if undefined).
+
+        Steady polling sends the same points in the same order again and again: the last
+        per-row answer is kept and reused after one comparison of the raw code column, so no
+        code is hashed; otherwise the distinct codes are looked up in the index once each.
+        """
+        rows = readings.row_codes
+        cache = self._row_cache
         if (
-            cache is not None
+            rows is not None
+            and readings.row_mine is not None
+            and cache is not None
             and cache[0] == readings.mines
-            and np.array_equal(cache[2], readings.code_mine)
-            and cache[1].equals(readings.codes)
+            and np.array_equal(cache[1], readings.row_mine)
+            and cache[2].equals(rows)
         ):
-            per_code = cache[3]
-        else:
-            per_code = np.asarray(
-                [self.index.get(k, -1) for k in readings.point_keys()], np.int32
-            ).reshape(-1)
-            self._cache = (list(readings.mines), readings.codes, readings.code_mine, per_code)
-        if per_code.shape[0] == 0:
-            return np.full(len(readings), -1, np.int32)
-        result: I32 = per_code[readings.code]
+            return cache[3]
+        per_code = np.asarray(
+            [self.index.get(k, -1) for k in readings.point_keys()], np.int32
+        ).reshape(-1)
+        result: I32 = (
+            per_code[readings.code] if per_code.shape[0] else np.full(len(readings), -1, np.int32)
+        )
+        if rows is not None and readings.row_mine is not None:
+            self._row_cache = (list(readings.mines), readings.row_mine, rows, result)
         return result
 
     def mine_points(self, mine: int) -> I32:
