@@ -202,3 +202,25 @@ def test_unreachable_gateway_is_retryable() -> None:
         transports.post_json("http://127.0.0.1:9/none", {}, timeout=1.0)
     assert transports.transport_config({}).webhook_url == ""
     assert set(transports.build(transports.TransportConfig())) == {Channel.IN_APP, Channel.EMAIL}
+
+
+class ReentrantTransport(transports.Transport):
+    """While sending, another worker runs the same delivery step: it must not send again."""
+
+    channel = Channel.EMAIL
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    def send(self, notification: Notification) -> None:
+        self.sent.append(notification.pk)
+        if len(self.sent) == 1:
+            worker.deliver(T0, {Channel.EMAIL: self}, worker.TickReport())
+
+
+def test_a_delivery_is_claimed_by_one_worker_only(world: World) -> None:
+    case = open_case(world)
+    reentrant = ReentrantTransport()
+    worker.deliver(T0, {Channel.EMAIL: reentrant}, worker.TickReport())
+    assert sorted(reentrant.sent) == sorted(n.pk for n in emails(case))
+    assert len(reentrant.sent) == len(set(reentrant.sent))

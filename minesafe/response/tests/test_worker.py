@@ -6,11 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
+import signal
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from minesafe.accounts.choices import Role
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
@@ -301,3 +305,28 @@ def test_mon4_response_tick_command_runs_one_step_at_a_given_time(world: World) 
     call_command("response_tick", "--now", "2026-11-22T23:51:00", stdout=out)
     report = json.loads(out.getvalue())
     assert report["cases"] == 1 and report["now"].startswith("2026-11-22T23:51:00+08:00")
+
+
+def test_mon4_response_tick_loop_stops_cleanly_on_sigterm(world: World) -> None:
+    make_alarm(world.mine_a, timezone.now() - dt.timedelta(minutes=1), level=AlarmLevel.IV)
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+    out = io.StringIO()
+    try:
+        timer.start()
+        call_command("response_tick", "--loop", "--interval", "0.05", stdout=out)
+    finally:
+        timer.cancel()
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    steps = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert steps and steps[0]["cases"] == 1
+
+
+def test_mon4_a_second_tick_at_the_same_moment_does_nothing_twice(world: World) -> None:
+    alarm = make_alarm(world.mine_a, NIGHT, level=AlarmLevel.III, closed_at=NIGHT)
+    tick(NIGHT)
+    later = NIGHT + dt.timedelta(minutes=16)
+    first, second = tick(later), tick(later)
+    assert (first.escalated, second.escalated) == (1, 0)
+    assert case_of(alarm).escalations == 1
