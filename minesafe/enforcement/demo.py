@@ -73,7 +73,7 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 def _summary(org: Organization) -> str:
     records = Inspection.objects.filter(organization__division__code__startswith=COUNTY_CODE[:4])
     return (
-        f"执法：计划 {Plan.objects.filter(organization__division=org.division).count()} 份、"
+        f"执法：年度计划 {Plan.objects.count()} 份、"
         f"检查记录 {records.count()} 份、执法文书 {Document.objects.count()} 份、"
         f"矿长记分 {ManagerScore.objects.count()} 条、移送 {Referral.objects.count()} 件"
     )

@@ -102,21 +102,26 @@ def hazard_states(ids: Iterable[int]) -> dict[int, Any]:
 
 
 def close_hazard(hazard_id: int, user: Any, now: dt.datetime, note: str) -> bool:
-    """Follow-up: a re-check that finds a hazard rectified verifies and closes it in the hazard
-    loop, through H4's transitions (which refuse a hazard the mine has not rectified yet)."""
+    """Follow-up: whether a re-check may close a finding whose hazard is ``hazard_id``.
+
+    A hazard the loop already verified or closed counts as done; one the mine reported rectified
+    is verified and closed here through H4's transitions; one still open in the loop is not (the
+    mine has not rectified it yet, or the loop's rules refuse this user) and stays open."""
     hazard_model = _model("hazards.Hazard")
     transition = _function("minesafe.hazards.services", "transition")
     if hazard_model is None or transition is None:
-        return False
+        return True
     hazard = hazard_model.objects.filter(pk=hazard_id).first()
     if hazard is None:
-        return False
-    for name in ("verify", "close"):
+        return True
+    for name, done in (("verify", ("verified", "closed")), ("close", ("closed",))):
+        if hazard.status in done:
+            continue
         try:
             hazard = transition(hazard, name, user, reason=note, now=now)
         except ValidationError as exc:
-            log.info("hazard %s: %s refused on re-check: %s", hazard_id, name, exc)
-            return False
+            log.debug("hazard %s: %s refused on re-check: %s", hazard_id, name, exc)
+            return hazard.status in ("verified", "closed")
     return True
 
 

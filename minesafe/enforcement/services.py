@@ -533,17 +533,19 @@ def review(decision: Decision, *, approve: bool, note: str, user: Any, now: dt.d
 
 @transaction.atomic
 def close_recheck(recheck: Inspection, user: Any, now: dt.datetime) -> int:
-    """Follow-up: a signed re-check that found nothing open closes the loop on the original
-    record's findings (and on their hazards, through the hazard loop)."""
+    """Follow-up: a signed re-check closes the loop on the original record's findings. A finding
+    handed to the hazard loop closes only with its hazard (verified and closed there); one whose
+    hazard the mine has not rectified yet stays open. Returns how many findings were closed."""
     original = recheck.recheck_of
     if original is None or not recheck.signed:
         raise ValidationError({"recheck_of": "只有已签名的复查记录可以闭环"})
     closed = 0
     for finding in original.findings.filter(rectified_on__isnull=True):
+        note = f"复查验收：{recheck}"
+        if finding.hazard_id_ref and not links.close_hazard(finding.hazard_id_ref, user, now, note):
+            continue
         finding.rectified_on = now.date()
         finding.save(update_fields=["rectified_on", "updated_at"])
-        if finding.hazard_id_ref:
-            links.close_hazard(finding.hazard_id_ref, user, now, f"复查验收：{recheck}")
         closed += 1
     return closed
 

@@ -272,34 +272,42 @@ def test_per9_history_follows_the_person_across_mines(world: World, officer: Any
     assert record.points_in_cycle == 4 + 6 and not record.removal_due
 
 
-def test_follow_up_recheck_scheduled_and_closes_the_loop(onsite: Inspection, officer: Any) -> None:
+def test_follow_up_recheck_scheduled_and_closes_the_loop_with_the_hazard(
+    onsite: Inspection, officer: Any
+) -> None:
+    from minesafe.hazards.models import Hazard
+
     finding = services.add_finding(
-        onsite,
-        officer,
-        NOW.date(),
-        kind=FindingKind.GENERAL_HAZARD,
-        description="积尘",
-        first_offence=True,
+        onsite, officer, NOW.date(), kind=FindingKind.MAJOR_HAZARD, description="主要通风机失修"
     )
     _sign(onsite, officer)
     services.decide(
         onsite,
-        consequences=["rectify", "exempt"],
+        consequences=services.propose(onsite, NOW.date()).consequences,
         user=officer,
         now=NOW,
+        legal_basis="依据",
         manager_id_number=ID,
     )
     recheck = Inspection.objects.get(recheck_of=onsite)
-    assert recheck.planned_on == finding.rectify_by == NOW.date() + dt.timedelta(days=10)
+    assert recheck.planned_on == finding.rectify_by == NOW.date() + dt.timedelta(days=30)
     with pytest.raises(ValidationError):
         services.close_recheck(recheck, officer, NOW)
-    later = NOW + dt.timedelta(days=10)
+    later = NOW + dt.timedelta(days=30)
     services.move(recheck, Step.PREPARE, officer, later)
     services.move(recheck, Step.ONSITE, officer, later)
     services.sign(recheck, officer, later, later)
+    finding.refresh_from_db()
+    assert finding.hazard_id_ref is not None
+    # The mine has not rectified it in the hazard loop yet: the re-check cannot close it.
+    assert services.close_recheck(recheck, officer, later) == 0
+    # The mine reports it rectified (the hazard loop's own steps, HAZ-2) ...
+    Hazard.objects.filter(pk=finding.hazard_id_ref).update(status="rectified")
+    # ... and the regulator's re-check verifies and closes it there.
     assert services.close_recheck(recheck, officer, later) == 1
     finding.refresh_from_db()
     assert finding.rectified_on == later.date()
+    assert Hazard.objects.get(pk=finding.hazard_id_ref).status == "closed"
 
 
 def test_enf1_plan_from_classes_keeps_edited_entries(world: World) -> None:
