@@ -13,13 +13,28 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from minesafe.core.ruledata import edition_in_force
-from minesafe.hazards.choices import (
-    OPEN_STATUSES,
-    HazardGrade,
-    HazardSource,
-    HazardStatus,
-    ProposalKind,
-)
+from minesafe.hazards import choices
+
+# Plain ``str`` values of the choices: the rules deal in values, not in Django types.
+REPORTED = str(choices.HazardStatus.REPORTED)
+FIXES_COMPLETE = str(choices.HazardStatus.FIXES_COMPLETE)
+RECTIFYING = str(choices.HazardStatus.RECTIFYING)
+RECTIFIED = str(choices.HazardStatus.RECTIFIED)
+VERIFIED = str(choices.HazardStatus.VERIFIED)
+CLOSED = str(choices.HazardStatus.CLOSED)
+OPEN_STATUSES: tuple[str, ...] = tuple(str(s) for s in choices.OPEN_STATUSES)
+MAJOR = str(choices.HazardGrade.MAJOR)
+SELF_CHECK = str(choices.HazardSource.MINE_SELF_CHECK)
+ENTERPRISE_CHECK = str(choices.HazardSource.ENTERPRISE_CHECK)
+REGULATOR_INSPECTION = str(choices.HazardSource.REGULATOR_INSPECTION)
+INSPECTORATE = str(choices.HazardSource.INSPECTORATE)
+TIP_OFF = str(choices.HazardSource.TIP_OFF)
+MONITORING_ALARM = str(choices.HazardSource.MONITORING_ALARM)
+ALL_SOURCES: list[str] = [str(v) for v in choices.HazardSource.values]
+PENALTY = str(choices.ProposalKind.PENALTY)
+HEAVIER_PENALTY = str(choices.ProposalKind.HEAVIER_PENALTY)
+NO_PENALTY = str(choices.ProposalKind.NO_PENALTY)
+EXEMPT = str(choices.ProposalKind.EXEMPT)
 
 PACKAGE = "minesafe.hazards"
 D = TypeVar("D", dt.date, dt.datetime)
@@ -91,7 +106,7 @@ class Transition:
     needs_evidence: bool = False
 
     def actors_for(self, grade: str) -> frozenset[str]:
-        if grade == HazardGrade.MAJOR and self.major_actors is not None:
+        if grade == MAJOR and self.major_actors is not None:
             return self.major_actors
         return self.actors
 
@@ -106,44 +121,40 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             "complete_fixes",
             "五落实完成",
-            (HazardStatus.REPORTED,),
-            HazardStatus.FIXES_COMPLETE,
+            (REPORTED,),
+            FIXES_COMPLETE,
             _HANDLERS,
         ),
-        Transition(
-            "start", "开始整改", (HazardStatus.FIXES_COMPLETE,), HazardStatus.RECTIFYING, _HANDLERS
-        ),
+        Transition("start", "开始整改", (FIXES_COMPLETE,), RECTIFYING, _HANDLERS),
         Transition(
             "rectify",
             "整改完成",
-            (HazardStatus.RECTIFYING,),
-            HazardStatus.RECTIFIED,
+            (RECTIFYING,),
+            RECTIFIED,
             _MINE,
             needs_evidence=True,
         ),
         Transition(
             "verify",
             "验收通过",
-            (HazardStatus.RECTIFIED,),
-            HazardStatus.VERIFIED,
+            (RECTIFIED,),
+            VERIFIED,
             _MINE,
             major_actors=_REGULATOR,
         ),
         Transition(
             "send_back",
             "验收不通过，退回整改",
-            (HazardStatus.RECTIFIED,),
-            HazardStatus.RECTIFYING,
+            (RECTIFIED,),
+            RECTIFYING,
             _MINE,
             major_actors=_REGULATOR,
             needs_reason=True,
         ),
-        Transition(
-            "close", "销号", (HazardStatus.VERIFIED,), HazardStatus.CLOSED, _MINE, _REGULATOR
-        ),
+        Transition("close", "销号", (VERIFIED,), CLOSED, _MINE, _REGULATOR),
     ]
 }
-STATUS_LABELS = dict(HazardStatus.choices)
+STATUS_LABELS: dict[str, str] = {str(v): str(label) for v, label in choices.HazardStatus.choices}
 
 
 def transition_error(
@@ -170,7 +181,7 @@ def transition_error(
     if status not in step.sources:
         return f"当前状态为「{STATUS_LABELS.get(status, status)}」，不能执行「{step.label}」"
     if actor not in step.actors_for(grade):
-        if grade == HazardGrade.MAJOR and step.major_actors is not None:
+        if grade == MAJOR and step.major_actors is not None:
             return f"重大事故隐患须由监管部门{step.label}"
         return f"您的角色不能执行「{step.label}」"
     if step.needs_reason and not reason.strip():
@@ -204,7 +215,7 @@ class HazardFact:
     place: str = ""
     profession: str = ""
     source: str = ""
-    status: str = HazardStatus.REPORTED
+    status: str = REPORTED
     closed_at: dt.datetime | None = None
     label: str = ""
 
@@ -247,15 +258,13 @@ def closure_due(
 ) -> RuleResult | None:
     """HAZ-5 (002:34): ≥ 2 major hazards within 3 months at a producing mine ⇒ closure proposal."""
     rule = policy(new.found_at.date())["closure"]
-    if not producing or new.grade != HazardGrade.MAJOR:
+    if not producing or new.grade != MAJOR:
         return None
     since = add_months(new.found_at, -rule["window_months"])
     majors = [
         h
         for h in history
-        if h.mine_id == new.mine_id
-        and h.grade == HazardGrade.MAJOR
-        and since <= h.found_at <= new.found_at
+        if h.mine_id == new.mine_id and h.grade == MAJOR and since <= h.found_at <= new.found_at
     ]
     if new.id not in {h.id for h in majors}:
         majors.append(new)
@@ -284,7 +293,7 @@ def fake_rectification(new: HazardFact, history: Iterable[HazardFact]) -> RuleRe
         for h in history
         if h.id != new.id
         and h.mine_id == new.mine_id
-        and h.status == HazardStatus.CLOSED
+        and h.status == CLOSED
         and h.closed_at is not None
         and since <= h.closed_at <= new.found_at
         and _same_hazard(h, new)
@@ -312,14 +321,14 @@ def penalty_proposal(
     source_note = rule["source"]
     if repeat:
         basis = f"重复违法重罚（{source_note}；002:18）"
-        return PenaltyProposal(ProposalKind.HEAVIER_PENALTY, basis)
+        return PenaltyProposal(HEAVIER_PENALTY, basis)
     if source in rule["self_reported_sources"]:
-        return PenaltyProposal(ProposalKind.NO_PENALTY, f"自查上报不罚（{source_note}）")
-    if grade == HazardGrade.MAJOR:
-        return PenaltyProposal(ProposalKind.PENALTY, f"重大违法必罚（{source_note}）")
+        return PenaltyProposal(NO_PENALTY, f"自查上报不罚（{source_note}）")
+    if grade == MAJOR:
+        return PenaltyProposal(PENALTY, f"重大违法必罚（{source_note}）")
     if prior_hazards_12m == 0:
-        return PenaltyProposal(ProposalKind.EXEMPT, f"轻微违法首违免罚（{source_note}）")
-    return PenaltyProposal(ProposalKind.PENALTY, f"一般隐患非首次，依法处罚（{source_note}）")
+        return PenaltyProposal(EXEMPT, f"轻微违法首违免罚（{source_note}）")
+    return PenaltyProposal(PENALTY, f"一般隐患非首次，依法处罚（{source_note}）")
 
 
 # HAZ-9: levels of the organisations that find hazards, lowest first.
@@ -369,9 +378,7 @@ def responsibility_tracing(
     inspectors checked within 6 months without finding it ⇒ a case naming those inspectors."""
     rule = policy(now.date())["tracing"]
     facts = hazard_facts
-    if facts.grade != HazardGrade.MAJOR or not is_basic_condition(
-        facts.situation_code, facts.found_at.date()
-    ):
+    if facts.grade != MAJOR or not is_basic_condition(facts.situation_code, facts.found_at.date()):
         return None
     finder_level = LEVELS.get(facts.finder_level, 0)
     since = add_months(facts.found_at, -rule["window_months"])
@@ -400,9 +407,9 @@ def responsibility_tracing(
 def finder_level_of(source: str) -> str:
     """HAZ-9: the level implied by a hazard's source when no organisation is known."""
     return {
-        HazardSource.INSPECTORATE: "province",
-        HazardSource.REGULATOR_INSPECTION: "county",
-        HazardSource.ENTERPRISE_CHECK: "enterprise",
+        INSPECTORATE: "province",
+        REGULATOR_INSPECTION: "county",
+        ENTERPRISE_CHECK: "enterprise",
     }.get(source, "mine")
 
 
@@ -410,13 +417,13 @@ def allowed_sources(actor: str, inspectorate: bool = False) -> list[str]:
     """HAZ-1, HAZ-9: the sources an actor may record — the mine its self-checks, the enterprise
     its checks, regulators their inspections and tip-offs, the inspectorate its own findings."""
     if actor == MINE:
-        return [HazardSource.MINE_SELF_CHECK]
+        return [SELF_CHECK]
     if actor == ENTERPRISE:
-        return [HazardSource.ENTERPRISE_CHECK]
+        return [ENTERPRISE_CHECK]
     if actor == GOVERNMENT:
-        own = HazardSource.INSPECTORATE if inspectorate else HazardSource.REGULATOR_INSPECTION
-        return [own, HazardSource.TIP_OFF, HazardSource.MONITORING_ALARM]
-    return list(HazardSource.values) if actor == ADMIN else []
+        own = INSPECTORATE if inspectorate else REGULATOR_INSPECTION
+        return [own, TIP_OFF, MONITORING_ALARM]
+    return list(ALL_SOURCES) if actor == ADMIN else []
 
 
 #: Uploads (HAZ-1): JPEG or PNG by their first bytes, at most 5 MB.
