@@ -15,6 +15,7 @@ The pure engine emits :class:`~minesafe.engine.events.AlarmEvent`s; this sink st
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,8 +35,10 @@ STAT_UPDATE_FIELDS = ["max", "min", "avg", "count", "updated_at"]
 
 
 def to_datetime(posix: float | None) -> dt.datetime | None:
-    """Engine time (POSIX seconds) as an aware UTC datetime."""
-    return None if posix is None else dt.datetime.fromtimestamp(posix, UTC)
+    """Engine time (POSIX seconds) as an aware UTC datetime (None when absent or not finite)."""
+    if posix is None or not math.isfinite(posix):
+        return None
+    return dt.datetime.fromtimestamp(posix, UTC)
 
 
 class MineIndex:
@@ -70,6 +73,7 @@ class AlarmResult:
     created: int = 0
     changed: int = 0
     unknown_mines: Counter[str] = field(default_factory=Counter)
+    invalid: int = 0
 
 
 def _new_alarm(event: AlarmEvent, mine_id: int) -> Alarm:
@@ -114,6 +118,9 @@ def store_events(events: Sequence[AlarmEvent], mines: MineIndex) -> AlarmResult:
     existing = {a.key: a for a in Alarm.objects.filter(key__in=keys)}
     touched: dict[str, Alarm] = {}
     for event in events:
+        if not math.isfinite(event.opened_at):
+            result.invalid += 1  # an engine defect: counted, never a crash of the sink
+            continue
         mine_id = mines.get(event.mine_code)
         if mine_id is None:
             result.unknown_mines[event.mine_code] += 1
@@ -256,6 +263,7 @@ class Sink:
             result = store_events(events, self.mines)
         self.counters["alarm_events"] += len(events)
         self.counters["alarms_created"] += result.created
+        self.counters["invalid_events"] += result.invalid
         self._count_unknown(result.unknown_mines)
         return result
 

@@ -1,0 +1,254 @@
+"""Parse → engine: the one path every source and the upload take (issue 3 §3).
+
+Wraps the pure engine (:mod:`minesafe.engine`) for the database side: files in, alarm events,
+readings as columns (for statistics and the archive) and quarantined records out. Point
+definitions found in CDDY / AQMC files are also stored as :class:`SensorPoint` rows, and the
+points and mine facts already in the database are loaded into a fresh engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from minesafe.engine import familya, familyb
+from minesafe.engine.engine import Engine
+from minesafe.engine.events import AlarmEvent
+from minesafe.engine.model import KeyedReadings, ParsedFile, PointDef, Quarantine
+from minesafe.monitoring.models import SensorPoint
+from minesafe.monitoring.sink import MineIndex, to_datetime
+from minesafe.monitoring.stats import ReadingColumns
+
+NAN = float("nan")
+
+
+@dataclass
+class FeedResult:
+    events: list[AlarmEvent] = field(default_factory=list)
+    readings: ReadingColumns = field(default_factory=ReadingColumns.empty)
+    quarantine: list[Any] = field(default_factory=list)
+    mine_codes: set[str] = field(default_factory=set)
+    points: int = 0
+    records: int = 0  # good records of every kind (readings, points, areas, persons, cards)
+
+
+def keyed_to_columns(keyed: KeyedReadings | None) -> ReadingColumns:
+    """The engine's keyed readings (point dictionary + mine per point) as the sink's columns."""
+    if keyed is None or not len(keyed):
+        return ReadingColumns.empty()
+    points = np.asarray(keyed.codes.to_numpy(zero_copy_only=False), dtype=np.str_)
+    mines = np.asarray(keyed.mines, dtype=np.str_)[np.asarray(keyed.code_mine)]
+    code = np.asarray(keyed.code)
+    return ReadingColumns(
+        mines[code],
+        points[code],
+        np.asarray(keyed.t, np.float64),
+        np.asarray(keyed.value, np.float64),
+        np.asarray(keyed.status, np.int64),
+    )
+
+
+def _num(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def point_fields(p: Any) -> dict[str, Any]:
+    """A :class:`~minesafe.engine.model.PointDef` as :class:`SensorPoint` field values."""
+    return {
+        "sensor_type": p.sensor_type[:20],
+        "value_type": p.value_type if p.value_type in ("MN", "KG") else "",
+        "unit": p.unit[:20],
+        "location": p.location[:200],
+        "range_low": _num(p.range_lo),
+        "range_high": _num(p.range_hi),
+        "alarm_high": _num(p.alarm_hi),
+        "restore_high": _num(p.restore_hi),
+        "alarm_low": _num(p.alarm_lo),
+        "restore_low": _num(p.restore_lo),
+        "power_off_high": _num(p.poweroff_hi),
+        "power_on_high": _num(p.poweron_hi),
+        "defined_at": to_datetime(_num(p.defined_at)),
+    }
+
+
+def store_points(points: Sequence[Any], mines: MineIndex) -> int:
+    """Upsert point definitions as :class:`SensorPoint` rows (points of unknown mines skipped)."""
+    now = dt.datetime.now(dt.UTC)
+    rows = {}
+    for p in points:
+        mine_id = mines.get(p.mine_code)
+        if mine_id is None:
+            continue
+        rows[(mine_id, p.point_code)] = SensorPoint(
+            mine_id=mine_id,
+            code=p.point_code[:40],
+            created_at=now,
+            updated_at=now,
+            **point_fields(p),
+        )
+    if rows:
+        update = [*point_fields(points[0]).keys(), "updated_at"]
+        SensorPoint.objects.bulk_create(
+            list(rows.values()),
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["mine", "code"],
+            update_fields=update,
+        )
+    return len(rows)
+
+
+def _f(value: float | None) -> float:
+    return NAN if value is None else float(value)
+
+
+def point_def(row: SensorPoint, mine_code: str) -> PointDef:
+    """A stored :class:`SensorPoint` back as the engine's definition."""
+    return PointDef(
+        mine_code=mine_code,
+        point_code=row.code,
+        sensor_type=row.sensor_type,
+        value_type=row.value_type or "MN",
+        unit=row.unit,
+        location=row.location,
+        range_lo=_f(row.range_low),
+        range_hi=_f(row.range_high),
+        alarm_hi=_f(row.alarm_high),
+        restore_hi=_f(row.restore_high),
+        alarm_lo=_f(row.alarm_low),
+        restore_lo=_f(row.restore_low),
+        poweroff_hi=_f(row.power_off_high),
+        poweron_hi=_f(row.power_on_high),
+        defined_at=(row.defined_at or row.created_at).timestamp(),
+    )
+
+
+def _meta(name: str) -> tuple[str, str, float] | None:
+    return familya.parse_name(name) or familyb.parse_name(name)
+
+
+def _groups(files: Sequence[tuple[str, bytes]]) -> Iterable[list[tuple[str, bytes]]]:
+    """Consecutive CDSS files of one time together (the columnar parser's unit, as in replay);
+    every other file alone."""
+    group: list[tuple[str, bytes]] = []
+    group_at = None
+    for item in files:
+        meta = _meta(item[0])
+        if meta is not None and meta[1] == "CDSS":
+            if group and meta[2] != group_at:
+                yield group
+                group = []
+            group.append(item)
+            group_at = meta[2]
+            continue
+        if group:
+            yield group
+            group = []
+        yield [item]
+    if group:
+        yield group
+
+
+class Pipeline:
+    """The engine plus what the database side needs around it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.mines = MineIndex()
+
+    @classmethod
+    def restore(cls, snapshot: bytes | None) -> Pipeline:
+        """Resume from a checkpoint's snapshot, or start a fresh engine."""
+        return cls(Engine.restore(snapshot) if snapshot else Engine())
+
+    @property
+    def data_time(self) -> float:
+        """The newest data time the engine has seen (its clock for ``--clock data``)."""
+        return float(self.engine.clock)
+
+    def load_definitions(
+        self, mines: MineIndex, only: Iterable[str] | None = None
+    ) -> list[AlarmEvent]:
+        """Mine facts (gas grade) and stored points into a fresh engine; returns its findings."""
+        self.mines = mines
+        grades = mines.gas_grades()
+        if only is not None:
+            wanted = set(only)
+            grades = {code: g for code, g in grades.items() if code in wanted}
+        events = self.engine.set_mine_facts({code: {"gas_grade": g} for code, g in grades.items()})
+        rows = SensorPoint.objects.filter(mine__code__in=list(grades)).select_related("mine")
+        points = [point_def(row, row.mine.code) for row in rows]
+        if points:
+            events += self.engine.define(points)
+        return events
+
+    def feed(self, files: Sequence[tuple[str, bytes]]) -> FeedResult:
+        """Parse and judge files in the order given (the caller sorts them)."""
+        out = FeedResult()
+        readings: list[ReadingColumns] = []
+        for group in _groups(files):
+            meta = _meta(group[0][0])
+            if meta is not None and meta[1] == "CDSS":
+                group = self._text_only(group, out)
+                keyed, bad = familya.parse_cdss_many(group)
+                out.quarantine.extend(bad)
+                self._judge(keyed, out, readings)
+                out.mine_codes.update(name.split("_", 1)[0] for name, _ in group)
+                continue
+            self._feed_one(*group[0], out, readings)
+        out.readings = ReadingColumns.concat(readings)
+        return out
+
+    @staticmethod
+    def _text_only(group: list[tuple[str, bytes]], out: FeedResult) -> list[tuple[str, bytes]]:
+        """Drop (and quarantine) files of a CDSS group that are not UTF-8 text at all."""
+        kept = []
+        for name, data in group:
+            if familya.split_file(data) is None:
+                out.quarantine.append(Quarantine(name, 0, "not UTF-8 text", data[:200].hex()))
+            else:
+                kept.append((name, data))
+        return kept
+
+    def _feed_one(
+        self, name: str, data: bytes, out: FeedResult, readings: list[ReadingColumns]
+    ) -> None:
+        parsed: ParsedFile
+        if familya.parse_name(name) is not None or not name.lower().endswith(".xml"):
+            parsed = familya.parse_family_a(name, data)
+        else:
+            parsed = familyb.parse_family_b(name, data)
+        out.quarantine.extend(parsed.quarantine)
+        out.records += len(parsed.points) + len(parsed.areas) + len(parsed.persons)
+        if parsed.snapshot is not None:
+            out.records += len(parsed.snapshot.presences)
+        if parsed.mine_code:
+            out.mine_codes.add(parsed.mine_code)
+        if parsed.points:
+            out.points += store_points(parsed.points, self.mines)
+        out.events.extend(self.engine.load_definitions(parsed))
+        if parsed.readings is not None:
+            self._judge(parsed.readings, out, readings)
+        if parsed.snapshot is not None:
+            out.events.extend(self.engine.on_personnel(parsed.snapshot))
+
+    def _judge(self, keyed: KeyedReadings, out: FeedResult, readings: list[ReadingColumns]) -> None:
+        if not len(keyed):
+            return
+        out.records += len(keyed)
+        out.events.extend(self.engine.on_readings(keyed))
+        readings.append(keyed_to_columns(keyed))
+
+    def on_timer(self, now: float) -> list[AlarmEvent]:
+        return self.engine.on_timer(now)
+
+    def next_deadline(self) -> float | None:
+        return self.engine.next_deadline()
+
+    def snapshot(self) -> bytes:
+        return self.engine.snapshot()
