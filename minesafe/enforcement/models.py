@@ -82,6 +82,20 @@ def _record_access(prefix: str, **extra: frozenset[str]) -> Access:
     return Access(mine_field=f"{prefix}mine", roles=roles, scope=inspection_scope(prefix))
 
 
+class SealedAudit:
+    """Changes of a sealed record stay out of the mine's dossier history (ENF-2): the audit row
+    is written without a mine until the check starts."""
+
+    def sealed_record(self) -> bool:
+        inspection = self if isinstance(self, Inspection) else getattr(self, "inspection", None)
+        return bool(inspection is not None and inspection.sealed)
+
+    def audit_mine_id(self) -> int | None:
+        if self.sealed_record():
+            return None
+        return super().audit_mine_id()  # type: ignore[misc]
+
+
 class Expert(BaseModel):
     """A member of a body's expert pool, called into inspection teams (ENF-8, 002:24)."""
 
@@ -223,7 +237,7 @@ class Draw(BaseModel):
         return reverse("enforcement:draw_detail", args=[self.pk])
 
 
-class Inspection(BaseModel):
+class Inspection(SealedAudit, BaseModel):
     """One inspection record (ENF-3, HAZ-9): team, times, route, checklist, findings, quiz,
     decision, documents; signed by the responsible inspector (谁检查、谁签名、谁负责)."""
 
@@ -328,7 +342,7 @@ class Inspection(BaseModel):
             raise ValidationError({"remote_examined": "远程检查须记录调阅的监控和视频数据"})
 
 
-class InspectionStep(BaseModel):
+class InspectionStep(SealedAudit, BaseModel):
     """One move of an inspection along the flow (ENF-3; STYLE 7): old, new, who, why, when."""
 
     inspection = models.ForeignKey(
@@ -353,7 +367,7 @@ class InspectionStep(BaseModel):
         return f"{self.get_old_step_display()} → {self.get_new_step_display()}"
 
 
-class ChecklistResult(BaseModel):
+class ChecklistResult(SealedAudit, BaseModel):
     """One checklist item examined during an inspection (ENF-3): the same items as the mines'
     self-inspection (``selfinspection.ChecklistItem``), with the inspector's result."""
 
@@ -376,7 +390,7 @@ class ChecklistResult(BaseModel):
         return self.text
 
 
-class Finding(BaseModel):
+class Finding(SealedAudit, BaseModel):
     """A problem found on a check: a hazard or an illegal act (ENF-3, ENF-6). Hazards hand over
     to the hazard loop (``hazard_id_ref`` names the hazard created from it)."""
 
@@ -423,7 +437,7 @@ class Finding(BaseModel):
             self.major = True
 
 
-class QuizResult(BaseModel):
+class QuizResult(SealedAudit, BaseModel):
     """逢查必考 (PER-8): a worker met on site quizzed on escape routes and the self-rescuer; who
     fails is stopped from working until retrained (002:50)."""
 
@@ -455,7 +469,7 @@ class QuizResult(BaseModel):
             raise ValidationError({"correct": "答对题数不能多于题数"})
 
 
-class Decision(BaseModel):
+class Decision(SealedAudit, BaseModel):
     """The decision on an inspection's findings (ENF-5, ENF-6): the rules' proposal with its
     reasons, the final consequences, and a written reason and legal review for any deviation."""
 
@@ -546,7 +560,7 @@ class DocumentCounter(models.Model):
         return f"{self.kind} {self.year}: {self.last}"
 
 
-class Document(BaseModel):
+class Document(SealedAudit, BaseModel):
     """An issued enforcement document (ENF-4), numbered per body, kind and year; the PDF is
     rendered from the records each time it is opened."""
 

@@ -72,6 +72,17 @@ def test_enf2_mine_and_enterprise_never_see_a_sealed_check(
     assert not Inspection.objects.restrict(world.users[persona]).filter(draw=sealed).exists()
 
 
+def test_enf2_sealed_check_stays_out_of_the_mine_dossier_history(
+    world: World, sealed: Draw
+) -> None:
+    from minesafe.core.models import AuditEntry
+
+    record = Inspection.objects.get(draw=sealed)
+    assert not AuditEntry.objects.filter(object_repr=str(record)).exclude(mine=None).exists()
+    dossier = _client(world, "mine_a").get(world.mine_a.get_absolute_url()).content.decode()
+    assert str(record) not in dossier and "夜查" not in dossier
+
+
 def test_enf2_sealed_check_opens_to_the_mine_once_on_site(world: World, sealed: Draw) -> None:
     record = Inspection.objects.get(draw=sealed)
     officer = world.users["regulator_x"]
