@@ -35,6 +35,7 @@ class EngineConfig:
     regulation: dict[str, Any]
     grading: dict[str, Any]
     editions: dict[str, str] = field(default_factory=dict)
+    _kind_cache: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
@@ -66,6 +67,12 @@ class EngineConfig:
 
     def location_kind(self, text: str) -> str:
         """The table-19 location kind of an installation text ("other" when none matches)."""
+        kind = self._kind_cache.get(text)
+        if kind is None:
+            kind = self._kind_cache[text] = self._match_kind(text)
+        return kind
+
+    def _match_kind(self, text: str) -> str:
         for row in self.locations:
             if any(w in text for w in row.any_of) and not any(w in text for w in row.none_of):
                 return row.kind

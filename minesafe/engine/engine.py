@@ -59,7 +59,8 @@ class Engine:
         self.state = PointState(0, slots)
         self.personnel = PersonnelRules(self.config, self.grader)
         self.facts: dict[str, dict[str, Any]] = {}
-        self.def_open: dict[str, dict[str, Any]] = {}
+        # Open definition findings per mine: {mine: {ident: {opened_at, level, details}}}.
+        self.def_open: dict[str, dict[str, dict[str, Any]]] = {}
         self.clock = -math.inf
         self.stats: dict[str, int] = dict.fromkeys(STAT_KEYS, 0)
         self._sync()
@@ -73,16 +74,14 @@ class Engine:
             self.facts.setdefault(mine, {}).update(f)
             self.registry.mine_of(mine)
         self._sync()
-        mines = set(facts)
-        return self._judge_definitions([p for p in self.registry.defs if p.mine_code in mines])
+        return self._judge_definitions(self.registry.defs_of(set(facts)))
 
     def define(self, points: Iterable[PointDef]) -> list[AlarmEvent]:
         """Add or update point definitions; returns definition-rule events."""
         pts = list(points)
         self.registry.define(pts)
         self._sync()
-        mines = {p.mine_code for p in pts}
-        return self._judge_definitions([p for p in self.registry.defs if p.mine_code in mines])
+        return self._judge_definitions(self.registry.defs_of({p.mine_code for p in pts}))
 
     def load_definitions(self, parsed: ParsedFile) -> list[AlarmEvent]:
         """Take whatever definitions a parsed file holds (points, areas, persons, stations)."""
@@ -204,9 +203,10 @@ class Engine:
             findings.update({f.ident: f for f in definitions.required_missing(pts, self.config)})
         events = []
         for ident, f in findings.items():
-            if ident not in self.def_open:
+            held_by_mine = self.def_open.setdefault(f.mine_code, {})
+            if ident not in held_by_mine:
                 level = self.grader.grade(f.kind, self._gas_grade(f.mine_code), math.nan, math.nan)
-                self.def_open[ident] = {
+                held_by_mine[ident] = {
                     "opened_at": f.at,
                     "level": int(level),
                     "details": f.details,
@@ -226,12 +226,11 @@ class Engine:
                         f.details,
                     )
                 )
-        mines = set(by_mine)
-        for ident in [i for i in self.def_open if i.split("|")[1] in mines]:
+        for ident in [i for m in by_mine for i in self.def_open.get(m, {})]:
             if ident in findings:
                 continue
             kind, mine, subject = ident.split("|", 2)
-            held = self.def_open.pop(ident)
+            held = self.def_open[mine].pop(ident)
             at = max((p.defined_at for p in by_mine[mine]), default=held["opened_at"])
             events.append(
                 AlarmEvent(

@@ -12,6 +12,8 @@ parsed again record by record to quarantine exactly its bad records.
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections.abc import Callable, Iterable
 
@@ -80,6 +82,12 @@ def _normalise(data: bytes) -> bytes:
     return data
 
 
+@functools.lru_cache(maxsize=4096)
+def _cached_time(text: str) -> float | None:
+    """Definition files repeat one upload time on every record."""
+    return parse_local(text)
+
+
 def _fields(record: str) -> list[str]:
     return [f.strip() for f in record.split(";")]
 
@@ -90,7 +98,7 @@ def _num(text: str) -> float:
         value = float(text)
     except ValueError:
         return NAN
-    return value if np.isfinite(value) else NAN
+    return value if math.isfinite(value) else NAN
 
 
 def parse_family_a(name: str, data: bytes) -> ParsedFile:
@@ -123,7 +131,7 @@ def _parse_cddy(out: ParsedFile, header: str, records: list[str]) -> None:
         if not f[0] or not f[3]:
             _bad(out, n, "empty point code or sensor type", rec)
             continue
-        defined_at = parse_local(f[23])
+        defined_at = _cached_time(f[23])
         out.points.append(
             PointDef(
                 mine_code=out.mine_code,

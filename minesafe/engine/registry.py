@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from minesafe.engine.config import EngineConfig
@@ -51,6 +52,7 @@ class PointRegistry:
         self.config = config
         self.index: dict[str, int] = {}
         self.defs: list[PointDef] = []
+        self.by_mine: dict[str, list[int]] = {}
         self.mines: list[str] = []
         self.mine_index: dict[str, int] = {}
         self.size = 0
@@ -80,25 +82,28 @@ class PointRegistry:
         for p in points:
             idx = self.index.get(p.key)
             if idx is None:
-                idx = self.size
-                self._grow(idx + 1)
-                self.index[p.key] = idx
-                self.defs.append(p)
+                idx = self.index[p.key] = self.size
                 self.size += 1
+                self.defs.append(p)
+                self.by_mine.setdefault(p.mine_code, []).append(idx)
             else:
                 self.defs[idx] = p
-            self._fill(idx, p)
             out.append(idx)
+        self._grow(self.size)
+        self._fill(np.asarray(out, np.int64), points)
         self._row_cache = None
         return out
 
-    def _fill(self, idx: int, p: PointDef) -> None:
-        self.mine[idx] = self.mine_of(p.mine_code)
-        self.gas[idx] = GAS_CODE.get(gas_of(p, self.config.sensor_types), 0)
-        self.loc_kind[idx] = self.kinds.index(self.config.location_kind(p.location))
-        self.analog[idx] = p.value_type != "KG"
+    def _fill(self, idx: npt.NDArray[np.int64], points: list[PointDef]) -> None:
+        """Write the points' rows, column by column (one NumPy assignment per column)."""
+        cfg = self.config
+        kind_index = {k: i for i, k in enumerate(self.kinds)}
+        self.mine[idx] = [self.mine_of(p.mine_code) for p in points]
+        self.gas[idx] = [GAS_CODE.get(gas_of(p, cfg.sensor_types), 0) for p in points]
+        self.loc_kind[idx] = [kind_index[cfg.location_kind(p.location)] for p in points]
+        self.analog[idx] = [p.value_type != "KG" for p in points]
         for name in THRESHOLDS:
-            self.th[name][idx] = getattr(p, name)
+            self.th[name][idx] = [getattr(p, name) for p in points]
 
     def _grow(self, need: int) -> None:
         if need <= self._cap:
@@ -139,9 +144,9 @@ class PointRegistry:
             self._row_cache = (list(readings.mines), readings.row_mine, rows, result)
         return result
 
-    def mine_points(self, mine: int) -> I32:
-        found: I32 = np.flatnonzero(self.mine[: self.size] == mine).astype(np.int32)
-        return found
+    def defs_of(self, mines: set[str]) -> list[PointDef]:
+        """The current definitions of the points of some mines."""
+        return [self.defs[i] for m in mines for i in self.by_mine.get(m, [])]
 
     def state_dict(self) -> dict[str, Any]:
         """The definitions, enough to rebuild the arrays on restore."""
