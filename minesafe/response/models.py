@@ -13,6 +13,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from minesafe.accounts.choices import ALL_ROLES, MINE_ROLES, REGULATOR_ROLES, Role
 from minesafe.core.models import BaseModel
@@ -267,12 +268,14 @@ class Notification(BaseModel):
     last_error = models.TextField("错误", blank=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     key = models.CharField("去重标识", max_length=200, unique=True)
+    #: When the worker decided to notify (its injected clock, not the row's insertion time).
+    at = models.DateTimeField("通知时间", default=timezone.now, db_index=True)
 
     access: ClassVar[Access] = Access(mine_field="case__mine")
     audit_exclude = BaseModel.audit_exclude | {"body"}
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notif_unread_idx"),
         ]

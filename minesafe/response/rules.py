@@ -192,6 +192,18 @@ def deadline(
     return since + dt.timedelta(minutes=float(table["limits"][level][step]))
 
 
+def is_backlog(
+    opened_at: dt.datetime,
+    closed_at: dt.datetime | None,
+    now: dt.datetime,
+    table: Mapping[str, Any],
+) -> bool:
+    """Issue 6 §2: an alarm that had ended and was older than the backlog window when the
+    worker first saw it is recorded for handling without notification or escalation."""
+    age = dt.timedelta(hours=float(table["intake"]["backlog_hours"]))
+    return closed_at is not None and opened_at < now - age
+
+
 def is_overdue(deadline_at: dt.datetime | None, now: dt.datetime) -> bool:
     return deadline_at is not None and deadline_at <= now
 

@@ -151,6 +151,7 @@ def notify(
                 sent_at=now if in_app else None,
                 next_attempt_at=None if in_app else now,
                 key=f"{case.pk}|{round_key}|{who}|{channel}"[:200],
+                at=now,
             )
         )
 

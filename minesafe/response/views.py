@@ -93,7 +93,7 @@ def _timeline(case: AlarmCase, user: Any) -> list[dict[str, Any]]:
     ]
     items += [{"at": c.at, "kind": "comment", "item": c} for c in case.comments.all()]
     notes = case.notifications.restrict(user, VIEW).select_related("recipient")
-    items += [{"at": n.created_at, "kind": "notification", "item": n} for n in notes[:300]]
+    items += [{"at": n.at, "kind": "notification", "item": n} for n in notes[:300]]
     return sorted(items, key=lambda entry: entry["at"])
 
 

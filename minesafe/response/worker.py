@@ -45,6 +45,7 @@ class TickReport:
     cases: int = 0
     suppressed: int = 0
     grouped: int = 0
+    backlog: int = 0
     escalated: int = 0
     raised: int = 0
     reminded: int = 0
@@ -193,6 +194,12 @@ def _take_alarm(
     )
     if parent is not None:
         _group(alarm, parent, reason, now, report)
+        return
+    if rules.is_backlog(alarm.opened_at, alarm.closed_at, now, table):
+        case = _new_case(alarm, now, state=CaseState.NEW)
+        if case is not None:
+            report.backlog += 1
+            services.record(case, "backlog", "补录已结束的历史报警，不通知、不升级", now)
         return
     deadline = rules.deadline(CaseState.NEW, alarm.level, now, table)
     case = _new_case(alarm, now, state=CaseState.NEW, deadline=deadline)

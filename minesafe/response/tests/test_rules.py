@@ -129,3 +129,11 @@ def test_retry_backoff_and_exhaustion() -> None:
     assert rules.retry_at(TABLE["delivery"]["max_attempts"], T0, TABLE) is None
     assert rules.channels(4, TABLE) == ["in_app"]
     assert "sms" in rules.channels(1, TABLE)
+
+
+def test_backlog_is_an_ended_alarm_older_than_the_window() -> None:
+    hours = TABLE["intake"]["backlog_hours"]
+    old = T0 - dt.timedelta(hours=hours + 1)
+    assert rules.is_backlog(old, old + dt.timedelta(minutes=5), T0, TABLE)
+    assert not rules.is_backlog(old, None, T0, TABLE)  # still open: handled live
+    assert not rules.is_backlog(T0 - dt.timedelta(hours=1), T0, T0, TABLE)

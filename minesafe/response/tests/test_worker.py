@@ -330,3 +330,18 @@ def test_mon4_a_second_tick_at_the_same_moment_does_nothing_twice(world: World) 
     first, second = tick(later), tick(later)
     assert (first.escalated, second.escalated) == (1, 0)
     assert case_of(alarm).escalations == 1
+
+
+def test_mon4_stale_ended_alarm_gets_a_case_without_notification_or_escalation(
+    world: World,
+) -> None:
+    old = NIGHT - dt.timedelta(days=3)
+    alarm = make_alarm(
+        world.mine_a, old, level=AlarmLevel.I, closed_at=old + dt.timedelta(minutes=5)
+    )
+    report = tick(NIGHT)
+    case = case_of(alarm)
+    assert report.backlog == 1 and case.state == CaseState.NEW and case.deadline is None
+    assert not case.notifications.exists()
+    assert tick(NIGHT + dt.timedelta(hours=2)).escalated == 0
+    services.take_step(case, "acknowledge", world.users["mine_a"], NIGHT, {})
