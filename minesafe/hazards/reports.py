@@ -25,6 +25,7 @@ from minesafe.hazards.choices import (
     STATUS_COLORS,
     HazardGrade,
     HazardStatus,
+    Profession,
 )
 from minesafe.hazards.filters import overdue_q
 from minesafe.hazards.models import (
@@ -124,6 +125,7 @@ def stats(request: HttpRequest) -> HttpResponse:
         "mine_counts": [r["n"] for r in by_mine],
     }
     context = {
+        "common": common_problems(scoped_hazards(request), today),
         "total": total,
         "majors": majors,
         "rectification_rate": _rate(done, total),
@@ -133,6 +135,42 @@ def stats(request: HttpRequest) -> HttpResponse:
         "charts": charts,
     }
     return render(request, "hazards/stats.html", context)
+
+
+def common_problems(hazards: Any, today: dt.date, min_mines: int = 2) -> list[dict[str, Any]]:
+    """HAZ-7 (000:22, 003): this month's problems found at several mines — the same major
+    situation, or general hazards of the same profession — for the regulator's summary."""
+    month = hazards.filter(found_at__gte=_month_start(today))
+    majors = (
+        month.filter(situation__isnull=False)
+        .values("situation__code", "situation__text")
+        .annotate(mines=Count("mine", distinct=True), n=Count("pk"))
+        .filter(mines__gte=min_mines)
+    )
+    generals = (
+        month.filter(situation__isnull=True)
+        .values("profession")
+        .annotate(mines=Count("mine", distinct=True), n=Count("pk"))
+        .filter(mines__gte=min_mines)
+    )
+    labels = dict(Profession.choices)
+    rows = [
+        {
+            "what": f"第{r['situation__code']} {r['situation__text'][:40]}",
+            "mines": r["mines"],
+            "n": r["n"],
+        }
+        for r in majors
+    ]
+    rows += [
+        {
+            "what": f"{labels.get(r['profession'], r['profession'])}专业一般隐患",
+            "mines": r["mines"],
+            "n": r["n"],
+        }
+        for r in generals
+    ]
+    return sorted(rows, key=lambda r: (-r["mines"], -r["n"]))
 
 
 @login_required

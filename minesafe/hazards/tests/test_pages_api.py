@@ -176,3 +176,20 @@ def test_api_suggest_endpoint(world: World) -> None:
     )
     assert response.status_code == 200 and response.json()[0]["code"] == "5(2)"
     assert api.post("/api/hazards/suggest/", {}, content_type="application/json").status_code == 400
+
+
+def test_haz7_common_problems_of_the_month(world: World) -> None:
+    from django.utils import timezone
+
+    from minesafe.hazards.reports import common_problems
+
+    now = timezone.now()
+    for mine in (world.mine_a, world.mine_b):
+        make_hazard(mine, situation="8(8)", description="风电闭锁失效", found_at=now, now=now)
+    make_hazard(world.mine_c, situation="8(8)", description="风电闭锁失效", found_at=now, now=now)
+    scoped = Hazard.objects.restrict(world.users["regulator_x"])
+    rows = common_problems(scoped, timezone.localdate())
+    row = next(r for r in rows if r["what"].startswith("第8(8)"))
+    assert row["mines"] == 2 and row["n"] == 2  # mine C lies outside county X
+    stats = client_for(world, "regulator_x").get("/hazards/stats/").content.decode()
+    assert "本月共性问题" in stats and "第8(8)" in stats
