@@ -75,9 +75,14 @@ def _replay(args: argparse.Namespace) -> int:
             for rec in result.quarantine:
                 q.write(json.dumps(rec.as_dict(), ensure_ascii=False) + "\n")
     rate = result.counts["readings"] / result.seconds if result.seconds else 0.0
+    cpu_rate = result.counts["readings"] / result.cpu_seconds if result.cpu_seconds else 0.0
     for key in sorted(result.counts):
         print(f"{key}: {result.counts[key]}", file=sys.stderr)
-    print(f"seconds: {result.seconds:.3f}  readings/s: {rate:,.0f}", file=sys.stderr)
+    print(
+        f"seconds: {result.seconds:.3f}  readings/s: {rate:,.0f}  "
+        f"cpu seconds: {result.cpu_seconds:.3f}  readings/cpu-s: {cpu_rate:,.0f}",
+        file=sys.stderr,
+    )
     return 0
 
 
