@@ -312,8 +312,8 @@ class PenaltyProposal:
 def penalty_proposal(
     source: str, grade: str, prior_hazards_12m: int, repeat: bool, on: dt.date
 ) -> PenaltyProposal:
-    """ENF-5 (000:37, 001:18): repeated ⇒ heavier; self-reported ⇒ none; major ⇒ always;
-    a general hazard as first offence ⇒ exempt; otherwise a penalty.
+    """ENF-5 (000:37, 001:18): repeated or a verified tip-off ⇒ heavier; self-reported ⇒ none;
+    major ⇒ always; a general hazard as first offence ⇒ exempt; otherwise a penalty.
 
     Recurrence is checked first: a situation that keeps coming back is no longer "found and
     fixed by the mine itself" (HAZ-4, 002:18)."""
@@ -321,6 +321,9 @@ def penalty_proposal(
     source_note = rule["source"]
     if repeat:
         basis = f"重复违法重罚（{source_note}；002:18）"
+        return PenaltyProposal(HEAVIER_PENALTY, basis)
+    if source in rule["heavier_sources"]:
+        basis = f"举报核实重罚（{source_note}）"
         return PenaltyProposal(HEAVIER_PENALTY, basis)
     if source in rule["self_reported_sources"]:
         return PenaltyProposal(NO_PENALTY, f"自查上报不罚（{source_note}）")

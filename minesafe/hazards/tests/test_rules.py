@@ -141,6 +141,9 @@ def test_enf5_penalty_policy() -> None:
     assert propose(HazardSource.INSPECTORATE, "general", 0, False, on).kind == ProposalKind.EXEMPT
     assert propose(HazardSource.INSPECTORATE, "general", 2, False, on).kind == ProposalKind.PENALTY
     assert propose(HazardSource.INSPECTORATE, "major", 0, False, on).kind == ProposalKind.PENALTY
+    assert propose(HazardSource.TIP_OFF, "general", 0, False, on).kind == (
+        ProposalKind.HEAVIER_PENALTY
+    )
     assert propose(HazardSource.MINE_SELF_CHECK, "major", 1, True, on).kind == (
         ProposalKind.HEAVIER_PENALTY
     )
