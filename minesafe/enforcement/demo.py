@@ -60,6 +60,7 @@ FINDINGS = [
     (FindingKind.MAJOR_HAZARD, "瓦斯超限后未停止作业", "1201综采工作面"),
     (FindingKind.SENSOR_TAMPERING, "上隅角甲烷传感器被挪移至新鲜风流处", "1201综采工作面上隅角"),
     (FindingKind.MONITORING_MISSING, "安全监控系统分站断电未恢复运行", "3号煤层采区"),
+    (FindingKind.BEYOND_BOUNDARY, "3102工作面超出采矿许可范围开采", "3102工作面"),
 ]
 WORKERS = ["王铁柱", "李红军", "张国庆", "刘建华", "陈小兵", "杨大勇", "赵福来", "孙志刚"]
 POSTS = ["采煤机司机", "支护工", "瓦斯检查工", "皮带司机", "电钳工", "爆破工"]
