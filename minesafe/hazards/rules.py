@@ -139,7 +139,7 @@ TRANSITIONS: dict[str, Transition] = {
             "验收通过",
             (RECTIFIED,),
             VERIFIED,
-            _MINE,
+            _HANDLERS,
             major_actors=_REGULATOR,
         ),
         Transition(
@@ -147,11 +147,11 @@ TRANSITIONS: dict[str, Transition] = {
             "验收不通过，退回整改",
             (RECTIFIED,),
             RECTIFYING,
-            _MINE,
+            _HANDLERS,
             major_actors=_REGULATOR,
             needs_reason=True,
         ),
-        Transition("close", "销号", (VERIFIED,), CLOSED, _MINE, _REGULATOR),
+        Transition("close", "销号", (VERIFIED,), CLOSED, _HANDLERS, _REGULATOR),
     ]
 }
 STATUS_LABELS: dict[str, str] = {str(v): str(label) for v, label in choices.HazardStatus.choices}
@@ -170,7 +170,8 @@ def transition_error(
     """HAZ-2: why a step of the loop is refused (a Chinese message), or None when allowed.
 
     No rectifying without the five fixes (HAZ-1); a major hazard is verified and closed by the
-    regulator, a general one by the mine; sending back needs a reason; rectified needs evidence.
+    regulator, a general one by the mine (or a regulator re-checking it); sending back needs a
+    reason; rectified needs evidence.
     """
     step = TRANSITIONS.get(name)
     if step is None:

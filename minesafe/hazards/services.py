@@ -110,6 +110,8 @@ def record_hazard(
     now = _now(now)
     if source not in HazardSource.values:
         raise ValidationError({"source": f"未知的隐患来源：{source}"})
+    if not isinstance(found_at, dt.datetime):
+        raise ValidationError({"found_at": "须填写发现时间"})
     if timezone.is_naive(found_at):
         raise ValidationError({"found_at": "发现时间须带时区"})
     found_on = timezone.localtime(found_at).date()

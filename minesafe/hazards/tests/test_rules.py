@@ -72,6 +72,8 @@ def test_haz2_major_verified_by_regulator_general_by_mine() -> None:
     refused = rules.transition_error("verify", status, HazardGrade.MAJOR, rules.MINE)
     assert refused == "重大事故隐患须由监管部门验收通过"
     assert rules.transition_error("verify", status, HazardGrade.MAJOR, rules.GOVERNMENT) is None
+    assert rules.transition_error("verify", status, HazardGrade.GENERAL, rules.GOVERNMENT) is None
+    assert rules.transition_error("verify", status, "general", rules.ENTERPRISE) is not None
 
 
 def test_haz2_illegal_transition_message_and_send_back_needs_reason() -> None:
