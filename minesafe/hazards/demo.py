@@ -95,12 +95,16 @@ class _Demo:
 
     def progress(self, hazard: Hazard) -> None:
         """Move a hazard along the loop as far as its age (and chance) allows."""
-        if hazard.status != HazardStatus.FIXES_COMPLETE:
-            return
         rng = self.rng
         found = hazard.found_at
         age = (self.today - found.date()).days
         mine_user = self.mine_users.get(hazard.mine_id)
+        if hazard.status == HazardStatus.REPORTED and age > 20:  # the fixes came a bit later
+            for name, value in _fixes(rng, found.date(), hazard.is_major).items():
+                setattr(hazard, name, value)
+            services.save_fixes(hazard, mine_user, found + dt.timedelta(days=2))
+        if hazard.status != HazardStatus.FIXES_COMPLETE:
+            return
         checker = self.regulator if hazard.is_major else mine_user
         steps: list[tuple[str, Any, dict[str, str]]] = [
             ("start", mine_user, {}),
