@@ -306,6 +306,10 @@ _CDSS_CONVERT = pacsv.ConvertOptions(
 )
 _REQUIRED = ("code", "value", "status", "time")
 _EDGE_SPACE = (" ", "\t", "\u3000")
+# Byte patterns without which no code can be empty or start/end with whitespace.
+_SUSPECT = tuple(
+    [b"\n;"] + [b"\n" + s.encode() for s in _EDGE_SPACE] + [s.encode() + b";" for s in _EDGE_SPACE]
+)
 
 
 def _cdss_body(data: bytes) -> bytes:
@@ -334,13 +338,24 @@ def _read_columns(buf: bytes) -> tuple[pa.Array, F64, F64, I32] | None:
     if not np.isfinite(value).all() or (status < 0).any():
         return None
     codes = table.column("code").combine_chunks()
-    bad = pc.equal(pc.utf8_length(codes), 0)
-    for space in _EDGE_SPACE:
-        bad = pc.or_(bad, pc.or_(pc.starts_with(codes, space), pc.ends_with(codes, space)))
-    if pc.any(bad).as_py():
+    if _suspect_codes(buf) and _bad_codes(codes):
         return None
     t = table.column("time").cast(pa.int64()).to_numpy().astype(np.float64) - CHINA_OFFSET_S
     return codes, t, value, status
+
+
+def _suspect_codes(buf: bytes) -> bool:
+    """Could a point code be empty or carry edge whitespace? (byte searches, no per-row work)"""
+    if buf[:1] in (b";", b" ", b"\t") or buf.startswith(b"\xe3\x80\x80"):
+        return True
+    return any(p in buf for p in _SUSPECT)
+
+
+def _bad_codes(codes: pa.Array) -> bool:
+    bad = pc.equal(pc.utf8_length(codes), 0)
+    for space in _EDGE_SPACE:
+        bad = pc.or_(bad, pc.or_(pc.starts_with(codes, space), pc.ends_with(codes, space)))
+    return bool(pc.any(bad).as_py())
 
 
 def _empty_columns() -> tuple[I32, F64, F64, I32]:
