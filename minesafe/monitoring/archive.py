@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -27,32 +28,44 @@ def day_of(posix: np.ndarray) -> np.ndarray:
     return np.floor((posix + SHANGHAI_OFFSET_S) / 86400).astype(np.int64)
 
 
-def write_parts(root: str | Path, batch: ReadingColumns, part: str) -> list[Path]:
-    """Write ``batch`` split by mine and local day; returns the files written."""
+def write_parts(
+    root: str | Path, batch: ReadingColumns, part: str, names: Callable[[int], tuple[str, str]]
+) -> list[Path]:
+    """Write ``batch`` split by mine and local day; returns the files written.
+
+    ``names`` gives a point ref's (mine code, point code); readings of undefined points
+    (ref -1) have no mine to file them under and are not archived.
+    """
     root = Path(root)
-    if not len(batch):
+    keep = batch.ref >= 0
+    if not keep.any():
         return []
-    days = day_of(batch.time)
-    keys = np.char.add(np.char.add(batch.mine.astype(str), "|"), days.astype(str))
+    refs, inverse = np.unique(batch.ref[keep], return_inverse=True)
+    labels = [names(int(r)) for r in refs]
+    mines = np.asarray([m for m, _ in labels], dtype=np.str_)[inverse]
+    points = np.asarray([p for _, p in labels], dtype=np.str_)[inverse]
+    t, v, s = batch.time[keep], batch.value[keep], batch.status[keep]
+    days = day_of(t)
     written: list[Path] = []
-    for key in np.unique(keys):
-        mask = keys == key
-        mine_code, day = str(key).split("|")
-        date = dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
-        target = root / mine_code / date.isoformat() / f"{part}.parquet"
-        _write_table(target, batch, mask)
-        written.append(target)
+    for mine_code in np.unique(mines):
+        for day in np.unique(days[mines == mine_code]):
+            mask = (mines == mine_code) & (days == day)
+            date = dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
+            target = root / str(mine_code) / date.isoformat() / f"{part}.parquet"
+            _write_table(target, points[mask], t[mask], v[mask], s[mask])
+            written.append(target)
     return written
 
 
-def _write_table(target: Path, batch: ReadingColumns, mask: np.ndarray) -> None:
-    status = batch.status[mask] if len(batch.status) == len(batch) else np.zeros(int(mask.sum()))
+def _write_table(
+    target: Path, point: np.ndarray, t: np.ndarray, v: np.ndarray, s: np.ndarray
+) -> None:
     table = pa.table(
         {
-            "point": pa.array(batch.point[mask].astype(str)),
-            "time": pa.array((batch.time[mask] * 1000).astype("int64"), pa.timestamp("ms", "UTC")),
-            "value": pa.array(batch.value[mask], pa.float64()),
-            "status": pa.array(status.astype(np.int64), pa.int64()),
+            "point": pa.array(point.astype(str)),
+            "time": pa.array((t * 1000).astype("int64"), pa.timestamp("ms", "UTC")),
+            "value": pa.array(v, pa.float64()),
+            "status": pa.array(s.astype(np.int64), pa.int64()),
         }
     )
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.db import connection
 
 from minesafe.engine import familya, familyb
 from minesafe.engine.engine import Engine
 from minesafe.engine.events import AlarmEvent
 from minesafe.engine.model import KeyedReadings, ParsedFile, PointDef, Quarantine
 from minesafe.monitoring.models import SensorPoint
-from minesafe.monitoring.sink import MineIndex, to_datetime
+from minesafe.monitoring.sink import MineIndex, to_datetime, upsert
 from minesafe.monitoring.stats import ReadingColumns
 
 NAN = float("nan")
@@ -35,22 +36,6 @@ class FeedResult:
     mine_codes: set[str] = field(default_factory=set)
     points: int = 0
     records: int = 0  # good records of every kind (readings, points, areas, persons, cards)
-
-
-def keyed_to_columns(keyed: KeyedReadings | None) -> ReadingColumns:
-    """The engine's keyed readings (point dictionary + mine per point) as the sink's columns."""
-    if keyed is None or not len(keyed):
-        return ReadingColumns.empty()
-    points = np.asarray(keyed.codes.to_numpy(zero_copy_only=False), dtype=np.str_)
-    mines = np.asarray(keyed.mines, dtype=np.str_)[np.asarray(keyed.code_mine)]
-    code = np.asarray(keyed.code)
-    return ReadingColumns(
-        mines[code],
-        points[code],
-        np.asarray(keyed.t, np.float64),
-        np.asarray(keyed.value, np.float64),
-        np.asarray(keyed.status, np.int64),
-    )
 
 
 def _num(value: float) -> float | None:
@@ -78,28 +63,29 @@ def point_fields(p: Any) -> dict[str, Any]:
 
 def store_points(points: Sequence[Any], mines: MineIndex) -> int:
     """Upsert point definitions as :class:`SensorPoint` rows (points of unknown mines skipped)."""
-    now = dt.datetime.now(dt.UTC)
-    rows = {}
+    adapt = connection.ops.adapt_datetimefield_value
+    now = adapt(dt.datetime.now(dt.UTC))
+    rows: dict[tuple[int, str], tuple[Any, ...]] = {}
+    names: list[str] = []
     for p in points:
         mine_id = mines.get(p.mine_code)
         if mine_id is None:
             continue
-        rows[(mine_id, p.point_code)] = SensorPoint(
-            mine_id=mine_id,
-            code=p.point_code[:40],
-            created_at=now,
-            updated_at=now,
-            **point_fields(p),
+        values = point_fields(p)
+        values["defined_at"] = adapt(values["defined_at"]) if values["defined_at"] else None
+        names = list(values)
+        rows[(mine_id, p.point_code[:40])] = (
+            now,
+            now,
+            mine_id,
+            p.point_code[:40],
+            *values.values(),
         )
     if rows:
-        update = [*point_fields(points[0]).keys(), "updated_at"]
-        SensorPoint.objects.bulk_create(
-            list(rows.values()),
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=["mine", "code"],
-            update_fields=update,
-        )
+        updates = {name: f"excluded.{connection.ops.quote_name(name)}" for name in names}
+        updates["updated_at"] = "excluded.updated_at"
+        columns = ["created_at", "updated_at", "mine_id", "code", *names]
+        upsert(SensorPoint, columns, list(rows.values()), ["mine_id", "code"], updates)
     return len(rows)
 
 
@@ -241,8 +227,21 @@ class Pipeline:
         if not len(keyed):
             return
         out.records += len(keyed)
-        out.events.extend(self.engine.on_readings(keyed))
-        readings.append(keyed_to_columns(keyed))
+        batch = self.engine.readings(keyed)
+        out.events.extend(self.engine.on_readings(batch))
+        readings.append(
+            ReadingColumns(
+                np.asarray(batch.point, np.int64),
+                np.asarray(batch.t, np.float64),
+                np.asarray(batch.value, np.float64),
+                np.asarray(batch.status, np.int64),
+            )
+        )
+
+    def point_name(self, ref: int) -> tuple[str, str]:
+        """(mine code, point code) of a point ref (its registry index in the engine)."""
+        point = self.engine.registry.defs[ref]
+        return point.mine_code, point.point_code
 
     def on_timer(self, now: float) -> list[AlarmEvent]:
         return self.engine.on_timer(now)

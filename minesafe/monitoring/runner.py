@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from minesafe.monitoring import brokers
 from minesafe.monitoring.pipeline import Pipeline
@@ -89,6 +90,9 @@ class Stats:
     quarantined: int = 0
     checkpoints: int = 0
     latencies: list[float] = field(default_factory=list)
+    alarm_latencies: list[float] = field(default_factory=list)
+    busy_s: float = 0.0  # time spent parsing, judging and storing (the worker thread)
+    checkpoint_s: float = 0.0  # time spent writing checkpoints (statistics, archive, snapshot)
 
 
 class Runner:
@@ -204,15 +208,22 @@ class Runner:
 
     def _process(self, items: list[Item]) -> None:
         """Parse, evaluate and store one batch; alarms commit now, the rest at the checkpoint."""
+        started = time.perf_counter()
+        try:
+            self._process_batch(items)
+        finally:
+            self.stats.busy_s += time.perf_counter() - started
+
+    def _process_batch(self, items: list[Item]) -> None:
         fresh = [i for i in items if not self._already_done(i)]
         broken = [i for i in fresh if i.error]
         files = sorted((i for i in fresh if not i.error), key=lambda i: order_key(i.name))
-        result = self.pipeline.feed([(i.name, i.data) for i in files])
-        events = result.events
+        with transaction.atomic():  # points and alarms of the batch: one commit
+            result = self.pipeline.feed([(i.name, i.data) for i in files])
+            events = result.events
+            self.sink.store_alarms(events)
         self.sink.add_readings(result.readings)
-        self.sink.store_alarms(events)
-        committed = self.clock()
-        self.stats.latencies.extend(committed - i.published for i in files if i.published)
+        self._measure(files, events)
         wall = dt.datetime.now(dt.UTC)
         bad = [{"file": i.name, "record": 0, "reason": i.error, "raw": ""} for i in broken]
         written = self.quarantine.write("runner", [*result.quarantine, *bad], wall)
@@ -228,6 +239,16 @@ class Runner:
                 self._files.add(item.name)
             self._seq = max(self._seq, item.seq)
 
+    def _measure(self, files: list[Item], events: list[Any]) -> None:
+        """Publish → committed latency of every message, and of those that raised alarms."""
+        committed = self.clock()
+        alarmed = {e.mine_code for e in events}
+        for item in files:
+            if item.published:
+                self.stats.latencies.append(committed - item.published)
+                if item.name.split("_", 1)[0] in alarmed:
+                    self.stats.alarm_latencies.append(committed - item.published)
+
     def _already_done(self, item: Item) -> bool:
         return item.source == "dir" and item.name in self._files
 
@@ -242,6 +263,13 @@ class Runner:
             self.stats.events += len(events)
 
     def _save(self) -> None:
+        started = time.perf_counter()
+        try:
+            self._save_checkpoint()
+        finally:
+            self.stats.checkpoint_s += time.perf_counter() - started
+
+    def _save_checkpoint(self) -> None:
         offsets = Offsets(set(self._files), self._seq)
         state = CheckpointState(
             self.pipeline.snapshot(), offsets, self.state.counters, self.state.number
@@ -267,7 +295,7 @@ def build_runner(args: argparse.Namespace, clock: Clock = time.time) -> Runner:
     pipeline = Pipeline.restore(state.snapshot if state else None)
     var = Path(settings.VAR_DIR)
     archive = None if args.no_archive else (args.archive or var / "archive")
-    sink = Sink(args.worker, archive_dir=archive)
+    sink = Sink(args.worker, archive_dir=archive, names=pipeline.point_name)
     pipeline.mines = sink.mines
     if state is None or not state.snapshot:
         sink.store_alarms(pipeline.load_definitions(sink.mines))

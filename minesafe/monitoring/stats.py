@@ -1,127 +1,137 @@
 """1-minute and 5-minute statistics of readings, aggregated in NumPy (issue 3 §4).
 
-Pure: no Django, no clock. A batch of readings becomes partial aggregates per (mine, point,
-period, bucket); partials of several batches merge exactly (max, min, sum, count), so the sink can
-hold them until a checkpoint and upsert them with the rows already stored.
+Pure: no Django, no clock. A batch of readings becomes a columnar table of partial aggregates
+per (mine, point, period, bucket): max, min, sum and count, which merge exactly. The sink folds
+the tables of many batches together and upserts them at its checkpoint, where the database
+merges them once more with the rows already stored (see :mod:`minesafe.monitoring.sink`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 PERIODS = (60, 300)
 
-#: (mine_code, point_code, period seconds, bucket start as POSIX seconds)
-StatKey = tuple[str, str, int, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Partial:
-    """Max, min, sum and count of the values that fell into one bucket."""
-
-    max: float
-    min: float
-    sum: float
-    count: int
-
-    def merge(self, other: Partial) -> Partial:
-        return Partial(
-            max(self.max, other.max),
-            min(self.min, other.min),
-            self.sum + other.sum,
-            self.count + other.count,
-        )
-
-    @property
-    def avg(self) -> float:
-        return self.sum / self.count if self.count else 0.0
-
-    @classmethod
-    def from_row(cls, max_: float, min_: float, avg: float, count: int) -> Partial:
-        """A stored row (which keeps the average, not the sum) as a partial."""
-        return cls(max_, min_, avg * count, count)
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
 
 
 @dataclass(slots=True)
 class ReadingColumns:
-    """A columnar batch of analogue readings: one entry per (point, time, value)."""
+    """A columnar batch of readings: ``ref`` is the point's stable index in the engine's
+    registry (-1 for a point never defined), with time, value and status bits."""
 
-    mine: npt.NDArray[np.str_]
-    point: npt.NDArray[np.str_]
-    time: npt.NDArray[np.float64]
-    value: npt.NDArray[np.float64]
-    status: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    ref: I64
+    time: F64
+    value: F64
+    status: I64
 
     def __len__(self) -> int:
         return int(self.time.shape[0])
 
     @classmethod
     def empty(cls) -> ReadingColumns:
-        s = np.zeros(0, dtype=np.str_)
-        return cls(s, s, np.zeros(0), np.zeros(0), np.zeros(0, np.int64))
+        i = np.zeros(0, np.int64)
+        return cls(i, np.zeros(0), np.zeros(0), i)
 
     @classmethod
     def concat(cls, parts: list[ReadingColumns]) -> ReadingColumns:
         parts = [p for p in parts if len(p)]
         if not parts:
             return cls.empty()
-        status = [
-            p.status if len(p.status) == len(p) else np.zeros(len(p), np.int64) for p in parts
-        ]
         return cls(
-            np.concatenate([p.mine for p in parts]),
-            np.concatenate([p.point for p in parts]),
+            np.concatenate([p.ref for p in parts]),
             np.concatenate([p.time for p in parts]),
             np.concatenate([p.value for p in parts]),
-            np.concatenate(status),
+            np.concatenate([p.status for p in parts]),
         )
 
 
-def aggregate(batch: ReadingColumns, period: int) -> dict[StatKey, Partial]:
-    """Group a batch by (mine, point, bucket of ``period`` seconds); NaN values are skipped."""
-    ok = np.isfinite(batch.value) & np.isfinite(batch.time)
+@dataclass(slots=True)
+class StatTable:
+    """Partial aggregates as columns; row i is one (point ref, period, bucket)."""
+
+    ref: I64
+    period: I64
+    bucket: I64  # bucket start, POSIX seconds
+    max: F64
+    min: F64
+    sum: F64
+    count: I64
+
+    def __len__(self) -> int:
+        return int(self.bucket.shape[0])
+
+    @property
+    def avg(self) -> F64:
+        return self.sum / np.maximum(self.count, 1)
+
+    @classmethod
+    def empty(cls) -> StatTable:
+        i, f = np.zeros(0, np.int64), np.zeros(0)
+        return cls(i, i, i, f, f, f, i)
+
+    def rows(self) -> list[tuple[int, int, int, float, float, float, int]]:
+        """(ref, period, bucket, max, min, avg, count) per row, as Python values."""
+        return list(
+            zip(
+                self.ref.tolist(),
+                self.period.tolist(),
+                self.bucket.tolist(),
+                self.max.tolist(),
+                self.min.tolist(),
+                self.avg.tolist(),
+                self.count.tolist(),
+                strict=True,
+            )
+        )
+
+
+def _reduce(ref: I64, period: I64, bucket: I64, mx: F64, mn: F64, sm: F64, n: I64) -> StatTable:
+    """Group rows by (ref, period, bucket) with one integer key and reduce each column."""
+    if not bucket.shape[0]:
+        return StatTable.empty()
+    lo = int(bucket.min())
+    span = int(bucket.max()) - lo + 1
+    key = ((ref + 1) * 1000 + period) * span + (bucket - lo)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    groups = first.shape[0]
+    maxima = np.full(groups, -np.inf)
+    minima = np.full(groups, np.inf)
+    np.maximum.at(maxima, inverse, mx)
+    np.minimum.at(minima, inverse, mn)
+    sums = np.bincount(inverse, weights=sm, minlength=groups)
+    counts = np.bincount(inverse, weights=n, minlength=groups).astype(np.int64)
+    return StatTable(ref[first], period[first], bucket[first], maxima, minima, sums, counts)
+
+
+def aggregate(batch: ReadingColumns, periods: tuple[int, ...] = PERIODS) -> StatTable:
+    """Group a batch by (point, period, bucket); undefined points and non-finite values are
+    skipped."""
+    ok = (batch.ref >= 0) & np.isfinite(batch.value) & np.isfinite(batch.time)
     if not ok.any():
-        return {}
-    mine, point = batch.mine[ok], batch.point[ok]
-    values = batch.value[ok]
-    buckets = (np.floor(batch.time[ok] / period) * period).astype(np.int64)
-    subjects, subject_ids = np.unique(
-        np.char.add(np.char.add(mine, "|"), point), return_inverse=True
-    )
-    span = int(buckets.max() - buckets.min()) + 1
-    combined = subject_ids.astype(np.int64) * span + (buckets - buckets.min())
-    groups, inverse = np.unique(combined, return_inverse=True)
-    n = groups.shape[0]
-    maxima = np.full(n, -np.inf)
-    minima = np.full(n, np.inf)
-    np.maximum.at(maxima, inverse, values)
-    np.minimum.at(minima, inverse, values)
-    sums = np.bincount(inverse, weights=values, minlength=n)
-    counts = np.bincount(inverse, minlength=n)
-    out: dict[StatKey, Partial] = {}
-    for g in range(n):
-        subject = str(subjects[groups[g] // span])
-        mine_code, point_code = subject.split("|", 1)
-        bucket = int(groups[g] % span + buckets.min())
-        out[(mine_code, point_code, period, bucket)] = Partial(
-            float(maxima[g]), float(minima[g]), float(sums[g]), int(counts[g])
-        )
-    return out
+        return StatTable.empty()
+    ref, t, v = batch.ref[ok], batch.time[ok], batch.value[ok]
+    k = len(periods)
+    period = np.repeat(np.asarray(periods, np.int64), t.shape[0])
+    bucket = (np.floor(np.tile(t, k) / period) * period).astype(np.int64)
+    vv = np.tile(v, k)
+    return _reduce(np.tile(ref, k), period, bucket, vv, vv, vv, np.ones(vv.shape[0], np.int64))
 
 
-def merge_into(target: dict[StatKey, Partial], partials: dict[StatKey, Partial]) -> None:
-    """Fold ``partials`` into ``target`` in place."""
-    for key, part in partials.items():
-        old = target.get(key)
-        target[key] = part if old is None else old.merge(part)
-
-
-def aggregate_all(batch: ReadingColumns) -> dict[StatKey, Partial]:
-    """Partials for every period of :data:`PERIODS`."""
-    out: dict[StatKey, Partial] = {}
-    for period in PERIODS:
-        out.update(aggregate(batch, period))
-    return out
+def merge(tables: list[StatTable]) -> StatTable:
+    """Fold partial tables into one (exact: max of max, min of min, sum of sums and counts)."""
+    tables = [t for t in tables if len(t)]
+    if not tables:
+        return StatTable.empty()
+    if len(tables) == 1:
+        return tables[0]
+    cols = [
+        np.concatenate([getattr(t, name) for t in tables])
+        for name in ("ref", "period", "bucket", "max", "min", "sum", "count")
+    ]
+    return _reduce(*cols)

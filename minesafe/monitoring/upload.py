@@ -90,7 +90,7 @@ def process_upload(name: str, data: bytes, mine_code: str, now: dt.datetime) -> 
         if state is not None and name in state.offsets.processed_files:
             return UploadResult(file=name, mine_code=mine_code, duplicate=True)
         pipeline = Pipeline.restore(state.snapshot if state and state.snapshot else None)
-        sink = Sink(worker)
+        sink = Sink(worker, names=pipeline.point_name)
         pipeline.mines = sink.mines
         found = []
         if state is None or not state.snapshot:

@@ -80,23 +80,26 @@ def test_mon1_unknown_mine_codes_are_counted_not_fatal(world: World) -> None:
     assert sink.counters["unknown_mine_events"] == 1
 
 
-def readings(world: World, times: list[float], values: list[float]) -> ReadingColumns:
+def readings(times: list[float], values: list[float]) -> ReadingColumns:
     n = len(times)
     return ReadingColumns(
-        np.array([world.mine_a.code] * n),
-        np.array(["P1"] * n),
+        np.zeros(n, np.int64),  # ref 0: point P1 of mine A (see names())
         np.array(times, dtype=float),
         np.array(values, dtype=float),
         np.zeros(n, np.int64),
     )
 
 
+def names_of(world: World):
+    return lambda ref: (world.mine_a.code, "P1")
+
+
 def test_mon1_stats_upsert_merges_with_stored_buckets(world: World, tmp_path: Path) -> None:
-    sink = Sink("t", archive_dir=tmp_path)
+    sink = Sink("t", archive_dir=tmp_path, names=names_of(world))
     state = CheckpointState(b"s1", Offsets({"f1"}, 7), Counter(), 0)
-    sink.add_readings(readings(world, [T0, T0 + 10], [0.2, 0.4]))
+    sink.add_readings(readings([T0, T0 + 10], [0.2, 0.4]))
     state = sink.checkpoint(state, dt.datetime.now(dt.UTC))
-    sink.add_readings(readings(world, [T0 + 20, T0 + 70], [0.9, 0.1]))
+    sink.add_readings(readings([T0 + 20, T0 + 70], [0.9, 0.1]))
     state = sink.checkpoint(
         CheckpointState(b"s2", state.offsets, state.counters, state.number), dt.datetime.now(dt.UTC)
     )
@@ -119,13 +122,14 @@ def test_mon1_stats_upsert_merges_with_stored_buckets(world: World, tmp_path: Pa
 
 def test_mon1_archive_part_rewritten_after_a_crash_is_not_doubled(tmp_path: Path) -> None:
     batch = ReadingColumns(
-        np.array(["m"] * 3),
-        np.array(["p"] * 3),
-        np.array([T0, T0 + 1, T0 + 2]),
-        np.array([1.0, 2.0, 3.0]),
-        np.zeros(3, np.int64),
+        np.array([0, 0, 0, -1]),
+        np.array([T0, T0 + 1, T0 + 2, T0 + 3]),
+        np.array([1.0, 2.0, 3.0, 4.0]),
+        np.zeros(4, np.int64),
     )
-    archive.write_parts(tmp_path, batch, "w-00000001")
-    archive.write_parts(tmp_path, batch, "w-00000001")
+    names = {0: ("m", "p")}.__getitem__
+    archive.write_parts(tmp_path, batch, "w-00000001", names)
+    archive.write_parts(tmp_path, batch, "w-00000001", names)
     day = dt.datetime.fromtimestamp(T0, dt.UTC).date()
-    assert archive.read_day(tmp_path, "m", day).num_rows == 3
+    table = archive.read_day(tmp_path, "m", day)
+    assert table.num_rows == 3  # the undefined point's reading is not archived

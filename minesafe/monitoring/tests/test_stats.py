@@ -9,16 +9,24 @@ from hypothesis import strategies as st
 from minesafe.engine.events import AlarmKind as EngineKind
 from minesafe.engine.events import Level
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
-from minesafe.monitoring.stats import ReadingColumns, aggregate, aggregate_all, merge_into
+from minesafe.monitoring.stats import ReadingColumns, StatTable, aggregate, merge
+
+REFS = {("m1", "p1"): 0, ("m1", "p2"): 1, ("a", "p1"): 2, ("a", "p2"): 3, ("a", "p3"): 4,
+        ("b", "p1"): 5, ("b", "p2"): 6, ("b", "p3"): 7, ("m", "p"): 8}  # fmt: skip
+NAMES = {ref: key for key, ref in REFS.items()}
 
 
 def columns(rows: list[tuple[str, str, float, float]]) -> ReadingColumns:
     return ReadingColumns(
-        np.array([r[0] for r in rows]),
-        np.array([r[1] for r in rows]),
+        np.array([REFS[r[0], r[1]] for r in rows], dtype=np.int64),
         np.array([r[2] for r in rows], dtype=float),
         np.array([r[3] for r in rows], dtype=float),
+        np.zeros(len(rows), np.int64),
     )
+
+
+def as_dict(table: StatTable) -> dict[tuple, tuple]:
+    return {(*NAMES[r], per, b): (mx, mn, avg, n) for r, per, b, mx, mn, avg, n in table.rows()}
 
 
 def test_mon1_stats_group_by_point_and_minute() -> None:
@@ -31,13 +39,20 @@ def test_mon1_stats_group_by_point_and_minute() -> None:
             ("m1", "p2", 62.0, float("nan")),
         ]
     )
-    out = aggregate(batch, 60)
-    assert out[("m1", "p1", 60, 60)].max == 3.0
-    assert out[("m1", "p1", 60, 60)].min == 1.0
-    assert out[("m1", "p1", 60, 60)].avg == 2.0
-    assert out[("m1", "p1", 60, 120)].count == 1
-    assert out[("m1", "p2", 60, 60)].count == 1  # NaN skipped
-    assert set(aggregate_all(batch)) >= {("m1", "p1", 300, 0), ("m1", "p1", 60, 60)}
+    out = as_dict(aggregate(batch))
+    assert out[("m1", "p1", 60, 60)] == (3.0, 1.0, 2.0, 2)
+    assert out[("m1", "p1", 60, 120)][3] == 1
+    assert out[("m1", "p2", 60, 60)][3] == 1  # NaN skipped
+    assert out[("m1", "p1", 300, 0)] == (5.0, 1.0, 3.0, 3)
+
+
+def test_mon1_stats_of_an_empty_or_all_nan_batch_are_empty() -> None:
+    assert len(aggregate(ReadingColumns.empty())) == 0
+    assert len(aggregate(columns([("m", "p", 1.0, float("nan"))]))) == 0
+    assert len(merge([])) == 0
+    undefined = columns([("m", "p", 1.0, 2.0)])
+    undefined.ref[:] = -1
+    assert len(aggregate(undefined)) == 0
 
 
 @settings(max_examples=40, deadline=None)
@@ -58,16 +73,13 @@ def test_mon1_stats_of_two_batches_merge_to_the_stats_of_one(
     rows: list[tuple[str, str, float, float]], cut: int
 ) -> None:
     """The sink folds batches together: the split must not change the result."""
-    whole = aggregate(columns(rows), 60)
-    parts: dict = {}
-    for chunk in (rows[:cut], rows[cut:]):
-        if chunk:
-            merge_into(parts, aggregate(columns(chunk), 60))
-    assert parts.keys() == whole.keys()
-    for key, value in whole.items():
-        assert parts[key].max == value.max and parts[key].min == value.min
-        assert parts[key].count == value.count
-        assert abs(parts[key].sum - value.sum) < 1e-6
+    whole = as_dict(aggregate(columns(rows)))
+    parts = [aggregate(columns(chunk)) for chunk in (rows[:cut], rows[cut:]) if chunk]
+    merged = as_dict(merge(parts))
+    assert merged.keys() == whole.keys()
+    for key, (mx, mn, avg, n) in whole.items():
+        assert merged[key][:2] == (mx, mn) and merged[key][3] == n
+        assert abs(merged[key][2] - avg) < 1e-9
 
 
 def test_mon2_alarm_kinds_and_levels_match_the_engine_contract() -> None:
