@@ -256,7 +256,9 @@ class Engine:
         mine = reg.mine[:n]
         lt = tr.last_t[:n]
         due = lt + float(self.config.rules["line_break"]["polling_cycles"]) * tr.dt_est[:n]
-        lb = ~tr.lb_open[:n] & (due <= now) & (mt.last_t[mine] > lt)
+        # The mine must have reported a polling interval after this point went quiet: when the
+        # whole mine stops it is network_down, not a line break at every point.
+        lb = ~tr.lb_open[:n] & (due <= now) & (mt.last_t[mine] >= lt + tr.dt_est[:n])
         _open_silence(out, AlarmKind.LINE_BREAK, np.flatnonzero(lb), due, tr.lb_open, tr.lb_opened)
         grace = float(self.config.rules["missing_point"]["grace_s"])
         mdue = mt.first_t[mine] + grace
@@ -303,7 +305,7 @@ class Engine:
         mine = reg.mine[:n]
         lt = tr.last_t[:n]
         due = lt + float(self.config.rules["line_break"]["polling_cycles"]) * tr.dt_est[:n]
-        alive = mt.last_t[mine] > lt
+        alive = mt.last_t[mine] >= lt + tr.dt_est[:n]
         out = [due[~tr.lb_open[:n] & ((due > self.clock) | alive) & np.isfinite(due)]]
         mdue = mt.first_t[mine] + float(self.config.rules["missing_point"]["grace_s"])
         out.append(mdue[np.isnan(lt) & ~tr.missing_open[:n] & np.isfinite(mdue)])

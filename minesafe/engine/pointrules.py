@@ -449,7 +449,8 @@ def _gaps_seen(
     seg_mine = reg.mine[sp]
     k = float(config.rules["line_break"]["polling_cycles"])
     due = tr.last_t[sp] + k * tr.dt_est[sp]
-    lb = ~tr.lb_open[sp] & (t0 > due) & (mt.last_t[seg_mine] > tr.last_t[sp])
+    alive = mt.last_t[seg_mine] >= tr.last_t[sp] + tr.dt_est[sp]
+    lb = ~tr.lb_open[sp] & (t0 > due) & alive
     if lb.any():
         pts = sp[lb]
         out.append(

@@ -266,3 +266,19 @@ def test_mon4_level_rises_with_the_peak_as_an_update() -> None:
 
 def test_mon1_state_is_under_one_kilobyte_per_point() -> None:
     assert Engine().state_bytes_per_point() <= 1024
+
+
+def test_mon3_network_down_with_staggered_point_times_is_not_a_line_break() -> None:
+    engine = engine_with(ch4_point("P1"), ch4_point("P2", "采煤工作面回风巷"))
+    for k in range(3):  # P2 reports 2 s after P1 in every poll
+        engine.on_readings(
+            ReadingBatch(
+                np.array([0, 1], np.int32),
+                np.array([T0 + 30 * k, T0 + 30 * k + 2]),
+                np.full(2, 0.3),
+                np.zeros(2, np.int32),
+            )
+        )
+    events = engine.on_timer(T0 + 1000)
+    assert not kinds(events, K.LINE_BREAK)
+    assert kinds(events, K.NETWORK_DOWN, "open")
