@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
@@ -337,7 +337,23 @@ class SuggestInput(serializers.Serializer):
     found_on = serializers.DateField(required=False)
 
 
-@extend_schema(request=SuggestInput)
+class SuggestionOut(serializers.Serializer):
+    code = serializers.CharField()
+    text = serializers.CharField()
+    score = serializers.FloatField()
+    explanation = serializers.CharField()
+    grade = serializers.CharField()
+
+
+class CatalogueItemOut(serializers.Serializer):
+    edition = serializers.CharField()
+    code = serializers.CharField()
+    category = serializers.CharField()
+    text = serializers.CharField()
+    unverified = serializers.BooleanField()
+
+
+@extend_schema(request=SuggestInput, responses=SuggestionOut(many=True))
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def suggest(request: Request) -> Response:
@@ -360,6 +376,10 @@ def suggest(request: Request) -> Response:
     )
 
 
+@extend_schema(
+    parameters=[OpenApiParameter("on", str, description="YYYY-MM-DD，默认今天")],
+    responses=CatalogueItemOut(many=True),
+)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def catalogue(request: Request) -> Response:
