@@ -132,15 +132,20 @@ class Engine:
     # -- persistence ---------------------------------------------------------------------------
     def snapshot(self) -> bytes:
         """The whole state as one compact ``.npz`` (arrays + a JSON member)."""
+        reg_meta, reg_arrays = self.registry.state()
         meta = {
-            "registry": self.registry.state_dict(),
+            "registry": reg_meta,
             "facts": self.facts,
             "def_open": self.def_open,
             "personnel": self.personnel.state(),
             "clock": self.clock,
             "stats": self.stats,
         }
-        arrays = {k.replace(".", "__"): v for k, v in self.state.arrays().items()}
+        n, m = len(self.registry), len(self.registry.mines)
+        state = {
+            k: v[:m] if k.startswith("mine.") else v[:n] for k, v in self.state.arrays().items()
+        }
+        arrays = {k.replace(".", "__"): v for k, v in {**state, **reg_arrays}.items()}
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
         buf = io.BytesIO()
         np.savez_compressed(buf, allow_pickle=False, **arrays)
@@ -153,7 +158,7 @@ class Engine:
             arrays = {k.replace("__", "."): npz[k] for k in npz.files}
         meta = json.loads(arrays.pop("meta").tobytes().decode())
         engine = cls(config)
-        engine.registry = PointRegistry.from_state(engine.config, meta["registry"])
+        engine.registry = PointRegistry.from_state(engine.config, meta["registry"], arrays)
         engine.state = PointState.from_arrays(arrays)
         engine.facts = meta["facts"]
         engine.def_open = meta["def_open"]

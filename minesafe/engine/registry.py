@@ -148,16 +148,29 @@ class PointRegistry:
         """The current definitions of the points of some mines."""
         return [self.defs[i] for m in mines for i in self.by_mine.get(m, [])]
 
-    def state_dict(self) -> dict[str, Any]:
-        """The definitions, enough to rebuild the arrays on restore."""
-        return {"defs": [_def_dict(p) for p in self.defs], "mines": list(self.mines)}
+    def state(self) -> tuple[dict[str, Any], dict[str, F64]]:
+        """The definitions as columns: text fields for JSON, numbers as arrays (compact: a
+        national registry is a million points)."""
+        text = {name: [getattr(p, name) for p in self.defs] for name in _TEXT_FIELDS}
+        nums = {
+            f"reg.{name}": np.asarray([getattr(p, name) for p in self.defs], np.float64)
+            for name in _NUM_FIELDS
+        }
+        return {"mines": list(self.mines), "text": text}, nums
 
     @classmethod
-    def from_state(cls, config: EngineConfig, state: dict[str, Any]) -> PointRegistry:
+    def from_state(
+        cls, config: EngineConfig, meta: dict[str, Any], nums: dict[str, F64]
+    ) -> PointRegistry:
         reg = cls(config)
-        for code in state["mines"]:
+        for code in meta["mines"]:
             reg.mine_of(code)
-        reg.define([PointDef(**d) for d in state["defs"]])
+        text = meta["text"]
+        cols = [text[n] for n in _TEXT_FIELDS] + [nums[f"reg.{n}"].tolist() for n in _NUM_FIELDS]
+        names = _TEXT_FIELDS + _NUM_FIELDS
+        reg.define(
+            [PointDef(**dict(zip(names, row, strict=True))) for row in zip(*cols, strict=True)]
+        )
         return reg
 
     def view(self) -> tuple[I32, U8, I32, Bool]:
@@ -165,8 +178,16 @@ class PointRegistry:
         return self.mine[:n], self.gas[:n], self.loc_kind[:n], self.analog[:n]
 
 
-def _def_dict(p: PointDef) -> dict[str, Any]:
-    return {name: getattr(p, name) for name in PointDef.__slots__}
+_TEXT_FIELDS = (
+    "mine_code",
+    "point_code",
+    "sensor_type",
+    "value_type",
+    "unit",
+    "location",
+    "substation",
+)
+_NUM_FIELDS = tuple(n for n in PointDef.__slots__ if n not in _TEXT_FIELDS)
 
 
 def _resize(arr: Any, cap: int, fill: Any) -> Any:
