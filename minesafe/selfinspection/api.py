@@ -135,6 +135,11 @@ class CampaignSerializer(serializers.ModelSerializer):
             overdue += rules.is_overdue(report_status, campaign.deadline, today)
         return {**counts, "overdue": overdue}
 
+    def validate_scope_mode(self, value: str) -> str:
+        if value == ScopeMode.FILTER:
+            raise serializers.ValidationError("接口请使用 all（辖区全部）或 chosen（配合 mines）")
+        return value
+
     def create(self, validated: dict[str, Any]) -> Campaign:
         user = self.context["request"].user
         mode = validated.get("scope_mode", ScopeMode.ALL)

@@ -317,15 +317,19 @@ class ReportAnswerView(LoginRequiredMixin, View):
         context = _report_context(request, report)
         if post is not None:
             context["sections"] = _sections(report, post)
-            codes = {i["item"].pk: i["item"].code for s in context["sections"] for i in s["items"]}
-            errors = {
-                key: f"{codes.get(_item_id(key), '')} {message}".strip()
-                for key, message in errors.items()
-            }
         if section is not None:
             context["sections"] = [s for s in context["sections"] if s["section"].pk == section]
+        for entry in context["sections"]:  # each error beside its item, counted per section
+            entry["errors"] = 0
+            for row in entry["items"]:
+                row["error"] = errors.get(f"item-{row['item'].pk}")
+                entry["errors"] += row["error"] is not None
+        known = {f"item-{r['item'].pk}" for e in context["sections"] for r in e["items"]}
         context.update(
-            {"errors": errors, "post": post, "saved": saved, "single": section is not None}
+            {
+                "other_errors": [m for k, m in errors.items() if k not in known],
+                "saved": saved,
+            }
         )
         template = (
             "selfinspection/_answer_sections.html"

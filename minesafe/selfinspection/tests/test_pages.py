@@ -153,6 +153,12 @@ def test_haz8_api_launch_rejects_foreign_mine_and_past_deadline(world: World) ->
         "/api/self-inspection/campaigns/", body, content_type="application/json"
     )
     assert response.status_code == 400 and "deadline" in response.json()
+    response = regulator.post(
+        "/api/self-inspection/campaigns/",
+        {**body, "scope_mode": "filter"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "scope_mode" in response.json()
     body["deadline"] = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
     response = regulator.post(
         "/api/self-inspection/campaigns/", body, content_type="application/json"
