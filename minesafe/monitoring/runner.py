@@ -313,7 +313,8 @@ def build_runner(args: argparse.Namespace, clock: Clock = time.time) -> Runner:
                 subjects=args.subjects,
                 durable=args.durable or args.worker,
                 committed=offsets.nats_sequence,
-                ack_wait=args.ack_wait,
+                # never redeliver what the next checkpoint is about to acknowledge
+                ack_wait=max(args.ack_wait, 3 * args.checkpoint_every),
             )
         )
     if args.mqtt:

@@ -156,23 +156,39 @@ def upsert(
     conflict: list[str],
     updates: dict[str, str],
 ) -> None:
-    """``INSERT … ON CONFLICT … DO UPDATE`` with ``executemany`` (SQLite ≥ 3.24, PostgreSQL).
+    """``INSERT … ON CONFLICT … DO UPDATE`` of many rows (SQLite ≥ 3.24, PostgreSQL).
 
     The ORM's ``bulk_create`` costs ~30 µs a field in Python, too slow for statistics of
-    thousands of points a second. In ``updates``, ``{t}`` is the stored row, ``excluded`` the new.
+    thousands of points a second. SQLite takes ``executemany``; PostgreSQL takes the rows by
+    ``COPY`` into a temporary table and merges them with one statement (psycopg's
+    ``executemany`` costs ~300 µs a row). In ``updates``, ``{t}`` is the stored row,
+    ``excluded`` the new one.
     """
     if not rows:
         return
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
+    cols = ", ".join(qn(c) for c in columns)
     sets = ", ".join(f"{qn(c)} = {expr.format(t=table)}" for c, expr in updates.items())
-    sql = (
-        f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(qn(c) for c in conflict)}) DO UPDATE SET {sets}"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    tail = f"ON CONFLICT ({', '.join(qn(c) for c in conflict)}) DO UPDATE SET {sets}"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            values = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({values}) {tail}", rows)
+            return
+        staging = qn(f"_upsert_{model._meta.db_table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {staging} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        # WHERE true: PostgreSQL's grammar needs it before ON CONFLICT after a SELECT.
+        cursor.execute(
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} WHERE true {tail}"
+        )
+        cursor.execute(f"DROP TABLE {staging}")
 
 
 def _greater(column: str, op: str) -> str:
