@@ -126,6 +126,9 @@ class AlarmCaseViewSet(ScopedViewSet):
     http_method_names = ["get", "post", "head", "options"]
     extra_actions_scope = {"step": ACT, "comment": COMMENT, "assign": CHANGE}
 
+    def get_queryset(self) -> Any:
+        return super().get_queryset().prefetch_related("transitions")
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raise exceptions.MethodNotAllowed("POST", "报警处置由系统根据报警自动生成")
 

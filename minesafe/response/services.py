@@ -241,7 +241,7 @@ def _apply(case: AlarmCase, step: rules.Step, user: Any, now: dt.datetime, data:
         setattr(case, when, now)
     if step.name == "dispose":
         case.measures = str(data["measures"]).strip()
-        case.evacuated = data.get("evacuated") or 0
+        case.evacuated = data.get("evacuated")
         case.power_cut_confirmed = bool(data.get("power_cut_confirmed"))
     elif step.name == "feedback":
         case.feedback = str(data["feedback"]).strip()
