@@ -82,9 +82,9 @@ def _normalise(data: bytes) -> bytes:
     return data
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)
 def _cached_time(text: str) -> float | None:
-    """Definition files repeat one upload time on every record."""
+    """Definition files repeat one upload time on every record; snapshots repeat shift times."""
     return parse_local(text)
 
 
@@ -242,8 +242,8 @@ def _parse_ryss(out: ParsedFile, header: str, records: list[str]) -> None:
         if f[2] not in ("0", "1", "2"):
             _bad(out, n, f"in/out flag {f[2]!r} is not 0, 1 or 2", rec)
             continue
-        entered = parse_local(f[3]) if f[3] else None
-        station_at = parse_local(f[8]) if f[8] else None
+        entered = _cached_time(f[3]) if f[3] else None
+        station_at = _cached_time(f[8]) if f[8] else None
         if f[2] == "1" and entered is None:
             _bad(out, n, f"descent time {f[3]!r} is not a time", rec)
             continue

@@ -242,9 +242,11 @@ class Person:
     is_special: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Presence:
-    """One card in a full RYSS snapshot: underground or not, since when, where."""
+    """One card in a full RYSS snapshot: underground or not, since when, where.
+
+    Not frozen: snapshots hold many of them and a frozen dataclass is slow to build."""
 
     card: str
     name: str
