@@ -94,6 +94,7 @@ class Episodes:
     touched_point: I32
     touched_peak: F64
     touched_active: Bool
+    touched_at: F64
 
 
 def layout(point: I32, t: F64) -> Layout:
@@ -201,12 +202,13 @@ def run_episodes(
         seg_p,
         st.peak[seg_p],
         active_end,
+        t[run_end[lr]],
     )
 
 
 def _no_episodes() -> Episodes:
     i, f, b = np.empty(0, np.int32), np.empty(0), np.empty(0, bool)
-    return Episodes(i, f, f, i, f, f, f, np.empty(0, np.uint8), f, i, f, b)
+    return Episodes(i, f, f, i, f, f, f, np.empty(0, np.uint8), f, i, f, b, f)
 
 
 def hot_rows(st: EpisodeState, lay: Layout, on: Bool) -> I32 | None:

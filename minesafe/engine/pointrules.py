@@ -160,7 +160,7 @@ def _kernel(
                 st.opened_at[tp],
                 np.full(tp.shape[0], np.nan),
                 ep.touched_peak[act],
-                st.opened_at[tp],
+                ep.touched_at[act],
             )
         )
     return ep, rows

@@ -262,6 +262,7 @@ def test_mon4_level_rises_with_the_peak_as_an_update() -> None:
     later = engine.on_readings(batch(0, [2.2], start=T0 + 30))
     (up,) = kinds(later, K.OVER_LIMIT, "update")
     assert up.level is Level.I and up.peak == 2.2 and up.key == first[0].key
+    assert up.at == T0 + 30 and up.opened_at == T0
 
 
 def test_mon1_state_is_under_one_kilobyte_per_point() -> None:
