@@ -84,6 +84,11 @@ def _episodes_ref(code: str, events: list[RefEvent]) -> set[tuple[Any, ...]]:
 def test_mon2_mon3_vectorised_rules_equal_reference(
     batches: list[list[tuple[int, float, float, int]]],
 ) -> None:
+    _check(batches)
+
+
+def _check(batches: list[list[tuple[int, float, float, int]]]) -> None:
+    """Feed the engine batch by batch and the reference reading by reading; same episodes."""
     engine = Engine(CONFIG)
     engine.define(POINTS)
     refs = [PointRef(p, CONFIG) for p in POINTS]
@@ -107,3 +112,23 @@ def test_mon2_mon3_vectorised_rules_equal_reference(
     point_kinds = {"line_break", "network_down", "missing_point"}
     got_set = {e for e in _episodes_engine(got) if e[0] not in point_kinds}
     assert got_set == want
+
+
+@st.composite
+def polls(draw: Any) -> list[list[tuple[int, float, float, int]]]:
+    """One batch per poll, each point once and in point order (the engine's fast layout)."""
+    out = []
+    t = T0
+    for _ in range(draw(st.integers(1, 60))):
+        t += draw(st.sampled_from([15.0, 30.0, 30.0, 60.0, 200.0]))
+        points = [p for p in range(len(POINTS)) if p == 0 or draw(st.booleans())]
+        out.append([(p, t, draw(VALUES), draw(STATUS)) for p in points])
+    return out
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(polls())
+def test_mon2_mon3_one_batch_per_poll_equals_reference(
+    batches: list[list[tuple[int, float, float, int]]],
+) -> None:
+    _check(batches)
