@@ -170,6 +170,22 @@ class CampaignViewSet(ScopedViewSet):
     select = ("template", "organization")
     http_method_names = ["get", "post", "head", "options"]
 
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"], url_path="mines-without-report")
+    def mines_without_report(self, request: Request) -> Response:
+        """Producing mines without a signed report in the interval in force (HAZ-8, 003)."""
+        today = timezone.localdate()
+        rows = services.mines_lacking_inspection(request.user, today)
+        return Response(
+            {
+                "months": rules.frequency_months(today),
+                "mines": [
+                    {"mine": r["mine"].pk, "code": r["mine"].code, "last_signed": r["last"]}
+                    for r in rows
+                ],
+            }
+        )
+
 
 class TransitionSerializer(serializers.ModelSerializer):
     class Meta:

@@ -14,10 +14,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from minesafe.core.scoping import VIEW
+from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
 from minesafe.selfinspection import rules
 from minesafe.selfinspection.choices import AnswerResult, ReportStatus
@@ -230,6 +231,25 @@ def overdue_reports(campaign: Campaign, today: dt.date) -> list[CampaignReport]:
     return [
         r for r in campaign.reports.all() if rules.is_overdue(r.status, campaign.deadline, today)
     ]
+
+
+def mines_lacking_inspection(user: Any, today: dt.date) -> list[dict[str, Any]]:
+    """Producing mines the user sees without a signed report within the interval in force
+    (HAZ-8, 003: 每半年至少开展一次), with the day of their last signed report."""
+    last = dict(
+        CampaignReport.objects.restrict(user, VIEW)
+        .filter(signed_at__isnull=False)
+        .values_list("mine")
+        .annotate(last=Max("signed_at"))
+    )
+    out = []
+    mines = Mine.objects.restrict(user, VIEW).filter(status=MineStatus.PRODUCING).order_by("code")
+    for mine in mines:
+        signed = last.get(mine.pk)
+        day = timezone.localtime(signed).date() if signed else None
+        if rules.lacks_recent_inspection(day, today):
+            out.append({"mine": mine, "last": day})
+    return out
 
 
 def now() -> dt.datetime:

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -21,7 +21,6 @@ from django.views.decorators.http import require_safe
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, VIEW, can
 from minesafe.core.views import get_scoped, is_htmx, paginate, pk_model, require
-from minesafe.registry.models import Mine
 from minesafe.selfinspection import excel, forms, rules, services
 from minesafe.selfinspection.choices import (
     REPORT_COLORS,
@@ -95,29 +94,11 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "page": page,
         "can_add": can(request.user, Campaign, ADD),
-        "lacking": _mines_lacking_inspection(request, today),
+        "lacking": services.mines_lacking_inspection(request.user, today),
         "months": rules.frequency_months(today),
         "statuses": ReportStatus.choices,
     }
     return render(request, "selfinspection/campaign_list.html", context)
-
-
-def _mines_lacking_inspection(request: HttpRequest, today: dt.date) -> list[dict[str, Any]]:
-    """Mines without a signed report within the interval in force (HAZ-8, 003: 每半年)."""
-    last = dict(
-        _reports(request)
-        .filter(signed_at__isnull=False)
-        .values_list("mine")
-        .annotate(last=Max("signed_at"))
-    )
-    out = []
-    mines = Mine.objects.restrict(request.user, VIEW).filter(status="producing").order_by("code")
-    for mine in mines:
-        signed = last.get(mine.pk)
-        day = timezone.localtime(signed).date() if signed else None
-        if rules.lacks_recent_inspection(day, today):
-            out.append({"mine": mine, "last": day})
-    return out
 
 
 @login_required

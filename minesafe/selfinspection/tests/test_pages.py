@@ -109,6 +109,10 @@ def test_haz8_campaign_list_flags_mines_without_recent_report(world: World) -> N
     lacking = [row["mine"] for row in response.context["lacking"]]
     assert world.mine_a in lacking  # never signed
     assert world.mine_c not in lacking  # outside the county
+    api = _client(world.users["regulator_x"]).get(
+        "/api/self-inspection/campaigns/mines-without-report/"
+    )
+    assert {row["code"] for row in api.json()["mines"]} == {world.mine_a.code, world.mine_b.code}
 
 
 def test_haz8_api_workflow_and_field_errors(world: World) -> None:
