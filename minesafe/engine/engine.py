@@ -63,6 +63,7 @@ class Engine:
         self.def_open: dict[str, dict[str, dict[str, Any]]] = {}
         self.clock = -math.inf
         self.stats: dict[str, int] = dict.fromkeys(STAT_KEYS, 0)
+        self._windows_cache: dict[int, list[tuple[float, float]]] | None = None
         self._sync()
 
     # -- definitions and facts -----------------------------------------------------------------
@@ -70,6 +71,7 @@ class Engine:
         """Inject mine facts: ``gas_grade`` (low/high/outburst), ``approved_underground``,
         ``calibration_windows`` ([[start, end], …] POSIX), ``stations``, ``restricted_areas``.
         Definition rules of those mines are judged again (grade-dependent rows)."""
+        self._windows_cache = None
         for mine, f in facts.items():
             self.facts.setdefault(mine, {}).update(f)
             self.registry.mine_of(mine)
@@ -188,12 +190,16 @@ class Engine:
         return str(self.facts.get(mine, {}).get("gas_grade", "low"))
 
     def _windows(self) -> dict[int, list[tuple[float, float]]]:
+        """Declared calibration windows by mine index (cached until the facts change)."""
+        if self._windows_cache is not None:
+            return self._windows_cache
         out = {}
         for mine, f in self.facts.items():
             if "calibration_windows" in f:
                 out[self.registry.mine_of(mine)] = [
                     (float(a), float(b)) for a, b in f["calibration_windows"]
                 ]
+        self._windows_cache = out
         return out
 
     def _judge_definitions(self, points: list[PointDef]) -> list[AlarmEvent]:
@@ -334,9 +340,11 @@ class Engine:
             events.extend(self._convert(raw))
             if raw.kind is AlarmKind.OVER_LIMIT and raw.action is Action.OPEN:
                 ol_opens.extend(zip(raw.point.tolist(), raw.at.tolist(), strict=True))
-        for kind in KERNEL_KINDS:
-            st = self.state.kinds[kind]
-            st.level[~st.active] = 0
+        for raw in raws:
+            st = self.state.kinds.get(raw.kind)
+            if st is not None and raw.action is Action.CLOSE:
+                closed = raw.point[~st.active[raw.point]]
+                st.level[closed] = 0
         events += self._high_frequency(sorted(ol_opens, key=lambda x: x[1]))
         return events
 
@@ -457,6 +465,8 @@ class Engine:
         tr, hf = self.state.track, self.state.hf_times
         window = float(self.config.rules["high_frequency"]["window_s"])
         n = len(self.registry)
+        if not tr.hf_open[:n].any():
+            return []
         ends = hf[:n, 0] + window
         due = np.flatnonzero(tr.hf_open[:n] & (ends <= now))
         out = []
