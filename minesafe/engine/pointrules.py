@@ -112,7 +112,7 @@ def evaluate(
     _flat_line(lay, v, prev, judged, ps, config, out)
     _air_blown(lay, v, judged, prev, a_hi, ps, config, out)
     _out_of_range(lay, v, status, judged, th, p, ps, config, out)
-    _negative(lay, v, judged, ps, config, out)
+    _negative(lay, v, judged, th["range_lo"][p], ps, config, out)
     _calibration(lay, v, status, reg, ps, config, windows, out)
     _gaps_seen(lay, reg, ps, config, out)
     _silence_ends(lay, reg, ps, out)
@@ -336,7 +336,9 @@ def _out_of_range(
 ) -> None:
     """Outside the declared measuring range, or status bit 8 (超量程). Negatives: see below."""
     hi, lo = th["range_hi"][p], th["range_lo"][p]
-    cond = ((status & 8) != 0) | (v > hi) | ((v < lo) & (v >= 0))
+    # A negative value of a sensor whose range starts at or above zero is negative_value's.
+    negative = (v < 0) & ~(lo < 0)
+    cond = ((status & 8) != 0) | (v > hi) | ((v < lo) & ~negative)
     _kernel(
         AlarmKind.OUT_OF_RANGE,
         lay,
@@ -350,10 +352,18 @@ def _out_of_range(
 
 
 def _negative(
-    lay: Layout, v: F64, judged: Bool, ps: PointState, config: EngineConfig, out: list[RawEvents]
+    lay: Layout,
+    v: F64,
+    judged: Bool,
+    lo: F64,
+    ps: PointState,
+    config: EngineConfig,
+    out: list[RawEvents],
 ) -> None:
-    """A concentration below zero: a faulty or tampered sensor."""
+    """A concentration below zero: a faulty or tampered sensor (not for sensors whose declared
+    range goes below zero, such as temperature or differential pressure)."""
     below = float(config.rules["negative_value"]["below"])
+    judged = judged & ~(lo < 0)
     _kernel(
         AlarmKind.NEGATIVE_VALUE,
         lay,

@@ -131,7 +131,10 @@ class PointRef:
         out += self._air_blown(t, v, judged)
         out += self._range(t, v, status, judged)
         below = float(rules["negative_value"]["below"])
-        out += ep[AlarmKind.NEGATIVE_VALUE].step(t, v, judged and v < below, judged and v >= below)
+        neg_judged = judged and not p.range_lo < 0
+        out += ep[AlarmKind.NEGATIVE_VALUE].step(
+            t, v, neg_judged and v < below, neg_judged and v >= below
+        )
         out += self._calibration(t, v, status)
         self.prev_v, self.last_v, self.last_t = self.last_v, v, t
         return out
@@ -196,7 +199,8 @@ class PointRef:
 
     def _range(self, t: float, v: float, status: int, judged: bool) -> list[RefEvent]:
         p = self.point
-        cond = bool(status & 8) or v > p.range_hi or (v < p.range_lo and v >= 0)
+        negative = v < 0 and not p.range_lo < 0
+        cond = bool(status & 8) or v > p.range_hi or (v < p.range_lo and not negative)
         return self.episodes[AlarmKind.OUT_OF_RANGE].step(
             t, v, judged and cond, judged and not cond
         )

@@ -8,7 +8,7 @@ import pytest
 from minesafe.engine.config import EngineConfig
 from minesafe.engine.engine import Engine
 from minesafe.engine.events import AlarmKind, Level
-from minesafe.engine.model import ReadingBatch
+from minesafe.engine.model import PointDef, ReadingBatch
 from minesafe.engine.tests.helpers import MINE, T0, batch, ch4_point, engine_with, kinds
 
 K = AlarmKind
@@ -283,3 +283,11 @@ def test_mon3_network_down_with_staggered_point_times_is_not_a_line_break() -> N
     events = engine.on_timer(T0 + 1000)
     assert not kinds(events, K.LINE_BREAK)
     assert kinds(events, K.NETWORK_DOWN, "open")
+
+
+def test_mon3_negative_values_of_a_signed_range_are_not_tampering() -> None:
+    temp = PointDef(MINE, "T1", "0005", "MN", "℃", "副井井口温度", -20.0, 60.0, defined_at=T0)
+    engine = engine_with(temp)
+    events = engine.on_readings(batch(0, [-5.0, -25.0, -5.0, -5.0, -5.0]))
+    assert not kinds(events, K.NEGATIVE_VALUE)
+    assert kinds(events, K.OUT_OF_RANGE, "close")[0].opened_at == T0 + 30
