@@ -109,7 +109,7 @@ def _signatures(document: Any) -> list[Any]:
         _p("被检查单位负责人（签名）：______________"),
         Spacer(1, 8 * mm),
         _p(document.organization.name, "right"),
-        _p(_local(document.issued_at.date()), "right"),
+        _p(_local(timezone.localtime(document.issued_at).date()), "right"),
     ]
 
 
