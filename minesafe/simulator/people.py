@@ -74,6 +74,7 @@ class Personnel:
     leader: npt.NDArray[np.bool_]
     shift: npt.NDArray[np.int32]  # 0, 1, 2 of the 三八制, -1 for spares and second cards
     area: npt.NDArray[np.int32]  # index into ``areas``
+    uid: npt.NDArray[np.int32]  # creation order: keys the per-day draws, stable under inserts
     fixed_in: F64 = field(default_factory=lambda: np.empty(0))
     fixed_out: F64 = field(default_factory=lambda: np.empty(0))
     seed: int = 0
@@ -93,11 +94,13 @@ class Personnel:
         """POSIX times each shift worker goes down and comes up on local day ``day``."""
         if day not in self._days:
             spec = _settings()
+            n = int(self.uid.max()) + 1 if len(self) else 0
             rng = np.random.default_rng([self.seed, 5, day])
             lo, hi = spec["enter_after_s"]
-            enter = rng.uniform(lo, hi, len(self))
+            enter = rng.uniform(lo, hi, n)[self.uid]
+            rng = np.random.default_rng([self.seed, 6, day])
             lo, hi = spec["leave_before_s"]
-            leave = rng.uniform(lo, hi, len(self))
+            leave = rng.uniform(lo, hi, n)[self.uid]
             start = day * DAY_S - CHINA_OFFSET_S + self.shift * spec["shift_hours"] * 3600.0
             end = start + spec["shift_hours"] * 3600.0
             self._days = {day: (np.floor(start + enter), np.floor(end - leave))}
@@ -134,6 +137,7 @@ class Personnel:
             ("leader", leader),
             ("shift", -1),
             ("area", area),
+            ("uid", len(self)),
             ("fixed_in", start),
             ("fixed_out", end),
         ):
@@ -155,6 +159,7 @@ class Personnel:
             "leader",
             "shift",
             "area",
+            "uid",
             "fixed_in",
             "fixed_out",
         ):
@@ -228,6 +233,7 @@ def make_personnel(mines: list[Mine], points: PointTable, seed: int) -> Personne
             np.repeat(np.arange(n_mines) * len(template), per_mine)
             + np.tile(np.array([a for _, a, _ in members]), n_mines)
         ).astype(np.int32),
+        uid=np.arange(n, dtype=np.int32),
         fixed_in=np.full(n, np.nan),
         fixed_out=np.full(n, np.nan),
         seed=seed,

@@ -180,3 +180,15 @@ def test_mon1_mqtt_payload_round_trips_through_the_adapter_and_parser() -> None:
     assert quarantine == [] and len(readings) == len(original) == 20
     assert readings.value.tolist() == original.value.tolist()
     assert readings.status.tolist() == original.status.tolist()
+
+
+def test_an_incident_leaves_the_rest_of_the_county_untouched() -> None:
+    base = SimConfig(mines=2, points_per_mine=40, duration_s=5400)
+    spiced = SimConfig(**{**base.__dict__, "incidents": "over_staffing@mine=2,at=3600,dur=600"})
+    quiet = {f.name: f.data for f in Simulation(base).files()}
+    busy = {f.name: f.data for f in Simulation(spiced).files()}
+    assert quiet.keys() == busy.keys()
+    changed = {n for n in quiet if quiet[n] != busy[n]}
+    mine2 = Simulation(base).mines[1].code
+    assert changed and all(n.startswith(mine2) for n in changed)
+    assert {n.split("_")[1] for n in changed} == {"RYXX", "RYSS"}
