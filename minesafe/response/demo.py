@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from minesafe.accounts.models import User
@@ -17,8 +18,8 @@ from minesafe.monitoring.models import Alarm
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
 from minesafe.response import services, worker
-from minesafe.response.choices import PlannedWorkKind
-from minesafe.response.models import AlarmCase, PlannedWork
+from minesafe.response.choices import CaseState, PlannedWorkKind
+from minesafe.response.models import AlarmCase, CaseTransition, PlannedWork
 
 COUNTY_CODE = "960121"
 MARK = "【演示】"
@@ -161,6 +162,41 @@ def _story(demo: _Demo, mines: list[Mine]) -> PlannedWork:
     return work
 
 
+def _drain(now: dt.datetime) -> None:
+    """Take in the alarms other demos left (a year of monitoring history: backlog cases), so
+    each step of the story below picks up exactly its own alarm."""
+    while Alarm.objects.filter(case__isnull=True).exists():
+        worker.intake(now, worker.TickReport())
+
+
+def _archive_history(now: dt.datetime) -> int:
+    """Demo only: history older than a week was handled long ago; close it in bulk with one
+    history row each, so the lists show the recent story rather than a year of backlog."""
+    old = AlarmCase.objects.filter(
+        state=CaseState.NEW, deadline__isnull=True, opened_at__lt=now - dt.timedelta(days=7)
+    )
+    ids = list(old.values_list("pk", flat=True))
+    closed_by = "演示数据：历史报警已处置归档"
+    AlarmCase.objects.filter(pk__in=ids).update(
+        state=CaseState.CLOSED,
+        closed_by=closed_by,
+        closed_at=F("opened_at") + dt.timedelta(hours=4),
+    )
+    CaseTransition.objects.bulk_create(
+        CaseTransition(
+            case_id=pk,
+            event="archive",
+            label=closed_by,
+            old_state=CaseState.NEW,
+            new_state=CaseState.CLOSED,
+            actor="系统",
+            at=now,
+        )
+        for pk in ids
+    )
+    return len(ids)
+
+
 def load_demo(seed: int = 20261122, today: dt.date | None = None) -> str:
     """Load the response history of the demo county once; returns a one-line Chinese summary."""
     if PlannedWork.objects.filter(reason__startswith=MARK).exists():
@@ -170,16 +206,17 @@ def load_demo(seed: int = 20261122, today: dt.date | None = None) -> str:
     )
     if len(mines) < 5:
         return "报警处置：演示县煤矿不足，未加载"
-    now = (
-        timezone.now()
-        if today is None
-        else timezone.make_aware(dt.datetime.combine(today, dt.time(9, 0)))
-    )
+    now = timezone.now()
+    if today is not None and today != timezone.localdate(now):
+        now = timezone.make_aware(dt.datetime.combine(today, dt.time(16, 0)))
     staffed = {u.username: u.mine for u in User.objects.filter(username__in=["mine1", "mine2"])}
     first = [staffed[name] for name in ("mine1", "mine2") if staffed.get(name) is not None]
     unique = first + [m for m in mines if m not in first]
     with transaction.atomic():
-        _story(_Demo(now), unique)
+        demo = _Demo(now)
+        _drain(demo.at(360))
+        _archive_history(now)
+        _story(demo, unique)
         worker.tick(now, transports={})
     cases = AlarmCase.objects.filter(mine__county__code=COUNTY_CODE)
     escalated = cases.filter(escalations__gt=0).count()
