@@ -308,6 +308,11 @@ def quiz_passed(
     return correct / asked >= float(edition["pass_ratio"])
 
 
+def quiz_questions(on: dt.date | None = None) -> list[dict[str, str]]:
+    """PER-8: the question bank of 逢查必考 (escape routes, self-rescuer; 002:50)."""
+    return [dict(q) for q in _edition("quiz", on).get("questions", [])]
+
+
 # --- documents (ENF-4) -----------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import ScopedFormView, get_scoped, paginate, pk_model, require
-from minesafe.enforcement import forms, links, pdf, services
+from minesafe.enforcement import forms, links, pdf, rules, services
 from minesafe.enforcement.choices import (
     REVIEW_COLORS,
     STEP_COLORS,
@@ -287,6 +287,10 @@ class FindingCreateView(_InspectionChildView):
 class QuizCreateView(_InspectionChildView):
     form_class = forms.QuizForm
     title = "逢查必考"
+    template_name = "enforcement/quiz.html"
+
+    def extra(self, instance: Any) -> dict[str, Any]:
+        return {"questions": rules.quiz_questions(timezone.localdate())}
 
     def save(self, form: Any) -> QuizResult:
         return services.add_quiz(self.inspection, timezone.localdate(), **form.cleaned_data)

@@ -264,3 +264,29 @@ def test_enf_api_flow_and_clear_errors(world: World) -> None:
     mine_b = _client(world, "mine_b")
     assert mine_b.get(f"/api/enforcement/inspections/{pk}/").status_code == 404
     assert json.loads(mine_b.get("/api/enforcement/documents/").content)["count"] >= 0
+
+
+def test_per8_quiz_page_asks_from_the_bank_and_lists_the_stopped_worker(world: World) -> None:
+    officer = world.users["regulator_x"]
+    record = Inspection.objects.create(
+        mine=world.mine_a,
+        organization=world.regulator_x_org,
+        planned_on=timezone.localdate(),
+        leader=officer,
+    )
+    now = timezone.now()
+    services.move(record, Step.PREPARE, officer, now)
+    services.move(record, Step.ONSITE, officer, now)
+    client = _client(world, "regulator_x")
+    url = reverse("enforcement:quiz_add", args=[record.pk])
+    assert "自救器" in client.get(url).content.decode()
+    bad = client.post(url, {"worker_name": "钱七", "worker_number": "Q7", "asked": 3, "correct": 5})
+    assert bad.status_code == 400 and "答对题数不能多于题数" in bad.content.decode()
+    ok = client.post(url, {"worker_name": "钱七", "worker_number": "Q7", "asked": 5, "correct": 2})
+    assert ok.status_code == 302
+    stopped = _client(world, "mine_a").get(reverse("enforcement:stopped_workers")).content.decode()
+    assert "钱七" in stopped
+    assert (
+        "钱七"
+        not in _client(world, "mine_b").get(reverse("enforcement:stopped_workers")).content.decode()
+    )

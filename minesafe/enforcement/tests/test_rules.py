@@ -191,3 +191,8 @@ def test_per8_quiz_pass_mark_and_must_pass_topics() -> None:
 
 def test_enf4_document_number_layout() -> None:
     assert rules.document_number("青应急煤", "罚", 2026, 3) == "青应急煤罚〔2026〕3号"
+
+
+def test_per8_question_bank_covers_both_must_pass_topics() -> None:
+    topics = {q["topic"] for q in rules.quiz_questions(ON)}
+    assert {"escape_route", "self_rescuer"} <= topics
