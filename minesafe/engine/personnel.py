@@ -16,7 +16,7 @@ from minesafe.engine.config import EngineConfig
 from minesafe.engine.events import Action, AlarmEvent, AlarmKind, Level
 from minesafe.engine.grading import Grader
 from minesafe.engine.model import Area, Person, PersonnelSnapshot
-from minesafe.engine.timeutil import local_seconds_of_day
+from minesafe.engine.timeutil import iso_local, local_seconds_of_day
 
 
 @dataclass(slots=True)
@@ -314,7 +314,7 @@ class PersonnelRules:
                 start + float(prm["grace_s"]),
                 math.nan,
                 float(len(down)),
-                {"underground": len(down), "shift_start": start},
+                {"underground": len(down), "shift_start": iso_local(start)},
             )
         }
 
