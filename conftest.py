@@ -12,3 +12,9 @@ def world(db: None) -> Any:
     from minesafe.testing import make_world
 
     return make_world()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """Uploads (hazard photos, evidence) land in the test's own directory, never in ./var."""
+    settings.MEDIA_ROOT = tmp_path / "media"

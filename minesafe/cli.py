@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -32,6 +33,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    if args.scheduler:
+        # The deadlines' clocks beside the web server; it ends when the server (this pid) ends.
+        subprocess.Popen(
+            [sys.executable, "-m", "minesafe", "manage", "scheduler", "--exit-with-parent"]
+        )
     argv = [
         "gunicorn",
         "minesafe.wsgi:application",
@@ -73,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--bind", default=os.environ.get("MINESAFE_BIND", "127.0.0.1:8000"))
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument(
+        "--no-scheduler",
+        dest="scheduler",
+        action="store_false",
+        help="do not start the clocks (hazard deadlines, alarm escalation) beside the server",
+    )
     serve.set_defaults(func=_serve)
 
     demo = sub.add_parser("demo", help="load the demo county (fixed seed)")

@@ -152,3 +152,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# The clocks ``minesafe manage scheduler`` runs (started by ``minesafe serve``): (tick, seconds).
+MINESAFE_CLOCKS = [
+    ("minesafe.hazards.scheduler.tick", 300),
+    ("minesafe.response.worker.tick", 5),
+]

@@ -8,50 +8,15 @@ minutes; several workers may run at once (work is claimed by conditional updates
 from __future__ import annotations
 
 import datetime as dt
-import json
-import signal
-import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
-
+from minesafe.core.clock import TickCommand
 from minesafe.hazards.scheduler import tick
 
 
-class Command(BaseCommand):
+class Command(TickCommand):
     help = "隐患整改期限提醒、逾期标记与升级督办（一次或循环）"
+    interval = 300.0
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--now", help="ISO time to run at (default: the clock)")
-        parser.add_argument("--loop", action="store_true", help="keep running until SIGTERM")
-        parser.add_argument("--interval", type=float, default=300.0, help="seconds between steps")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        self.stopping = False
-        if not options["loop"]:
-            self._step(self._parse(options["now"]))
-            return
-        signal.signal(signal.SIGTERM, self._stop)
-        signal.signal(signal.SIGINT, self._stop)
-        while not self.stopping:
-            self._step(timezone.now())
-            deadline = time.monotonic() + options["interval"]
-            while not self.stopping and time.monotonic() < deadline:
-                time.sleep(min(1.0, options["interval"]))
-
-    def _stop(self, *args: Any) -> None:
-        self.stopping = True
-
-    def _parse(self, value: str | None) -> dt.datetime:
-        if not value:
-            return timezone.now()
-        try:
-            moment = dt.datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise CommandError(f"--now: 无法解析的时间 {value!r}") from exc
-        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-
-    def _step(self, now: dt.datetime) -> None:
-        report = tick(now)
-        self.stdout.write(json.dumps({"now": now.isoformat(), **report.as_dict()}))
+    def tick(self, now: dt.datetime) -> Any:
+        return tick(now)
