@@ -38,12 +38,16 @@ lint: install
 	$(VENV)/bin/ruff format --check minesafe tests bench
 
 typecheck: install
-	$(VENV)/bin/mypy minesafe/engine minesafe/conf.py minesafe/core/ruledata.py minesafe/registry/rules.py
+	$(VENV)/bin/mypy minesafe/engine minesafe/conf.py minesafe/core/ruledata.py $(wildcard minesafe/*/rules.py)
 
 migrations-check: install
 	$(PY) -m minesafe manage makemigrations --check --dry-run
 
+## make bench: every benchmark, results as JSON under bench/results/
 bench: install
+	$(PY) -m bench.engine
+	$(PY) -m bench.engine_nats
+	$(PY) -m bench.hazards
 	$(PY) -m bench.web
 
 clean:
