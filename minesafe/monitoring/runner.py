@@ -119,6 +119,7 @@ class Runner:
         self.stop = asyncio.Event()
         self._acks: list[Any] = []
         self._seq = self.state.offsets.nats_sequence
+        self._seqs_in_flight: set[int] = set()
         self._files = set(self.state.offsets.processed_files)
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="engine-db")
         self._last_checkpoint = time.monotonic()
@@ -126,7 +127,9 @@ class Runner:
     # -- the loop ------------------------------------------------------------------------------
 
     async def run(self) -> Stats:
-        queue: asyncio.Queue[Item] = asyncio.Queue()
+        # Bounded: a source fetches only what the engine can take, so a lagging runner does not
+        # hold thousands of delivered messages past their ack wait.
+        queue: asyncio.Queue[Item] = asyncio.Queue(maxsize=4 * self.options.batch)
         tasks = [asyncio.create_task(s.run(queue), name=s.name) for s in self.sources]
         started = time.monotonic()
         try:
@@ -250,7 +253,15 @@ class Runner:
                     self.stats.alarm_latencies.append(committed - item.published)
 
     def _already_done(self, item: Item) -> bool:
-        return item.source == "dir" and item.name in self._files
+        """Seen since the last checkpoint (a JetStream redelivery while the runner lagged more
+        than the ack wait) or a file already processed: judged once, acknowledged anyway."""
+        if item.source == "dir":
+            return item.name in self._files
+        if item.seq:
+            if item.seq <= self.state.offsets.nats_sequence or item.seq in self._seqs_in_flight:
+                return True
+            self._seqs_in_flight.add(item.seq)
+        return False
 
     def _fire_timers(self) -> None:
         deadline = self.pipeline.next_deadline()
@@ -281,6 +292,7 @@ class Runner:
         self._last_checkpoint = time.monotonic()
         self.stats.checkpoints += 1
         acks, self._acks = self._acks, []
+        self._seqs_in_flight.clear()
         for ack in acks:
             if ack is None:
                 continue
@@ -314,7 +326,9 @@ def build_runner(args: argparse.Namespace, clock: Clock = time.time) -> Runner:
                 durable=args.durable or args.worker,
                 committed=offsets.nats_sequence,
                 # never redeliver what the next checkpoint is about to acknowledge
-                ack_wait=max(args.ack_wait, 3 * args.checkpoint_every),
+                ack_wait=args.ack_wait
+                if args.once
+                else max(args.ack_wait, 3 * args.checkpoint_every),
             )
         )
     if args.mqtt:
