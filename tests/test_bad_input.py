@@ -58,3 +58,12 @@ def test_garbage_json_bodies_answer_400(world: World) -> None:
         response = client.patch(url, body, content_type="application/json")
         assert response.status_code == 400, (body, response.content)
     assert client.post("/api/auth/token/", "{", content_type="application/json").status_code == 400
+
+
+def test_nul_in_any_query_parameter_answers_400(world: World) -> None:
+    """PostgreSQL refuses NUL in text: one check answers 400 for every route, page or API."""
+    client = Client()
+    client.force_login(world.users["regulator_x"])
+    for url in ("/hazards/notifications/", "/api/mines/", reverse("registry:mine_list")):
+        response = client.get(url, {"kind": "a\x00b"})
+        assert response.status_code == 400, url
