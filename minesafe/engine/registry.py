@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from minesafe.engine.config import EngineConfig
-from minesafe.engine.model import F64, I32, U8, Bool, KeyedReadings, PointDef
+from minesafe.engine.model import F64, I32, I64, U8, Bool, KeyedReadings, PointDef
 
 GASES = ("other", "ch4", "co")
 GAS_CODE = {g: i for i, g in enumerate(GASES)}
@@ -64,6 +64,9 @@ class PointRegistry:
         self.th: dict[str, F64] = {name: np.empty(0) for name in THRESHOLDS}
         self.kinds = [k.kind for k in config.locations] + ["other"]
         self._row_cache: tuple[list[str], I32, pa.Array, I32] | None = None
+        self._code_ids: dict[str, int] = {}
+        self.pair = np.empty(0, np.int64)
+        self._sorted: tuple[I64, I64] | None = None
 
     def __len__(self) -> int:
         return self.size
@@ -92,6 +95,7 @@ class PointRegistry:
         self._grow(self.size)
         self._fill(np.asarray(out, np.int64), points)
         self._row_cache = None
+        self._sorted = None
         return out
 
     def _fill(self, idx: npt.NDArray[np.int64], points: list[PointDef]) -> None:
@@ -99,6 +103,9 @@ class PointRegistry:
         cfg = self.config
         kind_index = {k: i for i, k in enumerate(self.kinds)}
         self.mine[idx] = [self.mine_of(p.mine_code) for p in points]
+        self.pair[idx] = (self.mine[idx].astype(np.int64) << 32) | np.asarray(
+            [self._code_id(p.point_code) for p in points], np.int64
+        )
         self.gas[idx] = [GAS_CODE.get(gas_of(p, cfg.sensor_types), 0) for p in points]
         self.loc_kind[idx] = [kind_index[cfg.location_kind(p.location)] for p in points]
         self.analog[idx] = [p.value_type != "KG" for p in points]
@@ -110,6 +117,7 @@ class PointRegistry:
             return
         cap = max(need, 2 * self._cap, 1024)
         self.mine = _resize(self.mine, cap, -1)
+        self.pair = _resize(self.pair, cap, -1)
         self.gas = _resize(self.gas, cap, 0)
         self.loc_kind = _resize(self.loc_kind, cap, 0)
         self.analog = _resize(self.analog, cap, False)
@@ -134,15 +142,52 @@ class PointRegistry:
             and cache[2].equals(rows)
         ):
             return cache[3]
-        per_code = np.asarray(
-            [self.index.get(k, -1) for k in readings.point_keys()], np.int32
-        ).reshape(-1)
+        per_code = self._lookup_codes(readings)
         result: I32 = (
             per_code[readings.code] if per_code.shape[0] else np.full(len(readings), -1, np.int32)
         )
         if rows is not None and readings.row_mine is not None:
             self._row_cache = (list(readings.mines), readings.row_mine, rows, result)
         return result
+
+    def _lookup_codes(self, readings: KeyedReadings) -> I32:
+        """Registry index of each distinct (mine, code) of a batch, without per-code Python.
+
+        A point is the integer pair (mine index, point-code id); point codes repeat from mine to
+        mine (DB14 numbering), so only the batch's distinct code strings are hashed and the
+        pairs are found by one binary search in the registry's sorted pairs.
+        """
+        codes = readings.codes
+        if len(codes) == 0 or self.size == 0:
+            return np.full(len(codes), -1, np.int32)
+        enc = codes.dictionary_encode()
+        known = self._code_ids
+        strings = np.asarray([known.get(c, -1) for c in enc.dictionary.to_pylist()], np.int64)
+        code_id = strings[enc.indices.fill_null(0).to_numpy(zero_copy_only=False)]
+        if codes.null_count:
+            code_id[np.asarray(codes.is_null())] = -1
+        mines = np.asarray([self.mine_index.get(m, -1) for m in readings.mines], np.int64)
+        mine_id = mines[readings.code_mine]
+        pair = (mine_id << 32) | code_id
+        ordered, order = self._sorted_pairs()
+        pos = np.minimum(np.searchsorted(ordered, pair), ordered.shape[0] - 1)
+        hit = (ordered[pos] == pair) & (mine_id >= 0) & (code_id >= 0)
+        return np.where(hit, order[pos], -1).astype(np.int32)
+
+    def _sorted_pairs(self) -> tuple[I64, I64]:
+        """The points' (mine, code) pairs sorted, with their indices (rebuilt after new points)."""
+        if self._sorted is None or self._sorted[0].shape[0] != self.size:
+            pairs = self.pair[: self.size]
+            order = np.argsort(pairs, kind="stable")
+            self._sorted = (pairs[order], order.astype(np.int64))
+        return self._sorted
+
+    def _code_id(self, code: str) -> int:
+        """Id of a point-code string, added on first sight."""
+        idx = self._code_ids.get(code)
+        if idx is None:
+            idx = self._code_ids[code] = len(self._code_ids)
+        return idx
 
     def defs_of(self, mines: set[str]) -> list[PointDef]:
         """The current definitions of the points of some mines."""
