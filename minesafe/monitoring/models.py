@@ -161,11 +161,17 @@ class EngineCheckpoint(BaseModel):
     snapshot = models.BinaryField("引擎快照", default=bytes)
     processed_files = models.JSONField("已处理文件", default=list)
     nats_sequence = models.BigIntegerField("NATS流序号", default=0)
+    open_stats = models.BinaryField("未结束统计时段", default=bytes)
     counters = models.JSONField("计数", default=dict)
     saved_at = models.DateTimeField("保存时间")
 
     access: ClassVar[Access] = Access(mine_field=None, roles={})
-    audit_exclude = BaseModel.audit_exclude | {"snapshot", "processed_files", "counters"}
+    audit_exclude = BaseModel.audit_exclude | {
+        "snapshot",
+        "open_stats",
+        "processed_files",
+        "counters",
+    }
 
     class Meta:
         verbose_name = "引擎检查点"

@@ -146,7 +146,7 @@ class Runner:
                 limit = self.options.max_seconds
                 if limit is not None and time.monotonic() - started >= limit:
                     break
-            await self._checkpoint()
+            await self._checkpoint(final=True)
         finally:
             for task in tasks:
                 task.cancel()
@@ -273,22 +273,22 @@ class Runner:
             self.sink.store_alarms(events)
             self.stats.events += len(events)
 
-    def _save(self) -> None:
+    def _save(self, final: bool = False) -> None:
         started = time.perf_counter()
         try:
-            self._save_checkpoint()
+            self._save_checkpoint(final)
         finally:
             self.stats.checkpoint_s += time.perf_counter() - started
 
-    def _save_checkpoint(self) -> None:
+    def _save_checkpoint(self, final: bool) -> None:
         offsets = Offsets(set(self._files), self._seq)
         state = CheckpointState(
             self.pipeline.snapshot(), offsets, self.state.counters, self.state.number
         )
-        self.state = self.sink.checkpoint(state, dt.datetime.now(dt.UTC))
+        self.state = self.sink.checkpoint(state, dt.datetime.now(dt.UTC), final)
 
-    async def _checkpoint(self) -> None:
-        await self._work(self._save)
+    async def _checkpoint(self, final: bool = False) -> None:
+        await self._work(self._save, final)
         self._last_checkpoint = time.monotonic()
         self.stats.checkpoints += 1
         acks, self._acks = self._acks, []
@@ -308,6 +308,8 @@ def build_runner(args: argparse.Namespace, clock: Clock = time.time) -> Runner:
     var = Path(settings.VAR_DIR)
     archive = None if args.no_archive else (args.archive or var / "archive")
     sink = Sink(args.worker, archive_dir=archive, names=pipeline.point_name)
+    if state is not None:
+        sink.restore_open(state.open_stats)
     pipeline.mines = sink.mines
     if state is None or not state.snapshot:
         sink.store_alarms(pipeline.load_definitions(sink.mines))

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.db import connection, transaction
 
 from minesafe.engine.events import Action, AlarmEvent
@@ -259,6 +260,7 @@ class CheckpointState:
     offsets: Offsets
     counters: Counter[str]
     number: int
+    open_stats: bytes = b""  # statistics of buckets not yet closed (StatTable.to_bytes)
 
 
 def load_checkpoint(worker: str) -> CheckpointState | None:
@@ -271,6 +273,7 @@ def load_checkpoint(worker: str) -> CheckpointState | None:
         offsets=Offsets(set(row.processed_files), row.nats_sequence),
         counters=counters,
         number=int(counters.get("checkpoints", 0)),
+        open_stats=bytes(row.open_stats),
     )
 
 
@@ -280,6 +283,7 @@ def _save_checkpoint(worker: str, state: CheckpointState, now: dt.datetime) -> N
         "snapshot": state.snapshot,
         "processed_files": sorted(state.offsets.processed_files),
         "nats_sequence": state.offsets.nats_sequence,
+        "open_stats": state.open_stats,
         "counters": dict(state.counters),
         "saved_at": now,
         "updated_at": now,
@@ -304,6 +308,8 @@ class Sink:
         self.archive_dir = archive_dir
         self.counters: Counter[str] = Counter()
         self._tables: list[StatTable] = []
+        self._open = StatTable.empty()  # partials of buckets still open at the last checkpoint
+        self._watermark = -math.inf  # the newest reading time seen
         self._readings: list[ReadingColumns] = []
 
     def store_alarms(self, events: Sequence[AlarmEvent]) -> AlarmResult:
@@ -321,30 +327,48 @@ class Sink:
         if not len(batch):
             return
         self._tables.append(aggregate(batch))
+        finite = batch.time[np.isfinite(batch.time)]
+        if finite.shape[0]:
+            self._watermark = max(self._watermark, float(finite.max()))
         if len(self._tables) >= 64:  # keep memory bounded between checkpoints
             self._tables = [merge(self._tables)]
         if self.archive_dir is not None:
             self._readings.append(batch)
         self.counters["readings"] += len(batch)
 
-    def checkpoint(self, state: CheckpointState, now: dt.datetime) -> CheckpointState:
-        """Write statistics, archive part and checkpoint together; returns the saved state.
+    def restore_open(self, data: bytes) -> None:
+        """Take back the open buckets' partials of a checkpoint (a restart)."""
+        self._open = StatTable.from_bytes(data)
+
+    def checkpoint(
+        self, state: CheckpointState, now: dt.datetime, final: bool = False
+    ) -> CheckpointState:
+        """Write closed statistics, archive part and checkpoint together; returns the saved state.
 
         ``state`` carries the new snapshot and offsets with the counters of the last checkpoint;
-        the counts since then are added to them.
+        the counts since then are added to them. Only buckets that have ended (by the newest
+        reading time) are written; open ones travel in the checkpoint, so each bucket row is
+        written about once instead of at every checkpoint. ``final`` writes them all (a stop;
+        a later partial of the same bucket merges into the row).
         """
         number = state.number + 1
         if self.archive_dir is not None and self._readings:
             batch = ReadingColumns.concat(self._readings)
             archive.write_parts(self.archive_dir, batch, f"{self.worker}-{number:08d}", self.names)
+        merged = merge([self._open, *self._tables])
+        done = np.ones(len(merged), bool) if final else merged.closed(self._watermark)
+        still_open = merged.select(~done)
         with transaction.atomic():
-            unknown = store_stats(merge(self._tables), self.names, self.mines)
+            unknown = store_stats(merged.select(done), self.names, self.mines)
             self._count_unknown(unknown, "unknown_mine_readings")
             counters = Counter(state.counters)
             counters.update(self.counters)
             counters["checkpoints"] = number
-            saved = CheckpointState(state.snapshot, state.offsets, counters, number)
+            saved = CheckpointState(
+                state.snapshot, state.offsets, counters, number, still_open.to_bytes()
+            )
             _save_checkpoint(self.worker, saved, now)
+        self._open = still_open
         self._tables = []
         self._readings = []
         self.counters = Counter()

@@ -8,7 +8,8 @@ merges them once more with the rows already stored (see :mod:`minesafe.monitorin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import io
+from dataclasses import dataclass, fields
 
 import numpy as np
 import numpy.typing as npt
@@ -73,6 +74,28 @@ class StatTable:
     def empty(cls) -> StatTable:
         i, f = np.zeros(0, np.int64), np.zeros(0)
         return cls(i, i, i, f, f, f, i)
+
+    def select(self, mask: npt.NDArray[np.bool_]) -> StatTable:
+        return StatTable(*(getattr(self, f.name)[mask] for f in fields(self)))
+
+    def closed(self, watermark: float) -> npt.NDArray[np.bool_]:
+        """Rows whose bucket ended at or before ``watermark`` (POSIX seconds)."""
+        return np.asarray(self.bucket + self.period <= watermark)
+
+    def to_bytes(self) -> bytes:
+        """The table as ``.npz`` bytes (empty bytes for an empty table)."""
+        if not len(self):
+            return b""
+        buf = io.BytesIO()
+        np.savez(buf, allow_pickle=False, **{f.name: getattr(self, f.name) for f in fields(self)})
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> StatTable:
+        if not data:
+            return cls.empty()
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            return cls(*(npz[f.name] for f in fields(cls)))
 
     def rows(self) -> list[tuple[int, int, int, float, float, float, int]]:
         """(ref, period, bucket, max, min, avg, count) per row, as Python values."""

@@ -105,9 +105,8 @@ def process_upload(name: str, data: bytes, mine_code: str, now: dt.datetime) -> 
         sink.counters["quarantined"] += len(quarantined)
         base = state or CheckpointState(b"", Offsets(), sink.counters.copy(), 0)
         offsets = Offsets(base.offsets.processed_files | {name}, 0)
-        sink.checkpoint(
-            CheckpointState(pipeline.snapshot(), offsets, base.counters, base.number), now
-        )
+        snapshot = CheckpointState(pipeline.snapshot(), offsets, base.counters, base.number)
+        sink.checkpoint(snapshot, now, final=True)  # every bucket written: nothing left open
     return UploadResult(
         file=name,
         mine_code=mine_code,

@@ -94,30 +94,55 @@ def names_of(world: World):
     return lambda ref: (world.mine_a.code, "P1")
 
 
-def test_mon1_stats_upsert_merges_with_stored_buckets(world: World, tmp_path: Path) -> None:
+def minute_row(at: float) -> ReadingStat:
+    return ReadingStat.objects.get(
+        point_code="P1", period=60, bucket=dt.datetime.fromtimestamp(at, dt.UTC)
+    )
+
+
+def test_mon1_closed_buckets_written_open_ones_carried_in_the_checkpoint(
+    world: World, tmp_path: Path
+) -> None:
+    now = dt.datetime.now(dt.UTC)
     sink = Sink("t", archive_dir=tmp_path, names=names_of(world))
     state = CheckpointState(b"s1", Offsets({"f1"}, 7), Counter(), 0)
     sink.add_readings(readings([T0, T0 + 10], [0.2, 0.4]))
-    state = sink.checkpoint(state, dt.datetime.now(dt.UTC))
+    state = sink.checkpoint(state, now)
+    assert not ReadingStat.objects.filter(point_code="P1").exists()  # the minute is still open
+    assert state.open_stats
+    # A restart: a new sink takes the open partials back from the checkpoint.
+    sink = Sink("t", archive_dir=tmp_path, names=names_of(world))
+    sink.restore_open(load_checkpoint("t").open_stats)
     sink.add_readings(readings([T0 + 20, T0 + 70], [0.9, 0.1]))
     state = sink.checkpoint(
-        CheckpointState(b"s2", state.offsets, state.counters, state.number), dt.datetime.now(dt.UTC)
+        CheckpointState(b"s2", state.offsets, state.counters, state.number), now
     )
-    minute = ReadingStat.objects.get(
-        point_code="P1", period=60, bucket__lte=dt.datetime.fromtimestamp(T0, dt.UTC)
-    )
+    minute = minute_row(T0)
     assert (minute.max, minute.min, minute.count) == (0.9, 0.2, 3)
     assert minute.avg == pytest.approx(0.5)
-    five = ReadingStat.objects.get(point_code="P1", period=300)
-    assert five.count == 4
+    assert not ReadingStat.objects.filter(point_code="P1", period=300).exists()
+    state = sink.checkpoint(state, now, final=True)  # a stop writes the open buckets too
+    assert ReadingStat.objects.get(point_code="P1", period=300).count == 4
+    assert minute_row(T0 + 60).count == 1
     saved = load_checkpoint("t")
-    assert saved is not None
-    assert (saved.snapshot, saved.offsets.nats_sequence, saved.number) == (b"s2", 7, 2)
+    assert saved is not None and not saved.open_stats
+    assert (saved.snapshot, saved.offsets.nats_sequence, saved.number) == (b"s2", 7, 3)
     assert saved.counters["readings"] == 4
     assert EngineCheckpoint.objects.count() == 1
     day = dt.datetime.fromtimestamp(T0, dt.UTC).date()
-    table = archive.read_day(tmp_path, world.mine_a.code, day)
-    assert table.num_rows == 4
+    assert archive.read_day(tmp_path, world.mine_a.code, day).num_rows == 4
+
+
+def test_mon1_a_late_reading_merges_into_the_stored_bucket(world: World) -> None:
+    now = dt.datetime.now(dt.UTC)
+    sink = Sink("late", names=names_of(world))
+    sink.add_readings(readings([T0, T0 + 10], [0.2, 0.4]))
+    state = sink.checkpoint(CheckpointState(b"", Offsets(), Counter(), 0), now, final=True)
+    sink.add_readings(readings([T0 + 30], [1.0]))
+    sink.checkpoint(state, now, final=True)
+    minute = minute_row(T0)
+    assert (minute.max, minute.min, minute.count) == (1.0, 0.2, 3)
+    assert minute.avg == pytest.approx(1.6 / 3)
 
 
 def test_mon1_archive_part_rewritten_after_a_crash_is_not_doubled(tmp_path: Path) -> None:

@@ -65,13 +65,20 @@ def test_mon1_sigterm_stops_the_runner_with_a_final_checkpoint(world, tmp_path: 
     folder.mkdir()
     for name, data in files.episode(world.mine_a.code):
         (folder / name).write_bytes(data)
-    live = build(folder, tmp_path, "--checkpoint-every", "3600")
+    live = build(folder, tmp_path, "--checkpoint-every", "3600", "--max-seconds", "30")
 
     async def main() -> runner.Stats:
         asyncio.get_running_loop().call_later(1.5, os.kill, os.getpid(), signal.SIGTERM)
         return await runner._serve(live)
 
-    stats = asyncio.run(main())
+    # A safety net: should the runner not install its handler, SIGTERM must not kill pytest.
+    previous = signal.signal(signal.SIGTERM, lambda *args: None)
+    try:
+        started = time.monotonic()
+        stats = asyncio.run(main())
+        assert time.monotonic() - started < 20  # stopped by the signal, not by --max-seconds
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert stats.files == 13
     checkpoint = EngineCheckpoint.objects.get(worker="live")
     assert len(checkpoint.processed_files) == 13 and checkpoint.snapshot
