@@ -7,6 +7,7 @@ elements (:class:`~minesafe.engine.model.PointDef`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from minesafe.engine.config import EngineConfig
-from minesafe.engine.model import F64, I32, I64, U8, Bool, KeyedReadings, PointDef
+from minesafe.engine.model import F64, I32, I64, U8, Bool, KeyedReadings, PointDef, point_key
 
 GASES = ("other", "ch4", "co")
 GAS_CODE = {g: i for i, g in enumerate(GASES)}
@@ -45,13 +46,62 @@ def gas_of(point: PointDef, sensor_types: dict[str, str]) -> str:
     return "other"
 
 
+class PointDefs:
+    """Point definitions by registry index.
+
+    Rows restored from a snapshot stay as columns and become :class:`PointDef` objects when
+    first read: a national restore would otherwise build a million objects, and only the
+    definitions of redefined mines and of alarming points are ever read.
+    """
+
+    def __init__(self) -> None:
+        self._rows: list[PointDef | None] = []
+        self._cols: dict[str, list[Any]] = {}
+
+    @classmethod
+    def from_columns(cls, cols: dict[str, list[Any]], n: int) -> PointDefs:
+        defs = cls()
+        defs._rows = [None] * n
+        defs._cols = cols
+        return defs
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i: int) -> PointDef:
+        p = self._rows[i]
+        if p is None:
+            p = self._rows[i] = PointDef(**{k: col[i] for k, col in self._cols.items()})
+        return p
+
+    def __setitem__(self, i: int, p: PointDef) -> None:
+        self._rows[i] = p
+
+    def __iter__(self) -> Iterator[PointDef]:
+        return (self[i] for i in range(len(self._rows)))
+
+    def append(self, p: PointDef) -> None:
+        self._rows.append(p)
+
+    def column(self, name: str) -> list[Any]:
+        """One field of every point, in index order (rows never read come from the columns)."""
+        base = self._cols.get(name)
+        if base is None:
+            return [getattr(p, name) for p in self]
+        out = base + [None] * (len(self._rows) - len(base))
+        for i, p in enumerate(self._rows):
+            if p is not None:
+                out[i] = getattr(p, name)
+        return out
+
+
 class PointRegistry:
     """Dense per-point arrays plus the mine list; grows by doubling."""
 
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
         self.index: dict[str, int] = {}
-        self.defs: list[PointDef] = []
+        self.defs = PointDefs()
         self.by_mine: dict[str, list[int]] = {}
         self.mines: list[str] = []
         self.mine_index: dict[str, int] = {}
@@ -193,30 +243,103 @@ class PointRegistry:
         """The current definitions of the points of some mines."""
         return [self.defs[i] for m in mines for i in self.by_mine.get(m, [])]
 
-    def state(self) -> tuple[dict[str, Any], dict[str, F64]]:
-        """The definitions as columns: text fields for JSON, numbers as arrays (compact: a
-        national registry is a million points)."""
-        text = {name: [getattr(p, name) for p in self.defs] for name in _TEXT_FIELDS}
-        nums = {
-            f"reg.{name}": np.asarray([getattr(p, name) for p in self.defs], np.float64)
-            for name in _NUM_FIELDS
-        }
-        return {"mines": list(self.mines), "text": text}, nums
+    def state(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
+        """The definitions as columns: each text field dictionary-encoded (distinct values for
+        JSON, int32 codes as an array), numbers as arrays (a national registry is a million
+        points, and codes, units, sensor types and installation texts repeat)."""
+        text: dict[str, list[str]] = {}
+        arrays: dict[str, npt.NDArray[Any]] = {}
+        codes = np.empty((len(_TEXT_FIELDS), self.size), np.int32)
+        for k, name in enumerate(_TEXT_FIELDS):
+            enc = pa.array(self.defs.column(name), pa.string()).dictionary_encode()
+            text[name] = enc.dictionary.to_pylist()
+            codes[k] = enc.indices.to_numpy(zero_copy_only=False)
+        arrays["reg.text"] = codes
+        for name in _NUM_FIELDS:
+            arrays[f"reg.{name}"] = np.asarray(self.defs.column(name), np.float64)
+        return {"mines": list(self.mines), "text": text}, arrays
 
     @classmethod
     def from_state(
-        cls, config: EngineConfig, meta: dict[str, Any], nums: dict[str, F64]
+        cls, config: EngineConfig, meta: dict[str, Any], arrays: dict[str, npt.NDArray[Any]]
     ) -> PointRegistry:
+        """The registry of :meth:`state`, built column by column (no per-point Python beyond
+        one list per field). Snapshots with plain text lists (before the codes) load too."""
         reg = cls(config)
         for code in meta["mines"]:
             reg.mine_of(code)
-        text = meta["text"]
-        cols = [text[n] for n in _TEXT_FIELDS] + [nums[f"reg.{n}"].tolist() for n in _NUM_FIELDS]
-        names = _TEXT_FIELDS + _NUM_FIELDS
-        reg.define(
-            [PointDef(**dict(zip(names, row, strict=True))) for row in zip(*cols, strict=True)]
-        )
+        text: dict[str, tuple[list[str], I64]] = {}
+        codes = arrays.get("reg.text")
+        for k, name in enumerate(_TEXT_FIELDS):
+            if codes is None:
+                enc = pa.array(meta["text"][name], pa.string()).dictionary_encode()
+                text[name] = (enc.dictionary.to_pylist(), enc.indices.to_numpy(False))
+            else:
+                text[name] = (meta["text"][name], codes[k])
+        nums = {name: np.asarray(arrays[f"reg.{name}"], np.float64) for name in _NUM_FIELDS}
+        reg._load(text, nums)
         return reg
+
+    def _load(self, text: dict[str, tuple[list[str], I64]], nums: dict[str, F64]) -> None:
+        """Fill an empty registry from columns (the columnar twin of :meth:`define`)."""
+        cols: dict[str, list[Any]] = {
+            name: np.asarray(values, object)[codes].tolist()
+            for name, (values, codes) in text.items()
+        }
+        cols.update({name: col.tolist() for name, col in nums.items()})
+        n = len(cols["mine_code"])
+        keys = map(point_key, cols["mine_code"], cols["point_code"])
+        self.index = dict(zip(keys, range(n), strict=True))
+        if len(self.index) != n:
+            raise ValueError("snapshot holds a point twice")
+        self.defs = PointDefs.from_columns(cols, n)
+        self.size = n
+        self._grow(n)
+        mines, mine_code = text["mine_code"]
+        mine_ids = np.asarray([self.mine_of(m) for m in mines], np.int32)[mine_code]
+        self.mine[:n] = mine_ids
+        order = np.argsort(mine_code, kind="stable")
+        bounds = np.searchsorted(mine_code[order], np.arange(len(mines) + 1))
+        for k, m in enumerate(mines):
+            self.by_mine[m] = order[bounds[k] : bounds[k + 1]].tolist()
+        codes, point_code = text["point_code"]
+        code_ids = np.asarray([self._code_id(c) for c in codes], np.int64)
+        self.pair[:n] = (mine_ids.astype(np.int64) << 32) | code_ids[point_code]
+        self._fill_derived(n, text)
+        for name in THRESHOLDS:
+            self.th[name][:n] = nums[name]
+
+    def _fill_derived(self, n: int, text: dict[str, tuple[list[str], I64]]) -> None:
+        """Gas, location kind and analogue flag of rows ``[0, n)``, worked out once per distinct
+        (sensor type, unit, installation text) rather than once per point."""
+        cfg = self.config
+        kind_index = {k: i for i, k in enumerate(self.kinds)}
+        sensors, sensor = text["sensor_type"]
+        units, unit = text["unit"]
+        locations, location = text["location"]
+        value_types, value_type = text["value_type"]
+        width_u, width_l = len(units) + 1, len(locations) + 1
+        combo = (sensor.astype(np.int64) * width_u + unit) * width_l + location
+        distinct, inverse = np.unique(combo, return_inverse=True)
+        gases = [
+            GAS_CODE.get(
+                gas_of(
+                    PointDef("", "", sensors[s], unit=units[u], location=locations[lo]),
+                    cfg.sensor_types,
+                ),
+                0,
+            )
+            for s, u, lo in zip(
+                (distinct // (width_u * width_l)).tolist(),
+                (distinct // width_l % width_u).tolist(),
+                (distinct % width_l).tolist(),
+                strict=True,
+            )
+        ]
+        self.gas[:n] = np.asarray(gases, np.uint8)[inverse.reshape(-1)]
+        kinds = [kind_index[cfg.location_kind(t)] for t in locations]
+        self.loc_kind[:n] = np.asarray(kinds, np.int32)[location]
+        self.analog[:n] = np.asarray([v != "KG" for v in value_types], bool)[value_type]
 
     def view(self) -> tuple[I32, U8, I32, Bool]:
         n = self.size
