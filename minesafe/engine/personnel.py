@@ -38,6 +38,8 @@ class PersonnelRules:
         self.grader = grader
         self.areas: dict[str, dict[str, Area]] = {}
         self.persons: dict[str, dict[str, Person]] = {}
+        # Card holders restored from a snapshot, per mine, made Person objects on first use.
+        self._person_rows: dict[str, list[dict[str, Any]]] = {}
         self.stations: dict[str, dict[str, tuple[float, float]]] = {}
         self.open: dict[str, dict[str, Any]] = {}
         self.positions: dict[str, dict[str, tuple[str, float]]] = {}
@@ -49,8 +51,17 @@ class PersonnelRules:
             self.areas.setdefault(a.mine_code, {})[a.area_code] = a
 
     def define_persons(self, persons: list[Person]) -> None:
+        for mine in {p.mine_code for p in persons}:
+            self._restored(mine)
         for p in persons:
             self.persons.setdefault(p.mine_code, {})[p.card] = p
+
+    def _restored(self, mine: str) -> None:
+        """Define a mine's card holders restored from a snapshot, on first use: a national
+        restore would otherwise build one object per card of every mine at once."""
+        rows = self._person_rows.pop(mine, None)
+        if rows:
+            self.define_persons([Person(**r) for r in rows])
 
     def define_stations(self, mine: str, stations: dict[str, tuple[float, float]]) -> None:
         self.stations.setdefault(mine, {}).update(stations)
@@ -255,6 +266,7 @@ class PersonnelRules:
 
     def _multi_card(self, mine: str, down: list[Any]) -> dict[str, Hit]:
         """MON-5: one person (same name and identity per RYXX) with several cards underground."""
+        self._restored(mine)
         persons = self.persons.get(mine, {})
         by_person: dict[str, list[Any]] = {}
         for p in down:
@@ -299,6 +311,7 @@ class PersonnelRules:
         index = max(i for i, s in enumerate(starts) if s <= sod) if sod >= starts[0] else -1
         start = at - sod + (starts[index] if index >= 0 else starts[-1] - 86400.0)
         shift_id = f"{start:.0f}"
+        self._restored(mine)
         persons = self.persons.get(mine, {})
         state = self.shifts.setdefault(mine, {"shift": shift_id, "leaders": 0})
         if state["shift"] != shift_id:
@@ -321,7 +334,10 @@ class PersonnelRules:
     def state(self) -> dict[str, Any]:
         return {
             "areas": {m: [vars_of(a) for a in v.values()] for m, v in self.areas.items()},
-            "persons": {m: [vars_of(p) for p in v.values()] for m, v in self.persons.items()},
+            "persons": {
+                **{m: [vars_of(p) for p in v.values()] for m, v in self.persons.items()},
+                **self._person_rows,
+            },
             "stations": self.stations,
             "open": self.open,
             "positions": self.positions,
@@ -331,8 +347,8 @@ class PersonnelRules:
     def load_state(self, state: dict[str, Any]) -> None:
         for rows in state["areas"].values():
             self.define_areas([Area(**r) for r in rows])
-        for rows in state["persons"].values():
-            self.define_persons([Person(**r) for r in rows])
+        for mine, rows in state["persons"].items():
+            self._person_rows.setdefault(mine, []).extend(rows)
         self.stations = {
             m: {k: (v[0], v[1]) for k, v in s.items()} for m, s in state["stations"].items()
         }

@@ -303,7 +303,8 @@ class PointRegistry:
         for k, m in enumerate(mines):
             self.by_mine[m] = order[bounds[k] : bounds[k + 1]].tolist()
         codes, point_code = text["point_code"]
-        code_ids = np.asarray([self._code_id(c) for c in codes], np.int64)
+        self._code_ids = dict(zip(codes, range(len(codes)), strict=True))  # distinct already
+        code_ids = np.arange(len(codes), dtype=np.int64)
         self.pair[:n] = (mine_ids.astype(np.int64) << 32) | code_ids[point_code]
         self._fill_derived(n, text)
         for name in THRESHOLDS:

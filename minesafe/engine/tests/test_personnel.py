@@ -99,3 +99,19 @@ def test_per7_a_shift_without_a_leader_underground() -> None:
     assert lead.opened_at == shift + 3600 and lead.details["underground"] == 1
     closed = engine.on_personnel(PersonnelSnapshot(MINE, T0 + 60, [_p("C3"), _p("L1")]))
     assert kinds(closed, K.LEADER_ON_SHIFT, "close")
+
+
+def test_mon5_restored_card_holders_are_defined_when_first_used() -> None:
+    """Restore keeps card holders as rows until their mine is judged or redefined."""
+    engine = Engine()
+    engine.personnel.define_persons(
+        [Person(MINE, "C1", "张三", "ID1"), Person("610000000002", "C9", "王五", "ID5")]
+    )
+    restored = Engine.restore(engine.snapshot()).personnel
+    assert restored.state()["persons"] == engine.personnel.state()["persons"]
+    assert restored.persons == {}
+    restored.define_persons([Person(MINE, "C2", "李四", "ID2")])
+    assert sorted(restored.persons[MINE]) == ["C1", "C2"]
+    assert restored.persons[MINE]["C1"] == Person(MINE, "C1", "张三", "ID1")
+    assert "610000000002" not in restored.persons
+    assert len(restored.state()["persons"]["610000000002"]) == 1
