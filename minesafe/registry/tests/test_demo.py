@@ -254,23 +254,19 @@ def test_demo_load_is_audited_as_demo_data() -> None:
     assert set(entries.values_list("username", flat=True)) == {"系统"}
 
 
-def test_load_demo_command_prints_summary_and_logins(
+def test_load_demo_command_prints_summary_and_logins_then_adds_bulk_mines(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    call_command("load_demo", seed=2025, mines=40)
+    """One run of the whole demo (every area's history too): it is the slowest fixture there is."""
+    call_command("load_demo", seed=2025, mines=40, today=TODAY)
     out = capsys.readouterr().out
     assert "demo-password" in out and "煤矿 40 座" in out
     assert all(username in out for username in DEMO_USERNAMES)
-    call_command("load_demo", seed=2025, mines=40)
-    assert "已存在" in capsys.readouterr().out
-    assert Mine.objects.count() == 40
+    call_command("load_demo", seed=2025, mines=40, bulk=30, today=TODAY)
+    out = capsys.readouterr().out
+    assert "已存在" in out and "基准测试煤矿 30 座" in out
     with pytest.raises(CommandError):
         call_command("load_demo", mines=3)
-
-
-def test_load_demo_command_with_bulk_mines(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("load_demo", bulk=30, today=TODAY)
-    assert "基准测试煤矿 30 座" in capsys.readouterr().out
     bulk = Mine.objects.filter(name__startswith=BULK_PREFIX)
     assert bulk.count() == 30 and Mine.objects.count() == 70
     assert set(bulk.values_list("county__code", flat=True)) == {COUNTY_CODE, OTHER_COUNTY_CODE}
