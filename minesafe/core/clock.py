@@ -76,6 +76,12 @@ class TickCommand(BaseCommand):
         self.stdout.write(json.dumps({"now": now.isoformat(), **report.as_dict()}))
 
 
+def eventful(entry: dict[str, Any]) -> bool:
+    """Whether a tick's report says something happened (a clock ticking every 5 s stays quiet)."""
+    counts = [v for v in entry.values() if isinstance(v, int | float) and not isinstance(v, bool)]
+    return not counts or any(counts)
+
+
 def run_clocks(
     clocks: list[tuple[Callable[[dt.datetime], Any], float]],
     stopper: Stopper,
@@ -90,8 +96,9 @@ def run_clocks(
             if time.monotonic() >= due[i]:
                 moment = now()
                 try:
-                    report = tick(moment)
-                    log(json.dumps({"now": moment.isoformat(), **report.as_dict()}))
+                    entry = tick(moment).as_dict()
+                    if eventful(entry):
+                        log(json.dumps({"now": moment.isoformat(), **entry}))
                 except Exception as exc:  # one failing clock must not stop the others
                     log(f"{getattr(tick, '__module__', tick)}: {exc!r}")
                 due[i] = time.monotonic() + interval

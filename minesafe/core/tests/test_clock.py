@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.management.base import CommandError
 
-from minesafe.core.clock import Stopper, parse_now, run_clocks
+from minesafe.core.clock import Stopper, eventful, parse_now, run_clocks
 
 NOW = dt.datetime(2026, 1, 31, 23, 59, tzinfo=dt.UTC)
 
@@ -59,3 +59,9 @@ def test_parse_now_reads_local_time_and_refuses_garbage() -> None:
     assert parse_now("2026-02-28T08:00:00").tzinfo is not None
     with pytest.raises(CommandError, match="--now"):
         parse_now("yesterday")
+
+
+def test_a_tick_that_did_nothing_is_not_logged() -> None:
+    assert not eventful({"cases": 0, "escalated": 0})
+    assert eventful({"cases": 0, "escalated": 2})
+    assert eventful({"clock": "good"})
