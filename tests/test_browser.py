@@ -46,6 +46,13 @@ def browser() -> Iterator[Any]:
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+def open_page(browser: Any, errors: list[str]) -> Any:
+    """A fresh Chinese-locale page in its own context; script errors are appended to ``errors``."""
+    page = browser.new_context(locale="zh-CN").new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page
+
+
 def login(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
@@ -59,11 +66,8 @@ def test_regulator_opens_a_dossier_and_mine_staff_is_refused_another(
 ) -> None:
     world: World = make_world()
     base = live_server.url
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-
+    page = open_page(browser, errors)
     login(page, base, "reg_x")
     page.wait_for_selector("#chart-status canvas")  # ECharts, served by the app itself
     page.click("text=煤矿档案")
@@ -76,14 +80,13 @@ def test_regulator_opens_a_dossier_and_mine_staff_is_refused_another(
         assert text in body
     page.screenshot(path=str(tmp_path / "dossier.png"), full_page=True)
     assert errors == []
-    context.close()
+    page.context.close()
 
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
+    page = open_page(browser, errors)
     login(page, base, "mine_a")
     own = page.goto(f"{base}{world.mine_a.get_absolute_url()}")
     assert own is not None and own.status == 200
     other = page.goto(f"{base}{world.mine_b.get_absolute_url()}")
     assert other is not None and other.status == 404
     assert "标记矿乙二" not in page.content()
-    context.close()
+    page.context.close()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from minesafe.testing import World, make_world
-from tests.test_browser import browser, login  # noqa: F401 - the shared Chromium fixture
+from tests.test_browser import browser, login, open_page  # noqa: F401 - shared Chromium fixture
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,8 @@ def test_inspector_records_signs_and_opens_the_rectification_order(
 ) -> None:
     world: World = make_world()
     base = live_server.url
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page = open_page(browser, errors)
     login(page, base, "reg_x")
 
     page.click("nav >> text=监管执法")
@@ -54,7 +52,7 @@ def test_inspector_records_signs_and_opens_the_rectification_order(
     page.click("#issue-document")
     link = page.wait_for_selector("#documents >> text=责令限期整改指令书")
     assert "〔" in link.inner_text()
-    with context.expect_page() as opened:
+    with page.context.expect_page() as opened:
         link.click()
     pdf_page = opened.value
     href = link.get_attribute("href")
@@ -65,4 +63,4 @@ def test_inspector_records_signs_and_opens_the_rectification_order(
     assert pdf_page.url.endswith(href)
     page.screenshot(path=str(tmp_path / "inspection.png"), full_page=True)
     assert errors == []
-    context.close()
+    page.context.close()

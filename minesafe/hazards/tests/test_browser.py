@@ -10,7 +10,7 @@ import pytest
 
 from minesafe.hazards.models import Hazard
 from minesafe.testing import World, make_world
-from tests.test_browser import browser, login  # noqa: F401  (the shared Chromium fixture)
+from tests.test_browser import browser, login, open_page  # noqa: F401 - shared Chromium fixture
 
 pytestmark = pytest.mark.browser
 
@@ -23,10 +23,8 @@ def test_haz2_mine_records_fixes_and_closes_a_hazard_in_the_browser(
 ) -> None:
     world: World = make_world()
     base = live_server.url
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page = open_page(browser, errors)
     login(page, base, "mine_a")
 
     page.click("nav >> text=隐患排查")
@@ -67,4 +65,4 @@ def test_haz2_mine_records_fixes_and_closes_a_hazard_in_the_browser(
     assert hazard.status == "closed" and hazard.evidence == "已补打锚杆6根"
     page.screenshot(path=str(tmp_path / "hazard.png"), full_page=True)
     assert errors == []
-    context.close()
+    page.context.close()

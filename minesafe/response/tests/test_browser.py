@@ -15,7 +15,7 @@ from minesafe.response.choices import CaseState
 from minesafe.response.models import AlarmCase
 from minesafe.response.testing import make_alarm
 from minesafe.testing import make_world
-from tests.test_browser import browser, login  # noqa: F401 - the fixture is used by name
+from tests.test_browser import browser, login, open_page  # noqa: F401 - shared Chromium fixture
 
 pytestmark = pytest.mark.browser
 
@@ -36,8 +36,7 @@ def test_mon4_mine_acknowledges_and_disposes_regulator_verifies(
     base = live_server.url
     errors: list[str] = []
 
-    mine = browser.new_context(locale="zh-CN").new_page()
-    mine.on("pageerror", lambda exc: errors.append(str(exc)))
+    mine = open_page(browser, errors)
     login(mine, base, "mine_a")
     mine.wait_for_selector("#unread-count")  # the badge, loaded by htmx
     mine.goto(f"{base}/response/?waiting=me")
@@ -54,8 +53,7 @@ def test_mon4_mine_acknowledges_and_disposes_regulator_verifies(
     mine.wait_for_selector("#case-state >> text=已反馈")
     assert mine.query_selector("#step-verify") is None
 
-    regulator = browser.new_context(locale="zh-CN").new_page()
-    regulator.on("pageerror", lambda exc: errors.append(str(exc)))
+    regulator = open_page(browser, errors)
     login(regulator, base, "reg_x")
     regulator.goto(f"{base}/response/?waiting=me")
     regulator.click(f"#cases >> text=#{case.pk}")

@@ -15,6 +15,7 @@ from tests import test_browser as shared
 
 browser = shared.browser  # the Chromium fixture, shared with the register's browser test
 login = shared.login
+open_page = shared.open_page
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +33,7 @@ def test_haz8_mine_answers_and_signs_then_regulator_returns_it(
     base = live_server.url
     errors: list[str] = []
 
-    mine = browser.new_context(locale="zh-CN").new_page()
-    mine.on("pageerror", lambda exc: errors.append(str(exc)))
+    mine = open_page(browser, errors)
     login(mine, base, "mgr_a")
     mine.click("nav >> text=自查自改")
     mine.click(f"text={report.campaign.name}")
@@ -58,8 +58,7 @@ def test_haz8_mine_answers_and_signs_then_regulator_returns_it(
     mine.wait_for_selector("#report-status >> text=已签字上报")
     assert "1条隐患已录入隐患台账" in mine.inner_text("body")
 
-    regulator = browser.new_context(locale="zh-CN").new_page()
-    regulator.on("pageerror", lambda exc: errors.append(str(exc)))
+    regulator = open_page(browser, errors)
     login(regulator, base, "reg_x")
     regulator.goto(f"{base}{report.get_absolute_url()}")
     regulator.click("#review-link")
