@@ -1,6 +1,7 @@
 """Where the simulated files go: a directory, NATS JetStream or MQTT (issue 3 §3, §5).
 
-The names are the contract with the engine's adapters (``minesafe.monitoring``):
+The names are the contract with the engine's adapters, defined once in
+:mod:`minesafe.monitoring.brokers` (plain constants, no Django):
 
 - NATS JetStream: subject ``minesafe.readings.<mine_code>``, payload = the bytes of one family-A
   file, header ``Nats-Msg-Id`` = the file name (JetStream drops duplicates), stream
@@ -19,11 +20,10 @@ import os
 from pathlib import Path
 from typing import Any, Protocol
 
+from minesafe.monitoring import brokers
 from minesafe.simulator.sim import SimFile
 
-NATS_STREAM = "MINESAFE_READINGS"
-NATS_SUBJECT = "minesafe.readings.{mine}"
-MQTT_TOPIC = "minesafe/{mine}/readings"
+NATS_STREAM = brokers.STREAM
 
 
 class Sink(Protocol):
@@ -61,18 +61,10 @@ class NatsSink:
             nats.connect(url, connect_timeout=timeout, max_reconnect_attempts=0)
         )
         self.js = self.nc.jetstream(timeout=timeout)
-        self.loop.run_until_complete(self._ensure_stream())
-
-    async def _ensure_stream(self) -> None:
-        from nats.js.errors import NotFoundError
-
-        try:
-            await self.js.stream_info(NATS_STREAM)
-        except NotFoundError:
-            await self.js.add_stream(name=NATS_STREAM, subjects=["minesafe.readings.>"])
+        self.loop.run_until_complete(brokers.ensure_stream(self.js))
 
     def write(self, f: SimFile) -> None:
-        subject = NATS_SUBJECT.format(mine=f.mine_code)
+        subject = brokers.subject(f.mine_code)
         self.loop.run_until_complete(
             self.js.publish(subject, f.data, headers={"Nats-Msg-Id": f.name})
         )
@@ -117,7 +109,7 @@ class MqttSink:
         if f.file_type != "CDSS":
             return
         payload = json.dumps(cdss_json(f), ensure_ascii=False).encode("utf-8")
-        info = self.client.publish(MQTT_TOPIC.format(mine=f.mine_code), payload, qos=1)
+        info = self.client.publish(brokers.mqtt_topic(f.mine_code), payload, qos=1)
         info.wait_for_publish(self.timeout)
         if not info.is_published():
             raise ConnectionError(f"MQTT broker did not acknowledge {f.name}")
