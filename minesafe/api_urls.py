@@ -9,12 +9,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from minesafe.emergency import api as emergency_api
 from minesafe.enforcement import api as enforcement_api
 from minesafe.hazards import api as hazards_api
 from minesafe.monitoring import api as monitoring_api
+from minesafe.positioning import api as positioning_api
 from minesafe.registry import api as registry_api
 from minesafe.response import api as response_api
 from minesafe.selfinspection import api as selfinspection_api
+from minesafe.video import api as video_api
 from minesafe.violations import api as violations_api
 
 AREAS = (
@@ -24,6 +27,9 @@ AREAS = (
     selfinspection_api,
     violations_api,
     enforcement_api,
+    positioning_api,
+    emergency_api,
+    video_api,
 )
 
 router = DefaultRouter()

@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "minesafe.selfinspection",
     "minesafe.violations",
     "minesafe.enforcement",
+    "minesafe.positioning",
+    "minesafe.emergency",
+    "minesafe.video",
 ]
 
 MIDDLEWARE = [

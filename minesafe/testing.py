@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,6 +31,12 @@ from minesafe.registry.models import (
 )
 
 PASSWORD = "test-password-123"
+#: Areas whose ``testing.furnish(mine, today)`` adds the objects their routes open by pk.
+FURNISHERS = (
+    "minesafe.positioning.testing",
+    "minesafe.emergency.testing",
+    "minesafe.video.testing",
+)
 _codes = itertools.count(1)
 
 
@@ -105,6 +112,8 @@ def furnish(mine: Mine, today: dt.date) -> None:
     from minesafe.monitoring.testing import furnish_monitoring  # the monitoring area's objects
 
     furnish_monitoring(mine, today)
+    for area in FURNISHERS:
+        importlib.import_module(area).furnish(mine, today)
     from minesafe.response.testing import furnish_response  # MON-4 alarm cases
 
     furnish_response(mine, today)

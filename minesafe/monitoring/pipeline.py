@@ -24,6 +24,7 @@ from minesafe.engine.model import KeyedReadings, ParsedFile, PointDef, Quarantin
 from minesafe.monitoring.models import SensorPoint
 from minesafe.monitoring.sink import MineIndex, to_datetime, upsert
 from minesafe.monitoring.stats import ReadingColumns
+from minesafe.positioning.store import store_parsed as store_positioning
 
 NAN = float("nan")
 
@@ -217,6 +218,8 @@ class Pipeline:
             out.mine_codes.add(parsed.mine_code)
         if parsed.points:
             out.points += store_points(parsed.points, self.mines)
+        if parsed.areas or parsed.persons or parsed.stations or parsed.snapshot is not None:
+            store_positioning(parsed, self.mines)
         out.events.extend(self.engine.load_definitions(parsed))
         if parsed.readings is not None:
             self._judge(parsed.readings, out, readings)

@@ -34,6 +34,9 @@ DEMO_EXTENSIONS = (
     "minesafe.enforcement.demo",
     "minesafe.monitoring.demo",
     "minesafe.response.demo",
+    "minesafe.positioning.demo",
+    "minesafe.emergency.demo",
+    "minesafe.video.demo",
 )
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EmergencyConfig(AppConfig):
+    name = "minesafe.emergency"
+    verbose_name = "应急撤人"

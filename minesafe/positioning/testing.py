@@ -1,0 +1,10 @@
+"""Factories of the positioning area for the shared test world."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+
+def furnish(mine: Any, today: dt.date) -> None:
+    """Give a mine one object of each model a positioning route opens by pk."""

@@ -1,0 +1,1 @@
+"""Video coverage of working places and key equipment: no video, no work (MON-7)."""
