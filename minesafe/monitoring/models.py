@@ -154,7 +154,11 @@ class EngineCheckpoint(BaseModel):
     """The persisted state of one runner: engine snapshot plus how far each source got.
 
     Written in the same transaction as the alarms and statistics it covers, so a restart resumes
-    exactly where the last commit left off (issue 3 §4).
+    exactly where the last commit left off (issue 3 §4). A partitioned runner has one row per
+    partition (``worker`` = ``<group>-p07``): the state travels with the partition. ``epoch``
+    is its fencing token: a worker taking the partition increments it, and every later write
+    of the previous owner is refused because it is conditional on the epoch it started with
+    (issue 6 §7).
     """
 
     worker = models.CharField("工作进程", max_length=100, unique=True)
@@ -164,6 +168,8 @@ class EngineCheckpoint(BaseModel):
     open_stats = models.BinaryField("未结束统计时段", default=bytes)
     counters = models.JSONField("计数", default=dict)
     saved_at = models.DateTimeField("保存时间")
+    epoch = models.BigIntegerField("所有权代次", default=0)
+    owner = models.CharField("当前工作进程", max_length=100, blank=True, default="")
 
     access: ClassVar[Access] = Access(mine_field=None, roles={})
     audit_exclude = BaseModel.audit_exclude | {

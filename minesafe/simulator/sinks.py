@@ -3,9 +3,10 @@
 The names are the contract with the engine's adapters, defined once in
 :mod:`minesafe.monitoring.brokers` (plain constants, no Django):
 
-- NATS JetStream: subject ``minesafe.readings.<mine_code>``, payload = the bytes of one family-A
-  file, header ``Nats-Msg-Id`` = the file name (JetStream drops duplicates), stream
-  ``MINESAFE_READINGS`` on ``minesafe.readings.>`` (created when missing).
+- NATS JetStream: subject ``minesafe.readings.<partition>.<mine_code>`` (the partition count
+  is read from the stream, see :func:`minesafe.monitoring.brokers.subject`), payload = the
+  bytes of one family-A file, header ``Nats-Msg-Id`` = the file name (JetStream drops
+  duplicates), stream ``MINESAFE_READINGS`` on ``minesafe.readings.>`` (created when missing).
 - MQTT: topic ``minesafe/<mine_code>/readings``, QoS 1, a JSON object
   ``{"mine_code", "type": "CDSS", "time", "records": [{"point", "value", "status", "time"}]}``
   per real-time file (times ``yyyy-MM-dd HH:mm:ss`` in China time, as in the files); definition
@@ -61,10 +62,10 @@ class NatsSink:
             nats.connect(url, connect_timeout=timeout, max_reconnect_attempts=0)
         )
         self.js = self.nc.jetstream(timeout=timeout)
-        self.loop.run_until_complete(brokers.ensure_stream(self.js))
+        self.partitions = self.loop.run_until_complete(brokers.ensure_stream(self.js))
 
     def write(self, f: SimFile) -> None:
-        subject = brokers.subject(f.mine_code)
+        subject = brokers.subject(f.mine_code, self.partitions)
         self.loop.run_until_complete(
             self.js.publish(subject, f.data, headers={"Nats-Msg-Id": f.name})
         )

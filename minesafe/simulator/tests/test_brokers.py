@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from minesafe.monitoring import brokers
 from minesafe.simulator.sim import SimConfig, Simulation
 from minesafe.simulator.sinks import NATS_STREAM, MqttSink, NatsSink, cdss_json
 
@@ -38,12 +39,12 @@ def small_sim() -> Simulation:
     return Simulation(cfg)
 
 
-async def _read_stream(mine: str, expected: int) -> list[Any]:
+async def _read_stream(subject: str, expected: int) -> list[Any]:
     import nats
 
     nc = await nats.connect("nats://127.0.0.1:4222")
     js = nc.jetstream()
-    sub = await js.subscribe(f"minesafe.readings.{mine}", ordered_consumer=True)
+    sub = await js.subscribe(subject, ordered_consumer=True)
     msgs: list[Any] = []
     try:
         while len(msgs) < expected + 1:
@@ -68,7 +69,7 @@ def test_mon1_nats_jetstream_gets_each_file_once_with_its_name_as_id() -> None:
         sink.close()
     mine = sim.mines[0].code
     mine_files = [f for f in files if f.mine_code == mine]
-    msgs = asyncio.run(_read_stream(mine, len(mine_files)))
+    msgs = asyncio.run(_read_stream(brokers.subject(mine, sink.partitions), len(mine_files)))
     assert len(msgs) == len(mine_files)
     assert [m.headers["Nats-Msg-Id"] for m in msgs] == [f.name for f in mine_files]
     assert [m.data for m in msgs] == [f.data for f in mine_files]
