@@ -1,26 +1,31 @@
 """REST API of the monitoring area, registered on the shared router by :mod:`minesafe.api_urls`.
 
 Alarms and sensor points are read-only (only the engine writes them); the batch upload feeds one
-networking file through the same path as the runner (parse → engine → sink), synchronously.
+networking file through the same path as the runner (parse → engine → sink), synchronously. A
+point's history and the alarm statistics answer the same as their pages (issue 6 §4).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import exceptions, parsers, serializers, status
-from rest_framework.decorators import api_view, parser_classes
+from rest_framework.decorators import action, api_view, parser_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minesafe.core.api import ScopedViewSet
-from minesafe.core.scoping import can
-from minesafe.monitoring.choices import LEVEL_COLORS, AlarmLevel
+from minesafe.core.scoping import VIEW, can
+from minesafe.monitoring.choices import LEVEL_COLORS, AlarmKind, AlarmLevel
 from minesafe.monitoring.filters import AlarmFilterSet, SensorPointFilterSet
+from minesafe.monitoring.history import HistoryParamError, parse_window, point_history
+from minesafe.monitoring.live import live_settings
 from minesafe.monitoring.models import UPLOAD, Alarm, SensorPoint
+from minesafe.monitoring.statistics import alarm_statistics
 from minesafe.monitoring.upload import MAX_BYTES, UploadRefused, file_mine_code, process_upload
 
 READ_ONLY_METHODS = ["get", "head", "options"]
@@ -99,8 +104,18 @@ class AlarmViewSet(ScopedViewSet):
     http_method_names = READ_ONLY_METHODS
 
 
+HISTORY_PARAMETERS = [
+    OpenApiParameter(
+        "range", str, enum=["day", "week", "month", "year"], description="时间范围，默认 day"
+    ),
+    OpenApiParameter(
+        "start", str, description="起始时间 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM（本地时间）"
+    ),
+]
+
+
 class SensorPointViewSet(ScopedViewSet):
-    """Measuring points as the mines declared them (CDDY / AQMC)."""
+    """Measuring points as the mines declared them (CDDY / AQMC), and each point's history."""
 
     queryset = SensorPoint.objects.all()
     serializer_class = SensorPointSerializer
@@ -110,6 +125,58 @@ class SensorPointViewSet(ScopedViewSet):
     ordering = ["mine", "code"]
     search_fields = ["code", "location"]
     http_method_names = READ_ONLY_METHODS
+
+    @extend_schema(
+        parameters=HISTORY_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """max / avg / min of the point over a day (1-minute), week (5-minute), month (hourly)
+        or year (daily) from the stored statistics (issue 6 §4); bad parameters answer 400."""
+        point = self.get_object()
+        try:
+            window = parse_window(
+                request.query_params.get("range"),
+                request.query_params.get("start"),
+                timezone.now(),
+                live_settings(timezone.localdate()),
+            )
+        except HistoryParamError as error:
+            raise exceptions.ValidationError({error.field: [error.message]}) from error
+        return Response(point_history(point, window))
+
+
+STATISTICS_PARAMETERS = [
+    OpenApiParameter("mine", int, description="煤矿 id"),
+    OpenApiParameter("kind", str, many=True, enum=list(AlarmKind.values)),
+    OpenApiParameter("level", int, many=True, enum=[int(v) for v in AlarmLevel.values]),
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="开始日期从（默认一年前）"),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="至"),
+]
+
+
+@extend_schema(
+    parameters=STATISTICS_PARAMETERS,
+    responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+)
+@api_view(["GET"])
+def alarm_statistics_view(request: Request) -> Response:
+    """Alarm counts by kind, mine and month and the high-frequency points, over the caller's
+    jurisdiction (issue 6 §4); the same figures as the statistics page."""
+    settings = live_settings(timezone.localdate())
+    data = request.query_params.copy()
+    if not data.get("date_from") and not data.get("date_to"):
+        start = timezone.localdate() - dt.timedelta(days=settings.default_statistics_days)
+        data["date_from"] = start.isoformat()
+    alarms = Alarm.objects.restrict(request.user, VIEW)
+    filterset = AlarmFilterSet(data, queryset=alarms, request=request)
+    if not filterset.is_valid():
+        raise exceptions.ValidationError(filterset.errors)
+    body = alarm_statistics(filterset.qs, timezone.now(), settings.top_points)
+    body["date_from"] = data.get("date_from") or None
+    body["date_to"] = data.get("date_to") or None
+    return Response(body)
 
 
 class RawFileParser(parsers.BaseParser):
@@ -162,7 +229,10 @@ def upload(request: Request) -> Response:
     return Response(result.as_dict())
 
 
-urlpatterns: list[Any] = [path("monitoring/upload/", upload, name="api-monitoring-upload")]
+urlpatterns: list[Any] = [
+    path("monitoring/upload/", upload, name="api-monitoring-upload"),
+    path("alarm-statistics/", alarm_statistics_view, name="api-alarm-statistics"),
+]
 
 
 def register(router: Any) -> None:

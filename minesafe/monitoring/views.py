@@ -1,7 +1,8 @@
-"""Pages of the monitoring area: the alarm list and an alarm's episode (issue 3, MON-2..MON-4).
-
-The live boards are issue 6's; these pages are the minimum a regulator needs to see what the
-engine raised, scoped like every other page.
+"""Pages of the monitoring area (issue 3, issue 6 §4, MON-2..MON-5): the alarm list and an
+alarm's episode; the county real-time board with its map, a mine's real-time page, a point's
+history and the alarm statistics. Queries live in :mod:`~minesafe.monitoring.live`,
+:mod:`~minesafe.monitoring.history` and :mod:`~minesafe.monitoring.statistics`; every one
+starts from ``restrict``.
 """
 
 from __future__ import annotations
@@ -11,16 +12,20 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from minesafe.core.scoping import VIEW
 from minesafe.core.views import get_scoped, is_htmx, paginate, pk_model
+from minesafe.monitoring import history, live
 from minesafe.monitoring.choices import LEVEL_COLORS, AlarmLevel, StatPeriod
 from minesafe.monitoring.filters import AlarmFilterSet
 from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
+from minesafe.monitoring.statistics import alarm_statistics, workbook
+from minesafe.registry.models import Mine
 
 #: How much of the point's history the episode chart shows before and after the episode.
 CHART_MARGIN = dt.timedelta(minutes=30)
@@ -111,3 +116,165 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chart": episode_chart(alarm, timezone.now()),
     }
     return render(request, "monitoring/alarm_detail.html", context)
+
+
+# --- live pages (issue 6 §4) ----------------------------------------------------------------------
+
+
+def _settings() -> live.LiveSettings:
+    return live.live_settings(timezone.localdate())
+
+
+@login_required
+@require_safe
+def board(request: HttpRequest) -> HttpResponse:
+    """The county real-time board: mines by worst open level, the table and the map (MON-2).
+
+    htmx polls the same URL every few seconds and swaps the partial; the map script redraws
+    from the refreshed JSON in the partial.
+    """
+    settings = _settings()
+    context = {
+        "board": live.board(request.user, settings),
+        "refresh": settings.refresh_seconds,
+        "now": timezone.now(),
+    }
+    template = "monitoring/_board.html" if is_htmx(request) else "monitoring/board.html"
+    return render(request, template, context)
+
+
+def _live_filter(request: HttpRequest, types: list[tuple[str, str]]) -> live.LiveFilter:
+    """The real-time page's filters; a value that is not offered is ignored, not an error."""
+    sensor_type = request.GET.get("sensor_type", "")
+    status = request.GET.get("status", "")
+    return live.LiveFilter(
+        sensor_type=sensor_type if sensor_type in dict(types) else "",
+        status=status if status in live.STATUS_LABELS else "",
+        q=request.GET.get("q", "").strip()[:60],
+    )
+
+
+@login_required
+@require_safe
+@pk_model(Mine)
+def mine_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """A mine's real-time page: every point's newest minute, status and last hour (MON-1, MON-2)."""
+    mine = get_scoped(Mine, request.user, VIEW, pk=pk)
+    settings = _settings()
+    now = timezone.now()
+    types = [
+        (code, settings.sensor_types.get(code, code or "其他"))
+        for code in SensorPoint.objects.filter(mine=mine)
+        .order_by("sensor_type")
+        .values_list("sensor_type", flat=True)
+        .distinct()
+    ]
+    filters = _live_filter(request, types)
+    rows = live.live_points(mine, now, settings, filters)
+    context = {
+        "mine": mine,
+        "groups": live.group_rows(rows),
+        "counts": live.status_counts(rows),
+        "total": len(rows),
+        "types": types,
+        "statuses": list(live.STATUS_LABELS.items()),
+        "filters": filters,
+        "settings": settings,
+        "refresh": settings.refresh_seconds,
+        "now": now,
+        "query": request.GET.urlencode(),
+    }
+    template = "monitoring/_live_points.html" if is_htmx(request) else "monitoring/mine_live.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_safe
+@pk_model(SensorPoint)
+def point_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """A point's history chart with its range selector; the data comes from the JSON view."""
+    point = get_scoped(SensorPoint, request.user, VIEW, pk=pk)
+    settings = _settings()
+    range_name = request.GET.get("range", "day")
+    if range_name not in settings.history_ranges:
+        range_name = "day"
+    context = {
+        "point": point,
+        "mine": point.mine,
+        "type_label": live.sensor_type_label(point, settings),
+        "ranges": [(name, spec["label"]) for name, spec in settings.history_ranges.items()],
+        "range": range_name,
+        "start": request.GET.get("start", "")[:16],
+        "data_url": reverse("monitoring:point_history_data", kwargs={"pk": point.pk}),
+    }
+    return render(request, "monitoring/point_history.html", context)
+
+
+@login_required
+@require_safe
+@pk_model(SensorPoint)
+def point_history_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """The history series as JSON (``range``, ``start``); a bad parameter answers 400."""
+    point = get_scoped(SensorPoint, request.user, VIEW, pk=pk)
+    try:
+        window = history.parse_window(
+            request.GET.get("range"), request.GET.get("start"), timezone.now(), _settings()
+        )
+    except history.HistoryParamError as error:
+        return JsonResponse({error.field: [error.message]}, status=400)
+    return JsonResponse(history.point_history(point, window))
+
+
+def statistics_queryset(request: HttpRequest) -> tuple[AlarmFilterSet, QuerySet[Alarm], str]:
+    """The filtered, scoped alarms of the statistics page and its export, and the period text.
+
+    Without a date the period is the last ``default_statistics_days`` days.
+    """
+    settings = _settings()
+    data = request.GET.copy()
+    if not data.get("date_from") and not data.get("date_to"):
+        start = timezone.localdate() - dt.timedelta(days=settings.default_statistics_days)
+        data["date_from"] = start.isoformat()
+    filterset = AlarmFilterSet(data, queryset=_alarms(request), request=request)
+    form = filterset.form
+    valid = form.is_valid()
+    begin = form.cleaned_data.get("date_from") if valid else None
+    end = form.cleaned_data.get("date_to") if valid else None
+    period = f"{begin or '最早'} 至 {end or '今天'}"
+    return filterset, filterset.qs, period
+
+
+@login_required
+@require_safe
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Alarm counts by kind, mine and month, and the high-frequency points (MON-2, MON-3)."""
+    filterset, alarms, period = statistics_queryset(request)
+    stats = alarm_statistics(alarms, timezone.now(), _settings().top_points)
+    context = {
+        "filter": filterset,
+        "stats": stats,
+        "period": period,
+        "chart": {
+            "kinds": [[r["label"], r["count"]] for r in stats["by_kind"]],
+            "months": [[r["month"], *r["levels"]] for r in stats["by_month"]],
+            "levels": stats["levels"],
+            "mines": [[r["name"], r["count"]] for r in stats["by_mine"][:15]],
+        },
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "monitoring/statistics.html", context)
+
+
+@login_required
+@require_safe
+def statistics_export(request: HttpRequest) -> HttpResponse:
+    """The statistics page's tables as an Excel workbook, with the same filters."""
+    _, alarms, period = statistics_queryset(request)
+    stats = alarm_statistics(alarms, timezone.now(), _settings().top_points)
+    response = HttpResponse(
+        workbook(stats, period),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"alarm-statistics-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

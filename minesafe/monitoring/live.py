@@ -1,0 +1,431 @@
+"""Queries of the live monitoring pages: the county board, its map and a mine's points (issue 6 §4).
+
+MON-2..MON-5: a regulator sees at a glance which mines have open alarms and how bad the worst
+one is; mine staff see every point's newest minute. Every query starts from ``restrict`` so the
+board, the map and the point table never show a mine outside the user's jurisdiction. The pure
+helpers (settings, map boundaries, sparklines, point status) take no database and no clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+
+from minesafe.core.ruledata import edition_in_force
+from minesafe.core.scoping import VIEW
+from minesafe.monitoring.choices import LEVEL_COLORS, AlarmLevel, StatPeriod
+from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
+from minesafe.registry.choices import MineStatus
+from minesafe.registry.models import Mine
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+NORMAL, ALARM, NO_DATA = "normal", "alarm", "nodata"
+STATUS_LABELS = {NORMAL: "正常", ALARM: "报警", NO_DATA: "无数据"}
+STATUS_COLORS = {NORMAL: "green", ALARM: "red", NO_DATA: "grey"}
+#: Map colours (hex: ECharts needs real colours) of a mine by its worst open level; green = none.
+MAP_COLORS = {0: "#16a34a", 1: "#dc2626", 2: "#ea580c", 3: "#ca8a04", 4: "#2563eb"}
+
+
+# --- settings (data file) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """One boundary map served from the static files: ``name`` is the ECharts map name."""
+
+    name: str
+    label: str
+    file: str
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """The display choices of ``monitoring/data/live.yaml`` (see the file for the reasons)."""
+
+    no_data_minutes: int
+    sparkline_minutes: int
+    refresh_seconds: int
+    top_points: int
+    default_statistics_days: int
+    history_ranges: dict[str, dict[str, Any]]
+    sensor_types: dict[str, str]
+    maps: tuple[MapSpec, ...]
+    national_map: MapSpec
+
+
+def live_settings(on: dt.date | None = None) -> LiveSettings:
+    """The edition of the live pages' settings in force on ``on`` (the newest when None)."""
+    data = edition_in_force("minesafe.monitoring", "live", on)
+    return LiveSettings(
+        no_data_minutes=int(data["no_data_minutes"]),
+        sparkline_minutes=int(data["sparkline_minutes"]),
+        refresh_seconds=int(data["refresh_seconds"]),
+        top_points=int(data["top_points"]),
+        default_statistics_days=int(data["default_statistics_days"]),
+        history_ranges=dict(data["history_ranges"]),
+        sensor_types={str(k): str(v) for k, v in data["sensor_types"].items()},
+        maps=tuple(MapSpec(**m) for m in data["maps"]),
+        national_map=MapSpec(**data["national_map"]),
+    )
+
+
+# --- boundary maps (pure) -------------------------------------------------------------------------
+
+Ring = list[tuple[float, float]]
+
+
+def decode_ring(encoded: str, offsets: Sequence[int], scale: float = 1024.0) -> Ring:
+    """One ring of ECharts' compressed GeoJSON (``UTF8Encoding``): zig-zag deltas per character
+    pair, quantised by ``scale``; the same algorithm ECharts runs when the map is registered."""
+    x, y = int(offsets[0]), int(offsets[1])
+    ring: Ring = []
+    for i in range(0, len(encoded) - 1, 2):
+        dx, dy = ord(encoded[i]) - 64, ord(encoded[i + 1]) - 64
+        x += (dx >> 1) ^ -(dx & 1)
+        y += (dy >> 1) ^ -(dy & 1)
+        ring.append((x / scale, y / scale))
+    return ring
+
+
+def feature_rings(geojson: dict[str, Any]) -> list[list[Ring]]:
+    """The rings of every feature of a (possibly compressed) GeoJSON feature collection."""
+    scale = float(geojson.get("UTF8Scale") or 1024)
+    encoded = bool(geojson.get("UTF8Encoding"))
+    features: list[list[Ring]] = []
+    for feature in geojson.get("features", []):
+        geometry = feature.get("geometry") or {}
+        polygons = geometry.get("coordinates") or []
+        offsets = geometry.get("encodeOffsets") or []
+        if geometry.get("type") == "Polygon":
+            polygons, offsets = [polygons], [offsets]
+        elif geometry.get("type") != "MultiPolygon":
+            continue
+        rings: list[Ring] = []
+        for p, polygon in enumerate(polygons):
+            for r, ring in enumerate(polygon):
+                if encoded and isinstance(ring, str):
+                    rings.append(decode_ring(ring, offsets[p][r], scale))
+                else:
+                    rings.append([(float(c[0]), float(c[1])) for c in ring])
+        features.append(rings)
+    return features
+
+
+def _in_ring(ring: Ring, lon: float, lat: float) -> bool:
+    inside = False
+    j = len(ring) - 1
+    for i in range(len(ring)):
+        (xi, yi), (xj, yj) = ring[i], ring[j]
+        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def contains(features: list[list[Ring]], lon: float, lat: float) -> bool:
+    """Whether a point lies in any feature (even-odd over the feature's rings, so holes count)."""
+    return any(sum(_in_ring(r, lon, lat) for r in rings) % 2 == 1 for rings in features)
+
+
+@cache
+def map_features(file: str) -> list[list[Ring]]:
+    """The decoded rings of a map shipped under ``static/`` (read once per process)."""
+    return feature_rings(json.loads((STATIC / file).read_text("utf-8")))
+
+
+def choose_map(coords: Iterable[tuple[float, float]], settings: LiveSettings) -> MapSpec:
+    """The first province map that holds every coordinate, else the national map.
+
+    With no coordinates at all the first province map is drawn (the platform's home province).
+    """
+    points = list(coords)
+    for spec in settings.maps:
+        features = map_features(spec.file)
+        if all(contains(features, lon, lat) for lon, lat in points):
+            return spec
+    return settings.national_map
+
+
+# --- small pure helpers ---------------------------------------------------------------------------
+
+
+def sparkline(values: Sequence[float], width: int = 120, height: int = 24) -> str:
+    """SVG ``polyline`` points of a series scaled into ``width`` × ``height`` (1 px margin).
+
+    Drawn on the server: 300 tiny charts as SVG cost nothing, 300 chart instances would.
+    """
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    span = hi - lo
+    step = (width - 2) / max(len(values) - 1, 1)
+    pts = []
+    for i, v in enumerate(values):
+        y = (height / 2) if span == 0 else 1 + (height - 2) * (1 - (v - lo) / span)
+        pts.append(f"{1 + i * step:.1f},{y:.1f}")
+    return " ".join(pts)
+
+
+def point_status(
+    newest_bucket: dt.datetime | None,
+    open_level: int | None,
+    now: dt.datetime,
+    no_data_minutes: int,
+) -> str:
+    """报警 when an alarm is open on the point, else 无数据 when its newest closed minute ended
+    more than ``no_data_minutes`` ago (or never), else 正常."""
+    if open_level is not None:
+        return ALARM
+    if newest_bucket is None:
+        return NO_DATA
+    ended = newest_bucket + dt.timedelta(seconds=int(StatPeriod.MINUTE))
+    return NO_DATA if now - ended > dt.timedelta(minutes=no_data_minutes) else NORMAL
+
+
+def level_color(level: int | None) -> str:
+    return "green" if level is None else LEVEL_COLORS.get(AlarmLevel(level), "grey")
+
+
+# --- county board ---------------------------------------------------------------------------------
+
+
+@dataclass
+class BoardRow:
+    """A mine with open alarms: its worst level, how many, since when."""
+
+    mine: Mine
+    worst: int
+    count: int
+    oldest: dt.datetime
+
+    @property
+    def color(self) -> str:
+        return level_color(self.worst)
+
+    @property
+    def level_label(self) -> str:
+        return str(AlarmLevel(self.worst).label)
+
+
+@dataclass
+class Board:
+    level_counts: list[tuple[str, int, str]]
+    rows: list[BoardRow]
+    map_points: list[dict[str, Any]]
+    without_coordinates: list[Mine]
+    map_spec: MapSpec
+    mine_count: int
+    open_total: int = 0
+
+    def map_payload(self) -> dict[str, Any]:
+        """What the board's map script needs (json_script)."""
+        return {
+            "map": self.map_spec.name,
+            "label": self.map_spec.label,
+            "points": self.map_points,
+            "colors": {str(k): v for k, v in MAP_COLORS.items()},
+        }
+
+
+def open_by_mine(user: Any) -> QuerySet[Any]:
+    """Per visible mine with open alarms: worst (lowest) level, count and oldest opening."""
+    return (
+        Alarm.objects.restrict(user, VIEW)
+        .filter(closed_at__isnull=True)
+        .values("mine")
+        .annotate(worst=Min("level"), n=Count("pk"), oldest=Min("opened_at"))
+        .order_by("worst", "oldest")
+    )
+
+
+def board(user: Any, settings: LiveSettings) -> Board:
+    """The county real-time board: mines by worst open level, the table and the map points.
+
+    A mine is counted once, under its worst open level, so the four counts add up to the mines
+    with open alarms and agree with the map's colours.
+    """
+    summary = list(open_by_mine(user))
+    mines = {
+        m.pk: m
+        for m in Mine.objects.restrict(user, VIEW)
+        .exclude(status=MineStatus.CLOSED)
+        .select_related("county")
+        .order_by("code")
+    }
+    extra_pks = [s["mine"] for s in summary if s["mine"] not in mines]
+    if extra_pks:  # a closed mine with an alarm still open is still on the board
+        mines.update({m.pk: m for m in Mine.objects.restrict(user, VIEW).filter(pk__in=extra_pks)})
+    rows = [BoardRow(mines[s["mine"]], s["worst"], s["n"], s["oldest"]) for s in summary]
+    worst = {row.mine.pk: row.worst for row in rows}
+    counts = {row.mine.pk: row.count for row in rows}
+    per_level: dict[int, int] = defaultdict(int)
+    for row in rows:
+        per_level[row.worst] += 1
+    points, missing = [], []
+    for mine in mines.values():
+        if mine.longitude is None or mine.latitude is None:
+            missing.append(mine)
+            continue
+        level = worst.get(mine.pk, 0)
+        points.append(
+            {
+                "name": mine.name,
+                "value": [float(mine.longitude), float(mine.latitude), level],
+                "level": level,
+                "open": counts.get(mine.pk, 0),
+                "url": reverse("monitoring:mine_live", kwargs={"pk": mine.pk}),
+            }
+        )
+    spec = choose_map(((p["value"][0], p["value"][1]) for p in points), settings)
+    return Board(
+        level_counts=[
+            (str(label), per_level.get(int(value), 0), LEVEL_COLORS[AlarmLevel(value)])
+            for value, label in AlarmLevel.choices
+        ],
+        rows=rows,
+        map_points=points,
+        without_coordinates=missing,
+        map_spec=spec,
+        mine_count=len(mines),
+        open_total=sum(r.count for r in rows),
+    )
+
+
+# --- a mine's real-time page ----------------------------------------------------------------------
+
+
+@dataclass
+class PointRow:
+    point: SensorPoint
+    type_label: str
+    stat: ReadingStat | None
+    status: str
+    level: int | None
+    trend: str
+
+    @property
+    def status_label(self) -> str:
+        if self.status == ALARM and self.level is not None:
+            return f"报警 {AlarmLevel(self.level).label}"
+        return STATUS_LABELS[self.status]
+
+    @property
+    def color(self) -> str:
+        return level_color(self.level) if self.status == ALARM else STATUS_COLORS[self.status]
+
+
+@dataclass
+class LiveFilter:
+    """The real-time page's filters, already validated (unknown values are simply ignored)."""
+
+    sensor_type: str = ""
+    status: str = ""
+    q: str = ""
+
+
+def newest_minute_stats(mine: Mine, codes: QuerySet[Any] | None = None) -> dict[str, ReadingStat]:
+    """The newest 1-minute statistic of every point of a mine, in one query.
+
+    A correlated subquery picks each point's newest bucket through the unique
+    (mine, point, period, bucket) index, so the cost is one index seek per point.
+    """
+    newest = (
+        ReadingStat.objects.filter(
+            mine_id=OuterRef("mine_id"), point_code=OuterRef("code"), period=StatPeriod.MINUTE
+        )
+        .order_by("-bucket")
+        .values("pk")[:1]
+    )
+    points = SensorPoint.objects.filter(mine=mine) if codes is None else codes
+    ids = points.annotate(newest=Subquery(newest)).values("newest")
+    return {s.point_code: s for s in ReadingStat.objects.filter(pk__in=ids)}
+
+
+def recent_averages(mine: Mine, since: dt.datetime) -> dict[str, list[float]]:
+    """1-minute averages of every point of a mine since ``since``, oldest first (one query)."""
+    series: dict[str, list[float]] = defaultdict(list)
+    rows = (
+        ReadingStat.objects.filter(mine=mine, period=StatPeriod.MINUTE, bucket__gte=since)
+        .order_by("point_code", "bucket")
+        .values_list("point_code", "avg")
+    )
+    for code, avg in rows:
+        series[code].append(avg)
+    return series
+
+
+def open_levels(mine: Mine) -> dict[str, int]:
+    """Worst open alarm level per subject code of a mine."""
+    rows = (
+        Alarm.objects.filter(mine=mine, closed_at__isnull=True)
+        .values("point_code")
+        .annotate(worst=Min("level"))
+    )
+    return {r["point_code"]: r["worst"] for r in rows}
+
+
+def live_points(
+    mine: Mine, now: dt.datetime, settings: LiveSettings, filters: LiveFilter | None = None
+) -> list[PointRow]:
+    """Every point of a mine with its newest minute, status and last hour's trend (4 queries)."""
+    filters = filters or LiveFilter()
+    points = SensorPoint.objects.filter(mine=mine)
+    if filters.sensor_type:
+        points = points.filter(sensor_type=filters.sensor_type)
+    if filters.q:
+        points = points.filter(Q(code__icontains=filters.q) | Q(location__icontains=filters.q))
+    stats = newest_minute_stats(mine)
+    trends = recent_averages(mine, now - dt.timedelta(minutes=settings.sparkline_minutes))
+    levels = open_levels(mine)
+    rows = []
+    for point in points.order_by("sensor_type", "code"):
+        stat = stats.get(point.code)
+        level = levels.get(point.code)
+        status = point_status(stat.bucket if stat else None, level, now, settings.no_data_minutes)
+        if filters.status and status != filters.status:
+            continue
+        rows.append(
+            PointRow(
+                point=point,
+                type_label=sensor_type_label(point, settings),
+                stat=stat,
+                status=status,
+                level=level,
+                trend=sparkline(trends.get(point.code, [])),
+            )
+        )
+    return rows
+
+
+def sensor_type_label(point: SensorPoint, settings: LiveSettings) -> str:
+    """The Chinese name of a point's sensor type (the code itself when unknown)."""
+    label = settings.sensor_types.get(point.sensor_type)
+    if label:
+        return label
+    return point.sensor_type or point.unit or "其他"
+
+
+def group_rows(rows: list[PointRow]) -> list[tuple[str, list[PointRow]]]:
+    """Rows grouped by sensor type label, in first-seen order."""
+    groups: dict[str, list[PointRow]] = {}
+    for row in rows:
+        groups.setdefault(row.type_label, []).append(row)
+    return list(groups.items())
+
+
+def status_counts(rows: list[PointRow]) -> list[tuple[str, str, int, str]]:
+    """(status, label, count, colour) over the rows."""
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[row.status] += 1
+    return [(s, STATUS_LABELS[s], counts.get(s, 0), STATUS_COLORS[s]) for s in STATUS_LABELS]

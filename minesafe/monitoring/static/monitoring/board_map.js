@@ -1,0 +1,68 @@
+// The board's map: the province (or national) boundary served by the app itself, registered
+// with ECharts once, and the user's mines as points coloured by their worst open alarm level.
+// htmx refreshes the board's partial (with its #map-data JSON); the map redraws from it.
+(function () {
+  var chart = null;
+  var registered = false;
+  var LEVELS = { 0: "无未结束报警", 1: "I级", 2: "II级", 3: "III级", 4: "IV级" };
+
+  function data() {
+    var el = document.getElementById("map-data");
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  function draw() {
+    var d = data();
+    if (!chart || !d) { return; }
+    var series = [0, 4, 3, 2, 1].map(function (level) {
+      var pts = d.points.filter(function (p) { return p.level === level; });
+      return {
+        name: LEVELS[level],
+        type: level === 0 ? "scatter" : "effectScatter",
+        coordinateSystem: "geo",
+        symbolSize: level === 0 ? 8 : 14 - level,
+        itemStyle: { color: d.colors[String(level)] },
+        data: pts.map(function (p) {
+          return { name: p.name, value: p.value, url: p.url, open: p.open };
+        })
+      };
+    });
+    chart.setOption({
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          if (!p.data || !p.data.url) { return p.name; }
+          return p.name + "<br>未结束报警：" + p.data.open + " 条";
+        }
+      },
+      legend: { bottom: 0, data: [0, 4, 3, 2, 1].map(function (l) { return LEVELS[l]; }) },
+      geo: {
+        map: d.map,
+        roam: true,
+        label: { show: true, color: "#64748b", fontSize: 10 },
+        itemStyle: { areaColor: "#f1f5f9", borderColor: "#94a3b8" },
+        emphasis: { label: { show: true }, itemStyle: { areaColor: "#e2e8f0" } }
+      },
+      series: series
+    });
+  }
+
+  function init() {
+    var box = document.getElementById("mine-map");
+    if (!box || !window.echarts) { return; }
+    fetch(box.dataset.mapUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (geo) {
+        if (!registered) { echarts.registerMap(box.dataset.mapName, geo); registered = true; }
+        chart = echarts.init(box);
+        chart.on("click", function (p) { if (p.data && p.data.url) { window.location = p.data.url; } });
+        window.addEventListener("resize", function () { chart.resize(); });
+        draw();
+      });
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target && e.target.id === "board") { draw(); }
+  });
+})();
