@@ -215,6 +215,10 @@ class Mine(BaseModel):
         validators=[MinValueValidator(0)],
     )
     depth = models.PositiveIntegerField("开采深度(米)", null=True, blank=True)
+    # PER-7 (000:8; 004 task 10): the mine's approved underground headcount per shift.
+    approved_underground_headcount = models.PositiveIntegerField(
+        "核定井下人数", null=True, blank=True
+    )
     # REG-2: the current grades, the highest of the appraisals (就高不就低).
     gas_grade = models.CharField("瓦斯等级", max_length=10, choices=GasGrade.choices, db_index=True)
     rock_burst = models.BooleanField("冲击地压", default=False)
@@ -374,6 +378,7 @@ MINE_REGISTER_FIELDS = [
     "mining_method",
     "capacity",
     "depth",
+    "approved_underground_headcount",
     "gas_grade",
     "rock_burst",
     "hydro_type",
