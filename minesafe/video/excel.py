@@ -1,0 +1,255 @@
+"""A mine's video channel register from Excel or CSV (MON-7): template, all-or-nothing import.
+
+Mines keep the list of their cameras in the spreadsheet their video-system vendor delivered.
+Every cell is checked first; one bad row imports nothing, and every problem is reported by row
+and column, like the register's import (:mod:`minesafe.registry.excel`, whose ``RowError`` this
+module shares). Rows are matched to existing channels by code, so a re-import updates them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+
+from minesafe.core.context import audit_reason
+from minesafe.registry.excel import RowError
+from minesafe.registry.models import Mine, WorkingFace
+from minesafe.video.choices import FACE_KINDS, PlaceKind
+from minesafe.video.models import VideoChannel
+
+CODE, NAME, KIND, FACE, EQUIPMENT, RETENTION = (
+    "通道编码",
+    "通道名称",
+    "监控场所类型",
+    "工作面",
+    "设备/场所名称",
+    "录像保存天数",
+)
+HEADERS = [CODE, NAME, KIND, FACE, EQUIPMENT, RETENTION]
+REQUIRED = (CODE, NAME, KIND, RETENTION)
+LIMITS = {CODE: 40, NAME: 100, KIND: 30, FACE: 100, EQUIPMENT: 100, RETENTION: 10}
+MAX_ROWS = 5000
+MAX_BYTES = 5 * 1024 * 1024
+NOT_READABLE = "无法读取文件：请上传 .xlsx 或 .csv 文件（CSV 为 UTF-8 或 GBK 编码）"
+KIND_BY_LABEL = {label: value for value, label in PlaceKind.choices}
+
+
+@dataclass
+class ChannelImport:
+    """The outcome: how many channels were created and updated, or the errors (nothing saved)."""
+
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "created": self.created,
+            "updated": self.updated,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def template_workbook() -> bytes:
+    """The import columns with two example rows and a sheet explaining the allowed values."""
+    book = Workbook()
+    ws = book.active
+    ws.title = "视频通道"
+    ws.append(HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+    ws.append(["CH-001", "1201综采工作面机头", "采煤工作面", "1201", "", 30])
+    ws.append(["CH-101", "1号主要通风机房", "主要通风机", "", "1号主要通风机", 30])
+    for letter, width in zip("ABCDEF", (14, 26, 18, 16, 20, 14), strict=True):
+        ws.column_dimensions[letter].width = width
+    notes = book.create_sheet("填写说明")
+    notes.append(["第1行为列名，请勿修改；示例行导入前请替换为本矿通道。"])
+    notes.append([f"“{CODE}”在本矿内唯一；已存在的编码将被更新，新编码将新增。"])
+    notes.append([f"“{KIND}”可填：" + "、".join(PlaceKind.labels)])
+    notes.append([f"采煤/掘进工作面的通道须填“{FACE}”（本矿工作面名称），其他类型不填。"])
+    notes.append([f"“{RETENTION}”：《煤矿安全规程》第五百二十六条要求视频保存1个月以上。"])
+    notes.append(["任何一行有错误时整份文件不导入，并逐行列出错误。也可上传同样列名的 CSV 文件。"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _read_xlsx(data: bytes) -> list[list[Any]]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for what is not an .xlsx
+        raise ValueError(NOT_READABLE) from exc
+    try:
+        rows = []
+        for values in book.worksheets[0].iter_rows(values_only=True):
+            rows.append(list(values))
+            if len(rows) > MAX_ROWS + 1:
+                raise ValueError(f"数据超过{MAX_ROWS}行")
+        return rows
+    except ValueError:
+        raise
+    except Exception as exc:  # a zip that opens but whose sheet is damaged
+        raise ValueError("文件已损坏，无法读取工作表") from exc
+    finally:
+        book.close()
+
+
+def _read_csv(data: bytes) -> list[list[Any]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes every byte string
+        raise ValueError(NOT_READABLE)
+    if "\x00" in text:
+        raise ValueError(NOT_READABLE)
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ValueError(f"CSV 格式错误：{exc}") from exc
+    if len(rows) > MAX_ROWS + 1:
+        raise ValueError(f"数据超过{MAX_ROWS}行")
+    return [list(r) for r in rows]
+
+
+def read_rows(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    """(header, [(row number, {header: value})]) of an .xlsx or .csv upload; blank rows skipped."""
+    if len(data) > MAX_BYTES:
+        raise ValueError("文件超过5MB")
+    is_xlsx = data[:2] == b"PK"
+    if not is_xlsx and not name.lower().endswith((".csv", ".txt")):
+        raise ValueError(NOT_READABLE)
+    table = _read_xlsx(data) if is_xlsx else _read_csv(data)
+    if not table:
+        return [], []
+    header = [_text(v) for v in table[0]]
+    while header and not header[-1]:
+        header.pop()
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        if all(_text(v) == "" for v in values):
+            continue
+        rows.append((number, dict(zip(header, values, strict=False))))
+    return header, rows
+
+
+def _row(
+    number: int,
+    raw: dict[str, Any],
+    mine: Mine,
+    faces: dict[str, WorkingFace],
+    seen: dict[str, int],
+) -> tuple[dict[str, Any] | None, list[RowError]]:
+    errors: list[RowError] = []
+    values = {h: _text(raw.get(h)) for h in HEADERS}
+    for column in HEADERS:
+        if column in REQUIRED and not values[column]:
+            errors.append(RowError(number, column, "必填"))
+        elif len(values[column]) > LIMITS[column]:
+            errors.append(RowError(number, column, f"不能超过{LIMITS[column]}个字"))
+    code = values[CODE]
+    if code and code in seen:
+        errors.append(RowError(number, CODE, f"通道编码与第{seen[code]}行重复"))
+    elif code:
+        seen[code] = number
+    kind = KIND_BY_LABEL.get(values[KIND]) or (
+        values[KIND] if values[KIND] in PlaceKind.values else None
+    )
+    if values[KIND] and kind is None:
+        errors.append(RowError(number, KIND, "无法识别，可填：" + "、".join(PlaceKind.labels)))
+    face = None
+    if kind in FACE_KINDS:
+        if not values[FACE]:
+            errors.append(RowError(number, FACE, "采掘工作面的通道须填写工作面"))
+        else:
+            face = faces.get(values[FACE])
+            if face is None:
+                errors.append(RowError(number, FACE, f"本矿没有名为“{values[FACE]}”的工作面"))
+    elif kind is not None and values[FACE]:
+        errors.append(RowError(number, FACE, "只有采掘工作面的通道才填写工作面"))
+    retention = None
+    if values[RETENTION]:
+        try:
+            retention = int(values[RETENTION])
+        except ValueError:
+            errors.append(RowError(number, RETENTION, "须为整数"))
+        else:
+            if not 0 <= retention <= 3650:
+                errors.append(RowError(number, RETENTION, "须在0到3650之间"))
+    if errors:
+        return None, errors
+    return {
+        "code": code,
+        "name": values[NAME],
+        "place_kind": kind,
+        "working_face": face,
+        "equipment": values[EQUIPMENT],
+        "retention_days": retention,
+    }, []
+
+
+def import_channels(mine: Mine, name: str, data: bytes) -> ChannelImport:
+    """Create or update the mine's channels from an upload; with any error nothing is saved."""
+    try:
+        header, rows = read_rows(name, data)
+    except ValueError as exc:
+        return ChannelImport(errors=[RowError(0, "", str(exc))])
+    missing = [RowError(1, h, "缺少此列") for h in REQUIRED if h not in header]
+    unknown = [RowError(1, h, "无法识别的列名，请使用导入模板") for h in header if h not in HEADERS]
+    if missing or unknown:
+        return ChannelImport(errors=missing + unknown)
+    if not rows:
+        return ChannelImport(errors=[RowError(0, "", "没有数据：请从第2行起填写通道")])
+    faces = {f.name: f for f in WorkingFace.objects.filter(mine=mine)}
+    existing = {c.code: c for c in VideoChannel.objects.filter(mine=mine)}
+    seen: dict[str, int] = {}
+    result = ChannelImport()
+    planned: list[VideoChannel] = []
+    for number, raw in rows:
+        fields, errors = _row(number, raw, mine, faces, seen)
+        if errors or fields is None:
+            result.errors += errors
+            continue
+        channel = existing.get(fields["code"]) or VideoChannel(mine=mine)
+        for key, value in fields.items():
+            setattr(channel, key, value)
+        try:
+            channel.full_clean(validate_unique=False)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                result.errors.append(RowError(number, "", f"{key}: {'；'.join(messages)}"))
+            continue
+        planned.append(channel)
+    if result.errors:
+        return result
+    with transaction.atomic(), audit_reason("视频通道导入"):
+        for channel in planned:
+            if channel.pk:
+                result.updated += 1
+            else:
+                result.created += 1
+            channel.save()
+    return result
