@@ -38,7 +38,7 @@ def partition_of(mine_code: str, partitions: int) -> int:
 def subject(
     mine_code: str, partitions: int = DEFAULT_PARTITIONS, prefix: str = SUBJECT_PREFIX
 ) -> str:
-    """``<prefix>.<partition>.<mine_code>``: a worker owning partition p filters ``<prefix>.p.>``."""
+    """``<prefix>.<partition>.<mine_code>``; the owner of partition p filters ``<prefix>.p.>``."""
     return f"{prefix}.{partition_of(mine_code, partitions)}.{mine_code}"
 
 

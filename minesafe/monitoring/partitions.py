@@ -15,6 +15,7 @@ it, so the partitions spread evenly after a worker joins and are all taken after
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -189,7 +190,5 @@ class Leases:
         """Give a partition back (only if we still hold that revision)."""
         from nats.js.errors import APIError
 
-        try:
+        with contextlib.suppress(APIError):  # no longer ours: nothing to give back
             await self.kv.delete(partition_key(lease.partition), last=lease.revision)
-        except APIError:
-            pass  # it was no longer ours: nothing to give back

@@ -15,8 +15,11 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import inspect
+import json
 import logging
+import os
 import signal
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,12 +27,19 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
-from minesafe.monitoring import brokers
+from minesafe.monitoring import brokers, partitions
 from minesafe.monitoring.pipeline import Pipeline
 from minesafe.monitoring.quarantine import QuarantineFile
-from minesafe.monitoring.sink import CheckpointState, Offsets, Sink, load_checkpoint
+from minesafe.monitoring.sink import (
+    CheckpointState,
+    Offsets,
+    Pending,
+    Sink,
+    claim_checkpoint,
+    load_checkpoint,
+)
 from minesafe.monitoring.sources import (
     DirectorySource,
     Item,
@@ -49,7 +59,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nats", metavar="URL", help="consume JetStream, e.g. nats://127.0.0.1:4222")
     p.add_argument("--mqtt", metavar="HOST:PORT", help="subscribe minesafe/+/readings at QoS 1")
     p.add_argument("--once", action="store_true", help="process what is there, then exit")
-    p.add_argument("--worker", default="engine", help="checkpoint and consumer name")
+    p.add_argument(
+        "--worker",
+        help="checkpoint and consumer name (default engine); with --partitions the worker's "
+        "lease name (default host-pid)",
+    )
+    p.add_argument(
+        "--partitions",
+        metavar="auto|all|0,3,5",
+        help="partitioned JetStream run: auto = as many partitions as the leases give this "
+        "worker (its fair share), all / a list = those, without leases",
+    )
+    p.add_argument("--group", default="engine", help="partition checkpoints and consumers prefix")
+    p.add_argument("--partition-count", type=int, help="P (default: from the stream)")
+    p.add_argument("--lease-bucket", default=partitions.LEASE_BUCKET, help="JetStream KV bucket")
+    p.add_argument("--lease-ttl", type=float, default=partitions.DEFAULT_TTL_S, metavar="SECONDS")
+    p.add_argument("--lease-log", type=Path, help="append partition starts/stops (JSON lines)")
+    p.add_argument("--stats-out", type=Path, help="write the run's figures as JSON at exit")
     p.add_argument("--stream", default=brokers.STREAM, help="JetStream stream name")
     p.add_argument("--subjects", default=brokers.SUBJECTS, help="JetStream subject filter")
     p.add_argument("--durable", help="JetStream durable consumer (default: the worker name)")
@@ -92,6 +118,7 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     alarm_latencies: list[float] = field(default_factory=list)
     busy_s: float = 0.0  # time spent parsing, judging and storing (the worker thread)
+    snapshot_s: float = 0.0  # engine snapshots taken on the worker thread for checkpoints
     checkpoint_s: float = 0.0  # time spent writing checkpoints (statistics, archive, snapshot)
 
 
@@ -122,6 +149,17 @@ class Runner:
         self._seqs_in_flight: set[int] = set()
         self._files = set(self.state.offsets.processed_files)
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="engine-db")
+        # Checkpoints are written on a thread (and database connection) of their own, so the
+        # engine keeps consuming while statistics, archive and snapshot are stored. SQLite has
+        # one writer at a time (and its shared-cache test database reports a busy table instead
+        # of waiting): there the write queues on the engine thread, still after the snapshot.
+        self._writer = (
+            self._pool
+            if connection.vendor == "sqlite"
+            else concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="engine-ckpt")
+        )
+        self._writing: asyncio.Future[None] | None = None
+        self.aborted = False  # lost the partition: stop without a final checkpoint
         self._last_checkpoint = time.monotonic()
 
     # -- the loop ------------------------------------------------------------------------------
@@ -139,6 +177,7 @@ class Runner:
                 if items:
                     await self._work(self._process, items)
                 await self._work(self._fire_timers)
+                self._raise_failed_write()
                 if self._checkpoint_due():
                     await self._checkpoint()
                 if self.options.once and self._all_drained() and queue.empty() and not items:
@@ -146,15 +185,32 @@ class Runner:
                 limit = self.options.max_seconds
                 if limit is not None and time.monotonic() - started >= limit:
                     break
-            await self._checkpoint(final=True)
+            if not self.aborted:
+                await self._checkpoint(final=True)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self._writing is not None and not self._writing.done():
+                with contextlib.suppress(Exception):
+                    await self._writing
             for source in self.sources:
                 await source.close()
-            self._pool.shutdown(wait=True)
+            for pool in {self._pool, self._writer}:
+                pool.submit(_close_db).result()
+                pool.shutdown(wait=True)
         return self.stats
+
+    def abort(self) -> None:
+        """Stop now, write nothing more (the partition was lost: the next owner resumes from
+        the last committed checkpoint)."""
+        self.aborted = True
+        self.stop.set()
+
+    def _raise_failed_write(self) -> None:
+        if self._writing is not None and self._writing.done():
+            writing, self._writing = self._writing, None
+            writing.result()  # a failed checkpoint stops the runner, nothing acked
 
     def _raise_failed(self, tasks: list[asyncio.Task[Any]]) -> None:
         for task in tasks:
@@ -199,6 +255,8 @@ class Runner:
         return time.monotonic() - self._last_checkpoint
 
     def _checkpoint_due(self) -> bool:
+        if self._writing is not None:
+            return False  # one checkpoint at a time; the next one covers what came meanwhile
         return bool(self._acks) and self._since_checkpoint() >= self.options.checkpoint_every
 
     async def _work(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -273,36 +331,71 @@ class Runner:
             self.sink.store_alarms(events)
             self.stats.events += len(events)
 
-    def _save(self, final: bool = False) -> None:
+    def _prepare(self) -> tuple[CheckpointState, Pending]:
+        """On the engine thread, between batches: the snapshot and what the sink holds (cheap
+        next to writing them); the engine then goes on while the writer thread stores it."""
         started = time.perf_counter()
-        try:
-            self._save_checkpoint(final)
-        finally:
-            self.stats.checkpoint_s += time.perf_counter() - started
-
-    def _save_checkpoint(self, final: bool) -> None:
+        # Redeliveries at or below the committed sequence are caught by it: forget those.
+        committed = self.state.offsets.nats_sequence
+        self._seqs_in_flight = {s for s in self._seqs_in_flight if s > committed}
         offsets = Offsets(set(self._files), self._seq)
         state = CheckpointState(
             self.pipeline.snapshot(), offsets, self.state.counters, self.state.number
         )
-        self.state = self.sink.checkpoint(state, dt.datetime.now(dt.UTC), final)
+        pending = self.sink.detach()
+        self.stats.snapshot_s += time.perf_counter() - started
+        return state, pending
+
+    def _write(self, state: CheckpointState, pending: Pending, final: bool) -> CheckpointState:
+        """On the writer thread: statistics, archive and checkpoint row in one transaction."""
+        started = time.perf_counter()
+        try:
+            return self.sink.checkpoint(state, dt.datetime.now(dt.UTC), final, pending)
+        finally:
+            self.stats.checkpoint_s += time.perf_counter() - started
 
     async def _checkpoint(self, final: bool = False) -> None:
-        await self._work(self._save, final)
+        if self._writing is not None:  # the one in flight first: checkpoints stay in order
+            writing, self._writing = self._writing, None
+            await writing
+        state, pending = await self._work(self._prepare)
         self._last_checkpoint = time.monotonic()
-        self.stats.checkpoints += 1
         acks, self._acks = self._acks, []
-        self._seqs_in_flight.clear()
-        for ack in acks:
-            if ack is None:
-                continue
-            done = ack()
-            if inspect.isawaitable(done):
-                await done
+        loop = asyncio.get_running_loop()
+        written = loop.run_in_executor(self._writer, self._write, state, pending, final)
+
+        async def commit_then_ack() -> None:
+            self.state = await written
+            self.stats.checkpoints += 1
+            for ack in acks:
+                if ack is None:
+                    continue
+                done = ack()
+                if inspect.isawaitable(done):
+                    await done
+
+        if final:
+            await commit_then_ack()
+        else:
+            self._writing = asyncio.ensure_future(commit_then_ack())
+
+
+def _failure(task: asyncio.Task[Any] | None) -> BaseException | None:
+    if task is None or not task.done() or task.cancelled():
+        return None
+    return task.exception()
+
+
+def _close_db() -> None:
+    """Close this thread's database connection (the runner's threads end with the run)."""
+    from django.db import connection
+
+    connection.close()
 
 
 def build_runner(args: argparse.Namespace, clock: Clock = time.time) -> Runner:
     """Restore the worker's checkpoint, the engine, and the sources it names."""
+    args.worker = args.worker or "engine"
     state = load_checkpoint(args.worker)
     pipeline = Pipeline.restore(state.snapshot if state else None)
     var = Path(settings.VAR_DIR)
@@ -356,7 +449,304 @@ def build_runner(args: argparse.Namespace, clock: Clock = time.time) -> Runner:
     return Runner(pipeline, sink, sources, options, quarantine, clock, state)
 
 
-async def _serve(runner: Runner) -> Stats:
+def _prefix(subjects: str) -> str:
+    """``minesafe.readings.>`` → ``minesafe.readings`` (a partition filters ``<prefix>.<p>.>``)."""
+    if not subjects.endswith(".>"):
+        raise ValueError(f"--subjects {subjects!r}: a partitioned run needs '<prefix>.>'")
+    return subjects[:-2]
+
+
+def partition_name(group: str, partition: int) -> str:
+    return f"{group}-p{partition:02d}"
+
+
+def build_partition_runner(
+    args: argparse.Namespace, partition: int, count: int, clock: Clock = time.time
+) -> tuple[Runner, int]:
+    """Take one partition for ``args.worker``: bump its epoch, restore its checkpoint and engine
+    (definitions of its mines only), and a consumer starting right after that checkpoint.
+    Returns the runner and the epoch it writes under. Runs on a helper thread."""
+    from minesafe.registry.models import Mine
+
+    name = partition_name(args.group, partition)
+    try:
+        claim = claim_checkpoint(name, args.worker)
+        state = claim.state
+        pipeline = Pipeline.restore(state.snapshot if state else None)
+        var = Path(settings.VAR_DIR)
+        archive = None if args.no_archive else (args.archive or var / "archive")
+        sink = Sink(name, archive_dir=archive, names=pipeline.point_name, epoch=claim.epoch)
+        if state is not None:
+            sink.restore_open(state.open_stats)
+        pipeline.mines = sink.mines
+        if state is None or not state.snapshot:
+            codes = [
+                code
+                for code in Mine.objects.values_list("code", flat=True)
+                if brokers.partition_of(code, count) == partition
+            ]
+            sink.store_alarms(pipeline.load_definitions(sink.mines, only=codes))
+    finally:
+        _close_db()
+    offsets = state.offsets if state else Offsets()
+    source = NatsSource(
+        url=args.nats,
+        stream=args.stream,
+        subjects=brokers.partition_subjects(partition, _prefix(args.subjects)),
+        stream_subjects=args.subjects,
+        durable=name,
+        committed=offsets.nats_sequence,
+        from_checkpoint=True,
+        ack_wait=max(args.ack_wait, 3 * args.checkpoint_every),
+    )
+    quarantine = args.quarantine or var / "quarantine" / f"{args.group}.jsonl"
+    options = Options(
+        worker=name,
+        once=args.once,
+        checkpoint_every=0.0 if args.once else args.checkpoint_every,
+        batch=args.batch,
+        data_clock=args.clock == "data" or (args.clock is None and args.once),
+        max_seconds=args.max_seconds,
+    )
+    part = QuarantineFile(quarantine.with_name(f"{quarantine.stem}-p{partition:02d}.jsonl"))
+    return Runner(pipeline, sink, [source], options, part, clock, state), claim.epoch
+
+
+@dataclass
+class Owned:
+    """A partition this worker runs: its lease (None without leases), epoch and engine."""
+
+    partition: int
+    lease: partitions.Lease | None
+    task: asyncio.Task[Stats] | None = None
+    runner: Runner | None = None
+    epoch: int = 0
+    release: bool = False  # give the lease back once stopped (a rebalance or a shutdown)
+    lost: bool = False
+
+
+class PartitionWorker:
+    """One ``minesafe engine run --nats … --partitions …`` process: one Runner per partition
+    it owns, on one asyncio loop (issue 6 §7).
+
+    With ``auto``, every ``ttl/5`` seconds it heartbeats, renews its leases (compare-and-set),
+    surveys the bucket and follows :func:`partitions.plan`. A watchdog aborts a partition whose
+    lease it could not renew within ``ttl - ttl/3`` of the last renewal it sent: the engine
+    stops before the lease can expire on the server and be taken (the timing argument in
+    ``docs/deploy.md``); the database epoch and the recreated consumer fence a worker that
+    could not even do that (paused, swapped out).
+    """
+
+    def __init__(self, args: argparse.Namespace, clock: Clock = time.time) -> None:
+        self.args = args
+        self.name = partitions.key_name(args.worker)
+        args.worker = self.name
+        self.clock = clock
+        self.stop = asyncio.Event()
+        self.owned: dict[int, Owned] = {}
+        self.stopping: dict[int, Owned] = {}
+        self.cooldown: dict[int, float] = {}
+        self.stats = Stats()
+        self.count = 0
+
+    def log(self, event: str, owned: Owned, **extra: Any) -> None:
+        record = {
+            "t": time.time(),
+            "worker": self.name,
+            "event": event,
+            "partition": owned.partition,
+            "epoch": owned.epoch,
+            **extra,
+        }
+        log.info("partition %s", record)
+        if self.args.lease_log is not None:
+            with self.args.lease_log.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(record) + "\\n")
+
+    async def run(self) -> Stats:
+        import nats
+
+        nc = await nats.connect(self.args.nats, connect_timeout=3, max_reconnect_attempts=-1)
+        try:
+            js = nc.jetstream()
+            found = await brokers.ensure_stream(js, self.args.stream, [self.args.subjects])
+            self.count = self.args.partition_count or found
+            chosen = partitions.parse_partitions(self.args.partitions, self.count)
+            if chosen is None:
+                leases = await partitions.Leases.open(
+                    js, self.name, self.args.lease_bucket, self.args.lease_ttl
+                )
+                await self._leased(leases)
+            else:
+                await self._static(chosen)
+        finally:
+            await nc.close()
+        return self.stats
+
+    # -- without leases --------------------------------------------------------------------------
+
+    async def _static(self, chosen: list[int]) -> None:
+        for p in chosen:
+            self._start(Owned(p, None))
+        waiter = asyncio.ensure_future(self.stop.wait())
+        tasks = [o.task for o in self.owned.values() if o.task is not None]
+        await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        for owned in self.owned.values():
+            if owned.runner is not None:
+                owned.runner.stop.set()
+        done = await asyncio.gather(*tasks, return_exceptions=True)
+        waiter.cancel()
+        failed = [d for d in done if isinstance(d, BaseException)]
+        if failed:
+            raise RuntimeError(f"{len(failed)} partition(s) failed") from failed[0]
+
+    # -- with leases -----------------------------------------------------------------------------
+
+    async def _leased(self, leases: partitions.Leases) -> None:
+        tick = leases.ttl / 5
+        watchdog = asyncio.create_task(self._watchdog(leases))
+        try:
+            await leases.heartbeat()
+            await self._sleep(tick)  # let the other workers' heartbeats be seen first
+            while not self.stop.is_set():
+                await self._round(leases)
+                await self._sleep(tick)
+            for p in list(self.owned):
+                self._give_back(p)
+            while self.stopping:
+                await self._round(leases, claim=False)
+                await asyncio.sleep(min(tick, 0.2))
+        finally:
+            watchdog.cancel()
+            for owned in [*self.owned.values(), *self.stopping.values()]:
+                if owned.runner is not None:
+                    owned.runner.abort()
+            pending = [o.task for o in [*self.owned.values(), *self.stopping.values()] if o.task]
+            await asyncio.gather(*pending, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await leases.kv.delete(f"worker.{self.name}")
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), seconds)
+
+    async def _watchdog(self, leases: partitions.Leases) -> None:
+        while True:
+            now = time.monotonic()
+            for owned in [*self.owned.values(), *self.stopping.values()]:
+                lease = owned.lease
+                if lease is not None and not owned.lost and now > leases.valid_until(lease):
+                    self._lose(owned, "lease not renewed in time")
+            await asyncio.sleep(0.1)
+
+    def _lose(self, owned: Owned, why: str) -> None:
+        log.warning("partition %s lost: %s", owned.partition, why)
+        owned.lost = True
+        owned.release = False
+        if owned.runner is not None:
+            owned.runner.abort()
+        self.owned.pop(owned.partition, None)
+        self.stopping[owned.partition] = owned
+
+    def _give_back(self, partition: int) -> None:
+        owned = self.owned.pop(partition)
+        owned.release = True
+        if owned.runner is not None:
+            owned.runner.stop.set()
+        self.stopping[partition] = owned
+
+    async def _renew(self, leases: partitions.Leases, owned: Owned) -> None:
+        if owned.lease is None or owned.lost:
+            return
+        try:
+            ok = await asyncio.wait_for(leases.renew(owned.lease, owned.epoch), leases.ttl / 5)
+        except Exception as exc:  # NATS unreachable: the watchdog decides when it is too late
+            log.warning("partition %s: renewal failed: %s", owned.partition, exc)
+            return
+        if not ok:
+            self._lose(owned, "the lease has another owner")
+
+    async def _round(self, leases: partitions.Leases, claim: bool = True) -> None:
+        try:
+            await leases.heartbeat()
+        except Exception as exc:
+            log.warning("heartbeat failed: %s", exc)
+        for owned in list(self.owned.values()):
+            if owned.task is not None and owned.task.done():  # ended by itself: an error
+                self._give_back(owned.partition)
+                self.cooldown[owned.partition] = time.monotonic() + leases.ttl
+            else:
+                await self._renew(leases, owned)
+        for owned in list(self.stopping.values()):
+            if owned.task is None or owned.task.done():
+                failure = _failure(owned.task)
+                if failure is not None:
+                    log.error("partition %s failed", owned.partition, exc_info=failure)
+                if owned.release and owned.lease is not None and not owned.lost:
+                    await leases.release(owned.lease)
+                del self.stopping[owned.partition]
+            elif owned.release:
+                await self._renew(leases, owned)  # keep it while the final checkpoint runs
+        if not claim:
+            return
+        try:
+            live, owners = await asyncio.wait_for(leases.survey(), leases.ttl / 3)
+        except Exception as exc:
+            log.warning("lease survey failed: %s", exc)
+            return
+        decision = partitions.plan(self.name, self.count, live, owners, set(self.stopping))
+        for p in decision.release:
+            if p in self.owned:
+                self._give_back(p)
+        now = time.monotonic()
+        for p in decision.claim:
+            if self.cooldown.get(p, 0) > now or p in self.owned or p in self.stopping:
+                continue
+            try:
+                lease = await leases.claim(p)
+            except Exception as exc:
+                log.warning("claim of partition %s failed: %s", p, exc)
+                continue
+            if lease is not None:
+                self._start(Owned(p, lease))
+
+    # -- one partition ---------------------------------------------------------------------------
+
+    def _start(self, owned: Owned) -> None:
+        self.owned[owned.partition] = owned
+        owned.task = asyncio.create_task(self._run_partition(owned))
+
+    async def _run_partition(self, owned: Owned) -> Stats:
+        runner, owned.epoch = await asyncio.to_thread(
+            build_partition_runner, self.args, owned.partition, self.count, self.clock
+        )
+        owned.runner = runner
+        if owned.lost or owned.release:
+            runner.abort()
+        self.log("start", owned)
+        reason = "stopped"
+        try:
+            stats = await runner.run()
+        except BaseException as exc:
+            reason = f"failed: {exc!r}"
+            raise
+        finally:
+            if runner.aborted:
+                reason = "aborted"
+            self.log("stop", owned, reason=reason)
+        self._add(stats)
+        return stats
+
+    def _add(self, stats: Stats) -> None:
+        for name in ("files", "readings", "events", "quarantined", "checkpoints"):
+            setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))
+        for name in ("busy_s", "snapshot_s", "checkpoint_s"):
+            setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))
+        self.stats.latencies += stats.latencies
+        self.stats.alarm_latencies += stats.alarm_latencies
+
+
+async def _serve(runner: Runner | PartitionWorker) -> Stats:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
@@ -372,12 +762,39 @@ def main(argv: list[str]) -> int:
         parser.error("give at least one source: --dir, --nats or --mqtt")
     if args.dir is not None and not args.dir.is_dir():
         parser.error(f"--dir {args.dir}: not a directory")
+    if args.partitions and (not args.nats or args.dir is not None or args.mqtt):
+        parser.error("--partitions needs --nats and no other source")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    runner = build_runner(args)
-    stats = asyncio.run(_serve(runner))
+    if args.partitions:
+        args.worker = args.worker or f"{socket.gethostname()}-{os.getpid()}"
+        worker = PartitionWorker(args)
+        try:
+            stats = asyncio.run(_serve(worker))
+        except ValueError as exc:
+            parser.error(str(exc))
+    else:
+        args.worker = args.worker or "engine"
+        stats = asyncio.run(_serve(build_runner(args)))
+    if args.stats_out is not None:
+        args.stats_out.write_text(json.dumps(stats_json(stats)), "utf-8")
     print(
         f"engine {args.worker}: {stats.files} files, {stats.readings} readings, "
         f"{stats.events} alarm events, {stats.quarantined} quarantined, "
         f"{stats.checkpoints} checkpoints"
     )
     return 0
+
+
+def stats_json(stats: Stats) -> dict[str, Any]:
+    return {
+        "files": stats.files,
+        "readings": stats.readings,
+        "events": stats.events,
+        "quarantined": stats.quarantined,
+        "checkpoints": stats.checkpoints,
+        "busy_s": stats.busy_s,
+        "snapshot_s": stats.snapshot_s,
+        "checkpoint_s": stats.checkpoint_s,
+        "latencies": [round(x, 4) for x in stats.latencies],
+        "alarm_latencies": [round(x, 4) for x in stats.alarm_latencies],
+    }

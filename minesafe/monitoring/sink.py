@@ -10,6 +10,10 @@ The pure engine emits :class:`~minesafe.engine.events.AlarmEvent`s; this sink st
   exactly once, because a restart resumes from that checkpoint's offsets.
 - Raw readings go to Parquet (:mod:`minesafe.monitoring.archive`), one part per mine, day and
   checkpoint, named by the checkpoint's number so a part lost to a crash is rewritten, not doubled.
+- A partitioned runner's sink carries the partition's owner ``epoch`` (issue 6 §7): its
+  checkpoint row is updated only ``WHERE epoch = <mine>``, and alarm batches first lock the row
+  on the same condition, so a worker that lost the partition (a paused "zombie") can write
+  nothing after the new owner took it: :class:`Fenced` is raised and the transaction rolls back.
 """
 
 from __future__ import annotations
@@ -244,6 +248,29 @@ def store_stats(table: StatTable, names: Names, mines: MineIndex) -> Counter[str
     return unknown
 
 
+class Fenced(RuntimeError):
+    """The partition has a newer owner (its epoch moved on): this worker must stop it."""
+
+
+@dataclass
+class Claim:
+    """A partition's checkpoint as its new owner takes it: the epoch to write under."""
+
+    epoch: int
+    state: CheckpointState | None
+
+
+@dataclass
+class Pending:
+    """What a checkpoint writes, detached from the sink on the engine thread so the engine can
+    go on consuming while a second thread writes it."""
+
+    tables: list[StatTable]
+    readings: list[ReadingColumns]
+    counters: Counter[str]
+    watermark: float
+
+
 @dataclass
 class Offsets:
     """How far each source got: file names done, the last JetStream sequence committed."""
@@ -264,8 +291,11 @@ class CheckpointState:
 
 
 def load_checkpoint(worker: str) -> CheckpointState | None:
-    row = EngineCheckpoint.objects.filter(worker=worker).first()
-    if row is None:
+    return _state(EngineCheckpoint.objects.filter(worker=worker).first())
+
+
+def _state(row: EngineCheckpoint | None) -> CheckpointState | None:
+    if row is None or not row.saved_at:
         return None
     counters: Counter[str] = Counter(row.counters)
     return CheckpointState(
@@ -277,8 +307,37 @@ def load_checkpoint(worker: str) -> CheckpointState | None:
     )
 
 
-def _save_checkpoint(worker: str, state: CheckpointState, now: dt.datetime) -> None:
-    """Insert or update the worker's row without the per-object audit (machine state)."""
+def claim_checkpoint(worker: str, owner: str) -> Claim:
+    """Take a partition's checkpoint row for ``owner``: epoch + 1, then read the state under
+    that lock, so whatever the previous owner committed before is what we resume from and
+    whatever it tries after is refused (:class:`Fenced`)."""
+    now = dt.datetime.now(UTC)
+    with transaction.atomic():
+        rows = EngineCheckpoint.objects.select_for_update().filter(worker=worker)
+        row = rows.first()
+        if row is None:  # a partition never run: its row, epoch 0, no state
+            EngineCheckpoint.objects.bulk_create(
+                [EngineCheckpoint(worker=worker, saved_at=now, created_at=now, updated_at=now)],
+                ignore_conflicts=True,
+            )
+            row = rows.get()
+        epoch = row.epoch + 1
+        EngineCheckpoint.objects.filter(pk=row.pk).update(epoch=epoch, owner=owner, updated_at=now)
+        state = _state(row) if row.snapshot or row.nats_sequence or row.open_stats else None
+        return Claim(epoch, state)
+
+
+def hold_epoch(worker: str, epoch: int) -> None:
+    """Lock the partition's row if we still own it (call inside a transaction), else Fenced."""
+    if not EngineCheckpoint.objects.filter(worker=worker, epoch=epoch).update(epoch=epoch):
+        raise Fenced(f"{worker}: epoch {epoch} is no longer the owner's")
+
+
+def _save_checkpoint(
+    worker: str, state: CheckpointState, now: dt.datetime, epoch: int | None = None
+) -> None:
+    """Insert or update the worker's row without the per-object audit (machine state); with an
+    ``epoch``, only if that is still the partition's epoch."""
     values = {
         "snapshot": state.snapshot,
         "processed_files": sorted(state.offsets.processed_files),
@@ -288,6 +347,10 @@ def _save_checkpoint(worker: str, state: CheckpointState, now: dt.datetime) -> N
         "saved_at": now,
         "updated_at": now,
     }
+    if epoch is not None:
+        if not EngineCheckpoint.objects.filter(worker=worker, epoch=epoch).update(**values):
+            raise Fenced(f"{worker}: epoch {epoch} is no longer the owner's")
+        return
     if not EngineCheckpoint.objects.filter(worker=worker).update(**values):
         EngineCheckpoint.objects.bulk_create(
             [EngineCheckpoint(worker=worker, created_at=now, **values)]
@@ -301,8 +364,15 @@ def _no_names(ref: int) -> tuple[str, str]:
 class Sink:
     """Stores one runner's output: alarms per batch, statistics and archive per checkpoint."""
 
-    def __init__(self, worker: str, archive_dir: Any = None, names: Names | None = None) -> None:
+    def __init__(
+        self,
+        worker: str,
+        archive_dir: Any = None,
+        names: Names | None = None,
+        epoch: int | None = None,
+    ) -> None:
         self.worker = worker
+        self.epoch = epoch  # a partition's fencing token (None: a single unpartitioned runner)
         self.names: Names = names or _no_names
         self.mines = MineIndex()
         self.archive_dir = archive_dir
@@ -315,6 +385,8 @@ class Sink:
     def store_alarms(self, events: Sequence[AlarmEvent]) -> AlarmResult:
         """One transaction: the batch's alarms become visible at once."""
         with transaction.atomic():
+            if events and self.epoch is not None:
+                hold_epoch(self.worker, self.epoch)
             result = store_events(events, self.mines)
         self.counters["alarm_events"] += len(events)
         self.counters["alarms_created"] += result.created
@@ -340,8 +412,18 @@ class Sink:
         """Take back the open buckets' partials of a checkpoint (a restart)."""
         self._open = StatTable.from_bytes(data)
 
+    def detach(self) -> Pending:
+        """Hand over what the next checkpoint writes and start afresh (the engine thread)."""
+        pending = Pending(self._tables, self._readings, self.counters, self._watermark)
+        self._tables, self._readings, self.counters = [], [], Counter()
+        return pending
+
     def checkpoint(
-        self, state: CheckpointState, now: dt.datetime, final: bool = False
+        self,
+        state: CheckpointState,
+        now: dt.datetime,
+        final: bool = False,
+        pending: Pending | None = None,
     ) -> CheckpointState:
         """Write closed statistics, archive part and checkpoint together; returns the saved state.
 
@@ -349,29 +431,33 @@ class Sink:
         the counts since then are added to them. Only buckets that have ended (by the newest
         reading time) are written; open ones travel in the checkpoint, so each bucket row is
         written about once instead of at every checkpoint. ``final`` writes them all (a stop;
-        a later partial of the same bucket merges into the row).
+        a later partial of the same bucket merges into the row). ``pending`` is what
+        :meth:`detach` took on the engine thread (default: detach now); this may then run on
+        another thread, one checkpoint at a time.
         """
+        if pending is None:
+            pending = self.detach()
         number = state.number + 1
-        if self.archive_dir is not None and self._readings:
-            batch = ReadingColumns.concat(self._readings)
+        if self.archive_dir is not None and pending.readings:
+            batch = ReadingColumns.concat(pending.readings)
             archive.write_parts(self.archive_dir, batch, f"{self.worker}-{number:08d}", self.names)
-        merged = merge([self._open, *self._tables])
-        done = np.ones(len(merged), bool) if final else merged.closed(self._watermark)
+        merged = merge([self._open, *pending.tables])
+        done = np.ones(len(merged), bool) if final else merged.closed(pending.watermark)
         still_open = merged.select(~done)
+        counters = Counter(state.counters)
+        counters.update(pending.counters)
         with transaction.atomic():
             unknown = store_stats(merged.select(done), self.names, self.mines)
-            self._count_unknown(unknown, "unknown_mine_readings")
-            counters = Counter(state.counters)
-            counters.update(self.counters)
+            for code, n in unknown.items():
+                counters["unknown_mine_readings"] += n
+                counters[f"unknown:{code}"] += n
             counters["checkpoints"] = number
             saved = CheckpointState(
                 state.snapshot, state.offsets, counters, number, still_open.to_bytes()
             )
-            _save_checkpoint(self.worker, saved, now)
+            # Last statement: the row lock (the fence) is held only until the commit.
+            _save_checkpoint(self.worker, saved, now, self.epoch)
         self._open = still_open
-        self._tables = []
-        self._readings = []
-        self.counters = Counter()
         return saved
 
     def _count_unknown(self, unknown: Counter[str], name: str = "unknown_mine_events") -> None:

@@ -114,13 +114,21 @@ class NatsSource(Source):
 
     Messages at or below ``committed`` (the checkpoint's sequence) were stored before a crash
     that came before their ack: they are acked and skipped.
+
+    A partition's source (``from_checkpoint``) does not trust the consumer's own position: the
+    new owner deletes the partition's consumer and creates it again starting right after the
+    checkpoint's sequence. The checkpoint is then the only record of progress (no waiting for
+    the dead owner's unacked messages to time out), and the old owner's pulls fail at once —
+    a second fence besides the database epoch. Acks still bound the messages in flight.
     """
 
     url: str = "nats://127.0.0.1:4222"
     stream: str = brokers.STREAM
     durable: str = brokers.DEFAULT_DURABLE
     subjects: str = brokers.SUBJECTS
+    stream_subjects: str = brokers.SUBJECTS
     committed: int = 0
+    from_checkpoint: bool = False
     batch: int = 512
     ack_wait: float = 60.0
     name: str = "nats"
@@ -130,10 +138,11 @@ class NatsSource(Source):
     async def connect(self) -> Any:
         import nats
         from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+        from nats.js.errors import NotFoundError
 
         self._nc = await nats.connect(self.url, connect_timeout=3, max_reconnect_attempts=-1)
         js = self._nc.jetstream()
-        await brokers.ensure_stream(js, self.stream, [self.subjects])
+        await brokers.ensure_stream(js, self.stream, [self.stream_subjects])
         config = ConsumerConfig(
             durable_name=self.durable,
             ack_policy=AckPolicy.EXPLICIT,
@@ -142,6 +151,14 @@ class NatsSource(Source):
             max_ack_pending=200_000,
             filter_subject=self.subjects,
         )
+        if self.from_checkpoint:
+            with contextlib.suppress(NotFoundError):
+                await js.delete_consumer(self.stream, self.durable)
+            if self.committed:
+                config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+                config.opt_start_seq = self.committed + 1
+            await js.add_consumer(self.stream, config)
+            return await js.pull_subscribe_bind(self.durable, self.stream)
         return await js.pull_subscribe(
             self.subjects, durable=self.durable, stream=self.stream, config=config
         )
