@@ -161,4 +161,5 @@ LOGGING = {
 MINESAFE_CLOCKS = [
     ("minesafe.hazards.scheduler.tick", 300),
     ("minesafe.response.worker.tick", 5),
+    ("minesafe.emergency.worker.tick", 60),
 ]
