@@ -4,8 +4,11 @@ Plausible rows rather than a year of simulated readings through the engine (a ye
 300 points is ~38 billion readings): each mine gets the sensors of its working face, alarm
 episodes arrive as a seeded Poisson process per kind (more methane trouble in high-gas mines),
 levels come from the engine's own grading table, the last few episodes are still open, and the
-most recent methane episodes carry their 1-minute curve. Idempotent: if the demo alarms are
-there, nothing is added.
+most recent methane episodes carry their 1-minute curve. For the live pages (issue 6 §4) a few
+scripted open alarms of every level and fresh statistics (every point's last two hours of
+1-minute rows; a day of 1-minute and a week of 5-minute rows at the featured mines; a year of
+5-minute rows for one methane point) make the board, the real-time page and the history charts
+look alive right after loading. Idempotent: if the demo alarms are there, nothing is added.
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ import math
 import random
 from typing import Any
 
-from django.db import transaction
+import numpy as np
+import numpy.typing as npt
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from minesafe.accounts.models import User
 from minesafe.engine.config import EngineConfig
 from minesafe.engine.events import AlarmKind as EngineKind
 from minesafe.engine.grading import Grader
@@ -174,28 +181,211 @@ def _curve(alarm: Alarm, now: dt.datetime) -> list[ReadingStat]:
 
 
 def _summary() -> str:
-    alarms = Alarm.objects.filter(key__startswith=KEY_PREFIX)
+    alarms = Alarm.objects.filter(
+        Q(key__startswith=KEY_PREFIX) | Q(key__startswith=LIVE_KEY_PREFIX)
+    )
     return (
         f"实时监测：{SensorPoint.objects.count()} 个测点，近一年报警 {alarms.count()} 条，"
-        f"未结束 {alarms.filter(closed_at__isnull=True).count()} 条"
+        f"未结束 {alarms.filter(closed_at__isnull=True).count()} 条，"
+        f"统计记录 {ReadingStat.objects.count()} 条"
     )
+
+
+# --- the live pages' demo (issue 6 §4) ------------------------------------------------------------
+
+LIVE_KEY_PREFIX = "demo-monitoring-live|"
+#: Every point gets 1-minute statistics for this long before now (value and sparkline).
+RECENT = dt.timedelta(hours=2)
+#: The featured mines (the demo mine users' and those with scripted open alarms) get a whole
+#: day of 1-minute statistics; the demo mine users' mines a week of 5-minute ones, and mine1's
+#: first methane point a year of them.
+FEATURED_MINUTES = dt.timedelta(days=1)
+FEATURED_FIVE = dt.timedelta(days=7)
+YEAR_FIVE = dt.timedelta(days=365)
+#: (baseline, daily swing, noise) of a point's value by sensor type.
+PROFILES = {"0001": (0.30, 0.08, 0.025), "0004": (6.0, 2.0, 0.6), "0009": (2.4, 0.3, 0.08)}
+#: Scripted open alarms so the board shows all four levels: (who, serial, kind, level, peak,
+#: minutes ago). ``who`` is a demo user whose mine it is, or an index into the other mines.
+OPEN_ALARMS: list[tuple[str | int, int, str, int, float | None, int]] = [
+    ("mine1", 2, AlarmKind.OVER_LIMIT, 3, 1.18, 9),
+    ("mine2", 5, AlarmKind.LINE_BREAK, 4, None, 40),
+    (0, 1, AlarmKind.HIGH_VALUE, 1, 2.26, 25),
+    (1, 4, AlarmKind.POWER_OFF_FAILED, 2, 1.64, 14),
+    (2, 3, AlarmKind.OVER_LIMIT, 3, 1.12, 6),
+    (3, 6, AlarmKind.FLAT_LINE, 4, None, 180),
+    (4, 5, AlarmKind.OVER_LIMIT, 4, 27.0, 5),
+]
+
+
+def _series(
+    rng: np.random.Generator, serial: int, start: dt.datetime, minutes: int, step: int
+) -> npt.NDArray[np.float64]:
+    """Plausible averages of one sensor over ``minutes`` at ``step``-minute buckets."""
+    base, swing, noise = PROFILES[SENSORS[serial - 1][1]]
+    t = np.arange(0, minutes, step, dtype=np.float64)
+    hour = (start.hour * 60 + start.minute + t) / 60.0
+    daily = swing * np.sin((hour - 9.0) / 24.0 * 2 * np.pi)  # busiest around the day shift
+    walk = np.cumsum(rng.normal(0.0, noise * 0.15, t.shape[0]))
+    walk -= np.linspace(0.0, walk[-1], t.shape[0]) if t.shape[0] > 1 else 0.0
+    values = base * (1 + 0.15 * rng.random()) + daily + walk + rng.normal(0, noise, t.shape[0])
+    return np.clip(values, 0.01, None)
+
+
+StatRow = tuple[Any, ...]
+
+
+def _stat_rows(
+    mine: Mine,
+    serial: int,
+    period: int,
+    start: dt.datetime,
+    values: npt.NDArray[np.float64],
+    rng: np.random.Generator,
+    now: Any,
+) -> list[StatRow]:
+    """Rows in :data:`STAT_COLUMNS` order; ``now`` is already adapted for the database."""
+    spread = np.abs(rng.normal(0, 0.04, values.shape[0])) + 0.01
+    code = _code(mine, serial)
+    adapt = connection.ops.adapt_datetimefield_value
+    first = start.timestamp()
+    samples = period // 10  # the national format reports every 10 s at most
+    utc = dt.UTC
+    return [
+        (mine.pk, code, period,
+         adapt(dt.datetime.fromtimestamp(first + i * period, utc)),
+         round(v * (1 + s), 3), round(v * (1 - s), 3), round(v, 3), samples, now, now)
+        for i, (v, s) in enumerate(zip(values.tolist(), spread.tolist(), strict=True))
+    ]  # fmt: skip
+
+
+STAT_COLUMNS = (
+    "mine_id", "point_code", "period", "bucket", "max", "min", "avg", "count", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+
+def _insert_stats(rows: list[StatRow]) -> None:
+    """Insert statistics rows, skipping buckets already stored (the episode curves).
+
+    Plain ``executemany`` rather than ``bulk_create``: 200,000 model instances would cost most
+    of the demo's time budget. ``ON CONFLICT DO NOTHING`` works on SQLite and PostgreSQL alike.
+    """
+    table = connection.ops.quote_name(ReadingStat._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in STAT_COLUMNS)
+    marks = ", ".join(["%s"] * len(STAT_COLUMNS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[i : i + 5000])
+
+
+def _bump(values: npt.NDArray[np.float64], minutes_ago: int, peak: float | None) -> None:
+    """Raise the last ``minutes_ago`` minutes of a series towards ``peak`` (an open episode)."""
+    if peak is None or minutes_ago <= 0:
+        return
+    n = min(minutes_ago, values.shape[0])
+    values[-n:] = np.maximum(values[-n:], np.linspace(peak * 0.93, peak, n))
+
+
+def _live_alarms(
+    mines: list[Mine], users: dict[str, Mine], now: dt.datetime
+) -> tuple[list[Alarm], dict[tuple[int, int], Alarm]]:
+    """The scripted open alarms, and which (mine, serial) each one sits on."""
+    others = [m for m in mines if m not in users.values()]
+    rows, where = [], {}
+    for who, serial, kind, level, peak, ago in OPEN_ALARMS:
+        mine = users.get(who) if isinstance(who, str) else None
+        if mine is None:
+            if not isinstance(who, int) or who >= len(others):
+                continue
+            mine = others[who]
+        opened = (now - dt.timedelta(minutes=ago)).replace(second=0, microsecond=0)
+        _type, unit, location, _high, alarm, off = SENSORS[serial - 1][1:]
+        alarm_row = Alarm(
+            mine=mine,
+            point_code=_code(mine, serial),
+            kind=kind,
+            level=level,
+            opened_at=opened,
+            closed_at=None,
+            peak=peak,
+            last_value=peak,
+            details={"source": "演示数据", "location": location, "alarm_high": alarm,
+                     "power_off_high": off, "unit": unit},
+            key=f"{LIVE_KEY_PREFIX}{mine.code}|{serial}|{kind}",
+            created_at=opened,
+            updated_at=now,
+        )  # fmt: skip
+        rows.append(alarm_row)
+        where[(mine.pk, serial)] = alarm_row
+    return rows, where
+
+
+def load_live_demo(mines: list[Mine], seed: int, now: dt.datetime) -> None:
+    """Open alarms of every level and fresh statistics, so the board, the real-time page and
+    the history charts look alive right after ``make run``. Once: the scripted alarms mark it."""
+    if Alarm.objects.filter(key__startswith=LIVE_KEY_PREFIX).exists() or not mines:
+        return
+    rng = np.random.default_rng([seed, 6])
+    users: dict[str, Mine] = {}
+    for user in User.objects.filter(username__in=["mine1", "mine2"]).select_related("mine"):
+        if user.mine is not None and user.mine in mines:
+            users[user.username] = user.mine
+    alarms, where = _live_alarms(mines, users, now)
+    featured = {pk for pk, _ in where} | {m.pk for m in users.values()}
+    year_mine = users.get("mine1") or mines[0]
+    minute_now = now.replace(second=0, microsecond=0)
+    five_now = minute_now - dt.timedelta(minutes=minute_now.minute % 5)
+    stats: list[StatRow] = []
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    for mine in mines:
+        long = mine.pk in featured
+        for serial in range(1, len(SENSORS) + 1):
+            alarm = where.get((mine.pk, serial))
+            span = FEATURED_MINUTES if long else RECENT
+            # A line break ends the point's data when it opened; the others run to the last
+            # closed minute.
+            end = alarm.opened_at if alarm and alarm.kind == AlarmKind.LINE_BREAK else minute_now
+            start = minute_now - span
+            minutes = int((end - start).total_seconds() // 60)
+            if minutes <= 1:
+                continue
+            values = _series(rng, serial, start, minutes, 1)
+            if alarm is not None and alarm.kind == AlarmKind.FLAT_LINE:
+                ago = min(int((minute_now - alarm.opened_at).total_seconds() // 60), minutes - 1)
+                values[-ago:] = round(float(values[-ago - 1]), 2)
+            elif alarm is not None:
+                _bump(values, int((minute_now - alarm.opened_at).total_seconds() // 60), alarm.peak)
+            stats += _stat_rows(mine, serial, StatPeriod.MINUTE, start, values, rng, stamp)
+            if mine in users.values():
+                span5 = YEAR_FIVE if mine == year_mine and serial == 1 else FEATURED_FIVE
+                start5 = five_now - span5
+                n5 = int(span5.total_seconds() // 300)
+                values5 = _series(rng, serial, start5, n5 * 5, 5)
+                stats += _stat_rows(
+                    mine, serial, StatPeriod.FIVE_MINUTES, start5, values5, rng, now
+                )
+    with transaction.atomic():
+        Alarm.objects.bulk_create(alarms, batch_size=500)
+        _insert_stats(stats)
 
 
 def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
     """Add the demo county's monitoring history once; returns a one-line Chinese summary."""
-    if Alarm.objects.filter(key__startswith=KEY_PREFIX).exists():
-        return _summary()
     now = timezone.now()
     if today is not None and today != timezone.localdate(now):
         now = timezone.make_aware(dt.datetime.combine(today, dt.time(16, 0)))
-    rng = random.Random(f"{seed}-monitoring")
-    grader = Grader(EngineConfig.load(today).grading)
-    mines = (
+    mines = list(
         Mine.objects.filter(county__code__in=DEMO_COUNTIES)
         .exclude(name__startswith=BULK_PREFIX)
         .exclude(status=MineStatus.CLOSED)
         .order_by("code")
     )
+    if Alarm.objects.filter(key__startswith=KEY_PREFIX).exists():
+        load_live_demo(mines, seed, now)
+        return _summary()
+    rng = random.Random(f"{seed}-monitoring")
+    grader = Grader(EngineConfig.load(today).grading)
     with transaction.atomic():
         points, alarms = [], []
         for mine in mines:
@@ -210,4 +400,5 @@ def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
         saved = {a.key: a for a in Alarm.objects.filter(key__in=[a.key for a in recent])}
         stats = [row for a in recent for row in _curve(saved[a.key], now)]
         ReadingStat.objects.bulk_create(stats, batch_size=1000, ignore_conflicts=True)
+    load_live_demo(mines, seed, now)
     return _summary()

@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
@@ -121,39 +123,62 @@ def feature_rings(geojson: dict[str, Any]) -> list[list[Ring]]:
     return features
 
 
-def _in_ring(ring: Ring, lon: float, lat: float) -> bool:
-    inside = False
-    j = len(ring) - 1
-    for i in range(len(ring)):
-        (xi, yi), (xj, yj) = ring[i], ring[j]
-        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
-            inside = not inside
-        j = i
-    return inside
+@dataclass(frozen=True)
+class Region:
+    """One feature's rings as NumPy columns with its bounding box (for fast point tests)."""
 
+    rings: tuple[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]], ...]
+    box: tuple[float, float, float, float]
 
-def contains(features: list[list[Ring]], lon: float, lat: float) -> bool:
-    """Whether a point lies in any feature (even-odd over the feature's rings, so holes count)."""
-    return any(sum(_in_ring(r, lon, lat) for r in rings) % 2 == 1 for rings in features)
+    @classmethod
+    def of(cls, rings: list[Ring]) -> Region:
+        cols = tuple(
+            (np.array([p[0] for p in r]), np.array([p[1] for p in r])) for r in rings if r
+        )
+        xs = [float(x.min()) for x, _ in cols] + [float(x.max()) for x, _ in cols]
+        ys = [float(y.min()) for _, y in cols] + [float(y.max()) for _, y in cols]
+        return cls(cols, (min(xs), min(ys), max(xs), max(ys)) if cols else (0, 0, -1, -1))
+
+    def contains(self, lon: float, lat: float) -> bool:
+        """Even-odd rule over all rings (so holes count), vectorised over each ring's edges."""
+        x0, y0, x1, y1 = self.box
+        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+            return False
+        crossings = 0
+        for xi, yi in self.rings:
+            xj, yj = np.roll(xi, 1), np.roll(yi, 1)
+            straddle = (yi > lat) != (yj > lat)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cross = (xj - xi) * (lat - yi) / (yj - yi) + xi
+            crossings += int(np.count_nonzero(straddle & (lon < cross)))
+        return crossings % 2 == 1
 
 
 @cache
-def map_features(file: str) -> list[list[Ring]]:
-    """The decoded rings of a map shipped under ``static/`` (read once per process)."""
-    return feature_rings(json.loads((STATIC / file).read_text("utf-8")))
+def map_regions(file: str) -> tuple[Region, ...]:
+    """The features of a map shipped under ``static/``, decoded once per process."""
+    geojson = json.loads((STATIC / file).read_text("utf-8"))
+    return tuple(Region.of(rings) for rings in feature_rings(geojson))
 
 
-def choose_map(coords: Iterable[tuple[float, float]], settings: LiveSettings) -> MapSpec:
-    """The first province map that holds every coordinate, else the national map.
+@cache
+def province_of(lon: float, lat: float, files: tuple[str, ...]) -> str | None:
+    """The first of ``files`` whose boundary holds the point (cached per coordinate)."""
+    for file in files:
+        if any(region.contains(lon, lat) for region in map_regions(file)):
+            return file
+    return None
 
-    With no coordinates at all the first province map is drawn (the platform's home province).
-    """
-    points = list(coords)
-    for spec in settings.maps:
-        features = map_features(spec.file)
-        if all(contains(features, lon, lat) for lon, lat in points):
-            return spec
-    return settings.national_map
+
+def choose_maps(coords: Iterable[tuple[float, float]], settings: LiveSettings) -> list[MapSpec]:
+    """The province maps holding the coordinates (in the data file's order), or the national map
+    when one lies in no shipped province. Without coordinates: the first (home) province."""
+    files = tuple(spec.file for spec in settings.maps)
+    found = {province_of(round(lon, 4), round(lat, 4), files) for lon, lat in coords}
+    if None in found:
+        return [settings.national_map]
+    chosen = [spec for spec in settings.maps if spec.file in found]
+    return chosen or [settings.maps[0]]
 
 
 # --- small pure helpers ---------------------------------------------------------------------------
@@ -223,15 +248,24 @@ class Board:
     rows: list[BoardRow]
     map_points: list[dict[str, Any]]
     without_coordinates: list[Mine]
-    map_spec: MapSpec
+    maps: list[MapSpec]
     mine_count: int
     open_total: int = 0
+
+    @property
+    def map_name(self) -> str:
+        """The ECharts name of the merged map (one name per set of provinces)."""
+        return "+".join(spec.name for spec in self.maps)
+
+    @property
+    def map_label(self) -> str:
+        return "、".join(spec.label for spec in self.maps)
 
     def map_payload(self) -> dict[str, Any]:
         """What the board's map script needs (json_script)."""
         return {
-            "map": self.map_spec.name,
-            "label": self.map_spec.label,
+            "map": self.map_name,
+            "label": self.map_label,
             "points": self.map_points,
             "colors": {str(k): v for k, v in MAP_COLORS.items()},
         }
@@ -286,7 +320,7 @@ def board(user: Any, settings: LiveSettings) -> Board:
                 "url": reverse("monitoring:mine_live", kwargs={"pk": mine.pk}),
             }
         )
-    spec = choose_map(((p["value"][0], p["value"][1]) for p in points), settings)
+    specs = choose_maps(((p["value"][0], p["value"][1]) for p in points), settings)
     return Board(
         level_counts=[
             (str(label), per_level.get(int(value), 0), LEVEL_COLORS[AlarmLevel(value)])
@@ -295,7 +329,7 @@ def board(user: Any, settings: LiveSettings) -> Board:
         rows=rows,
         map_points=points,
         without_coordinates=missing,
-        map_spec=spec,
+        maps=specs,
         mine_count=len(mines),
         open_total=sum(r.count for r in rows),
     )

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -134,8 +135,10 @@ def board(request: HttpRequest) -> HttpResponse:
     from the refreshed JSON in the partial.
     """
     settings = _settings()
+    summary = live.board(request.user, settings)
     context = {
-        "board": live.board(request.user, settings),
+        "board": summary,
+        "map_files": [static(spec.file) for spec in summary.maps],
         "refresh": settings.refresh_seconds,
         "now": timezone.now(),
     }

@@ -1,5 +1,6 @@
-// The board's map: the province (or national) boundary served by the app itself, registered
-// with ECharts once, and the user's mines as points coloured by their worst open alarm level.
+// The board's map: the boundaries of the provinces the user's mines lie in (or the national
+// map), served by the app itself, merged into one map registered with ECharts once, and the
+// user's mines as points coloured by their worst open alarm level.
 // htmx refreshes the board's partial (with its #map-data JSON); the map redraws from it.
 (function () {
   var chart = null;
@@ -50,9 +51,15 @@
   function init() {
     var box = document.getElementById("mine-map");
     if (!box || !window.echarts) { return; }
-    fetch(box.dataset.mapUrl, { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
-      .then(function (geo) {
+    var files = JSON.parse(document.getElementById("map-files").textContent);
+    Promise.all(files.map(function (url) {
+      return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); });
+    }))
+      .then(function (parts) {
+        // Every file is a compressed feature collection with its own per-geometry offsets, so
+        // their features can simply be concatenated.
+        var geo = parts[0];
+        for (var i = 1; i < parts.length; i++) { geo.features = geo.features.concat(parts[i].features); }
         if (!registered) { echarts.registerMap(box.dataset.mapName, geo); registered = true; }
         chart = echarts.init(box);
         chart.on("click", function (p) { if (p.data && p.data.url) { window.location = p.data.url; } });
