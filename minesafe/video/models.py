@@ -209,6 +209,7 @@ class VideoFinding(BaseModel):
             CHANGE: roles(MINE_ROLES, REGULATOR_ROLES),
         },
     )
+    audit_exclude = BaseModel.audit_exclude | {"snapshot"}  # a file, not JSON
 
     class Meta:
         ordering = ["-at", "-id"]
