@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from minesafe.engine.model import Area, Person
 from minesafe.engine.model import Presence as SnapPresence
-from minesafe.positioning.models import DescentRecord, DescentSource, Snapshot, WellheadDisplay
+from minesafe.positioning.models import (
+    DescentRecord,
+    DescentSource,
+    Presence,
+    Snapshot,
+    WellheadDisplay,
+)
 from minesafe.positioning.store import store_areas, store_persons, store_snapshot
 
 
@@ -30,16 +36,20 @@ def make_snapshot(
 ) -> Snapshot:
     """Store one full snapshot of ``mine`` at ``at`` with ``people`` (mappings or objects with
     card, name, area_code, area_name, entered_at, is_leader, job, station_code, identity,
-    underground — all optional but card; ``entered_at`` defaults to an hour before ``at``).
+    underground — all optional; ``entered_at`` defaults to the card's current descent when it is
+    already underground, else to an hour before ``at``).
 
     Card holders and areas named in ``people`` are upserted as RYXX / RYQY would."""
     presences: list[SnapPresence] = []
     persons: list[Person] = []
     areas: dict[str, Area] = {}
+    down = dict(
+        Presence.objects.filter(mine_id=mine.pk, underground=True).values_list("card", "entered_at")
+    )
     for n, person in enumerate(people, 1):
         card = str(_field(person, "card", "") or f"{mine.code}{n:05d}")
         name = str(_field(person, "name", "") or f"人员{n}")
-        entered = _field(person, "entered_at", None) or at - dt.timedelta(hours=1)
+        entered = _field(person, "entered_at", None) or down.get(card) or at - dt.timedelta(hours=1)
         area_code = str(_field(person, "area_code", "") or "")
         leader = bool(_field(person, "is_leader", False))
         presences.append(

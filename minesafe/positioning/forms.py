@@ -1,0 +1,220 @@
+"""Forms of the positioning area: the descent register (入井人员记录) line by line or imported
+from CSV / Excel with a per-row error report, and the wellhead display (井口公示) — the two
+sources of the three correspondences a mine's staff enter (MON-5, 002:69)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from minesafe.positioning.models import DescentRecord, WellheadDisplay
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+#: How far in the future an entered time may lie (clock skew between a phone and the server).
+FUTURE_SLACK = dt.timedelta(minutes=10)
+MAX_IMPORT_ROWS = 5000
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+def _not_future(value: dt.datetime | None, label: str) -> None:
+    if value is not None and value > timezone.now() + FUTURE_SLACK:
+        raise forms.ValidationError(f"{label}不能晚于当前时间")
+
+
+class DescentRecordForm(forms.ModelForm):
+    """One line of the descent register: who went down when (and came up when)."""
+
+    class Meta:
+        model = DescentRecord
+        fields = ["name", "card", "went_down_at", "came_up_at"]
+        widgets = {"went_down_at": DATETIME, "came_up_at": DATETIME}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        down, up = data.get("went_down_at"), data.get("came_up_at")
+        for name, value, label in (
+            ("went_down_at", down, "入井时间"),
+            ("came_up_at", up, "出井时间"),
+        ):
+            try:
+                _not_future(value, label)
+            except forms.ValidationError as exc:
+                self.add_error(name, exc)
+        if down and up and up < down:
+            self.add_error("came_up_at", "出井时间不能早于入井时间")
+        return data
+
+
+def split_names(text: str) -> list[str]:
+    """Names as typed from a display: one per line or separated by commas / 、 / spaces."""
+    return [n for n in re.split(r"[\s,，、;；]+", text) if n]
+
+
+class WellheadDisplayForm(forms.ModelForm):
+    """What the wellhead display showed: the count and, when readable, the names."""
+
+    names_text = forms.CharField(
+        label="公示人员姓名",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行一个，或以逗号、顿号分隔；只公示人数时可不填",
+    )
+
+    class Meta:
+        model = WellheadDisplay
+        fields = ["at", "count"]
+        widgets = {"at": DATETIME}
+
+    def clean_at(self) -> dt.datetime:
+        at: dt.datetime = self.cleaned_data["at"]
+        _not_future(at, "公示时间")
+        return at
+
+    def clean_count(self) -> int:
+        count: int = self.cleaned_data["count"]
+        if count > 100000:
+            raise forms.ValidationError("人数不合理")
+        return count
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        names = split_names(data.get("names_text", "") or "")
+        if names and data.get("count") is not None and len(names) != data["count"]:
+            self.add_error(
+                "names_text", f"填写了{len(names)}个姓名，与公示人数{data['count']}不一致"
+            )
+        data["names"] = names
+        return data
+
+    def save(self, commit: bool = True) -> WellheadDisplay:
+        self.instance.names = self.cleaned_data.get("names", [])
+        obj: WellheadDisplay = super().save(commit)
+        return obj
+
+
+class DescentImportForm(forms.Form):
+    """A descent register file: CSV (UTF-8 or GBK) or Excel with the columns 姓名, 定位卡号
+    (optional), 入井时间, 出井时间 (optional)."""
+
+    file = forms.FileField(label="入井记录文件（CSV或Excel）")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("文件不能超过5MB")
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("只支持 .csv 或 .xlsx 文件")
+        return upload
+
+
+@dataclass
+class ImportResult:
+    """Rows read from a register file: the good ones, and the refused ones with a reason."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+HEADERS = {
+    "name": ("姓名", "name"),
+    "card": ("定位卡号", "卡号", "card"),
+    "went_down_at": ("入井时间", "下井时间", "went_down_at"),
+    "came_up_at": ("出井时间", "升井时间", "came_up_at"),
+}
+TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
+
+
+def _time(value: Any) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        naive = value
+    else:
+        text = str(value).strip().replace("T", " ")
+        naive = None
+        for fmt in TIME_FORMATS:
+            try:
+                naive = dt.datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        if naive is None:
+            raise ValueError(f"时间“{text[:30]}”格式不对（应为 2026-11-23 08:05）")
+    return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
+
+
+def _table(name: str, data: bytes) -> list[list[Any]]:
+    if name.lower().endswith(".xlsx"):
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)][: MAX_IMPORT_ROWS + 1]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise ValueError("文件编码无法识别")
+    return list(csv.reader(io.StringIO(text)))[: MAX_IMPORT_ROWS + 1]
+
+
+def read_register(name: str, data: bytes) -> ImportResult:
+    """Parse a register file; a bad row is reported with its row number, the rest are kept."""
+    out = ImportResult()
+    try:
+        table = _table(name, data)
+    except Exception as exc:  # a broken workbook raises anything from zipfile to KeyError
+        out.errors.append((0, f"无法读取文件：{type(exc).__name__}"))
+        return out
+    if not table:
+        out.errors.append((0, "文件为空"))
+        return out
+    header = [str(h or "").strip() for h in table[0]]
+    columns: dict[str, int] = {}
+    for key, names in HEADERS.items():
+        for i, h in enumerate(header):
+            if h in names:
+                columns[key] = i
+                break
+    missing = [HEADERS[k][0] for k in ("name", "went_down_at") if k not in columns]
+    if missing:
+        out.errors.append((1, "缺少列：" + "、".join(missing)))
+        return out
+    now = timezone.now()
+    for number, row in enumerate(table[1:], start=2):
+        cells = {k: (row[i] if i < len(row) else None) for k, i in columns.items()}
+        if all(v in (None, "") for v in cells.values()):
+            continue
+        name_value = str(cells.get("name") or "").strip()
+        if not name_value or len(name_value) > 50:
+            out.errors.append((number, "姓名为空或超过50字"))
+            continue
+        try:
+            down = _time(cells.get("went_down_at"))
+            up = _time(cells.get("came_up_at"))
+        except ValueError as exc:
+            out.errors.append((number, str(exc)))
+            continue
+        if down is None:
+            out.errors.append((number, "缺少入井时间"))
+            continue
+        if down > now + FUTURE_SLACK or (up is not None and up > now + FUTURE_SLACK):
+            out.errors.append((number, "时间晚于当前时间"))
+            continue
+        if up is not None and up < down:
+            out.errors.append((number, "出井时间早于入井时间"))
+            continue
+        card = str(cells.get("card") or "").strip()[:32]
+        out.rows.append({"name": name_value, "card": card, "went_down_at": down, "came_up_at": up})
+    return out
