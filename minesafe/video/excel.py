@@ -38,6 +38,14 @@ LIMITS = {CODE: 40, NAME: 100, KIND: 30, FACE: 100, EQUIPMENT: 100, RETENTION: 1
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
 NOT_READABLE = "无法读取文件：请上传 .xlsx 或 .csv 文件（CSV 为 UTF-8 或 GBK 编码）"
+FIELD_HEADERS = {
+    "code": CODE,
+    "name": NAME,
+    "place_kind": KIND,
+    "working_face": FACE,
+    "equipment": EQUIPMENT,
+    "retention_days": RETENTION,
+}
 KIND_BY_LABEL = {label: value for value, label in PlaceKind.choices}
 
 
@@ -240,7 +248,9 @@ def import_channels(mine: Mine, name: str, data: bytes) -> ChannelImport:
             channel.full_clean(validate_unique=False)
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
-                result.errors.append(RowError(number, "", f"{key}: {'；'.join(messages)}"))
+                result.errors.append(
+                    RowError(number, FIELD_HEADERS.get(key, ""), "；".join(messages))
+                )
             continue
         planned.append(channel)
     if result.errors:

@@ -199,8 +199,9 @@ class ChannelFormMixin(ScopedFormView):
 
     def save(self, form: Any) -> Any:
         old_status = form.initial.get("status", ChannelStatus.OFFLINE)
+        is_new = form.instance.pk is None
         channel = form.save()
-        if form.instance.pk:
+        if not is_new:
             services.record_manual_status(channel, old_status, timezone.now())
         messages.success(self.request, f"视频通道 {channel.code} 已保存")
         return channel
