@@ -220,14 +220,20 @@ OPEN_ALARMS: list[tuple[str | int, int, str, int, float | None, int]] = [
 def _series(
     rng: np.random.Generator, serial: int, start: dt.datetime, minutes: int, step: int
 ) -> npt.NDArray[np.float64]:
-    """Plausible averages of one sensor over ``minutes`` at ``step``-minute buckets."""
+    """Plausible averages of one sensor over ``minutes`` at ``step``-minute buckets: a level,
+    the day shift's swing, slower weekly and monthly drifts (mining advances, then moves on)
+    and noise; bounded whatever the length, unlike a random walk."""
     base, swing, noise = PROFILES[SENSORS[serial - 1][1]]
     t = np.arange(0, minutes, step, dtype=np.float64)
     hour = (start.hour * 60 + start.minute + t) / 60.0
     daily = swing * np.sin((hour - 9.0) / 24.0 * 2 * np.pi)  # busiest around the day shift
-    walk = np.cumsum(rng.normal(0.0, noise * 0.15, t.shape[0]))
-    walk -= np.linspace(0.0, walk[-1], t.shape[0]) if t.shape[0] > 1 else 0.0
-    values = base * (1 + 0.15 * rng.random()) + daily + walk + rng.normal(0, noise, t.shape[0])
+    phases = rng.random(3) * 2 * np.pi
+    slow = base * (
+        0.12 * np.sin(t / (7 * 1440) * 2 * np.pi + phases[0])
+        + 0.2 * np.sin(t / (29 * 1440) * 2 * np.pi + phases[1])
+        + 0.05 * np.sin(t / 200 * 2 * np.pi + phases[2])
+    )
+    values = base * (1 + 0.15 * rng.random()) + daily + slow + rng.normal(0, noise, t.shape[0])
     return np.clip(values, 0.01, None)
 
 

@@ -132,9 +132,7 @@ class Region:
 
     @classmethod
     def of(cls, rings: list[Ring]) -> Region:
-        cols = tuple(
-            (np.array([p[0] for p in r]), np.array([p[1] for p in r])) for r in rings if r
-        )
+        cols = tuple((np.array([p[0] for p in r]), np.array([p[1] for p in r])) for r in rings if r)
         xs = [float(x.min()) for x, _ in cols] + [float(x.max()) for x, _ in cols]
         ys = [float(y.min()) for _, y in cols] + [float(y.max()) for _, y in cols]
         return cls(cols, (min(xs), min(ys), max(xs), max(ys)) if cols else (0, 0, -1, -1))
@@ -179,6 +177,27 @@ def choose_maps(coords: Iterable[tuple[float, float]], settings: LiveSettings) -
         return [settings.national_map]
     chosen = [spec for spec in settings.maps if spec.file in found]
     return chosen or [settings.maps[0]]
+
+
+def map_view(
+    specs: Sequence[MapSpec], coords: Sequence[tuple[float, float]], fill: float = 0.6
+) -> dict[str, Any]:
+    """Centre and zoom of the geo so the mines fill about ``fill`` of the drawn boundaries.
+
+    A county's mines cover a few hundredths of a province: drawn at the province's own zoom
+    they would be one blob. Zoom 1 (the whole map) when there are no mines or they spread wide.
+    """
+    boxes = [r.box for spec in specs for r in map_regions(spec.file) if r.box[0] <= r.box[2]]
+    if not coords or not boxes:
+        return {"center": None, "zoom": 1}
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    lons, lats = [c[0] for c in coords], [c[1] for c in coords]
+    span_lon = max(max(lons) - min(lons), 0.05)
+    span_lat = max(max(lats) - min(lats), 0.05)
+    zoom = fill * min((x1 - x0) / span_lon, (y1 - y0) / span_lat)
+    centre = [(max(lons) + min(lons)) / 2, (max(lats) + min(lats)) / 2]
+    return {"center": [round(c, 4) for c in centre], "zoom": round(min(max(zoom, 1.0), 30.0), 2)}
 
 
 # --- small pure helpers ---------------------------------------------------------------------------
@@ -267,6 +286,7 @@ class Board:
             "map": self.map_name,
             "label": self.map_label,
             "points": self.map_points,
+            "view": map_view(self.maps, [(p["value"][0], p["value"][1]) for p in self.map_points]),
             "colors": {str(k): v for k, v in MAP_COLORS.items()},
         }
 

@@ -12,9 +12,14 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  var viewSet = false;
+
   function draw() {
     var d = data();
     if (!chart || !d) { return; }
+    // Centre and zoom only on the first draw: a refresh must not undo the user's panning.
+    if (viewSet) { d.view = {}; }
+    viewSet = true;
     var series = [0, 4, 3, 2, 1].map(function (level) {
       var pts = d.points.filter(function (p) { return p.level === level; });
       return {
@@ -40,6 +45,8 @@
       geo: {
         map: d.map,
         roam: true,
+        center: d.view.center || undefined,
+        zoom: d.view.zoom || undefined,
         label: { show: true, color: "#64748b", fontSize: 10 },
         itemStyle: { areaColor: "#f1f5f9", borderColor: "#94a3b8" },
         emphasis: { label: { show: true }, itemStyle: { areaColor: "#e2e8f0" } }

@@ -15,13 +15,16 @@
         var d = res.body;
         note.textContent = d.start.replace("T", " ") + " 至 " + d.end.replace("T", " ") + "，共 " + d.data.length + " 个统计点" + (d.data.length ? "" : "（该时段无统计数据）");
         var marks = d.thresholds.map(function (t) { return { yAxis: t.value, name: t.name }; });
+        // Keep every threshold inside the axis, or ECharts would not draw its line.
+        var top = Math.max.apply(null, [0].concat(d.thresholds.map(function (t) { return t.value; })));
         var col = function (i) { return d.data.map(function (row) { return [row[0], row[i]]; }); };
         chart.setOption({
           tooltip: { trigger: "axis" },
           legend: { data: ["最大值", "平均值", "最小值"] },
           dataZoom: [{ type: "inside" }, { type: "slider" }],
           xAxis: { type: "time" },
-          yAxis: { type: "value", scale: true, name: d.point.unit },
+          yAxis: { type: "value", scale: true, name: d.point.unit,
+                   max: function (v) { return Math.max(v.max, top * 1.05); } },
           series: [
             { name: "最大值", type: "line", showSymbol: false, data: col(1),
               markLine: { symbol: "none", silent: true, data: marks, lineStyle: { color: "#dc2626" },
