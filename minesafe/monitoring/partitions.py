@@ -177,13 +177,31 @@ class Leases:
         from nats.js.errors import KeyWrongLastSequenceError
 
         sent = time.monotonic()
+        key = partition_key(lease.partition)
         try:
-            lease.revision = await self.kv.update(
-                partition_key(lease.partition), self._value(epoch), last=lease.revision
-            )
+            lease.revision = await self.kv.update(key, self._value(epoch), last=lease.revision)
         except KeyWrongLastSequenceError:
-            return False
+            # An earlier renewal may have been stored after we stopped waiting for its answer:
+            # the key is still ours if it names us; renew on the revision it has.
+            if not await self._still_mine(lease):
+                return False
+            try:
+                lease.revision = await self.kv.update(key, self._value(epoch), last=lease.revision)
+            except KeyWrongLastSequenceError:
+                return False
         lease.sent = sent
+        return True
+
+    async def _still_mine(self, lease: Lease) -> bool:
+        from nats.js.errors import KeyNotFoundError
+
+        try:
+            entry = await self.kv.get(partition_key(lease.partition))
+        except KeyNotFoundError:
+            return False
+        if not entry.value or json.loads(entry.value)["worker"] != self.worker:
+            return False
+        lease.revision = entry.revision
         return True
 
     async def release(self, lease: Lease) -> None:

@@ -14,6 +14,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import datetime as dt
+import faulthandler
 import inspect
 import json
 import logging
@@ -196,9 +197,11 @@ class Runner:
                     await self._writing
             for source in self.sources:
                 await source.close()
-            for pool in {self._pool, self._writer}:
-                pool.submit(_close_db).result()
-                pool.shutdown(wait=True)
+            loop = asyncio.get_running_loop()
+            for pool in {self._pool, self._writer}:  # never block the loop: leases renew on it
+                with contextlib.suppress(Exception):
+                    await loop.run_in_executor(pool, _close_db)
+                pool.shutdown(wait=False)
         return self.stats
 
     def abort(self) -> None:
@@ -561,7 +564,7 @@ class PartitionWorker:
         log.info("partition %s", record)
         if self.args.lease_log is not None:
             with self.args.lease_log.open("a", encoding="utf-8") as out:
-                out.write(json.dumps(record) + "\\n")
+                out.write(json.dumps(record) + "\n")
 
     async def run(self) -> Stats:
         import nats
@@ -658,8 +661,9 @@ class PartitionWorker:
     async def _renew(self, leases: partitions.Leases, owned: Owned) -> None:
         if owned.lease is None or owned.lost:
             return
+        budget = max(0.1, leases.valid_until(owned.lease) - time.monotonic())
         try:
-            ok = await asyncio.wait_for(leases.renew(owned.lease, owned.epoch), leases.ttl / 5)
+            ok = await asyncio.wait_for(leases.renew(owned.lease, owned.epoch), budget)
         except Exception as exc:  # NATS unreachable: the watchdog decides when it is too late
             log.warning("partition %s: renewal failed: %s", owned.partition, exc)
             return
@@ -675,8 +679,8 @@ class PartitionWorker:
             if owned.task is not None and owned.task.done():  # ended by itself: an error
                 self._give_back(owned.partition)
                 self.cooldown[owned.partition] = time.monotonic() + leases.ttl
-            else:
-                await self._renew(leases, owned)
+        renewing = [*self.owned.values(), *(o for o in self.stopping.values() if o.release)]
+        await asyncio.gather(*(self._renew(leases, o) for o in renewing))
         for owned in list(self.stopping.values()):
             if owned.task is None or owned.task.done():
                 failure = _failure(owned.task)
@@ -685,8 +689,6 @@ class PartitionWorker:
                 if owned.release and owned.lease is not None and not owned.lost:
                     await leases.release(owned.lease)
                 del self.stopping[owned.partition]
-            elif owned.release:
-                await self._renew(leases, owned)  # keep it while the final checkpoint runs
         if not claim:
             return
         try:
@@ -765,6 +767,8 @@ def main(argv: list[str]) -> int:
     if args.partitions and (not args.nats or args.dir is not None or args.mqtt):
         parser.error("--partitions needs --nats and no other source")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with contextlib.suppress(AttributeError, ValueError):  # SIGUSR1: every thread's stack
+        faulthandler.register(signal.SIGUSR1)
     if args.partitions:
         args.worker = args.worker or f"{socket.gethostname()}-{os.getpid()}"
         worker = PartitionWorker(args)
