@@ -14,7 +14,8 @@ from typing import Any
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -232,7 +233,7 @@ class CardViewSet(ScopedViewSet):
     def trajectory(self, request: Request, pk: str | None = None) -> Response:
         presence = self.get_object()
         stay = request.query_params.get("stay", "")
-        if stay and not stay.isdigit():
+        if stay and not (stay.isascii() and stay.isdigit()):
             raise serializers.ValidationError({"stay": ["必须是整数"]})
         _, track = services.trajectory(presence, int(stay) if stay else None)
         return Response(TrackPointSerializer(track, many=True).data)
@@ -245,7 +246,7 @@ class MineEntrySerializer(serializers.ModelSerializer):
 
     def validate_mine(self, mine: Mine) -> Mine:
         user = self.context["request"].user
-        model = self.Meta.model  # type: ignore[attr-defined]
+        model = self.Meta.model
         if not Mine.objects.restrict(user).filter(pk=mine.pk).exists() or not model.access.allows(
             user.role, ADD
         ):

@@ -108,7 +108,7 @@ class BaseStation(BaseModel):
         constraints = [models.UniqueConstraint(fields=["mine", "code"], name="station_unique")]
 
     def __str__(self) -> str:
-        return self.code
+        return str(self.code)
 
 
 class Snapshot(BaseModel):
@@ -244,7 +244,7 @@ class DescentRecord(BaseModel):
         return f"{self.name} {self.went_down_at:%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self) -> str:
-        return reverse("positioning:mine", args=[self.mine_id])
+        return str(reverse("positioning:mine", args=[self.mine_id]))
 
 
 class WellheadDisplay(BaseModel):
@@ -272,4 +272,4 @@ class WellheadDisplay(BaseModel):
         return f"{self.at:%Y-%m-%d %H:%M} {self.count}人"
 
     def get_absolute_url(self) -> str:
-        return reverse("positioning:mine", args=[self.mine_id])
+        return str(reverse("positioning:mine", args=[self.mine_id]))

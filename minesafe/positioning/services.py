@@ -50,11 +50,12 @@ def snapshot_at(mine: Any, at: dt.datetime) -> Snapshot | None:
     """The newest snapshot of ``mine`` at or before ``at`` and not older than the staleness
     window (``stale_after_s``): older data says nothing about ``at``."""
     stale = dt.timedelta(seconds=int(rules.policy()["stale_after_s"]))
-    return (
+    found: Snapshot | None = (
         Snapshot.objects.filter(mine_id=_mine_id(mine), at__lte=at, at__gt=at - stale)
         .order_by("-at")
         .first()
     )
+    return found
 
 
 def underground_count(mine: Any, at: dt.datetime) -> int | None:

@@ -174,7 +174,7 @@ def _apply(mine_id: int, at: dt.datetime, cards: dict[str, SnapPresence]) -> Non
     update: list[Presence] = []
     track: list[TrackPoint] = []
 
-    def point(card: str, kind: str, when: dt.datetime | None, state: Presence) -> None:
+    def point(card: str, kind: Any, when: dt.datetime | None, state: Presence) -> None:
         track.append(
             TrackPoint(
                 mine_id=mine_id,

@@ -77,12 +77,16 @@ def make_snapshot(
     if persons:
         store_persons(mine.pk, persons)
     store_snapshot(mine.pk, at.timestamp(), presences)
-    return Snapshot.objects.get(mine_id=mine.pk, at=at)
+    snapshot: Snapshot = Snapshot.objects.get(mine_id=mine.pk, at=at)
+    return snapshot
 
 
 def make_descent(mine: Any, name: str, went_down_at: dt.datetime, **extra: Any) -> DescentRecord:
     fields: dict[str, Any] = {"source": DescentSource.MANUAL, "entered_by": "灯房", **extra}
-    return DescentRecord.objects.create(mine=mine, name=name, went_down_at=went_down_at, **fields)
+    record: DescentRecord = DescentRecord.objects.create(
+        mine=mine, name=name, went_down_at=went_down_at, **fields
+    )
+    return record
 
 
 def make_display(mine: Any, at: dt.datetime, count: int, names: list[str] | None = None) -> Any:

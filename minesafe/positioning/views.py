@@ -117,22 +117,24 @@ def card_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One card's trajectory over a stay underground (entry to exit): table and timeline."""
     presence = get_scoped(Presence, request.user, VIEW, pk=pk)
     stay = request.GET.get("stay", "")
-    if stay and not stay.isdigit():
+    if stay and not (stay.isascii() and stay.isdigit()):
         return HttpResponse("stay: 参数必须是整数", status=400)
     stays, track = services.trajectory(presence, int(stay) if stay else None)
     areas = dict(
         PositioningArea.objects.filter(mine_id=presence.mine_id).values_list("code", "name")
     )
-    rows = [{"tp": tp, "area": areas.get(tp.area_code, "") or tp.area_code or "—"} for tp in track]
+    rows: list[dict[str, Any]] = [
+        {"tp": tp, "area": areas.get(tp.area_code, "") or tp.area_code or "—"} for tp in track
+    ]
     chart = {
         "points": [
             [
-                timezone.localtime(tp.at).isoformat(),
-                r["area"],
-                tp.station_code,
-                tp.get_kind_display(),
+                timezone.localtime(row["tp"].at).isoformat(),
+                row["area"],
+                row["tp"].station_code,
+                row["tp"].get_kind_display(),
             ]
-            for tp, r in ((r["tp"], r) for r in rows)
+            for row in rows
         ],
         "end": timezone.localtime(
             track[-1].at if track and track[-1].kind == "exit" else timezone.now()
@@ -165,7 +167,7 @@ class DescentAddView(ScopedFormView):
 
     def success_url(self, obj: Any) -> str:
         messages.success(self.request, f"已登记 {obj.name} 入井")
-        return reverse("positioning:mine", args=[obj.mine_id])
+        return str(reverse("positioning:mine", args=[obj.mine_id]))
 
 
 class DescentEditView(ScopedFormView):
@@ -197,7 +199,7 @@ class DisplayAddView(ScopedFormView):
 
     def success_url(self, obj: Any) -> str:
         messages.success(self.request, f"已上报井口公示 {obj.count} 人")
-        return reverse("positioning:mine", args=[obj.mine_id])
+        return str(reverse("positioning:mine", args=[obj.mine_id]))
 
 
 class DescentImportView(LoginRequiredMixin, View):
