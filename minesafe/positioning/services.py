@@ -173,6 +173,7 @@ class MineStatus:
 
     mine: Any
     now: dt.datetime
+    as_of: dt.datetime
     last_at: dt.datetime | None
     count: int | None
     approved: int | None
@@ -256,7 +257,10 @@ def mine_status(mine: Any, now: dt.datetime) -> MineStatus:
         .first()
     )
     count = underground_count(mine, now)
-    people = underground_at(mine, now)
+    # Stale data: the count stays unknown, but the last picture is still worth showing (who
+    # was down when the data stopped), judged at its own time.
+    as_of = now if count is not None or last_at is None else last_at
+    people = underground_at(mine, as_of)
     counts: dict[str, int] = {}
     for p in people:
         counts[p.area_code] = counts.get(p.area_code, 0) + 1
@@ -272,7 +276,7 @@ def mine_status(mine: Any, now: dt.datetime) -> MineStatus:
     ]
     faces = _faces(mine_id, area_rows, counts)
     limit = int(policy["overtime_s"])
-    overtime = [p for p in people if rules.is_overtime(p.entered_at, now, limit)]
+    overtime = [p for p in people if rules.is_overtime(p.entered_at, as_of, limit)]
     by_identity: dict[str, list[UndergroundPerson]] = {}
     for p in people:
         by_identity.setdefault(identity_of(p), []).append(p)
@@ -299,6 +303,7 @@ def mine_status(mine: Any, now: dt.datetime) -> MineStatus:
     return MineStatus(
         mine=mine,
         now=now,
+        as_of=as_of,
         last_at=last_at,
         count=count,
         approved=getattr(mine, "approved_underground_headcount", None),

@@ -94,8 +94,10 @@ def mine_page(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "p": p,
                 "pk": presences.get(p.card),
-                "overtime": rules.is_overtime(p.entered_at, now, limit),
-                "hours": (now - p.entered_at).total_seconds() / 3600 if p.entered_at else None,
+                "overtime": rules.is_overtime(p.entered_at, status.as_of, limit),
+                "hours": (
+                    (status.as_of - p.entered_at).total_seconds() / 3600 if p.entered_at else None
+                ),
                 "several": services.identity_of(p) in status.several,
             }
             for p in people

@@ -184,3 +184,12 @@ def test_import_keeps_good_rows_and_reports_bad_ones(world: Any) -> None:
     wrong = io.BytesIO(b"x")
     wrong.name = "register.txt"
     assert client.post(url, {"file": wrong}).status_code == 400
+
+
+def test_stale_mine_shows_the_last_picture_not_zero(world: Any) -> None:
+    """No data is not zero: the count is unknown, the last picture is shown with its time."""
+    old = timezone.now() - dt.timedelta(hours=2)
+    make_snapshot(world.mine_a, old, [{"card": "s1", "name": "钱坤"}])
+    url = reverse("positioning:mine", args=[world.mine_a.pk])
+    text = client_for(world, "regulator_x").get(url).content.decode()
+    assert "数据中断" in text and "钱坤" in text and "无数据" in text
