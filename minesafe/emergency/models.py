@@ -60,8 +60,8 @@ def warning_scope(user: Any) -> Q:
         )
         return Q(pk__in=inner.values("pk"))
     paths = _visible_mines(user).values_list("county__path", flat=True)
-    ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
-    return Q(pk__in=WeatherWarning.objects.filter(divisions__pk__in=ids).values("pk"))
+    above = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+    return Q(pk__in=WeatherWarning.objects.filter(divisions__pk__in=above).values("pk"))
 
 
 def order_scope(user: Any) -> Q:

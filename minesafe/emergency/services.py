@@ -401,12 +401,16 @@ def check(
 
 
 def _people_text(people: Sequence[rules.Person]) -> str:
-    shown = "；".join(
-        f"{p.name}（卡号{p.card}，{p.area_name or p.area_code or '区域不详'}"
-        + (f"，{_local(p.entered_at)}入井" if p.entered_at else "")
-        + "）"
-        for p in people[:20]
-    )
+    """The evidence in words: who, which card, where, since when."""
+
+    def one(p: rules.Person) -> str:
+        parts = [f"卡号{p.card}"] if p.card else []
+        parts.append(p.area_name or p.area_code or "区域不详")
+        if p.entered_at:
+            parts.append(f"{_local(p.entered_at)}入井")
+        return f"{p.name}（{'，'.join(parts)}）"
+
+    shown = "；".join(one(p) for p in people[:20])
     more = f" 等{len(people)}人" if len(people) > 20 else ""
     return f"井下仍有{len(people)}人：{shown}{more}"
 
