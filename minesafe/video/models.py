@@ -102,7 +102,7 @@ class VideoChannel(BaseModel):
         return f"{self.code} {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("video:mine_coverage", args=[self.mine_id])
+        return reverse("video:coverage_detail", args=[self.mine_id])
 
     @property
     def status_color(self) -> str:

@@ -8,7 +8,7 @@ app_name = "video"
 
 urlpatterns = [
     path("", views.coverage_overview, name="overview"),
-    path("mines/<int:pk>/", views.mine_coverage, name="mine_coverage"),
+    path("mines/<int:pk>/", views.mine_coverage, name="coverage_detail"),
     path("channels/", views.channel_list, name="channel_list"),
     path("channels/add/", views.ChannelCreateView.as_view(), name="channel_add"),
     path("channels/<int:pk>/edit/", views.ChannelEditView.as_view(), name="channel_edit"),

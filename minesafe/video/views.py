@@ -247,7 +247,7 @@ class ChannelImportView(LoginRequiredMixin, View):
             request, f"导入完成：新增 {result.created} 个通道，更新 {result.updated} 个"
         )
         return HttpResponseRedirect(
-            reverse("video:mine_coverage", args=[form.cleaned_data["mine"].pk])
+            reverse("video:coverage_detail", args=[form.cleaned_data["mine"].pk])
         )
 
     def render(
