@@ -1,0 +1,90 @@
+"""A real browser opens the live monitoring pages (issue 6 §4): the board draws its map from the
+app's own boundary file, the real-time page its sparklines, the history page its chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from minesafe.monitoring.choices import AlarmLevel, StatPeriod
+from minesafe.monitoring.models import ReadingStat, SensorPoint
+from minesafe.monitoring.testing import make_alarm
+from minesafe.testing import World, make_world
+from tests.test_browser import browser, login, open_page  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.browser
+
+
+def _furnish_live(world: World) -> SensorPoint:
+    """Mine A: coordinates in Shanxi, an open level-I alarm and its point's last half hour."""
+    world.mine_a.longitude, world.mine_a.latitude = Decimal("112.80"), Decimal("35.60")
+    world.mine_a.save()
+    now = timezone.now()
+    make_alarm(world.mine_a, now - dt.timedelta(minutes=8), level=AlarmLevel.I, closed_at=None)
+    point = SensorPoint.objects.get(mine=world.mine_a)
+    start = now.replace(second=0, microsecond=0) - dt.timedelta(minutes=30)
+    ReadingStat.objects.bulk_create(
+        ReadingStat(
+            mine=world.mine_a,
+            point_code=point.code,
+            period=StatPeriod.MINUTE,
+            bucket=start + dt.timedelta(minutes=i),
+            max=0.4 + i * 0.03,
+            min=0.3 + i * 0.03,
+            avg=0.35 + i * 0.03,
+            count=6,
+        )
+        for i in range(30)
+    )
+    return point
+
+
+def test_board_map_live_sparklines_and_history_chart(
+    live_server: Any,
+    transactional_db: None,
+    browser: Any,  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
+) -> None:
+    world = make_world()
+    point = _furnish_live(world)
+    base = live_server.url
+    errors: list[str] = []
+    page = open_page(browser, errors)
+    login(page, base, "reg_x")
+    page.click("nav >> text=实时监测")
+    page.wait_for_url(f"{base}/monitoring/board/")
+    page.wait_for_selector("#mine-map canvas")  # the boundary was fetched and registered
+    assert "标记矿甲一" in page.inner_text("#board-table")
+    assert "标记矿乙二" in page.inner_text("#no-coordinates")  # mine B has no coordinates
+    page.screenshot(path=str(tmp_path / "board.png"), full_page=True)
+
+    page.click("#board-table >> text=标记矿甲一")
+    page.wait_for_selector("svg.sparkline polyline")
+    row = page.locator(f"tr:has-text('{point.code}')")
+    assert "报警" in row.inner_text()
+    page.screenshot(path=str(tmp_path / "live.png"), full_page=True)
+
+    page.click(f"text={point.code}")
+    page.wait_for_selector("#history-chart canvas")
+    page.wait_for_function(
+        "document.getElementById('history-note').textContent.includes('30 个统计点')"
+    )
+    page.select_option("#h-range", "week")
+    page.wait_for_function("location.search.includes('range=week')")
+    assert errors == []
+    page.context.close()
+
+    page = open_page(browser, errors)
+    login(page, base, "mine_b")
+    page.goto(f"{base}/monitoring/board/")
+    page.wait_for_selector("#mine-map canvas")
+    assert "标记矿甲一" not in page.content()
+    other = page.goto(f"{base}/monitoring/mines/{world.mine_a.pk}/live/")
+    assert other is not None and other.status == 404
+    assert errors == []
+    page.context.close()
