@@ -168,6 +168,9 @@ def ingest_heartbeats(user: Any, rows: Sequence[Any], now: dt.datetime) -> Heart
     for channel in allowed.filter(code__in=codes).select_related("mine"):
         found.setdefault(channel.code, []).append(channel)
 
+    touched: dict[int, VideoChannel] = {}
+    changed: dict[int, VideoChannel] = {}
+    changes: list[ChannelStatusChange] = []
     with transaction.atomic(), audit_reason("视频心跳"):
         for index, code, mine_code, status, at in sorted(parsed, key=lambda r: r[4]):
             candidates = [
@@ -191,28 +194,57 @@ def ingest_heartbeats(user: Any, rows: Sequence[Any], now: dt.datetime) -> Heart
                 result.ignored_older += 1
                 continue
             result.applied += 1
-            if _set_status(channel, status, at, via="heartbeat"):
-                result.status_changes += 1
+            since = channel.status_since
+            change = _set_status(channel, status, at, via="heartbeat")
+            if change is not None:
+                changes.append(change)
+            if channel.status_since != since:
+                changed[channel.pk] = channel
             channel.last_heartbeat = at
-            VideoChannel.objects.filter(pk=channel.pk).update(
-                status=channel.status, status_since=channel.status_since, last_heartbeat=at
-            )
+            touched[channel.pk] = channel
+        _save_heartbeats(touched.values(), changed.values())
+        # The change rows are the channel's history; one INSERT, no audit row per change.
+        ChannelStatusChange.objects.bulk_create(changes, batch_size=500)
+        result.status_changes = len(changes)
     result.errors.sort(key=lambda e: e["index"])
     return result
 
 
-def _set_status(channel: VideoChannel, status: str, at: dt.datetime, via: str) -> bool:
-    """Change the channel's status in memory; a real change appends a change row (True)."""
+def _save_heartbeats(touched: Iterable[VideoChannel], changed: Iterable[VideoChannel]) -> None:
+    """Write a batch with few statements: a video platform stamps a whole batch with a handful of
+    distinct times, so heartbeats go out as one UPDATE per time (per 500 channels), status
+    changes one per (status, since). Heartbeats are not audited (status changes are, as rows)."""
+    by_time: dict[dt.datetime, list[int]] = {}
+    for channel in touched:
+        assert channel.last_heartbeat is not None
+        by_time.setdefault(channel.last_heartbeat, []).append(channel.pk)
+    for at, pks in by_time.items():
+        for start in range(0, len(pks), 500):
+            VideoChannel.objects.filter(pk__in=pks[start : start + 500]).update(last_heartbeat=at)
+    by_status: dict[tuple[str, dt.datetime | None], list[int]] = {}
+    for channel in changed:
+        by_status.setdefault((channel.status, channel.status_since), []).append(channel.pk)
+    for (status, since), pks in by_status.items():
+        for start in range(0, len(pks), 500):
+            VideoChannel.objects.filter(pk__in=pks[start : start + 500]).update(
+                status=status, status_since=since
+            )
+
+
+def _set_status(
+    channel: VideoChannel, status: str, at: dt.datetime, via: str
+) -> ChannelStatusChange | None:
+    """Change the channel's status in memory; a real change gives its (unsaved) change row."""
     if status == channel.status:
         if channel.status_since is None:
             channel.status_since = at
-        return False
-    ChannelStatusChange.objects.create(
+        return None
+    change = ChannelStatusChange(
         channel=channel, old_status=channel.status, new_status=status, at=at, via=via
     )
     channel.status = status
     channel.status_since = at
-    return True
+    return change
 
 
 def record_manual_status(channel: VideoChannel, old_status: str, now: dt.datetime) -> None:
