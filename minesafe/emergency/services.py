@@ -138,9 +138,15 @@ def _regulators(target: OrderTarget) -> list[User]:
 
 
 def notify(
-    target: OrderTarget, kind: str, people: Iterable[User], now: dt.datetime, detail: str = ""
+    target: OrderTarget,
+    kind: str,
+    people: Iterable[User],
+    now: dt.datetime,
+    detail: str = "",
+    round_key: str = "",
 ) -> int:
-    """One in-app notice per person, at most once per (target, kind, person)."""
+    """One in-app notice per person, at most once per (target, kind, round, person): a repeat
+    of the same round (another worker, a retry) writes nothing."""
     order = target.order
     subject = f"{NoticeKind(kind).label}：{target.mine.name} {order.number}"[:200]
     lines = [
@@ -158,7 +164,7 @@ def notify(
             subject=subject,
             body="\n".join(lines),
             at=now,
-            key=f"{target.pk}|{kind}|{person.pk}",
+            key=f"{target.pk}|{kind}|{round_key}|{person.pk}"[:200],
         )
         for person in people
     ]
@@ -378,7 +384,12 @@ def check(
             target.save(update_fields=["state", "updated_at"])
             _log(target, "mismatch", old, "人员定位核查", now, _people_text(recon.unexpected))
         notify(
-            target, NoticeKind.MISMATCH, _regulators(target), now, _people_text(recon.unexpected)
+            target,
+            NoticeKind.MISMATCH,
+            _regulators(target),
+            now,
+            _people_text(recon.unexpected),
+            round_key="deadline" if at >= target.deadline else f"{at:%Y%m%d%H%M%S}",
         )
         if at >= target.deadline:
             record_failure(
@@ -575,16 +586,26 @@ def spot_check(
                 old, target.state = target.state, rules.next_state(target.state, "mismatch")
                 target.save(update_fields=["state", "updated_at"])
                 _log(target, "spot_failed", old, _name(user), now, findings.strip()[:500])
-            notify(target, NoticeKind.SPOT_FAILED, _regulators(target), now, findings.strip()[:300])
-            record_failure(
+            notify(
                 target,
-                list(people),
-                found_at=checked_at,
-                finder=f"{row.get_method_display()}：{_name(user)}",
-                by_spot_check=True,
-                user=user,
-                at=checked_at,
+                NoticeKind.SPOT_FAILED,
+                _regulators(target),
+                now,
+                findings.strip()[:300],
+                round_key=str(row.pk),
             )
+            # Before the deadline people may still be coming out: only a finding after it is a
+            # failure to evacuate (MON-8).
+            if checked_at >= target.deadline:
+                record_failure(
+                    target,
+                    list(people),
+                    found_at=checked_at,
+                    finder=f"{row.get_method_display()}：{_name(user)}",
+                    by_spot_check=True,
+                    user=user,
+                    at=checked_at,
+                )
     return row
 
 

@@ -296,3 +296,20 @@ def test_confirmation_with_unlisted_remaining_people_is_refused(world: World) ->
     with pytest.raises(ValidationError) as err:
         services.confirm(target, world.users["mine_a"], NOW, people_out=1, people_remaining=3)
     assert "people_remaining" in err.value.message_dict
+
+
+def test_mon8_failed_spot_check_before_the_deadline_is_not_yet_a_violation(
+    world: World,
+) -> None:
+    target = _target(_order(world), world.mine_a)
+    services.spot_check(
+        target,
+        world.users["inspector"],
+        NOW + dt.timedelta(minutes=20),
+        method=SpotMethod.PHONE,
+        compliant=False,
+        findings="电话抽查：调度室称仍在升井途中",
+    )
+    target.refresh_from_db()
+    assert target.violation_id_ref is None and target.hazard_id_ref is None
+    assert OrderNotice.objects.filter(kind=NoticeKind.SPOT_FAILED).exists()
