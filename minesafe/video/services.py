@@ -4,6 +4,7 @@ the review of AI findings. Every query that starts from a user goes through ``re
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ from minesafe.video.choices import VIOLATION_KIND_OF, ChannelStatus, FindingStat
 from minesafe.video.models import HEARTBEAT, ChannelStatusChange, VideoChannel, VideoFinding
 from minesafe.violations.choices import Severity, ViolationSource
 from minesafe.violations.services import record_violation
+
+logger = logging.getLogger(__name__)
 
 #: Rows in one heartbeat batch; a video platform reports a few hundred channels per mine.
 MAX_BATCH = 2000
@@ -59,6 +62,44 @@ def _face_fact(face: WorkingFace) -> rules.Face:
     )
 
 
+def people_at_faces(mine: Mine, now: dt.datetime) -> dict[int, int] | None:
+    """People now at each working face, from the positioning area (MON-5), or None when it
+    has no fresh picture of the mine. Optional: coverage never depends on it (MON-7)."""
+    try:
+        from minesafe.positioning.services import mine_status
+
+        status = mine_status(mine, now)
+        if status.stale:
+            return None
+        return {int(face.pk): int(face.count) for face in status.faces}
+    except Exception:  # an optional enrichment must never break the coverage pages
+        logger.exception("video: people at faces of mine %s unavailable", mine.pk)
+        return None
+
+
+def _with_people(faces: list[rules.Face], people: dict[int, int] | None) -> list[rules.Face]:
+    if people is None:
+        return faces
+    return [rules.Face(f.id, f.name, f.kind, f.active, people.get(f.id, 0)) for f in faces]
+
+
+def _judge(
+    mine: Mine,
+    faces: list[rules.Face],
+    channels: list[rules.Channel],
+    now: dt.datetime,
+    policy: rules.Policy,
+) -> rules.Assessment:
+    return rules.assess(
+        mine_status=mine.status,
+        mining_method=mine.mining_method,
+        faces=faces,
+        channels=channels,
+        now=now,
+        policy=policy,
+    )
+
+
 def coverage_of(mines: Iterable[Mine], now: dt.datetime) -> list[MineCoverage]:
     """Assess every mine given (already restricted by the caller) in three queries."""
     mines = list(mines)
@@ -77,14 +118,16 @@ def coverage_of(mines: Iterable[Mine], now: dt.datetime) -> list[MineCoverage]:
     out = []
     for mine in mines:
         own = channels.get(mine.pk, [])
-        assessment = rules.assess(
-            mine_status=mine.status,
-            mining_method=mine.mining_method,
-            faces=[_face_fact(f) for f in faces.get(mine.pk, [])],
-            channels=[_channel_fact(c) for c in own],
-            now=now,
-            policy=policy,
-        )
+        face_facts = [_face_fact(f) for f in faces.get(mine.pk, [])]
+        channel_facts = [_channel_fact(c) for c in own]
+
+        assessment = _judge(mine, face_facts, channel_facts, now, policy)
+        if assessment.work_without_video:  # rare: only then ask positioning who is there
+            people = people_at_faces(mine, now)
+            if people is not None:
+                assessment = _judge(
+                    mine, _with_people(face_facts, people), channel_facts, now, policy
+                )
         out.append(MineCoverage(mine, assessment, own))
     return out
 

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
+from django.utils import timezone
 
 from minesafe.core.models import AuditEntry
 from minesafe.testing import World
@@ -240,3 +241,32 @@ def test_mon7_lists_answer_4xx_or_200_to_junk(world: World) -> None:
         .paginator.count
         == 0
     )
+
+
+@pytest.mark.django_db
+def test_mon7_work_without_video_says_how_many_people_positioning_sees(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from minesafe.positioning import services as positioning
+    from minesafe.video import services
+
+    face = world.mine_b.working_faces.get()
+    VideoChannel.objects.filter(mine=world.mine_b, code="CH-001").update(
+        status=ChannelStatus.OFFLINE
+    )
+    now = timezone.now()
+    # Without a positioning picture of the mine the head count stays unknown.
+    (row,) = services.coverage_of([world.mine_b], now)
+    assert row.assessment.work_without_video[0].people is None
+    picture = SimpleNamespace(stale=False, faces=[SimpleNamespace(pk=face.pk, count=9)])
+    monkeypatch.setattr(positioning, "mine_status", lambda mine, at: picture)
+    (row,) = services.coverage_of([world.mine_b], now)
+    assert row.assessment.work_without_video[0].people == 9
+    response = login(world, "mine_b").get(f"/video/mines/{world.mine_b.pk}/")
+    assert "9 人在此作业" in response.content.decode()
+    # A failing positioning area leaves the count unknown and the page working.
+    monkeypatch.setattr(positioning, "mine_status", lambda mine, at: 1 / 0)
+    (row,) = services.coverage_of([world.mine_b], now)
+    assert row.assessment.work_without_video[0].people is None
