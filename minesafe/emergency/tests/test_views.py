@@ -4,6 +4,7 @@ input 400, the issue → confirm path (MON-8, EMG-2)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -215,3 +216,18 @@ def test_lists_answer_to_junk(world: World, order: EvacuationOrder) -> None:
     listing = client.get(reverse("emergency:order_list"))
     assert order.number in listing.content.decode()
     assert world.mine_c.name not in listing.content.decode()
+
+
+def test_issue_form_from_an_alarm_case_preselects_its_mine(world: World) -> None:
+    from minesafe.response.models import AlarmCase
+
+    case = AlarmCase.objects.filter(mine=world.mine_a).first()
+    assert case is not None
+    client = _client(world, "regulator_x")
+    text = client.get(reverse("emergency:order_add"), {"case": case.pk}).content.decode()
+    assert f"报警处置 #{case.pk}" in text
+    boxes = re.findall(r'<input type="checkbox" name="mines"[^>]*>', text)
+    checked = [b for b in boxes if "checked" in b]
+    assert len(checked) == 1 and f'value="{world.mine_a.pk}"' in checked[0]
+    hidden = _client(world, "regulator_y").get(reverse("emergency:order_add"), {"case": case.pk})
+    assert hidden.status_code == 200 and f"报警处置 #{case.pk}" not in hidden.content.decode()
