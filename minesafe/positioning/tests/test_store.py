@@ -184,3 +184,39 @@ def test_simulator_files_store_end_to_end(world: Any) -> None:
     assert snap is not None and snap.underground > 0
     assert Presence.objects.filter(mine=world.mine_a, underground=True).count() == snap.underground
     assert CardHolder.objects.filter(mine=world.mine_a, is_leader=True).exists()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_trajectory_replays_every_snapshot_exactly(world: Any, seed: int) -> None:
+    """Whatever the sequence of entries, exits, moves and quick re-entries, the people
+    underground at each stored snapshot read back from the trajectory are that snapshot's
+    flag-1 cards in their areas (MON-5 trajectory; storage keeps no per-snapshot card rows)."""
+    import random
+
+    rng = random.Random(seed)
+    state: dict[str, tuple[str, dt.datetime] | None] = {f"r{n}": None for n in range(15)}
+    truth: list[tuple[dt.datetime, set[tuple[str, str]]]] = []
+    for k in range(30):
+        at = T0 + dt.timedelta(seconds=45 * k)
+        for card, held in state.items():
+            roll = rng.random()
+            if held is None and roll < 0.25:
+                state[card] = (rng.choice("ABC"), at - dt.timedelta(seconds=10))
+            elif held is not None and roll < 0.15:
+                state[card] = None
+            elif held is not None and roll < 0.35:
+                state[card] = (rng.choice("ABC"), held[1])
+            elif held is not None and roll < 0.4:  # up and down again between two snapshots
+                state[card] = (held[0], at - dt.timedelta(seconds=5))
+        rows = [
+            person(card, card, area=held[0], entered=held[1])
+            for card, held in state.items()
+            if held is not None
+        ]
+        rows += [person(card, card, "2") for card, held in state.items() if held is None and k % 2]
+        feed(f.ryss(MINE, at, rows))
+        truth.append((at, {(c, h[0]) for c, h in state.items() if h is not None}))
+    for at, expected in truth:
+        got = {(p.card, p.area_code) for p in services.underground_at(world.mine_a, at)}
+        assert got == expected, at
+        assert services.underground_count(world.mine_a, at) == len(expected)
