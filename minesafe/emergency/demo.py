@@ -199,12 +199,20 @@ def _open_order(now: dt.datetime, regulator: User, mines: list[Mine], county: An
         valid_to=start + dt.timedelta(hours=12),
         text=f"{MARK}预计未来12小时青川县东部降雨量将达50毫米以上。",
     )
+    proposed = services.proposed_mines(warning, regulator)[:3]
+    bases = {m.pk: basis for m, basis in proposed}
+    targets = [m for m, _ in proposed]
+    for mine in mines:  # the regulator adds the demo logins' mines, as the form allows
+        if mine not in targets:
+            targets.append(mine)
+            bases[mine.pk] = "监管部门根据矿井地面防洪条件增列"
     services.issue_order(
         user=regulator,
-        mines=mines,
+        mines=targets,
         reason=OrderReason.WEATHER,
         text="暴雨橙色预警：请受地表水威胁区域立即停止作业、撤出人员，期限前报告撤出人数。",
         deadline=now + dt.timedelta(minutes=50),
         now=now - dt.timedelta(minutes=10),
         warning=warning,
+        bases=bases,
     )
