@@ -106,7 +106,10 @@ class AlarmViewSet(ScopedViewSet):
 
 HISTORY_PARAMETERS = [
     OpenApiParameter(
-        "range", str, enum=["day", "week", "month", "year"], description="时间范围，默认 day"
+        "range",
+        str,
+        enum=["raw", "day", "week", "month", "year"],
+        description="时间范围，默认 day；raw 为归档原始读数",
     ),
     OpenApiParameter(
         "start", str, description="起始时间 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM（本地时间）"
@@ -133,7 +136,8 @@ class SensorPointViewSet(ScopedViewSet):
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request: Request, pk: str | None = None) -> Response:
         """max / avg / min of the point over a day (1-minute), week (5-minute), month (hourly)
-        or year (daily) from the stored statistics (issue 6 §4); bad parameters answer 400."""
+        or year (daily) from the stored statistics, or its raw readings of the last hours from
+        the archive (issue 6 §4); bad parameters answer 400."""
         point = self.get_object()
         try:
             window = parse_window(

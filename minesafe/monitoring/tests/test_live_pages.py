@@ -9,16 +9,18 @@ import io
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pytest
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from minesafe.monitoring import history, live
+from minesafe.monitoring import archive, history, live
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel, StatPeriod
 from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
 from minesafe.monitoring.statistics import alarm_statistics
+from minesafe.monitoring.stats import ReadingColumns
 from minesafe.monitoring.testing import make_alarm, make_sensor_point, point_code
 from minesafe.testing import World
 
@@ -199,6 +201,28 @@ def test_history_day_reads_minutes_month_aggregates_hours(world: World) -> None:
     assert year["source"] == "day" and 1 <= len(year["data"]) <= 2
     week = history.point_history(point, history.parse_window("week", None, now, SETTINGS))
     assert week["source"] == "five_minutes" and len(week["data"]) == 24
+
+
+def test_history_raw_reads_the_points_archived_readings(world: World, tmp_path: Any) -> None:
+    """The last hours straight from the Parquet archive: only this point, duplicates once."""
+    point = SensorPoint.objects.get(mine=world.mine_a)
+    other = make_sensor_point(world.mine_a, 2)
+    now = timezone.now()
+    base = now.timestamp() - 600
+    times = np.array([base, base + 10, base + 10, base + 20, base - 7 * 3600, base], np.float64)
+    batch = ReadingColumns(
+        ref=np.array([0, 0, 0, 1, 0, 0], np.int64),
+        time=times,
+        value=np.array([0.4, 0.5, 0.5, 9.9, 0.1, 0.3], np.float64),
+        status=np.zeros(6, np.int64),
+    )
+    names = {0: (world.mine_a.code, point.code), 1: (world.mine_a.code, other.code)}
+    archive.write_parts(tmp_path, batch, "p1", lambda ref: names[ref])
+    window = history.parse_window("raw", None, now, SETTINGS)
+    answer = history.point_history(point, window, tmp_path)
+    assert answer["source"] == "raw"
+    assert [row[1] for row in answer["data"]] == [0.4, 0.5]  # max of duplicates; 7 h ago is out
+    assert answer["data"][0][0].count(":") == 2  # to the second
 
 
 def test_history_json_and_api_answer_400_to_bad_parameters(world: World) -> None:

@@ -113,7 +113,15 @@ def test_history_window_defaults_to_the_last_day_of_minutes() -> None:
     assert (window.range, window.source) == ("day", "minute")
     assert window.end == NOW and window.start == NOW - dt.timedelta(days=1)
     sources = {r: parse_window(r, None, NOW, SETTINGS).source for r in SETTINGS.history_ranges}
-    assert sources == {"day": "minute", "week": "five_minutes", "month": "hour", "year": "day"}
+    assert sources == {
+        "raw": "raw",
+        "day": "minute",
+        "week": "five_minutes",
+        "month": "hour",
+        "year": "day",
+    }
+    raw = parse_window("raw", None, NOW, SETTINGS)
+    assert raw.end - raw.start == dt.timedelta(hours=6)
 
 
 def test_history_window_from_a_local_start_is_one_span_never_past_now() -> None:

@@ -1,5 +1,6 @@
 // A point's history: max / avg / min from the JSON endpoint, thresholds as mark lines, and a
-// range selector (day: 1-minute, week: 5-minute, month: hourly, year: daily statistics).
+// range selector (raw readings of the last hours from the archive; day: 1-minute, week: 5-minute,
+// month: hourly, year: daily statistics).
 (function () {
   var chart = null;
 
@@ -18,20 +19,22 @@
         // Keep every threshold inside the axis, or ECharts would not draw its line.
         var top = Math.max.apply(null, [0].concat(d.thresholds.map(function (t) { return t.value; })));
         var col = function (i) { return d.data.map(function (row) { return [row[0], row[i]]; }); };
+        var lines = d.source === "raw"
+          ? { names: ["读数"], series: [{ name: "读数", type: "line", showSymbol: false, data: col(2) }] }
+          : { names: ["最大值", "平均值", "最小值"], series: [
+              { name: "最大值", type: "line", showSymbol: false, data: col(1) },
+              { name: "平均值", type: "line", showSymbol: false, data: col(2) },
+              { name: "最小值", type: "line", showSymbol: false, data: col(3) }] };
+        lines.series[0].markLine = { symbol: "none", silent: true, data: marks,
+          lineStyle: { color: "#dc2626" }, label: { formatter: "{b} {c}" } };
         chart.setOption({
           tooltip: { trigger: "axis" },
-          legend: { data: ["最大值", "平均值", "最小值"] },
+          legend: { data: lines.names },
           dataZoom: [{ type: "inside" }, { type: "slider" }],
           xAxis: { type: "time" },
           yAxis: { type: "value", scale: true, name: d.point.unit,
                    max: function (v) { return Math.max(v.max, top * 1.05); } },
-          series: [
-            { name: "最大值", type: "line", showSymbol: false, data: col(1),
-              markLine: { symbol: "none", silent: true, data: marks, lineStyle: { color: "#dc2626" },
-                          label: { formatter: "{b} {c}" } } },
-            { name: "平均值", type: "line", showSymbol: false, data: col(2) },
-            { name: "最小值", type: "line", showSymbol: false, data: col(3) }
-          ]
+          series: lines.series
         }, true);
       });
   }
