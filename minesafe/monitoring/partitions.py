@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 LEASE_BUCKET = "MINESAFE_ENGINE_LEASES"
-DEFAULT_TTL_S = 6.0
+DEFAULT_TTL_S = 10.0
 _SAFE = re.compile(r"[^A-Za-z0-9_=-]")
 
 
@@ -112,8 +112,10 @@ class Leases:
     margin`` (:meth:`valid_until`), so it stops a partition before anyone else can take it.
     """
 
-    def __init__(self, kv: Any, worker: str, ttl: float) -> None:
+    def __init__(self, js: Any, kv: Any, bucket: str, worker: str, ttl: float) -> None:
+        self.js = js
         self.kv = kv
+        self.bucket = bucket
         self.worker = worker
         self.ttl = ttl
         self.margin = ttl / 3
@@ -128,7 +130,7 @@ class Leases:
         except (BucketNotFoundError, NotFoundError):
             kv = await js.create_key_value(bucket=bucket, ttl=ttl or DEFAULT_TTL_S, history=1)
         info = await js.stream_info(f"KV_{bucket}")
-        return cls(kv, worker, float(info.config.max_age or ttl or DEFAULT_TTL_S))
+        return cls(js, kv, bucket, worker, float(info.config.max_age or ttl or DEFAULT_TTL_S))
 
     def valid_until(self, lease: Lease) -> float:
         return lease.sent + self.ttl - self.margin
@@ -140,23 +142,28 @@ class Leases:
         await self.kv.put(f"worker.{key_name(self.worker)}", self._value())
 
     async def survey(self) -> tuple[set[str], dict[int, str]]:
-        """Live workers (by heartbeat key) and the owner of every leased partition."""
-        from nats.js.errors import KeyNotFoundError, NoKeysError
+        """Live workers (by heartbeat key) and the owner of every leased partition.
 
-        try:
-            keys = await self.kv.keys()
-        except NoKeysError:
-            return set(), {}
+        The keys come from the bucket stream's per-subject counts and each value from a direct
+        get: no watcher (an ordered consumer per survey, which stalled the worker's connection
+        while other workers kept writing to the bucket)."""
+        from nats.js.errors import KeyNotFoundError
+
+        info = await self.js.stream_info(f"KV_{self.bucket}", subjects_filter=">")
+        prefix = f"$KV.{self.bucket}."
         live: set[str] = set()
         owners: dict[int, str] = {}
-        for key in keys:
+        for subject in info.state.subjects or {}:
+            key = subject.removeprefix(prefix)
             try:
                 entry = await self.kv.get(key)
             except KeyNotFoundError:
-                continue  # expired or released between the listing and the read
+                continue  # released, expired, or a delete marker
+            if not entry.value:
+                continue
             if key.startswith("worker."):
                 live.add(key.removeprefix("worker."))
-            elif key.startswith("partition.") and entry.value:
+            elif key.startswith("partition."):
                 owners[int(key.removeprefix("partition."))] = key_name(
                     json.loads(entry.value)["worker"]
                 )

@@ -607,7 +607,11 @@ class PartitionWorker:
 
     async def _leased(self, leases: partitions.Leases) -> None:
         tick = leases.ttl / 5
-        watchdog = asyncio.create_task(self._watchdog(leases))
+        # Renewals run on their own task, every tick: a slow survey or claim never delays them.
+        guards = [
+            asyncio.create_task(self._watchdog(leases)),
+            asyncio.create_task(self._renewer(leases, tick)),
+        ]
         try:
             await leases.heartbeat()
             await self._sleep(tick)  # let the other workers' heartbeats be seen first
@@ -620,7 +624,8 @@ class PartitionWorker:
                 await self._round(leases, claim=False)
                 await asyncio.sleep(min(tick, 0.2))
         finally:
-            watchdog.cancel()
+            for guard in guards:
+                guard.cancel()
             for owned in [*self.owned.values(), *self.stopping.values()]:
                 if owned.runner is not None:
                     owned.runner.abort()
@@ -629,13 +634,27 @@ class PartitionWorker:
             with contextlib.suppress(Exception):
                 await leases.kv.delete(f"worker.{self.name}")
 
+    async def _renewer(self, leases: partitions.Leases, tick: float) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(leases.heartbeat(), tick)
+            except Exception as exc:
+                log.warning("heartbeat failed: %s", exc)
+            renewing = [*self.owned.values(), *(o for o in self.stopping.values() if o.release)]
+            await asyncio.gather(*(self._renew(leases, o) for o in renewing))
+            await asyncio.sleep(tick)
+
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stop.wait(), seconds)
 
     async def _watchdog(self, leases: partitions.Leases) -> None:
+        last = time.monotonic()
         while True:
             now = time.monotonic()
+            if now - last > 1.0:  # the loop could not run: leases may lapse (CPU starved)
+                log.warning("event loop stalled %.1f s", now - last)
+            last = now
             for owned in [*self.owned.values(), *self.stopping.values()]:
                 lease = owned.lease
                 if lease is not None and not owned.lost and now > leases.valid_until(lease):
@@ -671,16 +690,10 @@ class PartitionWorker:
             self._lose(owned, "the lease has another owner")
 
     async def _round(self, leases: partitions.Leases, claim: bool = True) -> None:
-        try:
-            await leases.heartbeat()
-        except Exception as exc:
-            log.warning("heartbeat failed: %s", exc)
         for owned in list(self.owned.values()):
             if owned.task is not None and owned.task.done():  # ended by itself: an error
                 self._give_back(owned.partition)
                 self.cooldown[owned.partition] = time.monotonic() + leases.ttl
-        renewing = [*self.owned.values(), *(o for o in self.stopping.values() if o.release)]
-        await asyncio.gather(*(self._renew(leases, o) for o in renewing))
         for owned in list(self.stopping.values()):
             if owned.task is None or owned.task.done():
                 failure = _failure(owned.task)

@@ -271,9 +271,14 @@ def test_mon1_three_workers_one_killed_lose_no_reading_and_duplicate_no_alarm(
                 workers["w1"].send_signal(signal.SIGKILL)
                 killed_at = time.time()
         workers["w1"].wait(10)
+        # Done: every partition running on a live worker, every message committed and acked.
         wait_for(
             "every message to be committed and acknowledged",
-            lambda: brokerutil.run(_all_acked(nats_stream, "kill")),
+            lambda: (
+                len(running(lease_log(log_path))) == PARTITIONS
+                and "w1" not in running(lease_log(log_path)).values()
+                and brokerutil.run(_all_acked(nats_stream, "kill"))
+            ),
             40,
         )
     finally:
@@ -291,6 +296,15 @@ def test_mon1_three_workers_one_killed_lose_no_reading_and_duplicate_no_alarm(
         brokerutil.run(_drop_bucket(nats_stream["url"], bucket))
     for name in ("w2", "w3"):
         assert workers[name].returncode == 0, (tmp_path / f"{name}.log").read_text()[-3000:]
+
+    # Statistics of buckets still open travel in a partition's checkpoint until a stop writes
+    # them; a stop that lost its lease on this loaded machine leaves them to the next owner.
+    # Be that owner once, for every partition: it resumes from the checkpoints and stops.
+    subprocess.run(
+        engine(nats_stream, killed_db, tmp_path, "--partitions", "all", "--once",
+               "--worker", "last", "--group", "kill"),
+        env=env(killed_db), cwd=ROOT, check=True, timeout=120, capture_output=True,
+    )  # fmt: skip
 
     # The reference: one uninterrupted worker over the whole stream.
     subprocess.run(
@@ -332,7 +346,7 @@ def test_mon1_three_workers_one_killed_lose_no_reading_and_duplicate_no_alarm(
     ]
     assert moved  # the killed worker's partitions went on with the others
     owners = killed_db.rows("SELECT worker, epoch, owner FROM monitoring_enginecheckpoint")
-    assert all(owner != "w1" for worker, _, owner in owners if worker.startswith("kill-"))
+    assert len(owners) == PARTITIONS and all(owner == "last" for _, _, owner in owners)
 
 
 async def _all_acked(names: dict[str, str], group: str) -> bool:
