@@ -244,7 +244,7 @@ class DescentRecord(BaseModel):
         return f"{self.name} {self.went_down_at:%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self) -> str:
-        return str(reverse("positioning:mine", args=[self.mine_id]))
+        return str(reverse("positioning:detail", args=[self.mine_id]))
 
 
 class WellheadDisplay(BaseModel):
@@ -272,4 +272,4 @@ class WellheadDisplay(BaseModel):
         return f"{self.at:%Y-%m-%d %H:%M} {self.count}人"
 
     def get_absolute_url(self) -> str:
-        return str(reverse("positioning:mine", args=[self.mine_id]))
+        return str(reverse("positioning:detail", args=[self.mine_id]))

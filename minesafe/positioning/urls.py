@@ -8,7 +8,7 @@ app_name = "positioning"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("mines/<int:pk>/", views.mine_page, name="mine"),
+    path("mines/<int:pk>/", views.mine_page, name="detail"),
     path("mines/<int:pk>/descents/add/", views.DescentAddView.as_view(), name="descent_add"),
     path(
         "mines/<int:pk>/descents/import/", views.DescentImportView.as_view(), name="descent_import"

@@ -169,7 +169,7 @@ class DescentAddView(ScopedFormView):
 
     def success_url(self, obj: Any) -> str:
         messages.success(self.request, f"已登记 {obj.name} 入井")
-        return str(reverse("positioning:mine", args=[obj.mine_id]))
+        return str(reverse("positioning:detail", args=[obj.mine_id]))
 
 
 class DescentEditView(ScopedFormView):
@@ -201,7 +201,7 @@ class DisplayAddView(ScopedFormView):
 
     def success_url(self, obj: Any) -> str:
         messages.success(self.request, f"已上报井口公示 {obj.count} 人")
-        return str(reverse("positioning:mine", args=[obj.mine_id]))
+        return str(reverse("positioning:detail", args=[obj.mine_id]))
 
 
 class DescentImportView(LoginRequiredMixin, View):

@@ -64,7 +64,9 @@ def test_overview_attention_filter(world: Any) -> None:
 def test_mine_page_shows_limits_overtime_cards_and_correspondence(world: Any) -> None:
     """PER-7 over-staffing, overtime, several cards, no leader, 三对应 disagreements (MON-5)."""
     busy_mine(world, timezone.now())
-    page = client_for(world, "regulator_x").get(reverse("positioning:mine", args=[world.mine_a.pk]))
+    page = client_for(world, "regulator_x").get(
+        reverse("positioning:detail", args=[world.mine_a.pk])
+    )
     text = page.content.decode()
     assert page.status_code == 200
     assert "超员" in text and "超时" in text and "一人多卡" in text
@@ -73,13 +75,13 @@ def test_mine_page_shows_limits_overtime_cards_and_correspondence(world: Any) ->
     assert "人数一致，人员不符" in text or "人数不一致" in text
     assert "登记入井人员" not in text  # regulators read, mine staff enter
     filtered = client_for(world, "mine_a").get(
-        reverse("positioning:mine", args=[world.mine_a.pk]) + "?area=NOPE"
+        reverse("positioning:detail", args=[world.mine_a.pk]) + "?area=NOPE"
     )
     assert filtered.status_code == 200 and "登记入井人员" in filtered.content.decode()
 
 
 def test_mine_page_out_of_jurisdiction_is_404(world: Any) -> None:
-    url = reverse("positioning:mine", args=[world.mine_a.pk])
+    url = reverse("positioning:detail", args=[world.mine_a.pk])
     assert client_for(world, "mine_b").get(url).status_code == 404
     assert client_for(world, "regulator_y").get(url).status_code == 404
 
@@ -190,6 +192,6 @@ def test_stale_mine_shows_the_last_picture_not_zero(world: Any) -> None:
     """No data is not zero: the count is unknown, the last picture is shown with its time."""
     old = timezone.now() - dt.timedelta(hours=2)
     make_snapshot(world.mine_a, old, [{"card": "s1", "name": "钱坤"}])
-    url = reverse("positioning:mine", args=[world.mine_a.pk])
+    url = reverse("positioning:detail", args=[world.mine_a.pk])
     text = client_for(world, "regulator_x").get(url).content.decode()
     assert "数据中断" in text and "钱坤" in text and "无数据" in text

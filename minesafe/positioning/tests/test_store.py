@@ -220,3 +220,22 @@ def test_trajectory_replays_every_snapshot_exactly(world: Any, seed: int) -> Non
         got = {(p.card, p.area_code) for p in services.underground_at(world.mine_a, at)}
         assert got == expected, at
         assert services.underground_count(world.mine_a, at) == len(expected)
+
+
+def test_upload_endpoint_goes_through_the_pipeline_hook(world: Any) -> None:
+    """POST /api/monitoring/upload/ (the runner's own path) stores RYQY and RYSS here."""
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=world.users["mine_a"])
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    for name, data in (
+        f.ryqy(MINE, [("1", "A1", 1, "井底车场")], at=T0 - M),
+        f.ryss(MINE, T0, [person("u1", "王伟"), person("u2", "李强")]),
+    ):
+        answer = client.post(
+            f"/api/monitoring/upload/?name={name}", data, content_type="text/plain"
+        )
+        assert answer.status_code == 200, answer.content
+    assert PositioningArea.objects.filter(mine=world.mine_a, code="A1").exists()
+    assert services.underground_count(world.mine_a, T0) == 2
