@@ -61,6 +61,7 @@ def test_mon5_regulator_reads_mine_page_and_card_trajectory(
     assert world.mine_c.name not in page.inner_text("body")
     page.click(f"#mines >> text={world.mine_a.name}")
     page.wait_for_selector("#correspondence")
+    page.screenshot(path=str(tmp_path / "positioning-mine.png"), full_page=True)
     assert "超员" in page.inner_text("#summary")
     gaps = page.inner_text("#disagreements")
     assert "张磊" in gaps and "赵军" in gaps

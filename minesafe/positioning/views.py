@@ -144,6 +144,7 @@ def card_page(request: HttpRequest, pk: int) -> HttpResponse:
     }
     context = {
         "presence": presence,
+        "area_name": areas.get(presence.area_code, "") or presence.area_code,
         "mine": presence.mine,
         "stays": stays,
         "chosen": track[0].pk if track else None,

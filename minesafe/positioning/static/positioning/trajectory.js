@@ -10,6 +10,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (line.length) line.push([data.end, line[line.length - 1][1], "", "当前"]);
   var chart = echarts.init(box);
   chart.setOption({
+    animation: false,
     tooltip: { trigger: "item", formatter: function (p) {
       return p.value[0].replace("T", " ").slice(0, 19) + "<br>" + p.value[3] + " · " + p.value[1] +
         (p.value[2] ? " · " + p.value[2] : "");
