@@ -185,7 +185,6 @@ def mine_live(request: HttpRequest, pk: int) -> HttpResponse:
         "settings": settings,
         "refresh": settings.refresh_seconds,
         "now": now,
-        "query": request.GET.urlencode(),
     }
     template = "monitoring/_live_points.html" if is_htmx(request) else "monitoring/mine_live.html"
     return render(request, template, context)
