@@ -19,6 +19,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db import IntegrityError, transaction
+
 from minesafe.engine.model import Area, ParsedFile, Person
 from minesafe.engine.model import Presence as SnapPresence
 from minesafe.positioning.models import (
@@ -148,19 +150,19 @@ def store_snapshot(mine_id: int, t: float, presences: Sequence[SnapPresence]) ->
         .values_list("at", flat=True)
         .first()
     )
-    Snapshot.objects.bulk_create(
-        [
-            Snapshot(
-                mine_id=mine_id,
-                at=at,
-                underground=len(down),
-                leaders=sum(1 for p in down if p.is_leader),
-                per_area=dict(Counter(p.area_code for p in down)),
-                cards=len(cards),
-            )
-        ],
-        ignore_conflicts=True,
+    row = Snapshot(
+        mine_id=mine_id,
+        at=at,
+        underground=len(down),
+        leaders=sum(1 for p in down if p.is_leader),
+        per_area=dict(Counter(p.area_code for p in down)),
+        cards=len(cards),
     )
+    try:  # a concurrent delivery of the same file loses here, before touching any state
+        with transaction.atomic():
+            Snapshot.objects.bulk_create([row])
+    except IntegrityError:
+        return False
     if newest is not None and at < newest:
         return True
     _apply(mine_id, at, cards)
