@@ -121,6 +121,8 @@ class Stats:
     busy_s: float = 0.0  # time spent parsing, judging and storing (the worker thread)
     snapshot_s: float = 0.0  # engine snapshots taken on the worker thread for checkpoints
     checkpoint_s: float = 0.0  # time spent writing checkpoints (statistics, archive, snapshot)
+    first_at: float = 0.0  # wall time the first batch with messages was done (throughput)
+    last_at: float = 0.0  # … and the last one
 
 
 class Runner:
@@ -293,6 +295,9 @@ class Runner:
         written = self.quarantine.write("runner", [*result.quarantine, *bad], wall)
         self.sink.counters["quarantined"] += written
         self.sink.counters["files"] += len(files)
+        if files:
+            self.stats.last_at = time.time()
+            self.stats.first_at = self.stats.first_at or self.stats.last_at
         self.stats.files += len(files)
         self.stats.readings += len(result.readings)
         self.stats.events += len(events)
@@ -506,7 +511,7 @@ def build_partition_runner(
     options = Options(
         worker=name,
         once=args.once,
-        checkpoint_every=0.0 if args.once else args.checkpoint_every,
+        checkpoint_every=args.checkpoint_every,
         batch=args.batch,
         data_clock=args.clock == "data" or (args.clock is None and args.once),
         max_seconds=args.max_seconds,
@@ -758,6 +763,9 @@ class PartitionWorker:
         for name in ("busy_s", "snapshot_s", "checkpoint_s"):
             setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))
         self.stats.latencies += stats.latencies
+        if stats.first_at:
+            self.stats.first_at = min(self.stats.first_at or stats.first_at, stats.first_at)
+            self.stats.last_at = max(self.stats.last_at, stats.last_at)
         self.stats.alarm_latencies += stats.alarm_latencies
 
 
@@ -812,6 +820,8 @@ def stats_json(stats: Stats) -> dict[str, Any]:
         "busy_s": stats.busy_s,
         "snapshot_s": stats.snapshot_s,
         "checkpoint_s": stats.checkpoint_s,
+        "first_at": stats.first_at,
+        "last_at": stats.last_at,
         "latencies": [round(x, 4) for x in stats.latencies],
         "alarm_latencies": [round(x, 4) for x in stats.alarm_latencies],
     }
