@@ -117,6 +117,7 @@ class Stats:
     quarantined: int = 0
     checkpoints: int = 0
     latencies: list[float] = field(default_factory=list)
+    published: list[float] = field(default_factory=list)  # publish time of each latency's message
     alarm_latencies: list[float] = field(default_factory=list)
     busy_s: float = 0.0  # time spent parsing, judging and storing (the worker thread)
     snapshot_s: float = 0.0  # engine snapshots taken on the worker thread for checkpoints
@@ -315,6 +316,7 @@ class Runner:
         for item in files:
             if item.published:
                 self.stats.latencies.append(committed - item.published)
+                self.stats.published.append(item.published)
                 if item.name.split("_", 1)[0] in alarmed:
                     self.stats.alarm_latencies.append(committed - item.published)
 
@@ -763,6 +765,7 @@ class PartitionWorker:
         for name in ("busy_s", "snapshot_s", "checkpoint_s"):
             setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))
         self.stats.latencies += stats.latencies
+        self.stats.published += stats.published
         if stats.first_at:
             self.stats.first_at = min(self.stats.first_at or stats.first_at, stats.first_at)
             self.stats.last_at = max(self.stats.last_at, stats.last_at)
@@ -823,5 +826,6 @@ def stats_json(stats: Stats) -> dict[str, Any]:
         "first_at": stats.first_at,
         "last_at": stats.last_at,
         "latencies": [round(x, 4) for x in stats.latencies],
+        "published": [round(x, 3) for x in stats.published],
         "alarm_latencies": [round(x, 4) for x in stats.alarm_latencies],
     }

@@ -173,6 +173,7 @@ class NatsSource(Source):
             except (TimeoutError, NatsTimeout):
                 self.drained.set()
                 continue
+            self.drained.clear()  # more came: --once waits for the next empty fetch
             for msg in messages:
                 await self._deliver(msg, queue)
 
