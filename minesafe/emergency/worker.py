@@ -26,7 +26,7 @@ class TickReport:
     overdue: int = 0
     checked: int = 0
     mismatches: int = 0
-    unverifiable: int = 0
+    no_data: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -82,4 +82,4 @@ def check_deadlines(now: dt.datetime, lookup: services.Lookup, report: TickRepor
         if recon.result == rules.MISMATCH:
             report.mismatches += 1
         elif recon.result == rules.NO_DATA:
-            report.unverifiable += 1
+            report.no_data += 1

@@ -287,7 +287,7 @@ def test_lift_ends_every_running_target_and_blocks_confirmation(world: World) ->
         "overdue": 0,
         "checked": 0,
         "mismatches": 0,
-        "unverifiable": 0,
+        "no_data": 0,
     }
 
 
