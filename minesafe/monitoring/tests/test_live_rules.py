@@ -65,8 +65,12 @@ def test_boundaries_decode_the_shipped_maps() -> None:
     assert live.province_of(116.40, 39.90, files) is None
 
 
+def _names(coords: list[tuple[float, float]]) -> list[str]:
+    return [spec.name for spec in live.choose_maps(coords, SETTINGS)]
+
+
 def test_choose_maps_draws_the_provinces_of_the_mines_or_the_nation() -> None:
-    names = lambda coords: [s.name for s in live.choose_maps(coords, SETTINGS)]  # noqa: E731
+    names = _names
     assert names([(112.85, 35.62), (112.70, 35.80)]) == ["shanxi"]
     assert names([(112.85, 35.62), (113.65, 34.76)]) == ["shanxi", "henan"]
     assert names([(112.85, 35.62), (116.40, 39.90)]) == ["china"]
