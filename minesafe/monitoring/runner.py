@@ -600,7 +600,14 @@ class PartitionWorker:
             self._start(Owned(p, None))
         waiter = asyncio.ensure_future(self.stop.wait())
         tasks = [o.task for o in self.owned.values() if o.task is not None]
-        await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        # --once: until every partition has drained; else until a stop or a partition fails.
+        while not waiter.done():
+            running = [t for t in tasks if not t.done()]
+            if not running:
+                break
+            done, _ = await asyncio.wait([waiter, *running], return_when=asyncio.FIRST_COMPLETED)
+            if not self.args.once or any(_failure(t) for t in done if t is not waiter):
+                break
         for owned in self.owned.values():
             if owned.runner is not None:
                 owned.runner.stop.set()
