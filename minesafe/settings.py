@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from minesafe.conf import env_bool, env_list, load_or_create_secret, parse_database_url
+from minesafe.core.schema import enum_name_overrides
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MINESAFE_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -147,6 +148,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": enum_name_overrides(
+        [app for app in INSTALLED_APPS if app.startswith("minesafe.")]
+    ),
 }
 
 LOGGING = {

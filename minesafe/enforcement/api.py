@@ -359,13 +359,15 @@ class PlanEntryViewSet(ScopedViewSet):
     http_method_names = ["get", "patch", "head", "options"]
 
 
-def _read_only(model: type, fields: list[str] | str = "__all__") -> type:
+def _read_only(model: type, serializer: type | None = None) -> type:
+    """A read-only scoped viewset; ``serializer`` reused where one exists, so the schema has one
+    component per model."""
     return type(
         f"{model.__name__}ViewSet",
         (ScopedViewSet,),
         {
             "queryset": model.objects.all(),
-            "serializer_class": _serializer(model, fields),
+            "serializer_class": serializer or _serializer(model, "__all__"),
             "http_method_names": READ_ONLY,
         },
     )
@@ -374,7 +376,7 @@ def _read_only(model: type, fields: list[str] | str = "__all__") -> type:
 PlanViewSet = _read_only(Plan)
 QuizResultViewSet = _read_only(QuizResult)
 ManagerScoreViewSet = _read_only(ManagerScore)
-FindingViewSet = _read_only(Finding, FindingSerializer.Meta.fields)
+FindingViewSet = _read_only(Finding, FindingSerializer)
 DocumentViewSet = type(
     "DocumentViewSet",
     (ScopedViewSet,),

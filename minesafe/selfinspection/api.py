@@ -187,7 +187,7 @@ class CampaignViewSet(ScopedViewSet):
         )
 
 
-class TransitionSerializer(serializers.ModelSerializer):
+class ReportTransitionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportTransition
         fields = ["old_status", "new_status", "username", "at", "reason"]
@@ -195,7 +195,7 @@ class TransitionSerializer(serializers.ModelSerializer):
 
 class ReportSerializer(serializers.ModelSerializer):
     mine_name = serializers.CharField(source="mine.name", read_only=True)
-    transitions = TransitionSerializer(many=True, read_only=True)
+    transitions = ReportTransitionSerializer(many=True, read_only=True)
     completeness = serializers.SerializerMethodField()
 
     class Meta:
