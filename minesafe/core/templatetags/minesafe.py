@@ -25,7 +25,7 @@ def _display(field: Any, value: Any) -> Any:
     if value is None or value == "":
         return "—"
     choices = dict(getattr(field, "flatchoices", None) or [])
-    if value in choices:
+    if not isinstance(value, dict | list) and value in choices:  # JSON values are never choices
         return choices[value]
     if isinstance(value, bool):
         return "是" if value else "否"
