@@ -225,3 +225,16 @@ def test_planned_work_api(world: World) -> None:
         f"/api/planned-work/{pk}/cancel/", {"reason": "取消"}, content_type="application/json"
     )
     assert done.status_code == 200 and done.json()["cancelled_at"]
+
+
+def test_open_case_offers_an_evacuation_order_to_who_may_issue_one(
+    world: World, case: AlarmCase
+) -> None:
+    """MON-8 / EMG-2: from an open alarm case, a regulator (or the mine itself) goes straight to
+    the order form with the case as its cause; an inspector, who may not issue, sees no link."""
+    link = f"{reverse('emergency:order_add')}?case={case.pk}"
+    for persona, shown in (("regulator_x", True), ("mine_a", True), ("inspector", False)):
+        page = client(world, persona).get(case.get_absolute_url()).content.decode()
+        assert (link in page) is shown, persona
+    form = client(world, "regulator_x").get(link)
+    assert form.status_code == 200 and world.mine_a.name in form.content.decode()
