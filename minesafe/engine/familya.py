@@ -306,10 +306,9 @@ _CDSS_CONVERT = pacsv.ConvertOptions(
 )
 _REQUIRED = ("code", "value", "status", "time")
 _EDGE_SPACE = (" ", "\t", "\u3000")
-# Byte patterns without which no code can be empty or start/end with whitespace.
-_SUSPECT = tuple(
-    [b"\n;"] + [b"\n" + s.encode() for s in _EDGE_SPACE] + [s.encode() + b";" for s in _EDGE_SPACE]
-)
+# First and last UTF-8 bytes of the edge spaces, without which no code can start/end with one.
+_EDGE_FIRST_BYTES = np.asarray(sorted({c.encode()[0] for c in _EDGE_SPACE}), np.uint8)
+_EDGE_LAST_BYTES = np.asarray(sorted({c.encode()[-1] for c in _EDGE_SPACE}), np.uint8)
 
 
 def _cdss_body(data: bytes) -> bytes:
@@ -338,17 +337,28 @@ def _read_columns(buf: bytes) -> tuple[pa.Array, F64, F64, I32] | None:
     if not np.isfinite(value).all() or (status < 0).any():
         return None
     codes = table.column("code").combine_chunks()
-    if _suspect_codes(buf) and _bad_codes(codes):
+    if _suspect_codes(codes) and _bad_codes(codes):
         return None
     t = table.column("time").cast(pa.int64()).to_numpy().astype(np.float64) - CHINA_OFFSET_S
     return codes, t, value, status
 
 
-def _suspect_codes(buf: bytes) -> bool:
-    """Could a point code be empty or carry edge whitespace? (byte searches, no per-row work)"""
-    if buf[:1] in (b";", b" ", b"\t") or buf.startswith(b"\xe3\x80\x80"):
-        return True
-    return any(p in buf for p in _SUSPECT)
+def _suspect_codes(codes: pa.Array) -> bool:
+    """Could a point code be empty or carry edge whitespace? Only the first and last byte of
+    every code are looked at, straight from the Arrow buffers (a byte search over the whole
+    buffer cost ≈ 0.4 µs per reading, more than the CSV parse itself)."""
+    n = len(codes)
+    if n == 0:
+        return False
+    buffers = codes.buffers()
+    offsets = np.frombuffer(buffers[1], np.int32)[codes.offset : codes.offset + n + 1]
+    if not bool((offsets[1:] > offsets[:-1]).all()):
+        return True  # an empty code
+    data = np.frombuffer(buffers[2], np.uint8)
+    first, last = data[offsets[:-1]], data[offsets[1:] - 1]
+    # ' ' and '\t'; U+3000 is E3 80 80 in UTF-8 (a code starting with E3 or ending with 80 is
+    # only suspect: the exact check follows).
+    return bool(np.isin(first, _EDGE_FIRST_BYTES).any() or np.isin(last, _EDGE_LAST_BYTES).any())
 
 
 def _bad_codes(codes: pa.Array) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from minesafe.engine.config import EngineConfig
 from minesafe.engine.model import F64, I32, I64, U8, Bool, KeyedReadings, PointDef, point_key
@@ -115,6 +116,13 @@ class PointRegistry:
         self.kinds = [k.kind for k in config.locations] + ["other"]
         self._row_cache: tuple[list[str], I32, pa.Array, I32] | None = None
         self._code_ids: dict[str, int] = {}
+        # Point codes by index (append-only: a point's code is part of its key), as Arrow
+        # chunks combined when a lookup needs them.
+        self._code_chunks: list[pa.Array] = []
+        # The order each mine last sent its points in (default: definition order), flattened
+        # for the lookup: (indices, start by mine, length by mine); None when stale.
+        self._seq: dict[int, I32] = {}
+        self._seq_flat: tuple[I32, I64, I64] | None = None
         self.pair = np.empty(0, np.int64)
         self._sorted: tuple[I64, I64] | None = None
 
@@ -132,6 +140,7 @@ class PointRegistry:
     def define(self, points: list[PointDef]) -> list[int]:
         """Add or update points; returns their indices (stable across redefinitions)."""
         out = []
+        added: list[str] = []
         for p in points:
             idx = self.index.get(p.key)
             if idx is None:
@@ -139,9 +148,14 @@ class PointRegistry:
                 self.size += 1
                 self.defs.append(p)
                 self.by_mine.setdefault(p.mine_code, []).append(idx)
+                added.append(p.point_code)
+                self._seq.pop(self.mine_of(p.mine_code), None)
             else:
                 self.defs[idx] = p
             out.append(idx)
+        if added:
+            self._code_chunks.append(pa.array(added, pa.string()))
+            self._seq_flat = None
         self._grow(self.size)
         self._fill(np.asarray(out, np.int64), points)
         self._row_cache = None
@@ -178,27 +192,109 @@ class PointRegistry:
         """Registry index of every reading (-1 if undefined).
 
         Steady polling sends the same points in the same order again and again: the last
-        per-row answer is kept and reused after one comparison of the raw code column, so no
-        code is hashed; otherwise the distinct codes are looked up in the index once each.
+        per-row answer is kept and reused after one comparison of the raw code column. Failing
+        that, each mine is expected to send its points in the order it last did (at first: the
+        order of its definitions), the guess is checked by one columnar string comparison,
+        and only the rows guessed wrong are looked up by code (a hash per distinct code).
         """
         rows = readings.row_codes
+        row_mine = readings.row_mine
+        if rows is None or row_mine is None:
+            per_code = self._lookup_codes(readings)
+            if not per_code.shape[0]:
+                return np.full(len(readings), -1, np.int32)
+            found: I32 = per_code[readings.code]
+            return found
         cache = self._row_cache
         if (
-            rows is not None
-            and readings.row_mine is not None
-            and cache is not None
+            cache is not None
             and cache[0] == readings.mines
-            and np.array_equal(cache[1], readings.row_mine)
+            and np.array_equal(cache[1], row_mine)
             and cache[2].equals(rows)
         ):
             return cache[3]
-        per_code = self._lookup_codes(readings)
-        result: I32 = (
-            per_code[readings.code] if per_code.shape[0] else np.full(len(readings), -1, np.int32)
-        )
-        if rows is not None and readings.row_mine is not None:
-            self._row_cache = (list(readings.mines), readings.row_mine, rows, result)
+        result = self._lookup_rows(readings.mines, rows, row_mine)
+        self._row_cache = (list(readings.mines), row_mine, rows, result)
         return result
+
+    def _lookup_rows(self, mines: list[str], rows: pa.Array, row_mine: I32) -> I32:
+        """Guess every row from its mine's expected order, check, look up the misses."""
+        n = len(rows)
+        if n == 0 or self.size == 0:
+            return np.full(n, -1, np.int32)
+        batch_mine = np.asarray([self.mine_index.get(m, -1) for m in mines], np.int64)
+        mine = batch_mine[row_mine]
+        # One segment per run of rows of one mine (a file); a row's offset inside its file.
+        starts = np.flatnonzero(np.concatenate(([True], row_mine[1:] != row_mine[:-1])))
+        seg_len = np.diff(np.append(starts, n))
+        offset = np.arange(n, dtype=np.int64) - np.repeat(starts, seg_len)
+        flat, seq_start, seq_len = self._sequences()
+        known = mine >= 0
+        safe_mine = np.where(known, mine, 0)
+        hit = known & (offset < seq_len[safe_mine])
+        guess = np.where(hit, flat[np.where(hit, seq_start[safe_mine] + offset, 0)], -1)
+        hit &= guess >= 0  # a point this mine sent but never defined
+        guess = np.maximum(guess, 0)
+        expected = self._codes_by_index().take(pa.array(guess, pa.int64()))
+        same = pc.equal(rows, expected).fill_null(False).to_numpy(zero_copy_only=False)
+        ok = hit & same
+        result = np.where(ok, guess, -1).astype(np.int32)
+        miss = np.flatnonzero(~ok)
+        if miss.shape[0]:
+            found = self._lookup_pairs(mine[miss], rows.take(pa.array(miss)))
+            result[miss] = found
+            # Mines that sent known points in another order: remember their new order.
+            fixed = np.unique(np.searchsorted(starts, miss[found >= 0], side="right") - 1)
+            for k in fixed.tolist():
+                m = int(mine[starts[k]])
+                if m >= 0:
+                    self._seq[m] = result[starts[k] : starts[k] + seg_len[k]].copy()
+            if fixed.shape[0]:
+                self._seq_flat = None
+        return result
+
+    def _sequences(self) -> tuple[I32, I64, I64]:
+        """Each mine's expected point order, flattened: (indices, start, length) by mine id."""
+        if self._seq_flat is None or self._seq_flat[1].shape[0] != len(self.mines):
+            parts: list[I32] = []
+            start = np.zeros(len(self.mines), np.int64)
+            length = np.zeros(len(self.mines), np.int64)
+            at = 0
+            for m, code in enumerate(self.mines):
+                seq = self._seq.get(m)
+                if seq is None:
+                    seq = np.asarray(self.by_mine.get(code, []), np.int32)
+                parts.append(seq)
+                start[m], length[m] = at, seq.shape[0]
+                at += seq.shape[0]
+            flat = np.concatenate(parts) if parts else np.empty(0, np.int32)
+            self._seq_flat = (flat if flat.shape[0] else np.zeros(1, np.int32), start, length)
+        return self._seq_flat
+
+    def _codes_by_index(self) -> pa.Array:
+        """The point code of every index as one Arrow array."""
+        if len(self._code_chunks) != 1:
+            chunks = self._code_chunks or [pa.array([], pa.string())]
+            self._code_chunks = [pa.chunked_array(chunks, pa.string()).combine_chunks()]
+        return self._code_chunks[0]
+
+    def _lookup_pairs(self, mine: I64, codes: pa.Array) -> I32:
+        """Registry index of rows given as (registry mine id, code string); -1 if unknown."""
+        enc = codes.dictionary_encode()
+        known = self._code_ids
+        strings = np.asarray([known.get(c, -1) for c in enc.dictionary.to_pylist()], np.int64)
+        code_id = strings[enc.indices.fill_null(0).to_numpy(zero_copy_only=False)]
+        if codes.null_count:
+            code_id[np.asarray(codes.is_null())] = -1
+        return self._find_pairs(mine, code_id)
+
+    def _find_pairs(self, mine_id: I64, code_id: I64) -> I32:
+        """Registry index of (mine id, code id) pairs by binary search; -1 if unknown."""
+        pair = (mine_id << 32) | code_id
+        ordered, order = self._sorted_pairs()
+        pos = np.minimum(np.searchsorted(ordered, pair), ordered.shape[0] - 1)
+        hit = (ordered[pos] == pair) & (mine_id >= 0) & (code_id >= 0)
+        return np.where(hit, order[pos], -1).astype(np.int32)
 
     def _lookup_codes(self, readings: KeyedReadings) -> I32:
         """Registry index of each distinct (mine, code) of a batch, without per-code Python.
@@ -217,12 +313,7 @@ class PointRegistry:
         if codes.null_count:
             code_id[np.asarray(codes.is_null())] = -1
         mines = np.asarray([self.mine_index.get(m, -1) for m in readings.mines], np.int64)
-        mine_id = mines[readings.code_mine]
-        pair = (mine_id << 32) | code_id
-        ordered, order = self._sorted_pairs()
-        pos = np.minimum(np.searchsorted(ordered, pair), ordered.shape[0] - 1)
-        hit = (ordered[pos] == pair) & (mine_id >= 0) & (code_id >= 0)
-        return np.where(hit, order[pos], -1).astype(np.int32)
+        return self._find_pairs(mines[readings.code_mine], code_id)
 
     def _sorted_pairs(self) -> tuple[I64, I64]:
         """The points' (mine, code) pairs sorted, with their indices (rebuilt after new points)."""
@@ -304,6 +395,8 @@ class PointRegistry:
             self.by_mine[m] = order[bounds[k] : bounds[k + 1]].tolist()
         codes, point_code = text["point_code"]
         self._code_ids = dict(zip(codes, range(len(codes)), strict=True))  # distinct already
+        self._code_chunks = [pa.array(codes, pa.string()).take(pa.array(point_code))]
+        self._seq, self._seq_flat = {}, None
         code_ids = np.arange(len(codes), dtype=np.int64)
         self.pair[:n] = (mine_ids.astype(np.int64) << 32) | code_ids[point_code]
         self._fill_derived(n, text)

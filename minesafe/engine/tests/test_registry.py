@@ -6,6 +6,8 @@ import dataclasses
 
 import numpy as np
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from minesafe.engine.config import EngineConfig
 from minesafe.engine.model import KeyedReadings, PointDef
@@ -62,3 +64,49 @@ def test_mon1_restore_columns_equal_a_registry_built_point_by_point() -> None:
         assert [repr(p) for p in other.defs] == [repr(p) for p in reg.defs]
         assert other.gas[0] == GAS_CODE["ch4"] and not other.analog[3] and other.analog[0]
     assert isinstance(restored.defs[0], PointDef)
+
+
+_CODES = ("P1", "P2", "P3", "P4", "P5", "X9")
+
+
+@st.composite
+def _polls(draw: st.DrawFn) -> tuple[list[list[str]], list[list[tuple[int, list[str]]]]]:
+    """Mines' defined codes, then polls: per poll a list of (mine, codes sent) files, in
+    any order, with missing, repeated and undefined codes (X9 is never defined)."""
+    defined = [draw(st.lists(st.sampled_from(_CODES[:5]), unique=True)) for _ in range(3)]
+    polls = []
+    for _ in range(draw(st.integers(1, 4))):
+        files = []
+        for m in draw(st.lists(st.integers(0, 3), max_size=4)):
+            files.append((m, draw(st.lists(st.sampled_from(_CODES), max_size=7))))
+        polls.append(files)
+    return defined, polls
+
+
+@given(_polls(), st.booleans())
+@settings(max_examples=150, deadline=None)
+def test_mon1_lookup_by_expected_order_matches_the_point_keys(
+    case: tuple[list[list[str]], list[list[tuple[int, list[str]]]]], define_late: bool
+) -> None:
+    """The per-mine order guess (checked by one string comparison, misses looked up by code)
+    gives what the ``mine|point`` keys say, poll after poll, whatever order the mines send in;
+    mine 3 is never defined."""
+    defined, polls = case
+    reg = PointRegistry(EngineConfig.load())
+    mines = [f"61000000000{m}" for m in range(4)]
+    for m, codes in enumerate(defined):
+        reg.define([dataclasses.replace(ch4_point(c), mine_code=mines[m]) for c in codes])
+    for k, files in enumerate(polls):
+        if define_late and k == 1:
+            reg.define([dataclasses.replace(ch4_point("P5"), mine_code=mines[0])])
+        rows = [c for _, codes in files for c in codes]
+        row_mine = [m for m, codes in files for _ in codes]
+        zeros = np.zeros(len(rows))
+        keyed = KeyedReadings(
+            mines, None, None, None, zeros, zeros, zeros.astype(np.int32),
+            pa.array(rows, pa.string()), np.asarray(row_mine, np.int32),
+        )  # fmt: skip
+        expected = [
+            reg.index.get(f"{mines[m]}|{c}", -1) for m, c in zip(row_mine, rows, strict=True)
+        ]
+        assert reg.lookup(keyed).tolist() == expected
