@@ -19,7 +19,8 @@ one run, one stream:
    owning all 16 partitions (``--partitions all --once``) into a fresh copy of the database.
 3. **Throughput, 2 workers**: the same, by two workers owning 8 partitions each; the ratio
    (2) / (1) is the scale-out factor on this machine (publisher finished, database and both
-   workers on the same 2 cores: not a cluster).
+   workers on the same 2 cores: not a cluster). Parts 2 and 3 alternate twice; the best run of
+   each counts (other jobs on the machine only ever slow a run down).
 
 PostgreSQL by default (SQLite has one writer: two workers would queue on its lock); a fresh
 database ``minesafe_bench_nats*`` is made from a template for each part and dropped at the end.
@@ -408,11 +409,15 @@ def paced(args: argparse.Namespace, names: dict[str, str], db: str, work: Path) 
 
 
 def drain(
-    args: argparse.Namespace, names: dict[str, str], db: str, work: Path, shares: list[str]
+    args: argparse.Namespace,
+    names: dict[str, str],
+    db: str,
+    work: Path,
+    shares: list[str],
+    group: str,
 ) -> dict[str, Any]:
     """Unpaced: the whole stream by ``len(shares)`` workers, each owning the partitions given."""
-    tags = [f"drain{len(shares)}-{i}" for i in range(len(shares))]
-    group = f"drain{len(shares)}"
+    tags = [f"{group}-{i}" for i in range(len(shares))]
     before = os.getloadavg()
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     procs = [
@@ -451,7 +456,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "subjects": f"msbench{tag}.readings.>",
         "bucket": f"MS_BENCH_LEASES_{tag}",
     }
-    dbnames = ["minesafe_bench_nats", "minesafe_bench_nats_1", "minesafe_bench_nats_2"]
+    dbnames = ["minesafe_bench_nats", *(f"minesafe_bench_nats_{i}" for i in range(1, 5))]
     if not args.database_url.startswith("postgres"):
         path = work / "engine_nats.sqlite3"
         args.database_url = f"sqlite:///{path}"
@@ -469,21 +474,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     wall = time.perf_counter()
     try:
         part1 = paced(args, names, urls[0], work)
-        one = drain(args, names, urls[1], work, ["all"])
         half = PARTITIONS // 2
-        two = drain(
-            args,
-            names,
-            urls[2],
-            work,
-            [",".join(map(str, range(half))), ",".join(map(str, range(half, PARTITIONS)))],
-        )
+        split = [",".join(map(str, range(half))), ",".join(map(str, range(half, PARTITIONS)))]
+        # Alternating 1, 2, 1, 2 (each into a fresh copy of the database): other people's jobs
+        # come and go on this machine, and they can only slow a run down, so the best of each
+        # is the one least disturbed.
+        ones, twos = [], []
+        for round_ in (1, 2):
+            ones.append(drain(args, names, urls[2 * round_ - 1], work, ["all"], f"one{round_}"))
+            twos.append(drain(args, names, urls[2 * round_], work, split, f"two{round_}"))
     finally:
         asyncio.run(cleanup(args.nats, names))
         connections.close_all()
         if args.database_url.startswith("postgres"):
             for name in dbnames:
                 _admin(args.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    one = max(ones, key=lambda r: r["readings_per_s"] or 0)
+    two = max(twos, key=lambda r: r["readings_per_s"] or 0)
     ratio = (
         round(two["readings_per_s"] / one["readings_per_s"], 2)
         if one["readings_per_s"] and two["readings_per_s"]
@@ -511,7 +518,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "checkpoint_every_s": args.checkpoint_every,
         },
         "paced_2_workers": part1,
-        "throughput": {"one_worker": one, "two_workers": two, "ratio_2_over_1": ratio},
+        "throughput": {
+            "one_worker": one,
+            "two_workers": two,
+            "ratio_2_over_1": ratio,
+            "runs": {"one_worker": ones, "two_workers": twos},
+            "note": "best of two alternating runs each, same stream, unpaced, fresh database",
+        },
         "wall_s": round(time.perf_counter() - wall, 1),
     }
 
