@@ -13,7 +13,9 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -42,7 +44,12 @@ from minesafe.registry.choices import (
     MineStatus,
     SupervisionClass,
 )
-from minesafe.registry.filters import EnterpriseFilterSet, LicenceFilterSet, MineFilterSet
+from minesafe.registry.filters import (
+    EnterpriseFilterSet,
+    LicenceFilterSet,
+    MineFilterSet,
+    render_controls,
+)
 from minesafe.registry.models import (
     CLASSIFY,
     IMPORT,
@@ -154,23 +161,70 @@ def _sort_columns(request: HttpRequest, sort: str) -> list[tuple[str, str, str]]
     return columns
 
 
+# What a row of the mine list shows; the list loads only these columns (no JSON fields).
+MINE_ROW_FIELDS = (
+    "code",
+    "name",
+    "status",
+    "supervision_class",
+    "gas_grade",
+    "capacity",
+    "enterprise__name",
+    "county__name",
+)
+MINE_ROW = (
+    '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
+    '<td><span class="badge {}">{}</span></td><td><span class="badge {}">{}</span></td>'
+    "<td>{}</td><td>{}</td></tr>"
+)
+
+
+def _mine_rows(mines: Any) -> SafeString:
+    """The 50 rows of a list page as HTML, built in Python rather than by the template engine.
+
+    Resolving eight variables, two badges and two filters per row through templates was about
+    40 % of the list's cost per request (docs/web-performance.md); the cells are the same
+    (escaped by ``format_html``, badges as the ``badge`` tag draws them, capacity localized).
+    """
+    return format_html_join(
+        "\n",
+        MINE_ROW,
+        (
+            (
+                mine.code,
+                mine.get_absolute_url(),
+                mine.name,
+                mine.enterprise.name,
+                mine.county.name,
+                STATUS_COLORS.get(mine.status) or "grey",
+                mine.get_status_display(),
+                CLASS_COLORS.get(mine.supervision_class) or "grey",
+                mine.get_supervision_class_display(),
+                mine.get_gas_grade_display(),
+                formats.localize(mine.capacity),
+            )
+            for mine in mines
+        ),
+    )
+
+
 @login_required
 @require_safe
 def mine_list(request: HttpRequest) -> HttpResponse:
     """The register with filters, sorting and pages; htmx swaps only the table (REG-1)."""
     filterset, queryset, sort = _filtered_mines(request)
-    page = paginate(request, queryset)
+    page = paginate(request, queryset.only(*MINE_ROW_FIELDS))
+    htmx = is_htmx(request)
     context = {
-        "filter": filterset,
+        "filter_controls": "" if htmx else render_controls(filterset.form),
+        "rows": _mine_rows(page),
         "page": page,
         "sort": sort,
         "query": _query_without(request, "page"),
         "columns": _sort_columns(request, sort),
         "can_import": can(request.user, Mine, IMPORT),
-        "status_colors": STATUS_COLORS,
-        "class_colors": CLASS_COLORS,
     }
-    template = "registry/_mine_table.html" if is_htmx(request) else "registry/mine_list.html"
+    template = "registry/_mine_table.html" if htmx else "registry/mine_list.html"
     return render(request, template, context)
 
 
