@@ -105,6 +105,7 @@ class Options:
     batch: int = 2000
     data_clock: bool = False
     max_seconds: float | None = None
+    separate_writer: bool | None = None  # checkpoint thread of its own (None: unless SQLite)
 
 
 @dataclass
@@ -157,10 +158,13 @@ class Runner:
         # engine keeps consuming while statistics, archive and snapshot are stored. SQLite has
         # one writer at a time (and its shared-cache test database reports a busy table instead
         # of waiting): there the write queues on the engine thread, still after the snapshot.
+        separate = options.separate_writer
+        if separate is None:
+            separate = connection.vendor != "sqlite"
         self._writer = (
-            self._pool
-            if connection.vendor == "sqlite"
-            else concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="engine-ckpt")
+            concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="engine-ckpt")
+            if separate
+            else self._pool
         )
         self._writing: asyncio.Future[None] | None = None
         self.aborted = False  # lost the partition: stop without a final checkpoint
