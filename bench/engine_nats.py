@@ -37,6 +37,7 @@ import multiprocessing
 import os
 import platform
 import resource
+import socket
 import subprocess
 import sys
 import time
@@ -72,6 +73,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 # -- databases -----------------------------------------------------------------------------------
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 def _admin(url: str, sql: str) -> None:
@@ -457,6 +466,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "bucket": f"MS_BENCH_LEASES_{tag}",
     }
     dbnames = ["minesafe_bench_nats", *(f"minesafe_bench_nats_{i}" for i in range(1, 5))]
+    if args.database_url == PG_DEFAULT and not _reachable("127.0.0.1", 5432):
+        print("PostgreSQL is not on 127.0.0.1:5432: SQLite instead (one writer: the two-worker "
+              "figures then measure its lock)", file=sys.stderr)  # fmt: skip
+        args.database_url = "sqlite"
     if not args.database_url.startswith("postgres"):
         path = work / "engine_nats.sqlite3"
         args.database_url = f"sqlite:///{path}"
