@@ -126,7 +126,7 @@ class NatsSource(Source):
     stream: str = brokers.STREAM
     durable: str = brokers.DEFAULT_DURABLE
     subjects: str = brokers.SUBJECTS
-    stream_subjects: str = brokers.SUBJECTS
+    stream_subjects: str = ""  # the stream's subjects if it must be created (default: subjects)
     committed: int = 0
     from_checkpoint: bool = False
     batch: int = 512
@@ -142,7 +142,7 @@ class NatsSource(Source):
 
         self._nc = await nats.connect(self.url, connect_timeout=3, max_reconnect_attempts=-1)
         js = self._nc.jetstream()
-        await brokers.ensure_stream(js, self.stream, [self.stream_subjects])
+        await brokers.ensure_stream(js, self.stream, [self.stream_subjects or self.subjects])
         config = ConsumerConfig(
             durable_name=self.durable,
             ack_policy=AckPolicy.EXPLICIT,
