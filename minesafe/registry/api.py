@@ -105,6 +105,22 @@ class MineSerializer(ModelRulesSerializer):
         return super().validate(attrs)
 
 
+class MineListSerializer(MineSerializer):
+    """A mine in ``/api/mines/`` lists: every register field but the classification's factors.
+
+    ``class_factors`` (the REG-4 factor breakdown, about half of each row's JSON) stays in the
+    detail ``/api/mines/<id>/``; a list of 50 mines no longer reads, decodes and re-encodes it.
+    """
+
+    class Meta(MineSerializer.Meta):
+        fields = [f for f in MineSerializer.Meta.fields if f != "class_factors"]
+        read_only_fields = [f for f in MineSerializer.Meta.read_only_fields if f != "class_factors"]
+
+
+#: The model fields a list row serializes (``key_flags`` is computed from them).
+MINE_LIST_COLUMNS = [f for f in MineListSerializer.Meta.fields if f != "key_flags"]
+
+
 class MineViewSet(ScopedViewSet):
     """Mines in the caller's jurisdiction; regulators may update them (REG-1, REG-4)."""
 
@@ -116,6 +132,21 @@ class MineViewSet(ScopedViewSet):
     search_fields = ["code", "name"]
     http_method_names = ["get", "put", "patch", "post", "head", "options"]
     extra_actions_scope = {"import_excel": IMPORT}
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
+        return MineListSerializer if self.action == "list" else MineSerializer
+
+    def get_queryset(self) -> Any:
+        """A list reads only its columns: no timestamps, no factors, the enterprise's ownership
+        (for the REG-5 ``private`` flag) and no county row (the fields show ids)."""
+        queryset = super().get_queryset()
+        if self.action != "list":
+            return queryset
+        return (
+            queryset.select_related(None)
+            .select_related("enterprise")
+            .only(*MINE_LIST_COLUMNS, "enterprise__ownership")
+        )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(
