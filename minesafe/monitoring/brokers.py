@@ -42,6 +42,11 @@ def subject(
     return f"{prefix}.{partition_of(mine_code, partitions)}.{mine_code}"
 
 
+def servers(url: str) -> list[str]:
+    """``--nats nats://n1:4222,nats://n2:4222`` → the cluster's URLs (nats-py wants a list)."""
+    return [u.strip() for u in url.split(",") if u.strip()]
+
+
 def partition_subjects(partition: int, prefix: str = SUBJECT_PREFIX) -> str:
     return f"{prefix}.{partition}.>"
 

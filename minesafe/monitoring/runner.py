@@ -580,7 +580,9 @@ class PartitionWorker:
     async def run(self) -> Stats:
         import nats
 
-        nc = await nats.connect(self.args.nats, connect_timeout=3, max_reconnect_attempts=-1)
+        nc = await nats.connect(
+            brokers.servers(self.args.nats), connect_timeout=3, max_reconnect_attempts=-1
+        )
         try:
             js = nc.jetstream()
             found = await brokers.ensure_stream(js, self.args.stream, [self.args.subjects])

@@ -140,7 +140,9 @@ class NatsSource(Source):
         from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
         from nats.js.errors import NotFoundError
 
-        self._nc = await nats.connect(self.url, connect_timeout=3, max_reconnect_attempts=-1)
+        self._nc = await nats.connect(
+            brokers.servers(self.url), connect_timeout=3, max_reconnect_attempts=-1
+        )
         js = self._nc.jetstream()
         await brokers.ensure_stream(js, self.stream, [self.stream_subjects or self.subjects])
         config = ConsumerConfig(

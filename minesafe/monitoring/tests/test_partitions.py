@@ -86,6 +86,7 @@ def test_mon1_partition_of_a_mine_is_stable_and_in_range() -> None:
     assert max(spread.count(p) for p in range(16)) < 2 * 4000 / 16
     assert brokers.partitions_of("minesafe readings, partitions=12") == 12
     assert brokers.partitions_of(None) == brokers.DEFAULT_PARTITIONS
+    assert brokers.servers("nats://a:4222, nats://b:4222") == ["nats://a:4222", "nats://b:4222"]
 
 
 def test_mon1_partitions_option() -> None:
