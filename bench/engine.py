@@ -38,7 +38,11 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.csv as pacsv  # noqa: E402
 
 from minesafe.engine.engine import Engine  # noqa: E402
-from minesafe.engine.familya import parse_cdss_many, parse_family_a  # noqa: E402
+from minesafe.engine.familya import (  # noqa: E402
+    parse_cddy_many,
+    parse_cdss_many,
+    parse_family_a,
+)
 from minesafe.engine.model import PointDef  # noqa: E402
 from minesafe.engine.reference import PointRef  # noqa: E402
 from minesafe.engine.replay import replay as engine_replay  # noqa: E402
@@ -155,8 +159,15 @@ def file_type(p: Path) -> str:
 
 
 def load_definitions(engine: Engine, group: Group) -> None:
+    """A time's definition files: every CDDY file in one columnar batch, the rest one by one."""
+    cddy = [(p.name, p.read_bytes()) for p in group[1] if file_type(p) == "CDDY"]
+    if cddy:
+        cols, slow = parse_cddy_many(cddy)
+        engine.define_columns(cols)
+        for parsed in slow:
+            engine.load_definitions(parsed)
     for p in group[1]:
-        if file_type(p) in DEFINITION_TYPES:
+        if file_type(p) in DEFINITION_TYPES and file_type(p) != "CDDY":
             engine.load_definitions(parse_family_a(p.name, p.read_bytes()))
 
 

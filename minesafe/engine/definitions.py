@@ -80,6 +80,15 @@ def required_missing(points: list[PointDef], config: EngineConfig) -> list[Findi
         kind = config.location_kind(p.location)
         kinds_any.add(kind)
         present.setdefault(gas_of(p, config.sensor_types), set()).add(kind)
+    return required_missing_of(mine, at, kinds_any, present, config)
+
+
+def required_missing_of(
+    mine: str, at: float, kinds_any: set[str], present: dict[str, set[str]], config: EngineConfig
+) -> list[Finding]:
+    """:func:`required_missing` from what it reads of a mine's points: the location kinds
+    present, and the kinds each gas is measured at (the columnar path computes these once
+    per distinct installation text)."""
     out = []
     for rule in config.regulation.get("required", []):
         if not kinds_any.intersection(rule["when_any"]):

@@ -14,6 +14,7 @@ Typical use::
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import math
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from minesafe.engine import definitions, kernel
 from minesafe.engine.config import EngineConfig
@@ -32,12 +34,13 @@ from minesafe.engine.model import (
     KeyedReadings,
     ParsedFile,
     PersonnelSnapshot,
+    PointColumns,
     PointDef,
     ReadingBatch,
 )
 from minesafe.engine.personnel import PersonnelRules
 from minesafe.engine.pointrules import RawEvents, evaluate
-from minesafe.engine.registry import PointRegistry
+from minesafe.engine.registry import PointRegistry, gas_of
 from minesafe.engine.state import KERNEL_KINDS, PointState
 from minesafe.engine.timeutil import iso_local
 
@@ -84,6 +87,24 @@ class Engine:
         self.registry.define(pts)
         self._sync()
         return self._judge_definitions(self.registry.defs_of({p.mine_code for p in pts}))
+
+    def define_columns(self, cols: PointColumns) -> list[AlarmEvent]:
+        """:meth:`define` for many points given as columns (a batch of CDDY files).
+
+        Mines seen for the first time go the columnar way: the registry appends the columns
+        and the definition rules are judged once per distinct (sensor type, unit, location,
+        thresholds, gas grade) rather than once per point. A batch that redefines known points
+        or mines takes the per-point path, with the same result."""
+        if not len(cols):
+            return []
+        mine_values, mine_code = cols.text["mine_code"]
+        present = [mine_values[m] for m in np.unique(mine_code).tolist()]
+        if any(m in self.registry.by_mine for m in present) or not self.registry.append_columns(
+            cols
+        ):
+            return self.define(cols.points())
+        self._sync()
+        return self._judge_columns(cols, present)
 
     def load_definitions(self, parsed: ParsedFile) -> list[AlarmEvent]:
         """Take whatever definitions a parsed file holds (points, areas, persons, stations)."""
@@ -212,6 +233,95 @@ class Engine:
                 findings[f.ident] = f
         for pts in by_mine.values():
             findings.update({f.ident: f for f in definitions.required_missing(pts, self.config)})
+        defined_at = {m: [p.defined_at for p in pts] for m, pts in by_mine.items()}
+        return self._finding_events(findings, defined_at)
+
+    def _judge_columns(self, cols: PointColumns, mines: list[str]) -> list[AlarmEvent]:
+        """The definition rules over columns: each rule runs once per distinct input (points
+        of a mine share sensor types, units, installation texts and thresholds)."""
+        text, nums = cols.text, cols.nums
+        mine_values, mine_code = text["mine_code"]
+        sensors, sensor = text["sensor_type"]
+        units, unit = text["unit"]
+        locations, location = text["location"]
+        codes, point_code = text["point_code"]
+        grades = [self._gas_grade(m) for m in mine_values]
+        grade_names = sorted(set(grades))
+        grade = np.asarray([grade_names.index(g) for g in grades], np.int64)[mine_code]
+        a_hi, p_hi, at = nums["alarm_hi"], nums["poweroff_hi"], nums["defined_at"]
+        # one id per distinct (sensor type, unit, installation text), then with the grade
+        # and the two thresholds the rule reads
+        place = _factorize(_factorize(sensor, unit), location)
+        keys = _factorize(_factorize(_factorize(place, grade), _bits(a_hi)), _bits(p_hi))
+        first = _first_rows(keys)
+        flagged: dict[int, definitions.Finding] = {}
+        for k, row in enumerate(first.tolist()):
+            rep = PointDef(
+                "",
+                "",
+                sensors[sensor[row]],
+                unit=units[unit[row]],
+                location=locations[location[row]],
+                alarm_hi=float(a_hi[row]),
+                poweroff_hi=float(p_hi[row]),
+            )
+            f = definitions.looser_than_regulation(rep, self.config, grade_names[grade[row]])
+            if f is not None:
+                flagged[k] = f
+        findings: dict[str, definitions.Finding] = {}
+        if flagged:
+            for row in np.flatnonzero(np.isin(keys, list(flagged))).tolist():
+                f = flagged[int(keys[row])]
+                f = definitions.Finding(
+                    f.kind,
+                    mine_values[mine_code[row]],
+                    codes[point_code[row]],
+                    float(at[row]),
+                    copy.deepcopy(f.details),
+                )
+                findings[f.ident] = f
+        # required sensors: what each mine measures where, from each distinct place's gas and
+        # location kind; stamped with the mine's latest definition time
+        cfg = self.config
+        place_rows = _first_rows(place).tolist()
+        gas_names: list[str] = []
+        kind_names: list[str] = []
+        for row in place_rows:
+            loc = locations[location[row]]
+            rep = PointDef("", "", sensors[sensor[row]], unit=units[unit[row]], location=loc)
+            gas_names.append(gas_of(rep, cfg.sensor_types))
+            kind_names.append(cfg.location_kind(loc))
+        pairs = sorted(set(zip(gas_names, kind_names, strict=True)))
+        pair_of_place = np.asarray(
+            [pairs.index((g, k)) for g, k in zip(gas_names, kind_names, strict=True)], np.int64
+        )
+        mine_pairs = np.unique(mine_code * len(pairs) + pair_of_place[place])
+        held: dict[int, list[tuple[str, str]]] = {}
+        for mp in mine_pairs.tolist():
+            held.setdefault(mp // len(pairs), []).append(pairs[mp % len(pairs)])
+        real = ~np.isnan(at)
+        latest = np.full(len(mine_values), -np.inf)
+        np.maximum.at(latest, mine_code[real], at[real])
+        defined_at: dict[str, list[float]] = {}
+        order = np.argsort(mine_code, kind="stable")
+        bounds = np.searchsorted(mine_code[order], np.arange(len(mine_values) + 1))
+        for m, name in enumerate(mine_values):
+            if bounds[m + 1] == bounds[m]:
+                continue
+            defined_at[name] = at[order[bounds[m] : bounds[m + 1]]].tolist()
+            kinds_any = {kind for _, kind in held[m]}
+            present: dict[str, set[str]] = {}
+            for gas, kind in held[m]:
+                present.setdefault(gas, set()).add(kind)
+            last = float(latest[m]) if np.isfinite(latest[m]) else math.nan
+            found = definitions.required_missing_of(name, last, kinds_any, present, cfg)
+            findings.update({f.ident: f for f in found})
+        return self._finding_events(findings, defined_at)
+
+    def _finding_events(
+        self, findings: dict[str, definitions.Finding], defined_at: dict[str, list[float]]
+    ) -> list[AlarmEvent]:
+        """Open the new findings, close the held ones of the judged mines that are gone."""
         events = []
         for ident, f in findings.items():
             held_by_mine = self.def_open.setdefault(f.mine_code, {})
@@ -237,12 +347,12 @@ class Engine:
                         f.details,
                     )
                 )
-        for ident in [i for m in by_mine for i in self.def_open.get(m, {})]:
+        for ident in [i for m in defined_at for i in self.def_open.get(m, {})]:
             if ident in findings:
                 continue
             kind, mine, subject = ident.split("|", 2)
             held = self.def_open[mine].pop(ident)
-            at = max((p.defined_at for p in by_mine[mine]), default=held["opened_at"])
+            at = max(defined_at[mine], default=held["opened_at"])
             events.append(
                 AlarmEvent(
                     Action.CLOSE,
@@ -497,3 +607,25 @@ def _open_silence(
     opened[pts] = due[pts]
     nan = np.full(pts.shape[0], np.nan)
     out.append(RawEvents(kind, Action.OPEN, pts, due[pts], nan, nan, due[pts]))
+
+
+def _factorize(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """One dense id per distinct (a, b) pair; both are dense ids already (no overflow)."""
+    if not a.shape[0]:
+        return a
+    key = a * (int(b.max()) + 1) + b
+    inverse: npt.NDArray[np.int64] = np.unique(key, return_inverse=True)[1].reshape(-1)
+    return inverse
+
+
+def _bits(x: F64) -> npt.NDArray[np.int64]:
+    """Dense ids of float values (by bits: every NaN of the parser is the same NaN)."""
+    inverse: npt.NDArray[np.int64] = np.unique(x.view(np.int64), return_inverse=True)[1]
+    return inverse.reshape(-1)
+
+
+def _first_rows(ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The first row of each dense id, in id order."""
+    first = np.full(int(ids.max()) + 1 if ids.shape[0] else 0, ids.shape[0], np.int64)
+    np.minimum.at(first, ids, np.arange(ids.shape[0], dtype=np.int64))
+    return first

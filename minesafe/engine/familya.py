@@ -25,12 +25,16 @@ import pyarrow.csv as pacsv
 from minesafe.engine.model import (
     F64,
     I32,
+    I64,
     NAN,
+    POINT_NUM_FIELDS,
+    POINT_TEXT_FIELDS,
     Area,
     KeyedReadings,
     ParsedFile,
     Person,
     PersonnelSnapshot,
+    PointColumns,
     PointDef,
     Presence,
     Quarantine,
@@ -440,3 +444,139 @@ def merge_keyed(parts: list[KeyedReadings]) -> KeyedReadings:
         np.concatenate([p.value for p in parts]),
         np.concatenate([p.status for p in parts]),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# CDDY columnar path
+
+_CDDY_READ = pacsv.ReadOptions(
+    column_names=[f"f{i}" for i in range(CDDY_FIELDS)], use_threads=False, block_size=1 << 28
+)
+_CDDY_CONVERT = pacsv.ConvertOptions(
+    include_columns=[f"f{i}" for i in (0, 2, 3, 4, 5, *range(6, 16), 18, 23)],
+    column_types={f"f{i}": pa.string() for i in range(CDDY_FIELDS)},
+    strings_can_be_null=False,
+    quoted_strings_can_be_null=False,
+)
+# CDDY field of each PointDef number (networking_format.md A.1)
+_CDDY_NUMS = {
+    "range_hi": 6,
+    "range_lo": 7,
+    "alarm_hi": 8,
+    "restore_hi": 9,
+    "alarm_lo": 10,
+    "restore_lo": 11,
+    "poweroff_hi": 12,
+    "poweron_hi": 13,
+    "poweroff_lo": 14,
+    "poweron_lo": 15,
+}
+
+
+def parse_cddy_many(
+    files: Iterable[tuple[str, bytes]],
+) -> tuple[PointColumns, list[ParsedFile]]:
+    """The point definitions of many CDDY files as columns, in one pyarrow pass.
+
+    Every text is dictionary-encoded and each distinct value goes through the same Python
+    conversion as the record-by-record parser (``strip``, ``float``, the time), so the
+    columns equal what :func:`parse_family_a` yields. A file the columnar pass cannot take
+    whole (a wrong field count, an empty code or sensor type, not UTF-8) is parsed record by
+    record and returned as a :class:`ParsedFile` with its points and quarantine rows.
+    """
+    named: list[tuple[str, bytes]] = []
+    slow: list[ParsedFile] = []
+    for name, data in files:
+        meta = parse_name(name)
+        if meta is None or meta[1] != "CDDY":
+            slow.append(parse_family_a(name, data))
+        else:
+            named.append((name, data))
+    cols = _cddy_columns(named)
+    if cols is not None:
+        return cols, slow
+    parts = []
+    for one in named:
+        got = _cddy_columns([one])
+        if got is None:
+            slow.append(parse_family_a(*one))
+        else:
+            parts.append(got)
+    return _concat_point_columns(parts), slow
+
+
+def _cddy_columns(files: list[tuple[str, bytes]]) -> PointColumns | None:
+    """The columns of some CDDY files, or None if any record needs the per-record parser."""
+    mines: dict[str, int] = {}
+    bodies: list[bytes] = []
+    counts: list[int] = []
+    file_mine: list[int] = []
+    file_at: list[float] = []
+    for name, data in files:
+        meta = parse_name(name)
+        assert meta is not None
+        body = _cdss_body(data)
+        bodies.append(body)
+        counts.append(body.count(b"~"))
+        file_mine.append(mines.setdefault(meta[0], len(mines)))
+        file_at.append(meta[2])
+    n = sum(counts)
+    if n == 0:
+        return _concat_point_columns([]) if not any(bodies) else None
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(b"".join(bodies).replace(b"~", b"\n")),
+            _CDDY_READ,
+            _CDSS_PARSE,
+            _CDDY_CONVERT,
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, ValueError):
+        return None
+    if table.num_rows != n:
+        return None
+    text: dict[str, tuple[list[str], I64]] = {}
+
+    def strings(field: int, convert: Callable[[str], str] = str.strip) -> tuple[list[str], I64]:
+        enc = table.column(f"f{field}").combine_chunks().dictionary_encode()
+        values = [convert(v) for v in enc.dictionary.to_pylist()]
+        return values, enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+    text["mine_code"] = (list(mines), np.repeat(np.asarray(file_mine, np.int64), counts))
+    text["point_code"] = strings(0)
+    text["sensor_type"] = strings(3)
+    text["value_type"] = strings(4, lambda v: v.strip().upper() or "MN")
+    text["unit"] = strings(5)
+    text["location"] = strings(18)
+    text["substation"] = strings(2)
+    for name in ("point_code", "sensor_type"):
+        values, codes = text[name]
+        if bool(np.asarray([not v for v in values], bool)[codes].any()):
+            return None  # quarantined record by record (the parser's own wording)
+    nums: dict[str, F64] = {}
+    for name, field in _CDDY_NUMS.items():
+        values, codes = strings(field)
+        nums[name] = np.asarray([_num(v) for v in values], np.float64)[codes]
+    values, codes = strings(23)
+    times = np.asarray([_cached_time(v) for v in values], np.float64)  # None -> NaN
+    at = times[codes]
+    fallback = np.repeat(np.asarray(file_at, np.float64), counts)
+    nums["defined_at"] = np.where(np.isnan(at), fallback, at)
+    return PointColumns(text, nums)
+
+
+def _concat_point_columns(parts: list[PointColumns]) -> PointColumns:
+    """One set of columns from several (each text column re-encoded over the union)."""
+    text: dict[str, tuple[list[str], I64]] = {}
+    for name in POINT_TEXT_FIELDS:
+        index: dict[str, int] = {}
+        chunks = []
+        for part in parts:
+            values, codes = part.text[name]
+            remap = np.asarray([index.setdefault(v, len(index)) for v in values], np.int64)
+            chunks.append(remap[codes] if len(codes) else np.empty(0, np.int64))
+        text[name] = (list(index), np.concatenate(chunks) if chunks else np.empty(0, np.int64))
+    nums = {
+        name: np.concatenate([p.nums[name] for p in parts]) if parts else np.empty(0)
+        for name in POINT_NUM_FIELDS
+    }
+    return PointColumns(text, nums)

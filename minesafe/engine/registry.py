@@ -16,7 +16,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from minesafe.engine.config import EngineConfig
-from minesafe.engine.model import F64, I32, I64, U8, Bool, KeyedReadings, PointDef, point_key
+from minesafe.engine.model import (
+    F64,
+    I32,
+    I64,
+    POINT_NUM_FIELDS,
+    POINT_TEXT_FIELDS,
+    U8,
+    Bool,
+    KeyedReadings,
+    PointColumns,
+    PointDef,
+    point_key,
+)
 
 GASES = ("other", "ch4", "co")
 GAS_CODE = {g: i for i, g in enumerate(GASES)}
@@ -83,6 +95,17 @@ class PointDefs:
 
     def append(self, p: PointDef) -> None:
         self._rows.append(p)
+
+    def extend_columns(self, cols: dict[str, list[Any]], n: int) -> None:
+        """Append ``n`` rows given as columns (they become objects only when read)."""
+        have = len(next(iter(self._cols.values()))) if self._cols else 0
+        if not self._cols:
+            self._cols = {name: [] for name in cols}
+        for name, col in self._cols.items():
+            # rows appended as objects since the columns last covered every row
+            col.extend(getattr(self._rows[i], name) for i in range(have, len(self._rows)))
+            col.extend(cols[name])
+        self._rows.extend([None] * n)
 
     def column(self, name: str) -> list[Any]:
         """One field of every point, in index order (rows never read come from the columns)."""
@@ -368,44 +391,68 @@ class PointRegistry:
             else:
                 text[name] = (meta["text"][name], codes[k])
         nums = {name: np.asarray(arrays[f"reg.{name}"], np.float64) for name in _NUM_FIELDS}
-        reg._load(text, nums)
+        reg._append(text, nums)
         return reg
 
-    def _load(self, text: dict[str, tuple[list[str], I64]], nums: dict[str, F64]) -> None:
-        """Fill an empty registry from columns (the columnar twin of :meth:`define`)."""
+    def append_columns(self, cols: PointColumns) -> bool:
+        """Add points given as columns, all new; False (and nothing changed) when a point is
+        already defined or listed twice, which the per-point :meth:`define` handles."""
+        mine_values, mine_code = cols.text["mine_code"]
+        code_values, point_code = cols.text["point_code"]
+        mines = np.asarray(mine_values, object)
+        codes = np.asarray(code_values, object)
+        keys = list(map(point_key, mines[mine_code].tolist(), codes[point_code].tolist()))
+        if len(set(keys)) != len(keys) or any(k in self.index for k in keys):
+            return False
+        self._append(cols.text, cols.nums, keys)
+        return True
+
+    def _append(
+        self,
+        text: dict[str, tuple[list[str], I64]],
+        nums: dict[str, F64],
+        keys: list[str] | None = None,
+    ) -> None:
+        """Append new points given as columns (the columnar twin of :meth:`define`; a restore
+        appends to an empty registry)."""
+        lo = self.size
         cols: dict[str, list[Any]] = {
-            name: np.asarray(values, object)[codes].tolist()
+            name: np.asarray(values, object)[codes].tolist() if len(codes) else []
             for name, (values, codes) in text.items()
         }
         cols.update({name: col.tolist() for name, col in nums.items()})
         n = len(cols["mine_code"])
-        keys = map(point_key, cols["mine_code"], cols["point_code"])
-        self.index = dict(zip(keys, range(n), strict=True))
-        if len(self.index) != n:
-            raise ValueError("snapshot holds a point twice")
-        self.defs = PointDefs.from_columns(cols, n)
-        self.size = n
-        self._grow(n)
+        if keys is None:
+            keys = list(map(point_key, cols["mine_code"], cols["point_code"]))
+        self.index.update(zip(keys, range(lo, lo + n), strict=True))
+        if len(self.index) != lo + n:
+            raise ValueError("a point is defined twice")
+        self.defs.extend_columns({name: cols[name] for name in PointDef.__slots__}, n)
+        self.size = hi = lo + n
+        self._grow(hi)
         mines, mine_code = text["mine_code"]
         mine_ids = np.asarray([self.mine_of(m) for m in mines], np.int32)[mine_code]
-        self.mine[:n] = mine_ids
+        self.mine[lo:hi] = mine_ids
         order = np.argsort(mine_code, kind="stable")
         bounds = np.searchsorted(mine_code[order], np.arange(len(mines) + 1))
         for k, m in enumerate(mines):
-            self.by_mine[m] = order[bounds[k] : bounds[k + 1]].tolist()
+            if bounds[k + 1] > bounds[k]:
+                rows = (order[bounds[k] : bounds[k + 1]] + lo).tolist()
+                self.by_mine.setdefault(m, []).extend(rows)
+                self._seq.pop(self.mine_index[m], None)
         codes, point_code = text["point_code"]
-        self._code_ids = dict(zip(codes, range(len(codes)), strict=True))  # distinct already
-        self._code_chunks = [pa.array(codes, pa.string()).take(pa.array(point_code))]
-        self._seq, self._seq_flat = {}, None
-        code_ids = np.arange(len(codes), dtype=np.int64)
-        self.pair[:n] = (mine_ids.astype(np.int64) << 32) | code_ids[point_code]
-        self._fill_derived(n, text)
+        known = self._code_ids
+        code_ids = np.asarray([known.setdefault(c, len(known)) for c in codes], np.int64)
+        self.pair[lo:hi] = (mine_ids.astype(np.int64) << 32) | code_ids[point_code]
+        self._code_chunks.append(pa.array(codes, pa.string()).take(pa.array(point_code)))
+        self._fill_derived(lo, hi, text)
         for name in THRESHOLDS:
-            self.th[name][:n] = nums[name]
+            self.th[name][lo:hi] = nums[name]
+        self._row_cache, self._sorted, self._seq_flat = None, None, None
 
-    def _fill_derived(self, n: int, text: dict[str, tuple[list[str], I64]]) -> None:
-        """Gas, location kind and analogue flag of rows ``[0, n)``, worked out once per distinct
-        (sensor type, unit, installation text) rather than once per point."""
+    def _fill_derived(self, lo: int, hi: int, text: dict[str, tuple[list[str], I64]]) -> None:
+        """Gas, location kind and analogue flag of rows ``[lo, hi)``, worked out once per
+        distinct (sensor type, unit, installation text) rather than once per point."""
         cfg = self.config
         kind_index = {k: i for i, k in enumerate(self.kinds)}
         sensors, sensor = text["sensor_type"]
@@ -430,26 +477,18 @@ class PointRegistry:
                 strict=True,
             )
         ]
-        self.gas[:n] = np.asarray(gases, np.uint8)[inverse.reshape(-1)]
+        self.gas[lo:hi] = np.asarray(gases, np.uint8)[inverse.reshape(-1)]
         kinds = [kind_index[cfg.location_kind(t)] for t in locations]
-        self.loc_kind[:n] = np.asarray(kinds, np.int32)[location]
-        self.analog[:n] = np.asarray([v != "KG" for v in value_types], bool)[value_type]
+        self.loc_kind[lo:hi] = np.asarray(kinds, np.int32)[location]
+        self.analog[lo:hi] = np.asarray([v != "KG" for v in value_types], bool)[value_type]
 
     def view(self) -> tuple[I32, U8, I32, Bool]:
         n = self.size
         return self.mine[:n], self.gas[:n], self.loc_kind[:n], self.analog[:n]
 
 
-_TEXT_FIELDS = (
-    "mine_code",
-    "point_code",
-    "sensor_type",
-    "value_type",
-    "unit",
-    "location",
-    "substation",
-)
-_NUM_FIELDS = tuple(n for n in PointDef.__slots__ if n not in _TEXT_FIELDS)
+_TEXT_FIELDS = POINT_TEXT_FIELDS
+_NUM_FIELDS = POINT_NUM_FIELDS
 
 
 def _resize(arr: Any, cap: int, fill: Any) -> Any:

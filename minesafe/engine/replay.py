@@ -145,6 +145,13 @@ def _process(
         keyed, bad = familya.parse_cdss_many((r.name, source.read(r)) for r in group)
         result.quarantine.extend(bad)
         return engine.on_readings(keyed)
+    if group[0].file_type == "CDDY":
+        cols, slow = familya.parse_cddy_many((r.name, source.read(r)) for r in group)
+        events = engine.define_columns(cols)
+        for one in slow:
+            result.quarantine.extend(one.quarantine)
+            events += engine.load_definitions(one)
+        return events
     ref = group[0]
     data = source.read(ref)
     parsed: ParsedFile

@@ -88,16 +88,25 @@ class DirectorySource:
         self.state.done.add(ref.name)
 
     def groups(self, max_bytes: int = 256 << 20) -> Iterator[list[FileRef]]:
-        """Pending files in order, consecutive CDSS files of one time grouped into one batch
-        (the columnar parser's unit of work); every other file is its own group."""
+        """Pending files in order, the CDSS files of one time grouped into one batch and the
+        CDDY files of one time into another (the columnar parsers' units of work); every
+        other file is its own group.
+
+        Other definition files of the same time (RYQY, RYXX, …: one per mine, between the
+        mines' CDDY files in name order) go ahead of an open CDDY batch: they define areas,
+        persons and stations, which no point definition depends on.
+        """
         group: list[FileRef] = []
         size = 0
         for ref in self.pending():
-            same = group and ref.file_type == "CDSS" and ref.at == group[0].at
-            if group and (not same or size >= max_bytes):
-                yield group
-                group, size = [], 0
-            if ref.file_type == "CDSS":
+            if group:
+                kind, at = group[0].file_type, group[0].at
+                same = ref.file_type == kind and ref.at == at and size < max_bytes
+                passes = kind == "CDDY" and ref.file_type != "CDDY" and ref.rank == 0
+                if not same and not (passes and ref.at == at):
+                    yield group
+                    group, size = [], 0
+            if ref.file_type in ("CDSS", "CDDY"):
                 group.append(ref)
                 size += ref.path.stat().st_size
             else:
