@@ -194,22 +194,33 @@ def steady_state(folder: Path, all_groups: list[Group]) -> tuple[Engine, dict[st
     as one batch — every CDSS file of the cycle parsed together, the personnel snapshots,
     the timers once — as a long-running engine sees the national stream."""
     engine = Engine()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     engine.set_mine_facts(facts(folder))
     for g in all_groups:
         load_definitions(engine, g)
-    defs_s = time.perf_counter() - started
+    defs_s, defs_cpu = time.perf_counter() - started, time.process_time() - cpu
     kinds: Counter[str] = Counter()
     gc.collect()
-    started = time.perf_counter()
+    load = [round(x, 2) for x in os.getloadavg()]
+    started, cpu = time.perf_counter(), time.process_time()
     n = sum(run_cycle(engine, g, kinds) for g in list(iter_cycles(all_groups))[:-1])
-    seconds = time.perf_counter() - started
+    seconds, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    points = max(len(engine.registry), 1)
     return engine, {
         "readings": n,
         "seconds": round(seconds, 3),
         "readings_per_s": round(n / seconds),
+        "cpu_seconds": round(cpu_s, 3),
+        "readings_per_cpu_s": round(n / cpu_s),
+        "load_average_before": load,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "met": n / seconds >= TARGETS["readings_per_s"],
+        "met_in_cpu_time": n / cpu_s >= TARGETS["readings_per_s"],
         "definitions_s": round(defs_s, 3),
+        "definitions_cpu_s": round(defs_cpu, 3),
+        "definitions_us_per_point": round(defs_cpu / points * 1e6, 2),
+        "definitions_include": "CDDY (points) plus RYQY and RYXX (areas, persons) of every mine,"
+        " CPU time per point",
         "alarm_events_by_kind": dict(sorted(kinds.items())),
         "includes": "reading the files, parsing, every rule kind, personnel, timers per cycle;"
         " every cycle but the last (kept for the restart)",
@@ -238,6 +249,7 @@ def replay(folder: Path) -> tuple[Engine, dict[str, Any]]:
     reading the files, parsing, every rule kind, personnel, timers, episode folding."""
     engine = Engine()
     gc.collect()
+    load = [round(x, 2) for x in os.getloadavg()]
     res = engine_replay(folder, facts(folder), on_episode=lambda ep: None, engine=engine)
     n = res.counts["readings"]
     alarms = {k.removeprefix("alarm."): v for k, v in res.counts.items() if k.startswith("alarm.")}
@@ -245,6 +257,9 @@ def replay(folder: Path) -> tuple[Engine, dict[str, Any]]:
         "readings": n,
         "seconds": round(res.seconds, 3),
         "readings_per_s": round(n / res.seconds),
+        "cpu_seconds": round(res.cpu_seconds, 3),
+        "readings_per_cpu_s": round(n / res.cpu_seconds),
+        "load_average_before": load,
         "target_readings_per_s": TARGETS["readings_per_s"],
         "met": n / res.seconds >= TARGETS["readings_per_s"],
         "files": res.counts["files"],
@@ -269,7 +284,7 @@ _CONVERT = pacsv.ConvertOptions(
 def parse_only(all_groups: list[Group]) -> dict[str, Any]:
     """pyarrow reading the same CDSS files into typed columns: the floor of any replay."""
     n = 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _, paths in all_groups:
         bodies = []
         for p in paths:
@@ -278,8 +293,9 @@ def parse_only(all_groups: list[Group]) -> dict[str, Any]:
                 bodies.append(data[data.index(b"~") + 1 : -3].replace(b"~", b"\n") + b"\n")
         if bodies:
             n += pacsv.read_csv(pa.py_buffer(b"".join(bodies)), _READ, _PARSE, _CONVERT).num_rows
-    seconds = time.perf_counter() - started
-    return {"readings": n, "seconds": round(seconds, 3), "readings_per_s": round(n / seconds)}
+    seconds, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    return {"readings": n, "seconds": round(seconds, 3), "readings_per_s": round(n / seconds),
+            "cpu_seconds": round(cpu_s, 3), "readings_per_cpu_s": round(n / cpu_s)}  # fmt: skip
 
 
 # -- Bytewax --------------------------------------------------------------------------------
@@ -440,6 +456,13 @@ def iter_cycles(all_groups: list[Group]) -> Iterator[Group]:
     return (g for g in all_groups if any(file_type(p) not in DEFINITION_TYPES for p in g[1]))
 
 
+def _summary(run: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of an earlier run (kept under ``before`` by the runs after it;
+    a run that already carries a ``before`` passes it on unchanged)."""
+    keys = ("generated_at", "machine", "parse_only", "steady_state", "replay_end_to_end")
+    return {k: run[k] for k in keys if k in run}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--mines", type=int, default=4000)
@@ -469,6 +492,9 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
 
+    if args.out.exists():  # the figures this run is compared with
+        previous = json.loads(args.out.read_text())
+        result["before"] = previous.get("before") or _summary(previous)
     parse_only(all_groups[:3])  # warm the imports
     result["parse_only"] = parse_only(all_groups)
     save()

@@ -57,7 +57,7 @@ def parse_name(name: str) -> tuple[str, str, float] | None:
     m = NAME_RE.match(base)
     if m is None:
         return None
-    at = parse_local(m["ts"])
+    at = _cached_time(m["ts"])  # every file of a poll carries the same time
     if at is None:
         return None
     return m["mine"], m["type"].upper(), at
@@ -382,10 +382,14 @@ def _keyed(mines: list[str], cols: tuple[pa.Array, F64, F64, I32], row_mine: I32
 
 
 def parse_cdss_many(files: Iterable[tuple[str, bytes]]) -> tuple[KeyedReadings, list[Quarantine]]:
-    """All readings of many CDSS files in one columnar pass; bad files go record by record."""
+    """All readings of many CDSS files in one columnar pass; bad files go record by record.
+
+    The files' record parts are views into their bytes (no copy per file) joined once; a
+    file with line breaks or another ending is normalised first (:func:`_cdss_body`).
+    """
     mines: dict[str, int] = {}
     named: list[tuple[str, bytes]] = []
-    bodies: list[bytes] = []
+    bodies: list[bytes | memoryview] = []
     counts: list[int] = []
     file_mine: list[int] = []
     quarantine: list[Quarantine] = []
@@ -394,18 +398,32 @@ def parse_cdss_many(files: Iterable[tuple[str, bytes]]) -> tuple[KeyedReadings, 
         if meta is None or meta[1] != "CDSS":
             quarantine.append(Quarantine(name, 0, "not a CDSS file name", ""))
             continue
-        body = _cdss_body(data)
+        cut = data.find(b"~")
+        if cut >= 0 and data.endswith(b"~||"):
+            end = len(data) - 2
+            bodies.append(memoryview(data)[cut + 1 : end])
+            counts.append(data.count(b"~", cut + 1, end))
+        else:
+            body = _cdss_body(data)
+            bodies.append(body)
+            counts.append(body.count(b"~"))
         named.append((name, data))
-        bodies.append(body)
-        counts.append(body.count(b"~"))
         file_mine.append(mines.setdefault(meta[0], len(mines)))
-    cols = _read_columns(b"".join(bodies).replace(b"~", b"\n"))
+    joined = b"".join(bodies)
+    if b"\n" in joined or b"\r" in joined:
+        # line breaks inside records: those files are normalised (CRLF dropped) first
+        for k, (_, data) in enumerate(named):
+            if bytes(bodies[k]) != _cdss_body(data):
+                fixed = _cdss_body(data)
+                bodies[k], counts[k] = fixed, fixed.count(b"~")
+        joined = b"".join(bodies)
+    cols = _read_columns(joined.replace(b"~", b"\n"))
     if cols is not None and len(cols[0]) == sum(counts):
         mine_row = np.repeat(np.asarray(file_mine, np.int32), counts)
         return _keyed(list(mines), cols, mine_row), quarantine
     parts = []
-    for (name, data), body, n, m in zip(named, bodies, counts, file_mine, strict=True):
-        one = _read_columns(body.replace(b"~", b"\n"))
+    for (name, data), part, n, m in zip(named, bodies, counts, file_mine, strict=True):
+        one = _read_columns(bytes(part).replace(b"~", b"\n"))
         if one is not None and len(one[0]) == n:
             parts.append(_keyed([list(mines)[m]], one, np.zeros(n, np.int32)))
             continue

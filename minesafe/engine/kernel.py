@@ -220,10 +220,15 @@ def hot_rows(st: EpisodeState, lay: Layout, on: Bool) -> I32 | None:
     if not lay.first.shape[0]:
         return None
     sp = lay.seg_point
-    hot = np.logical_or.reduceat(on, lay.first) | st.active[sp] | (st.raw[sp] != 0)
+    single = lay.single  # a poll: one row per segment, no reduction needed
+    hot = (on if single else np.logical_or.reduceat(on, lay.first)) | st.active[sp]
+    hot |= st.raw[sp] != 0
     n_hot = int(np.count_nonzero(hot))
     if n_hot == hot.shape[0]:
         return None
+    if single:
+        few: I32 = np.flatnonzero(hot).astype(np.int32)
+        return few
     lengths = lay.last - lay.first + 1
     rows: I32 = np.flatnonzero(np.repeat(hot, lengths)).astype(np.int32)
     return rows

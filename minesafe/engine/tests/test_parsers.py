@@ -139,3 +139,17 @@ def test_mon3_fast_path_keeps_exactly_the_good_records(records: list[str]) -> No
     assert slow.readings is not None
     assert keyed.value.tolist() == slow.readings.value.tolist()
     assert [q.record for q in bad] == [q.record for q in slow.quarantine]
+
+
+def test_mon1_line_breaks_inside_a_batch_are_dropped_like_the_record_parser_does() -> None:
+    """A file ending in ``~||`` (the view path) with CRLF between and inside records."""
+    crlf = f"{MINE};x;t~\r\n{GOOD}~\r\nP2;甲\r\n烷;x;0.5;%;0;2024-05-26 00:30:00~||".encode()
+    plain = (
+        f"{MINE}_CDSS_20240526003030.txt",
+        f"{MINE};x;t~{GOOD.replace('P1', 'P9')}~||".encode(),
+    )
+    keyed, bad = parse_cdss_many([(CDSS, crlf), plain])
+    slow = parse_family_a(CDSS, crlf).readings
+    assert bad == [] and slow is not None and slow.value.tolist() == [0.42, 0.5]
+    assert keyed.point_keys() == [f"{MINE}|P1", f"{MINE}|P2", f"{MINE}|P9"]
+    assert keyed.value.tolist() == [0.42, 0.5, 0.42]
