@@ -161,14 +161,15 @@ class Pipeline:
     def load_definitions(
         self, mines: MineIndex, only: Iterable[str] | None = None
     ) -> list[AlarmEvent]:
-        """Mine facts (gas grade) and stored points into a fresh engine; returns its findings."""
+        """Mine facts (gas grade, approved headcount) and stored points into a fresh engine;
+        returns its findings."""
         self.mines = mines
-        grades = mines.gas_grades()
+        facts = mines.facts()
         if only is not None:
             wanted = set(only)
-            grades = {code: g for code, g in grades.items() if code in wanted}
-        events = self.engine.set_mine_facts({code: {"gas_grade": g} for code, g in grades.items()})
-        rows = SensorPoint.objects.filter(mine__code__in=list(grades)).select_related("mine")
+            facts = {code: f for code, f in facts.items() if code in wanted}
+        events = self.engine.set_mine_facts(facts)
+        rows = SensorPoint.objects.filter(mine__code__in=list(facts)).select_related("mine")
         points = [point_def(row, row.mine.code) for row in rows]
         if points:
             events += self.engine.define(points)

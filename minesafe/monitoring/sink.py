@@ -65,9 +65,15 @@ class MineIndex:
                 self._ids[code] = found
         return self._ids.get(code)
 
-    def gas_grades(self) -> dict[str, str]:
-        """Mine facts the engine grades with (issue 3 §2): gas grade per mine code."""
-        return dict(Mine.objects.values_list("code", "gas_grade"))
+    def facts(self) -> dict[str, dict[str, Any]]:
+        """Mine facts the engine judges with, per mine code: the gas grade (issue 3 §2) and the
+        approved underground headcount for mine-level over-staffing (PER-7; absent when the
+        register has none, which the engine reads as "no limit declared")."""
+        rows = Mine.objects.values_list("code", "gas_grade", "approved_underground_headcount")
+        return {
+            code: {"gas_grade": grade} | ({"approved_underground": n} if n else {})
+            for code, grade, n in rows
+        }
 
 
 @dataclass
