@@ -122,7 +122,36 @@ def _measure_in_process(urls: dict[str, str], repeat: int) -> dict[str, dict]:
     return results
 
 
-def measure(base: str, urls: dict[str, str], clients: int, rounds: int) -> dict[str, dict]:
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and all its descendants, from ``/proc`` (Linux).
+
+    The server's CPU per request is what the latency follows from on a shared machine, where
+    other people's load makes the p95 alone say little.
+    """
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(p, 0.0) for p in tree)
+
+
+def measure(
+    base: str, urls: dict[str, str], clients: int, rounds: int, server_pid: int
+) -> dict[str, dict]:
     openers = [session(base) for _ in range(clients)]
     for opener in openers[:1]:
         for url in urls.values():
@@ -140,9 +169,12 @@ def measure(base: str, urls: dict[str, str], clients: int, rounds: int) -> dict[
         return samples
 
     with ThreadPoolExecutor(clients) as pool:
+        server_cpu, client_cpu = tree_cpu_seconds(server_pid), time.process_time()
         started = time.perf_counter()
         samples = [s for batch in pool.map(client, range(clients)) for s in batch]
         wall = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
+        server_cpu = tree_cpu_seconds(server_pid) - server_cpu
     results = {}
     for name in urls:
         times = sorted(t for n, t, _ in samples if n == name)
@@ -160,6 +192,8 @@ def measure(base: str, urls: dict[str, str], clients: int, rounds: int) -> dict[
         "requests": len(samples),
         "wall_s": round(wall, 2),
         "throughput_rps": round(len(samples) / wall, 1),
+        "server_cpu_ms_per_request": round(server_cpu / len(samples) * 1000, 2),
+        "client_cpu_ms_per_request": round(client_cpu / len(samples) * 1000, 2),
     }
     return results
 
@@ -229,7 +263,7 @@ def main() -> int:
             "dossier": f"/mines/{mine_id}/",
             "api_mines": "/api/mines/",
         }
-        results = measure(base, urls, args.clients, args.rounds)
+        results = measure(base, urls, args.clients, args.rounds, server.pid)
         load_after = os.getloadavg()
     finally:
         server.terminate()

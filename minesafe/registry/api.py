@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -115,6 +116,57 @@ class MineListSerializer(MineSerializer):
     class Meta(MineSerializer.Meta):
         fields = [f for f in MineSerializer.Meta.fields if f != "class_factors"]
         read_only_fields = [f for f in MineSerializer.Meta.read_only_fields if f != "class_factors"]
+
+    def to_representation(self, instance: Mine) -> dict[str, Any]:
+        """DRF's representation, field by field, without its per-field lookup machinery.
+
+        For 50 rows of 30 fields DRF's generic path (attribute lookup, ``SkipField`` and
+        ``PKOnlyObject`` handling per cell) cost about 3 ms per request. The plan below is built
+        once per request (the list shares this child serializer): plain attributes go straight
+        to the field's own ``to_representation``, foreign keys give their ``_id`` as
+        ``PrimaryKeyRelatedField`` does, method fields call their method, and anything else takes
+        DRF's path. ``test_perf_queries`` checks the output equals DRF's for every mine.
+        """
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = self.__dict__["_plan"] = [_cell(field) for field in self._readable_fields]
+        return {name: cell(self, instance) for name, cell in plan}
+
+
+Cell = Callable[[serializers.Serializer[Any], Any], Any]
+
+
+def _cell(field: serializers.Field[Any, Any, Any, Any]) -> tuple[str, Cell]:
+    """How one list cell is computed: the same value as ``field`` gives through DRF."""
+    name = field.field_name
+    if isinstance(field, serializers.SerializerMethodField):
+        method_name = field.method_name
+
+        def method(serializer: serializers.Serializer[Any], obj: Any) -> Any:
+            return getattr(serializer, method_name)(obj)
+
+        return name, method
+    if (
+        isinstance(field, serializers.PrimaryKeyRelatedField)
+        and field.pk_field is None
+        and len(field.source_attrs) == 1
+    ):
+        attname = f"{field.source}_id"
+        return name, lambda serializer, obj: getattr(obj, attname)
+    if len(field.source_attrs) == 1 and not isinstance(field, serializers.RelatedField):
+        source, convert = field.source, field.to_representation
+
+        def plain(serializer: serializers.Serializer[Any], obj: Any) -> Any:
+            value = getattr(obj, source)
+            return None if value is None else convert(value)
+
+        return name, plain
+
+    def generic(serializer: serializers.Serializer[Any], obj: Any) -> Any:
+        value = field.get_attribute(obj)
+        return None if value is None else field.to_representation(value)
+
+    return name, generic
 
 
 #: The model fields a list row serializes (``key_flags`` is computed from them).
