@@ -12,8 +12,8 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
 
+from minesafe.core.excel import append_header, cell_text
 from minesafe.registry.excel import RowError
 from minesafe.selfinspection.checklists import ItemRow, build_template, default_checklist, rows_of
 from minesafe.selfinspection.choices import TemplateKind
@@ -49,23 +49,12 @@ class ChecklistImport:
         }
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def template_workbook(kind: str = TemplateKind.UNDERGROUND) -> bytes:
     """A workbook with the import columns, filled with the shipped checklist as an example."""
     book = Workbook()
     ws = book.active
     ws.title = "检查表"
-    ws.append(HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
+    append_header(ws, HEADERS)
     for row in rows_of(default_checklist(kind)):
         ws.append([row.section, row.code, row.text, row.basis])
     for letter, width in zip("ABCD", (14, 10, 70, 40), strict=True):
@@ -90,14 +79,14 @@ def _read(fileobj: IO[bytes] | bytes) -> tuple[list[str], list[tuple[int, dict[s
         raise ValueError(NOT_XLSX) from exc
     try:
         ws = book.worksheets[0]
-        header = [_text(v) for v in next(ws.iter_rows(max_row=1, values_only=True), ())]
+        header = [cell_text(v) for v in next(ws.iter_rows(max_row=1, values_only=True), ())]
         while header and not header[-1]:
             header.pop()
         rows = []
         for number, values in enumerate(
             ws.iter_rows(min_row=2, max_col=max(len(header), 1), values_only=True), start=2
         ):
-            if all(_text(v) == "" for v in values):
+            if all(cell_text(v) == "" for v in values):
                 continue
             if len(rows) == MAX_ROWS:
                 raise ValueError(f"数据超过{MAX_ROWS}行")
@@ -114,12 +103,12 @@ def _read(fileobj: IO[bytes] | bytes) -> tuple[list[str], list[tuple[int, dict[s
 def _row_errors(number: int, raw: dict[str, Any], codes: dict[str, int]) -> list[RowError]:
     errors = []
     for column in HEADERS:
-        value = _text(raw.get(column))
+        value = cell_text(raw.get(column))
         if column in REQUIRED and not value:
             errors.append(RowError(number, column, "必填"))
         elif len(value) > LIMITS[column]:
             errors.append(RowError(number, column, f"不能超过{LIMITS[column]}个字"))
-    code = _text(raw.get(CODE))
+    code = cell_text(raw.get(CODE))
     if code and code in codes:
         errors.append(RowError(number, CODE, f"编号与第{codes[code]}行重复"))
     elif code:
@@ -148,10 +137,10 @@ def parse_rows(fileobj: IO[bytes] | bytes) -> tuple[list[ItemRow], list[RowError
         if not problems:
             items.append(
                 ItemRow(
-                    section=_text(raw.get(SECTION)),
-                    text=_text(raw.get(TEXT)),
-                    basis=_text(raw.get(BASIS)),
-                    code=_text(raw.get(CODE)),
+                    section=cell_text(raw.get(SECTION)),
+                    text=cell_text(raw.get(TEXT)),
+                    basis=cell_text(raw.get(BASIS)),
+                    code=cell_text(raw.get(CODE)),
                 )
             )
     return items, errors

@@ -16,9 +16,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
 
 from minesafe.core.context import audit_reason
+from minesafe.core.excel import append_header, cell_text
 from minesafe.registry.excel import RowError
 from minesafe.registry.models import Mine, WorkingFace
 from minesafe.video.choices import FACE_KINDS, PlaceKind
@@ -70,23 +70,12 @@ class ChannelImport:
         }
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def template_workbook() -> bytes:
     """The import columns with two example rows and a sheet explaining the allowed values."""
     book = Workbook()
     ws = book.active
     ws.title = "视频通道"
-    ws.append(HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
+    append_header(ws, HEADERS)
     ws.append(["CH-001", "1201综采工作面机头", "采煤工作面", "1201", "", 30])
     ws.append(["CH-101", "1号主要通风机房", "主要通风机", "", "1号主要通风机", 30])
     for letter, width in zip("ABCDEF", (14, 26, 18, 16, 20, 14), strict=True):
@@ -153,12 +142,12 @@ def read_rows(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[s
     table = _read_xlsx(data) if is_xlsx else _read_csv(data)
     if not table:
         return [], []
-    header = [_text(v) for v in table[0]]
+    header = [cell_text(v) for v in table[0]]
     while header and not header[-1]:
         header.pop()
     rows = []
     for number, values in enumerate(table[1:], start=2):
-        if all(_text(v) == "" for v in values):
+        if all(cell_text(v) == "" for v in values):
             continue
         rows.append((number, dict(zip(header, values, strict=False))))
     return header, rows
@@ -172,7 +161,7 @@ def _row(
     seen: dict[str, int],
 ) -> tuple[dict[str, Any] | None, list[RowError]]:
     errors: list[RowError] = []
-    values = {h: _text(raw.get(h)) for h in HEADERS}
+    values = {h: cell_text(raw.get(h)) for h in HEADERS}
     for column in HEADERS:
         if column in REQUIRED and not values[column]:
             errors.append(RowError(number, column, "必填"))

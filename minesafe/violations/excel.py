@@ -7,8 +7,8 @@ import io
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
+from minesafe.core.excel import append_header
 from minesafe.violations.models import Violation
 
 COLUMNS = [
@@ -55,10 +55,7 @@ def export_violations(queryset: QuerySet[Violation]) -> bytes:
     book = Workbook()
     ws = book.active
     ws.title = "三违台账"
-    ws.append([name for name, _ in COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
+    append_header(ws, [name for name, _ in COLUMNS])
     for index, (_, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[ws.cell(1, index).column_letter].width = width
     for number, violation in enumerate(queryset.select_related("mine").iterator(), start=1):
