@@ -28,23 +28,47 @@ from minesafe.accounts.models import User
 from minesafe.engine.config import EngineConfig
 from minesafe.engine.events import AlarmKind as EngineKind
 from minesafe.engine.grading import Grader
+from minesafe.engine.model import PointDef
 from minesafe.monitoring.choices import AlarmKind, StatPeriod
 from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
+from minesafe.monitoring.pipeline import point_fields
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.demo import BULK_PREFIX, DEMO_COUNTIES
 from minesafe.registry.models import Mine
+from minesafe.simulator import feed
+from minesafe.simulator.catalogue import mine_layout
 
 KEY_PREFIX = "demo-monitoring|"
 DAYS = 365
-#: (serial, sensor type, unit, location, range high, alarm, power-off) of every demo mine.
+#: The featured points of every demo mine (history, curves, scripted alarms), by their position
+#: in the simulator's layout; serial n is FEATURED[n - 1]. Every demo mine has all
+#: ``feed.POINTS_PER_MINE`` points of the layout, defined exactly as the live feed streams them
+#: (docs/demo.md), so history and live data share codes, locations and thresholds.
+FEATURED = (
+    "coal_face_corner_ch4",
+    "coal_face_ch4",
+    "coal_face_return_ch4",
+    "dev_face_ch4",
+    "coal_face_return_co",
+    "coal_face_return_wind",
+)
+
+
+def _layout() -> tuple[list[PointDef], list[int]]:
+    """The layout's definitions for a place-holder mine, and the index of each featured one."""
+    defs = feed.layout_definitions("0" * 12, "", "low", 0.0)
+    slots = mine_layout(feed.POINTS_PER_MINE)
+    index = [next(i for i, s in enumerate(slots) if s.position == p) for p in FEATURED]
+    return defs, index
+
+
+_DEFS, _FEATURED_INDEX = _layout()
+#: (serial, sensor type, unit, location, range high, alarm, power-off) of the featured points.
 SENSORS = [
-    (1, "0001", "%CH4", "1201采煤工作面回风隅角甲烷T0", 4.0, 1.0, 1.5),
-    (2, "0001", "%CH4", "1201采煤工作面甲烷T1", 4.0, 1.0, 1.5),
-    (3, "0001", "%CH4", "1201回风巷甲烷T2", 4.0, 1.0, 1.0),
-    (4, "0001", "%CH4", "2302掘进工作面甲烷T1", 4.0, 1.0, 1.5),
-    (5, "0004", "ppm", "1201回风巷一氧化碳", 500.0, 24.0, None),
-    (6, "0009", "m/s", "1201回风巷风速", 15.0, 8.0, None),
-]
+    (n, d.sensor_type, d.unit, d.location, d.range_hi, d.alarm_hi,
+     None if math.isnan(d.poweroff_hi) else d.poweroff_hi)
+    for n, d in enumerate((_DEFS[i] for i in _FEATURED_INDEX), start=1)
+]  # fmt: skip
 #: Episodes a year per mine, by kind (high-gas and outburst mines have twice the methane rate).
 RATES = {
     AlarmKind.OVER_LIMIT: 18.0,
@@ -62,28 +86,27 @@ CURVES = 25  # the most recent methane episodes get their 1-minute statistics
 
 
 def _code(mine: Mine, serial: int) -> str:
-    return f"{mine.code}01MN{serial:012d}"[:28]
+    """The code of featured point ``serial`` at ``mine`` (the simulator's code scheme)."""
+    return mine.code + _DEFS[_FEATURED_INDEX[serial - 1]].point_code[12:]
+
+
+def feed_mines() -> list[Mine]:
+    """The demo mines with monitoring: the demo counties' mines, not the benchmark's bulk
+    mines, not closed ones. The live feed streams exactly these."""
+    return list(
+        Mine.objects.filter(county__code__in=DEMO_COUNTIES)
+        .exclude(name__startswith=BULK_PREFIX)
+        .exclude(status=MineStatus.CLOSED)
+        .order_by("code")
+    )
 
 
 def _points(mine: Mine, now: dt.datetime) -> list[SensorPoint]:
+    defined = (now - dt.timedelta(days=DAYS + 30)).timestamp()
+    defs = feed.layout_definitions(mine.code, mine.name, mine.gas_grade or "low", defined)
     return [
-        SensorPoint(
-            mine=mine,
-            code=_code(mine, n),
-            sensor_type=kind,
-            unit=unit,
-            location=where,
-            range_low=0.0,
-            range_high=high,
-            alarm_high=alarm,
-            restore_high=alarm,
-            power_off_high=off,
-            power_on_high=alarm if off else None,
-            defined_at=now - dt.timedelta(days=DAYS + 30),
-            created_at=now,
-            updated_at=now,
-        )
-        for n, kind, unit, where, high, alarm, off in SENSORS
+        SensorPoint(mine=mine, code=d.point_code, created_at=now, updated_at=now, **point_fields(d))
+        for d in defs
     ]
 
 
@@ -202,8 +225,18 @@ RECENT = dt.timedelta(hours=2)
 FEATURED_MINUTES = dt.timedelta(days=1)
 FEATURED_FIVE = dt.timedelta(days=7)
 YEAR_FIVE = dt.timedelta(days=365)
-#: (baseline, daily swing, noise) of a point's value by sensor type.
-PROFILES = {"0001": (0.30, 0.08, 0.025), "0004": (6.0, 2.0, 0.6), "0009": (2.4, 0.3, 0.08)}
+#: (baseline, daily swing, noise) of a point's value by sensor type (the simulator's codes:
+#: methane, CO, wind, temperature, O₂; switches read 1 = running / powered, air doors 0 = shut).
+PROFILES = {
+    "0001": (0.30, 0.08, 0.025),
+    "0004": (6.0, 2.0, 0.6),
+    "0006": (2.0, 0.2, 0.08),
+    "0008": (21.0, 1.0, 0.15),
+    "0010": (20.75, 0.02, 0.04),
+    "1003": (1.0, 0.0, 0.0),
+    "1008": (0.0, 0.0, 0.0),
+    "1010": (1.0, 0.0, 0.0),
+}
 #: Scripted open alarms so the board shows all four levels: (who, serial, kind, level, peak,
 #: minutes ago). ``who`` is a demo user whose mine it is, or an index into the other mines.
 OPEN_ALARMS: list[tuple[str | int, int, str, int, float | None, int]] = [
@@ -218,12 +251,12 @@ OPEN_ALARMS: list[tuple[str | int, int, str, int, float | None, int]] = [
 
 
 def _series(
-    rng: np.random.Generator, serial: int, start: dt.datetime, minutes: int, step: int
+    rng: np.random.Generator, sensor_type: str, start: dt.datetime, minutes: int, step: int
 ) -> npt.NDArray[np.float64]:
     """Plausible averages of one sensor over ``minutes`` at ``step``-minute buckets: a level,
     the day shift's swing, slower weekly and monthly drifts (mining advances, then moves on)
     and noise; bounded whatever the length, unlike a random walk."""
-    base, swing, noise = PROFILES[SENSORS[serial - 1][1]]
+    base, swing, noise = PROFILES.get(sensor_type, PROFILES["0001"])
     t = np.arange(0, minutes, step, dtype=np.float64)
     hour = (start.hour * 60 + start.minute + t) / 60.0
     daily = swing * np.sin((hour - 9.0) / 24.0 * 2 * np.pi)  # busiest around the day shift
@@ -233,6 +266,8 @@ def _series(
         + 0.2 * np.sin(t / (29 * 1440) * 2 * np.pi + phases[1])
         + 0.05 * np.sin(t / 200 * 2 * np.pi + phases[2])
     )
+    if noise == 0.0:  # a switch: its state, steady
+        return np.full(t.shape[0], base)
     values = base * (1 + 0.15 * rng.random()) + daily + slow + rng.normal(0, noise, t.shape[0])
     return np.clip(values, 0.01, None)
 
@@ -242,7 +277,7 @@ StatRow = tuple[Any, ...]
 
 def _stat_rows(
     mine: Mine,
-    serial: int,
+    code: str,
     period: int,
     start: dt.datetime,
     values: npt.NDArray[np.float64],
@@ -251,7 +286,6 @@ def _stat_rows(
 ) -> list[StatRow]:
     """Rows in :data:`STAT_COLUMNS` order; ``now`` is already adapted for the database."""
     spread = np.abs(rng.normal(0, 0.04, values.shape[0])) + 0.01
-    code = _code(mine, serial)
     adapt = connection.ops.adapt_datetimefield_value
     first = start.timestamp()
     samples = period // 10  # the national format reports every 10 s at most
@@ -356,21 +390,28 @@ def load_live_demo(mines: list[Mine], seed: int, now: dt.datetime) -> None:
             minutes = int((end - start).total_seconds() // 60)
             if minutes <= 1:
                 continue
-            values = _series(rng, serial, start, minutes, 1)
+            values = _series(rng, SENSORS[serial - 1][1], start, minutes, 1)
             if alarm is not None and alarm.kind == AlarmKind.FLAT_LINE:
                 ago = min(int((minute_now - alarm.opened_at).total_seconds() // 60), minutes - 1)
                 values[-ago:] = round(float(values[-ago - 1]), 2)
             elif alarm is not None:
                 _bump(values, int((minute_now - alarm.opened_at).total_seconds() // 60), alarm.peak)
-            stats += _stat_rows(mine, serial, StatPeriod.MINUTE, start, values, rng, stamp)
+            code = _code(mine, serial)
+            stats += _stat_rows(mine, code, StatPeriod.MINUTE, start, values, rng, stamp)
             if mine in users.values():
                 span5 = YEAR_FIVE if mine == year_mine and serial == 1 else FEATURED_FIVE
                 start5 = five_now - span5
                 n5 = int(span5.total_seconds() // 300)
-                values5 = _series(rng, serial, start5, n5 * 5, 5)
-                stats += _stat_rows(
-                    mine, serial, StatPeriod.FIVE_MINUTES, start5, values5, rng, now
-                )
+                values5 = _series(rng, SENSORS[serial - 1][1], start5, n5 * 5, 5)
+                stats += _stat_rows(mine, code, StatPeriod.FIVE_MINUTES, start5, values5, rng, now)
+        # the layout's other points: their last two hours, so no point reads 无数据
+        start = minute_now - RECENT
+        for k, d in enumerate(_DEFS):
+            if k in _FEATURED_INDEX:
+                continue
+            values = _series(rng, d.sensor_type, start, int(RECENT.total_seconds() // 60), 1)
+            code = mine.code + d.point_code[12:]
+            stats += _stat_rows(mine, code, StatPeriod.MINUTE, start, values, rng, stamp)
     with transaction.atomic():
         Alarm.objects.bulk_create(alarms, batch_size=500)
         _insert_stats(stats)
@@ -381,12 +422,7 @@ def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
     now = timezone.now()
     if today is not None and today != timezone.localdate(now):
         now = timezone.make_aware(dt.datetime.combine(today, dt.time(16, 0)))
-    mines = list(
-        Mine.objects.filter(county__code__in=DEMO_COUNTIES)
-        .exclude(name__startswith=BULK_PREFIX)
-        .exclude(status=MineStatus.CLOSED)
-        .order_by("code")
-    )
+    mines = feed_mines()
     if Alarm.objects.filter(key__startswith=KEY_PREFIX).exists():
         load_live_demo(mines, seed, now)
         return _summary()

@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=2000, help="most files per engine batch")
     p.add_argument("--poll", type=float, default=1.0, help="directory listing interval")
     p.add_argument(
+        "--delete-processed",
+        action="store_true",
+        help="--dir is a spool: delete each file once a checkpoint has stored it",
+    )
+    p.add_argument(
         "--clock",
         choices=["wall", "data"],
         help="timers on the wall clock (default) or on the newest data time (default with --once)",
@@ -352,6 +357,11 @@ class Runner:
         # Redeliveries at or below the committed sequence are caught by it: forget those.
         committed = self.state.offsets.nats_sequence
         self._seqs_in_flight = {s for s in self._seqs_in_flight if s > committed}
+        # Files gone from their directory cannot come back as new input: forget their names,
+        # so the checkpoint's processed list stays the size of the directory.
+        listings = [s.listed for s in self.sources if isinstance(s, DirectorySource)]
+        if listings and all(names is not None for names in listings):
+            self._files &= set().union(*(n for n in listings if n is not None))
         offsets = Offsets(set(self._files), self._seq)
         state = CheckpointState(
             self.pipeline.snapshot(), offsets, self.state.counters, self.state.number
@@ -424,7 +434,12 @@ def build_runner(args: argparse.Namespace, clock: Clock = time.time) -> Runner:
     sources: list[Source] = []
     if args.dir is not None:
         sources.append(
-            DirectorySource(path=args.dir, processed=set(offsets.processed_files), poll=args.poll)
+            DirectorySource(
+                path=args.dir,
+                processed=set(offsets.processed_files),
+                poll=args.poll,
+                delete_processed=args.delete_processed,
+            )
         )
     if args.nats:
         sources.append(

@@ -68,25 +68,31 @@ class DirectorySource(Source):
     """A directory of family-A/B files, listed again every ``poll`` seconds for new names.
 
     Listing a directory is how new input is discovered (no inotify dependency); the engine's
-    timers never depend on it.
+    timers never depend on it. Names of files no longer in the directory are forgotten at each
+    listing (``listed`` tells the runner which names to keep in the checkpoint), so the
+    processed list follows the directory instead of growing forever; ``delete_processed``
+    removes each file once the checkpoint covering it has committed (a spool).
     """
 
     path: Path = Path(".")
     processed: set[str] = field(default_factory=set)
     poll: float = 1.0
     name: str = "dir"
+    delete_processed: bool = False
+    #: names of the input files at the last listing (None before the first one)
+    listed: set[str] | None = None
     _seen: set[str] = field(default_factory=set)
 
     def pending(self) -> list[Path]:
         files = [
-            p
-            for p in self.path.iterdir()
-            if p.is_file()
-            and p.suffix.lower() in (".txt", ".xml")
-            and p.name not in self.processed
-            and p.name not in self._seen
+            p for p in self.path.iterdir() if p.is_file() and p.suffix.lower() in (".txt", ".xml")
         ]
-        return sorted(files, key=lambda p: order_key(p.name))
+        names = {p.name for p in files}
+        self.processed &= names
+        self._seen &= names
+        self.listed = names
+        fresh = [p for p in files if p.name not in self.processed and p.name not in self._seen]
+        return sorted(fresh, key=lambda p: order_key(p.name))
 
     async def run(self, queue: asyncio.Queue[Item]) -> None:
         while True:
@@ -104,6 +110,8 @@ class DirectorySource(Source):
     def _acker(self, name: str) -> Ack:
         def ack() -> None:
             self.processed.add(name)
+            if self.delete_processed:
+                (self.path / name).unlink(missing_ok=True)
 
         return ack
 

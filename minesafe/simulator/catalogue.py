@@ -121,6 +121,21 @@ def make_mines(n: int, seed: int, region: str = "990101") -> list[Mine]:
     return mines
 
 
+def given_mines(rows: list[tuple[str, str, str]]) -> list[Mine]:
+    """Mines named by the caller, ``(code, name, gas grade)`` each: the demo feed streams the
+    register's own mines, so their files join the mines the platform already knows."""
+    mines = []
+    for i, (code, name, grade) in enumerate(rows):
+        if len(code) != 12 or not code.isdigit():
+            raise ValueError(f"mine code {code!r}: 12 digits expected")
+        if grade not in GAS_GRADES:
+            raise ValueError(f"mine {code}: gas grade {grade!r} is not one of {GAS_GRADES}")
+        mines.append(Mine(i, code, name, grade))
+    if len({m.code for m in mines}) != len(mines):
+        raise ValueError("mine codes must be unique")
+    return mines
+
+
 @dataclass(frozen=True, slots=True)
 class PointTable:
     """Every point of the simulation as columns; row ``m * P + j`` is point ``j`` of mine ``m``.

@@ -56,11 +56,19 @@ def register(subparsers: Any) -> None:
     p.add_argument("--personnel-every", type=duration, default=60.0, help="RYSS period (60s)")
     p.add_argument("--no-personnel", action="store_true", help="no RYQY/RYXX/RYSS files")
     p.add_argument("--region", default="990101", help="6-digit prefix of the mine codes")
+    p.add_argument(
+        "--mines-file",
+        type=Path,
+        help="JSON list of {mine_code, name, gas_grade} (mines.json's form): stream these mines",
+    )
     p.add_argument("--truth", type=Path, help="where incidents.json goes (default: DIR)")
     p.add_argument("--nats-url", default="nats://127.0.0.1:4222")
     p.add_argument("--mqtt-host", default="127.0.0.1")
     p.add_argument("--mqtt-port", type=int, default=1883)
     p.set_defaults(func=main)
+    from minesafe.simulator import feed  # the living demo's supervisor (docs/demo.md)
+
+    feed.register(subparsers)
 
 
 def make_sink(args: argparse.Namespace) -> Sink:
@@ -107,8 +115,19 @@ def write_truth(sim: Simulation, folder: Path) -> None:
         (folder / name).write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
 
 
+def read_mines_file(path: Path) -> tuple[tuple[str, str, str], ...]:
+    """``--mines-file``: the mines' facts as ``mines.json`` lists them."""
+    try:
+        rows = json.loads(path.read_text("utf-8"))
+        return tuple((str(r["mine_code"]), str(r["name"]), str(r["gas_grade"])) for r in rows)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"--mines-file {path}: {exc}") from exc
+
+
 def config_of(args: argparse.Namespace) -> SimConfig:
+    mine_list = read_mines_file(args.mines_file) if args.mines_file else ()
     return SimConfig(
+        mine_list=mine_list,
         mines=args.mines,
         points_per_mine=args.points_per_mine,
         duration_s=args.duration,

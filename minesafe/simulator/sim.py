@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from minesafe.simulator.catalogue import Mine, make_mines, make_points
+from minesafe.simulator.catalogue import Mine, given_mines, make_mines, make_points
 from minesafe.simulator.incidents import Incident, apply_to_cycle, parse_spec, resolve_points
 from minesafe.simulator.people import Personnel, make_personnel, ryqy, ryss, ryxx
 from minesafe.simulator.render import CHINA, DefinitionRenderer, RealtimeRenderer, file_name
@@ -46,6 +46,8 @@ class SimConfig:
     incidents: str = ""
     personnel: bool = True
     region: str = "990101"
+    #: ``(code, name, gas grade)`` of given mines (``--mines-file``); empty: ``mines`` invented
+    mine_list: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +71,13 @@ class Simulation:
 
     def __post_init__(self) -> None:
         cfg = self.config
-        if cfg.mines < 1 or cfg.duration_s <= 0 or cfg.cycle_s <= 0:
+        if (cfg.mines < 1 and not cfg.mine_list) or cfg.duration_s <= 0 or cfg.cycle_s <= 0:
             raise ValueError("mines, duration and cycle must be positive")
+        if cfg.mine_list:
+            self.mines = given_mines(list(cfg.mine_list))
+        else:
+            self.mines = make_mines(cfg.mines, cfg.seed, cfg.region)
         self.t0 = cfg.start.timestamp()
-        self.mines = make_mines(cfg.mines, cfg.seed, cfg.region)
         self.points = make_points(self.mines, cfg.points_per_mine, cfg.seed)
         self.incidents = parse_spec(cfg.incidents)
         resolve_points(self.incidents, self.points, len(self.mines))

@@ -11,6 +11,7 @@ from minesafe.monitoring import demo, history, live
 from minesafe.monitoring.choices import StatPeriod
 from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
 from minesafe.registry import demo as registry_demo
+from minesafe.simulator import feed
 
 
 @pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_live_demo_makes_the_board_and_pages_look_alive() -> None:
     assert [s.name for s in board.maps] == ["shanxi"] and board.map_points
     mine1 = User.objects.get(username="mine1").mine
     rows = live.live_points(mine1, now, settings)
-    assert len(rows) == len(demo.SENSORS)
+    assert len(rows) == feed.POINTS_PER_MINE
     assert {r.status for r in rows} == {live.NORMAL, live.ALARM}
     assert all(r.trend for r in rows)
     point = SensorPoint.objects.get(mine=mine1, code=demo._code(mine1, 1))
