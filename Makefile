@@ -19,9 +19,11 @@ install: $(STAMP)
 demo: install
 	$(PY) -m minesafe demo
 
-## make run: set everything up on the embedded SQLite default and serve at http://127.0.0.1:8000
+## make run: set everything up on the embedded SQLite default and serve at http://127.0.0.1:8000,
+## the demo mines streaming live (docs/demo.md); `make run DEMO_FEED=` serves without the feed
+DEMO_FEED ?= --demo-feed
 run: demo
-	$(PY) -m minesafe serve
+	$(PY) -m minesafe serve $(DEMO_FEED)
 
 ## make test: the whole suite (in CI also on PostgreSQL, with lint, types and the browser test)
 test: install

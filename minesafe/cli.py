@@ -38,6 +38,9 @@ def _serve(args: argparse.Namespace) -> int:
         subprocess.Popen(
             [sys.executable, "-m", "minesafe", "manage", "scheduler", "--exit-with-parent"]
         )
+    if args.demo_feed:
+        # The living demo (docs/demo.md): the demo mines streamed in real time; opt-in only.
+        subprocess.Popen([sys.executable, "-m", "minesafe", "demo-feed", "--exit-with-parent"])
     argv = [
         "gunicorn",
         "minesafe.wsgi:application",
@@ -84,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="scheduler",
         action="store_false",
         help="do not start the clocks (hazard deadlines, alarm escalation) beside the server",
+    )
+    serve.add_argument(
+        "--demo-feed",
+        action="store_true",
+        help="also stream the demo county in real time (simulator + engine worker; demo only)",
     )
     serve.set_defaults(func=_serve)
 
