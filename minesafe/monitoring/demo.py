@@ -87,7 +87,7 @@ CURVES = 25  # the most recent methane episodes get their 1-minute statistics
 
 def _code(mine: Mine, serial: int) -> str:
     """The code of featured point ``serial`` at ``mine`` (the simulator's code scheme)."""
-    return mine.code + _DEFS[_FEATURED_INDEX[serial - 1]].point_code[12:]
+    return f"{mine.code}{_DEFS[_FEATURED_INDEX[serial - 1]].point_code[12:]}"
 
 
 def feed_mines() -> list[Mine]:
@@ -267,9 +267,10 @@ def _series(
         + 0.05 * np.sin(t / 200 * 2 * np.pi + phases[2])
     )
     if noise == 0.0:  # a switch: its state, steady
-        return np.full(t.shape[0], base)
+        return np.full(t.shape[0], base, dtype=np.float64)
     values = base * (1 + 0.15 * rng.random()) + daily + slow + rng.normal(0, noise, t.shape[0])
-    return np.clip(values, 0.01, None)
+    clipped: npt.NDArray[np.float64] = np.clip(values, 0.01, None)
+    return clipped
 
 
 StatRow = tuple[Any, ...]
