@@ -153,9 +153,9 @@ def measure(
     base: str, urls: dict[str, str], clients: int, rounds: int, server_pid: int
 ) -> dict[str, dict]:
     openers = [session(base) for _ in range(clients)]
-    for opener in openers[:1]:
+    for opener in openers:  # warm-up: every worker has imported its views and compiled templates
         for url in urls.values():
-            opener.open(base + url).read()  # warm-up
+            opener.open(base + url).read()
 
     def client(index: int) -> list[tuple[str, float, int]]:
         opener, samples = openers[index], []

@@ -80,8 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="migrate and start the web platform")
     serve.add_argument("--bind", default=os.environ.get("MINESAFE_BIND", "127.0.0.1:8000"))
-    serve.add_argument("--workers", type=int, default=2)
-    serve.add_argument("--threads", type=int, default=8)
+    # One worker process per core (the GIL lets a process use one), threads for the waits: on
+    # 2 cores 2 x 8 served the register benchmark best, 4 x 4 and 2 x 4 did worse
+    # (docs/web-performance.md).
+    serve.add_argument(
+        "--workers", type=int, default=max(2, os.cpu_count() or 2), help="processes (one a core)"
+    )
+    serve.add_argument("--threads", type=int, default=8, help="threads per process")
     serve.add_argument(
         "--no-scheduler",
         dest="scheduler",
