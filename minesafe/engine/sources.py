@@ -15,6 +15,7 @@ from pathlib import Path
 
 from minesafe.engine import familya, familyb
 
+PERSONNEL_SNAPSHOTS = ("RYSS", "JZSS")
 DEFINITION_TYPES = ("CDDY", "FZDY", "AQCS", "AQKJ", "AQFZ", "AQMC", "AQKC", "RYQY", "RYJZ", "RYXX")
 
 
@@ -92,9 +93,11 @@ class DirectorySource:
         CDDY files of one time into another (the columnar parsers' units of work); every
         other file is its own group.
 
-        Other definition files of the same time (RYQY, RYXX, …: one per mine, between the
-        mines' CDDY files in name order) go ahead of an open CDDY batch: they define areas,
-        persons and stations, which no point definition depends on.
+        Files of the same time that the batch does not depend on go ahead of it instead of
+        cutting it short (in name order they sit between the mines' files): other definition
+        files (RYQY, RYXX, …: areas, persons, stations) ahead of a CDDY batch, personnel
+        snapshots (RYSS, JZSS) ahead of a CDSS batch — personnel rules and point rules share
+        no state. Cut at every RYSS, a national poll became ~200 small batches.
         """
         group: list[FileRef] = []
         size = 0
@@ -102,7 +105,9 @@ class DirectorySource:
             if group:
                 kind, at = group[0].file_type, group[0].at
                 same = ref.file_type == kind and ref.at == at and size < max_bytes
-                passes = kind == "CDDY" and ref.file_type != "CDDY" and ref.rank == 0
+                passes = (kind == "CDDY" and ref.file_type != "CDDY" and ref.rank == 0) or (
+                    kind == "CDSS" and ref.file_type in PERSONNEL_SNAPSHOTS
+                )
                 if not same and not (passes and ref.at == at):
                     yield group
                     group, size = [], 0
