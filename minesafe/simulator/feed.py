@@ -71,6 +71,7 @@ RATES: dict[str, tuple[float, float]] = {
 #: Gas surge peaks (% CH₄): mostly just over the 1.0 % alarm (over_limit), sometimes past the
 #: 1.5 % power-off (the cut works), rarely over 2.0 % (high_value).
 PEAKS: list[tuple[float, float, float]] = [(0.85, 1.05, 1.4), (0.12, 1.5, 1.9), (0.03, 2.0, 2.4)]
+FIRST_SURGE_S = (180.0, 420.0)  # the first surge of a run falls 3–7 minutes after its start
 SHIFT_S = 8 * 3600.0  # 三八制: shifts start at 00:00, 08:00, 16:00 China time
 SHIFT_MARGIN_S = 40 * 60.0  # personnel incidents only while the crew is surely underground
 
@@ -146,8 +147,11 @@ def schedule(
         return out
     for kind, (lo, hi) in RATES.items():
         t = rng.uniform(0.0, lo)  # kinds do not all fall at the start
+        # ... but the first surge comes within minutes: a visitor sees the alarm path at once
+        first = rng.uniform(*FIRST_SURGE_S) if kind == "gas_surge" else None
         while True:
-            t += rng.uniform(lo, hi)
+            t = first if first is not None else t + rng.uniform(lo, hi)
+            first = None
             params: dict[str, Any]
             if kind == "gas_surge":
                 dur = rng.randint(150, 480)
@@ -262,7 +266,8 @@ def plan_runs(
             continue
         position = {m: k + 1 for k, m in enumerate(members)}
         mine_list = [mines[i] for i in members]
-        mines_file = folder / f"mines-{'people' if personnel else 'plain'}.json"
+        part = "people" if personnel else "plain"
+        mines_file = folder / f"mines-{part}.json"
         mines_file.parent.mkdir(parents=True, exist_ok=True)
         mines_file.write_text(
             json.dumps([m.as_json() for m in mine_list], ensure_ascii=False), "utf-8"
@@ -270,7 +275,7 @@ def plan_runs(
         mine_incidents = [i for i in incidents if i.mine in position]
         spec = ";".join(i.spec(position[i.mine]) for i in mine_incidents)
         argv = simulate_argv(
-            mines_file, spool, truth / start.strftime("%Y%m%d%H%M%S"), start, duration_s, spec,
+            mines_file, spool, truth / f"{start:%Y%m%d%H%M%S}-{part}", start, duration_s, spec,
             personnel, python,
         )  # fmt: skip
         runs.append(Run(argv, mine_list, mine_incidents))

@@ -103,7 +103,21 @@ class Personnel:
             leave = rng.uniform(lo, hi, n)[self.uid]
             start = day * DAY_S - CHINA_OFFSET_S + self.shift * spec["shift_hours"] * 3600.0
             end = start + spec["shift_hours"] * 3600.0
-            self._days = {day: (np.floor(start + enter), np.floor(end - leave))}
+            down, up = np.floor(start + enter), np.floor(end - leave)
+            # The shift's leader (带班) goes down with the first of its crew and comes up with
+            # the last, so whenever the crew is underground a leader is too, even as seen by an
+            # engine that starts watching in the middle of a shift.
+            worker = self.shift >= 0
+            if worker.any():
+                crew = self.mine.astype(np.int64) * 3 + np.maximum(self.shift, 0)
+                first = np.full(3 * len(self.mines), np.inf)
+                last = np.full(3 * len(self.mines), -np.inf)
+                np.minimum.at(first, crew[worker], down[worker])
+                np.maximum.at(last, crew[worker], up[worker])
+                lead = self.leader & worker
+                down = np.where(lead, first[crew], down)
+                up = np.where(lead, last[crew], up)
+            self._days = {day: (down, up)}
         return self._days[day]
 
     def presence(self, t: float) -> tuple[F64, F64]:

@@ -173,3 +173,24 @@ def test_a_few_minutes_of_feed_reach_the_demo_points_and_positioning(
     assert not list(spool.glob("*.txt"))  # the spool is emptied once stored
     engine_once()  # nothing left: the processed list follows the directory
     assert EngineCheckpoint.objects.get(worker="feedtest").processed_files == []
+
+
+def test_the_first_surge_of_a_run_comes_within_minutes() -> None:
+    surges = [i for i in feed.schedule(3, START, feed.RUN_S, 11) if i.kind == "gas_surge"]
+    assert feed.FIRST_SURGE_S[0] <= surges[0].at <= feed.FIRST_SURGE_S[1]
+
+
+def test_a_shift_leader_is_underground_whenever_its_crew_is() -> None:
+    """带班: the leader goes down with the first of the crew and up with the last, so an engine
+    that starts watching mid-shift never sees a crew without its leader."""
+    sim = Simulation(SimConfig(mines=3, points_per_mine=22, duration_s=86_400.0))
+    people = sim.people
+    assert people is not None
+    for t in range(int(sim.t0), int(sim.t0) + 86_400, 300):
+        enter, leave = people.presence(float(t))
+        down = (enter <= t) & (t < leave)
+        for mine in range(3):
+            for shift in range(3):
+                crew = down & (people.mine == mine) & (people.shift == shift)
+                if crew.any():
+                    assert (crew & people.leader).any(), (t, mine, shift)
