@@ -153,3 +153,31 @@ def test_mon1_line_breaks_inside_a_batch_are_dropped_like_the_record_parser_does
     assert bad == [] and slow is not None and slow.value.tolist() == [0.42, 0.5]
     assert keyed.point_keys() == [f"{MINE}|P1", f"{MINE}|P2", f"{MINE}|P9"]
     assert keyed.value.tolist() == [0.42, 0.5, 0.42]
+
+
+@given(
+    st.lists(
+        st.sampled_from(["A1", "张三", " 张三", "班长\u3000", "\t", "", "1", "0 "]),
+        min_size=9,
+        max_size=9,
+    ),
+    st.integers(1, 4),
+)
+@settings(max_examples=100, deadline=None)
+def test_mon1_ryxx_fields_are_stripped_wherever_the_whitespace_is(
+    fields: list[str], copies: int
+) -> None:
+    """Edge whitespace (ASCII or U+3000) around any field is dropped; a record whose card is
+    then empty is quarantined, every copy of it."""
+    name = f"{MINE}_RYXX_20240526003000.txt"
+    record = ";".join(fields)
+    data = f"{MINE};x;2024-05-26 00:30:00~" + "~".join([record] * copies) + "~||"
+    parsed = parse_family_a(name, data.encode())
+    stripped = [f.strip() for f in fields]
+    if stripped[0]:
+        assert [p.card for p in parsed.persons] == [stripped[0]] * copies
+        assert {(p.name, p.job, p.is_leader) for p in parsed.persons} == {
+            (stripped[1], stripped[2], stripped[7] == "1")
+        }
+    else:
+        assert parsed.persons == [] and len(parsed.quarantine) == copies
