@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 from collections import Counter
+from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
@@ -11,13 +13,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, JSONField, QuerySet, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.views import View
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -182,15 +183,28 @@ MINE_ROW = (
 )
 
 
+def _escaped(value: Any) -> str:
+    """Django's ``conditional_escape`` without its lazy-string wrapper (the same output)."""
+    return str(value.__html__()) if hasattr(value, "__html__") else html.escape(str(value))
+
+
+def _html_rows(row: str, rows: Iterable[Iterable[Any]], sep: str = "\n") -> SafeString:
+    """``format_html_join`` for long tables: each cell escaped once, then ``str.format``.
+
+    On the list and the dossier Django's version spent more time in its lazy-string checks
+    around ``escape`` than in escaping itself (about 2 ms per page of 200 rows).
+    """
+    return mark_safe(sep.join(row.format(*map(_escaped, cells)) for cells in rows))
+
+
 def _mine_rows(mines: Any) -> SafeString:
     """The 50 rows of a list page as HTML, built in Python rather than by the template engine.
 
     Resolving eight variables, two badges and two filters per row through templates was about
     40 % of the list's cost per request (docs/web-performance.md); the cells are the same
-    (escaped by ``format_html``, badges as the ``badge`` tag draws them, capacity localized).
+    (escaped as templates escape, badges as the ``badge`` tag draws them, capacity localized).
     """
-    return format_html_join(
-        "\n",
+    return _html_rows(
         MINE_ROW,
         (
             (
@@ -326,7 +340,7 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 HISTORY_ROWS = 200  # the dossier shows the latest changes; the full trail stays in the audit log
-HISTORY_FIELDS = ("time", "username", "action", "content_type", "object_repr", "changes", "reason")
+HISTORY_FIELDS = ("time", "username", "action", "content_type", "object_repr")
 HISTORY_ROW = (
     '<tr><td>{}</td><td>{}</td><td>{}</td><td>{}：{}</td><td class="changes">{}</td>'
     "<td>{}</td></tr>"
@@ -346,8 +360,10 @@ def _history_rows(entries: QuerySet[AuditEntry]) -> SafeString:
     actions = {value: str(label) for value, label in AuditAction.choices}
     types: dict[int, tuple[ContentType, str]] = {}
     rows = []
+    # Only an update's changes are shown: a creation's snapshot is not read or decoded.
+    shown = Case(When(action=AuditAction.UPDATE, then="changes"), output_field=JSONField())
     for when, username, action, type_id, object_repr, changes, reason in entries.values_list(
-        *HISTORY_FIELDS
+        *HISTORY_FIELDS[:5], shown, "reason"
     ):
         if type_id not in types:
             content_type = ContentType.objects.get_for_id(type_id)
@@ -356,13 +372,13 @@ def _history_rows(entries: QuerySet[AuditEntry]) -> SafeString:
         lines = ""
         if action == AuditAction.UPDATE:
             entry = SimpleNamespace(content_type=content_type, changes=changes)
-            lines = format_html_join(
-                "",
+            lines = _html_rows(
                 CHANGE_LINE,
                 (
                     (label, formats.localize(old), formats.localize(new))
                     for label, old, new in audit_changes(entry)
                 ),
+                sep="",
             )
         rows.append(
             (
@@ -375,7 +391,7 @@ def _history_rows(entries: QuerySet[AuditEntry]) -> SafeString:
                 reason,
             )
         )
-    return format_html_join("\n", HISTORY_ROW, rows)
+    return _html_rows(HISTORY_ROW, rows)
 
 
 def _shown(factor: dict[str, Any]) -> Any:
