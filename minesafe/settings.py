@@ -172,7 +172,6 @@ LOGGING = {
 MINESAFE_CLOCKS = [
     ("minesafe.hazards.scheduler.tick", 300),
     ("minesafe.response.worker.tick", 5),
-    ("minesafe.video.demo.tick", 60),  # the demo county's video system (no-op without it)
     ("minesafe.emergency.worker.tick", 60),
     ("minesafe.positioning.worker.tick", 3600),  # snapshot thinning and expiry
 ]

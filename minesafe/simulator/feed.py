@@ -73,6 +73,7 @@ RATES: dict[str, tuple[float, float]] = {
 PEAKS: list[tuple[float, float, float]] = [(0.85, 1.05, 1.4), (0.12, 1.5, 1.9), (0.03, 2.0, 2.4)]
 FIRST_SURGE_S = (180.0, 420.0)  # the first surge of a run falls 3–7 minutes after its start
 SHIFT_S = 8 * 3600.0  # 三八制: shifts start at 00:00, 08:00, 16:00 China time
+VIDEO_HEARTBEAT_S = 60.0  # within the coverage rule's heartbeat window (video/data)
 SHIFT_MARGIN_S = 40 * 60.0  # personnel incidents only while the crew is surely underground
 
 
@@ -323,7 +324,10 @@ def _stop(procs: Sequence[subprocess.Popen[bytes]]) -> None:
 
 
 def run_feed(folder: Path, exit_with_parent: bool = False, poll_s: float = 2.0) -> int:
-    """Supervise the engine worker and the simulator runs until stopped (needs Django)."""
+    """Supervise the engine worker and the simulator runs until stopped (needs Django), and play
+    the demo county's video system (heartbeats of its online channels, MON-7)."""
+    from minesafe.video import demo as video_demo
+
     mines = demo_mines()
     if not mines:
         print("minesafe demo-feed: no demo mines in the register (run `minesafe demo`)")
@@ -343,8 +347,12 @@ def run_feed(folder: Path, exit_with_parent: bool = False, poll_s: float = 2.0) 
     start = dt.datetime.fromtimestamp(10 * math.floor(time.time() / 10), CHINA)
     sims: list[subprocess.Popen[bytes]] = []
     print(f"demo feed: {len(mines)} mines × {POINTS_PER_MINE} points into {spool}", flush=True)
+    video_due = 0.0
     try:
         while not stopping:
+            if time.monotonic() >= video_due:  # the demo county's cameras report in
+                video_demo.tick(dt.datetime.now(dt.UTC))
+                video_due = time.monotonic() + VIDEO_HEARTBEAT_S
             if not sims or all(p.poll() is not None for p in sims):
                 if sims:
                     start += dt.timedelta(seconds=RUN_S)
