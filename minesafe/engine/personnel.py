@@ -313,14 +313,18 @@ class PersonnelRules:
         shift_id = f"{start:.0f}"
         self._restored(mine)
         persons = self.persons.get(mine, {})
-        state = self.shifts.setdefault(mine, {"shift": shift_id, "leaders": 0})
-        if state["shift"] != shift_id:
-            state.update(shift=shift_id, leaders=0)
+        grace = float(prm["grace_s"])
+        state = self.shifts.get(mine)
+        if state is None or state["shift"] != shift_id:
+            state = self.shifts[mine] = {"shift": shift_id, "leaders": 0, "first_seen": at}
         leaders = [
             p for p in down if p.is_leader or (p.card in persons and persons[p.card].is_leader)
         ]
         state["leaders"] = max(int(state["leaders"]), len(leaders))
-        if state["leaders"] or not down or at - start < float(prm["grace_s"]):
+        # A shift first seen after its grace time is not judged: its leader may have gone down
+        # and come up before the engine started watching (a fresh engine starting mid-shift).
+        seen_in_time = float(state.get("first_seen", start)) - start < grace
+        if state["leaders"] or not down or at - start < grace or not seen_in_time:
             return {}
         return {
             f"shift@{shift_id}": Hit(

@@ -94,11 +94,27 @@ def test_mon5_impossible_move_between_distant_stations() -> None:
 def test_per7_a_shift_without_a_leader_underground() -> None:
     engine = _engine()
     shift = T0 - 2 * 3600  # 08:00 local
+    early = engine.on_personnel(PersonnelSnapshot(MINE, shift + 1800, [_p("C3")]))
+    assert not kinds(early, K.LEADER_ON_SHIFT, "open")  # within the grace time
     events = engine.on_personnel(PersonnelSnapshot(MINE, T0, [_p("C3")]))
     (lead,) = kinds(events, K.LEADER_ON_SHIFT, "open")
     assert lead.opened_at == shift + 3600 and lead.details["underground"] == 1
     closed = engine.on_personnel(PersonnelSnapshot(MINE, T0 + 60, [_p("C3"), _p("L1")]))
     assert kinds(closed, K.LEADER_ON_SHIFT, "close")
+
+
+def test_per7_a_shift_first_seen_after_its_grace_time_is_not_judged() -> None:
+    """A fresh engine starting mid-shift cannot know whether the shift's leader already came up;
+    the next shift, watched from its start, is judged."""
+    engine = _engine()
+    assert not kinds(
+        engine.on_personnel(PersonnelSnapshot(MINE, T0, [_p("C3")])), K.LEADER_ON_SHIFT, "open"
+    )
+    next_shift = T0 + 6 * 3600  # 16:00 local
+    engine.on_personnel(PersonnelSnapshot(MINE, next_shift + 60, [_p("C3")]))
+    later = engine.on_personnel(PersonnelSnapshot(MINE, next_shift + 3660, [_p("C3")]))
+    (lead,) = kinds(later, K.LEADER_ON_SHIFT, "open")
+    assert lead.opened_at == next_shift + 3600
 
 
 def test_mon5_restored_card_holders_are_defined_when_first_used() -> None:
