@@ -5,6 +5,44 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import override_settings
+
+
+@pytest.fixture(scope="session")
+def media_root(tmp_path_factory: Any) -> Any:
+    """Uploads (hazard photos, evidence) of the whole session, the shared world's included, land
+    in a directory of the session's own, never in ./var."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any, media_root: Any) -> None:
+    """Build the shared world once and commit it: each test's transaction rolls back only its
+    own changes. Transactional tests (browser, broker) flush the tables when they end; they run
+    after the others (pytest-django orders them last) and rebuild the world when they need it."""
+    from minesafe.testing import make_world
+
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root):
+        make_world()
+
+
+#: Django's own bookkeeping, filled by migrations, not by the world.
+KEPT_TABLES = frozenset({"django_content_type", "auth_permission"})
+
+
+@pytest.fixture
+def empty_db(db: None) -> None:
+    """The database without the shared world, for a test that loads a world of its own (the
+    demo county, an import's own city). Emptied inside the test's transaction, so the world is
+    back for the next test; foreign keys are deferred until a commit that never comes."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    tables = [t for t in tables if t not in KEPT_TABLES]
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sql_flush(no_style(), tables, allow_cascade=True):
+            cursor.execute(sql)
 
 
 @pytest.fixture
@@ -15,6 +53,5 @@ def world(db: None) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
-    """Uploads (hazard photos, evidence) land in the test's own directory, never in ./var."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _media_in_tmp(settings: Any, media_root: Any) -> None:
+    settings.MEDIA_ROOT = media_root

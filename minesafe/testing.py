@@ -152,8 +152,50 @@ class World:
         return [self.mine_a, self.mine_b, self.mine_c]
 
 
+USERNAMES = {
+    "regulator_x": "reg_x",
+    "regulator_y": "reg_y",
+    "city": "city",
+    "inspector": "insp",
+    "enterprise": "ent",
+    "mine_a": "mine_a",
+    "mine_b": "mine_b",
+    "admin": "admin",
+}
+
+
+def load_world() -> World | None:
+    """The world already in the database (built once per test session, see ``conftest.py``),
+    or None when there is none (a transactional test flushed it)."""
+    divisions = {d.code: d for d in Division.objects.filter(code__in=WORLD_DIVISIONS)}
+    if len(divisions) < len(WORLD_DIVISIONS):
+        return None
+    orgs = {o.name: o for o in Organization.objects.filter(name__in=WORLD_ORGANIZATIONS)}
+    firms = {e.name: e for e in Enterprise.objects.filter(name__in=WORLD_ENTERPRISES)}
+    mines = {m.code: m for m in Mine.objects.filter(code__in=WORLD_MINES)}
+    users = {u.username: u for u in User.objects.filter(username__in=USERNAMES.values())}
+    return World(
+        *(divisions[code] for code in WORLD_DIVISIONS),
+        *(orgs[name] for name in WORLD_ORGANIZATIONS),
+        *(firms[name] for name in WORLD_ENTERPRISES),
+        *(mines[code] for code in WORLD_MINES),
+        {persona: users[name] for persona, name in USERNAMES.items()},
+    )
+
+
+WORLD_DIVISIONS = ("990000", "990100", "990101", "990102")
+WORLD_ORGANIZATIONS = ("甲县应急管理局", "乙县应急管理局", "测试市应急管理局")
+WORLD_ENTERPRISES = ("测试能源集团", "甲煤业公司", "乙煤业公司")
+WORLD_MINES = ("990101000001", "990101000002", "990102000003")
+
+
 def make_world(today: dt.date | None = None) -> World:
-    today = today or dt.date(2026, 11, 22)
+    """The world, built once: the test session commits it before the first test and every
+    test's own changes roll back (building it per test was most of the suite's time)."""
+    return load_world() or _build_world(today or dt.date(2026, 11, 22))
+
+
+def _build_world(today: dt.date) -> World:
     province = Division.objects.create(code="990000", name="测试省", level=DivisionLevel.PROVINCE)
     city = Division.objects.create(
         code="990100", name="测试市", level=DivisionLevel.CITY, parent=province
@@ -194,15 +236,19 @@ def make_world(today: dt.date | None = None) -> World:
     mine_c = make_mine("990102000003", "标记矿丙三", enterprise_b, county_y, org_y)
     for mine in (mine_a, mine_b, mine_c):
         furnish(mine, today)
+    anchors: dict[str, tuple[str, dict[str, Any]]] = {
+        "regulator_x": (Role.COUNTY_REGULATOR, {"organization": org_x}),
+        "regulator_y": (Role.COUNTY_REGULATOR, {"organization": org_y}),
+        "city": (Role.CITY_REGULATOR, {"organization": city_org}),
+        "inspector": (Role.INSPECTOR, {"organization": inspectorate}),
+        "enterprise": (Role.ENTERPRISE_OFFICER, {"enterprise": group}),
+        "mine_a": (Role.MINE_SAFETY_OFFICER, {"mine": mine_a}),
+        "mine_b": (Role.MINE_SAFETY_OFFICER, {"mine": mine_b}),
+        "admin": (Role.ADMIN, {"is_staff": True, "is_superuser": True}),
+    }
     users = {
-        "regulator_x": make_user("reg_x", Role.COUNTY_REGULATOR, organization=org_x),
-        "regulator_y": make_user("reg_y", Role.COUNTY_REGULATOR, organization=org_y),
-        "city": make_user("city", Role.CITY_REGULATOR, organization=city_org),
-        "inspector": make_user("insp", Role.INSPECTOR, organization=inspectorate),
-        "enterprise": make_user("ent", Role.ENTERPRISE_OFFICER, enterprise=group),
-        "mine_a": make_user("mine_a", Role.MINE_SAFETY_OFFICER, mine=mine_a),
-        "mine_b": make_user("mine_b", Role.MINE_SAFETY_OFFICER, mine=mine_b),
-        "admin": make_user("admin", Role.ADMIN, is_staff=True, is_superuser=True),
+        persona: make_user(USERNAMES[persona], role, **anchor)
+        for persona, (role, anchor) in anchors.items()
     }
     return World(
         province,

@@ -20,7 +20,7 @@ from minesafe.enforcement.models import (
 from minesafe.registry.demo import load_demo as load_county
 
 TODAY = dt.date(2026, 11, 22)
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world
 
 
 def test_demo_year_of_enforcement_is_idempotent() -> None:

@@ -11,7 +11,7 @@ from minesafe.hazards.models import Hazard, HazardProposal, ResponsibilityCase
 from minesafe.registry import demo as registry_demo
 
 
-def test_haz_demo_year_of_history_is_complete_and_idempotent(db: None) -> None:
+def test_haz_demo_year_of_history_is_complete_and_idempotent(empty_db: None) -> None:
     today = dt.date(2026, 11, 22)
     registry_demo.load_demo(seed=7, mines=16, today=today)
     summary = demo.load_demo(seed=7, today=today)

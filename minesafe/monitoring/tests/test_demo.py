@@ -11,6 +11,8 @@ from minesafe.monitoring.choices import AlarmLevel
 from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
 from minesafe.registry import demo as registry_demo
 
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world
+
 
 @pytest.mark.django_db
 def test_demo_year_of_alarms_is_loaded_once() -> None:

@@ -13,6 +13,8 @@ from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
 from minesafe.registry import demo as registry_demo
 from minesafe.simulator import feed
 
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world
+
 
 @pytest.mark.django_db
 def test_live_demo_makes_the_board_and_pages_look_alive() -> None:

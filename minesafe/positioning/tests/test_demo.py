@@ -15,6 +15,8 @@ from minesafe.positioning.models import Snapshot, TrackPoint
 from minesafe.registry.demo import load_demo as load_county
 from minesafe.registry.models import Mine
 
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world
+
 
 @pytest.mark.django_db
 def test_demo_plants_the_problems_and_is_idempotent() -> None:

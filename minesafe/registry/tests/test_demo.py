@@ -36,7 +36,7 @@ from minesafe.registry.models import (
 )
 
 TODAY = dt.date(2026, 11, 22)
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world
 
 
 @pytest.fixture

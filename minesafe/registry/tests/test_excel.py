@@ -28,7 +28,7 @@ FIELDS = [c.field for c in COLUMNS]
 
 
 @pytest.fixture
-def world(db: Any) -> dict[str, Any]:
+def world(empty_db: None) -> dict[str, Any]:
     """A city with two counties, a regulator each, one enterprise with a mine in each county."""
     province = Division.objects.create(code="140000", name="山西省", level=DivisionLevel.PROVINCE)
     city = Division.objects.create(

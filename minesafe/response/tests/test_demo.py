@@ -14,6 +14,8 @@ from minesafe.response.demo import load_demo
 from minesafe.response.models import AlarmCase
 from minesafe.response.testing import make_alarm
 
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world
+
 
 @pytest.mark.django_db
 def test_mon4_demo_has_every_state_and_is_idempotent() -> None:

@@ -12,6 +12,8 @@ from minesafe.selfinspection.choices import ReportStatus
 from minesafe.selfinspection.demo import MANAGER, load_demo
 from minesafe.selfinspection.models import Campaign, CampaignReport
 
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world
+
 TODAY = dt.date(2026, 11, 22)
 
 

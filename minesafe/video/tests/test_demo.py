@@ -17,6 +17,8 @@ from minesafe.video.choices import FindingState
 from minesafe.video.models import VideoChannel, VideoFinding
 from minesafe.violations.choices import ViolationSource
 
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world
+
 
 @pytest.mark.django_db
 def test_mon7_demo_has_gaps_work_without_video_and_findings_and_is_idempotent() -> None:

@@ -13,6 +13,8 @@ from minesafe.violations.choices import Severity, ViolationKind
 from minesafe.violations.demo import load_demo
 from minesafe.violations.models import Violation
 
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world
+
 TODAY = dt.date(2026, 11, 22)
 
 
