@@ -152,6 +152,11 @@ class World:
         return [self.mine_a, self.mine_b, self.mine_c]
 
 
+#: What ``_build_world`` creates, in the order of the ``World`` fields, to find it again.
+WORLD_DIVISIONS = ("990000", "990100", "990101", "990102")
+WORLD_ORGANIZATIONS = ("甲县应急管理局", "乙县应急管理局", "测试市应急管理局")
+WORLD_ENTERPRISES = ("测试能源集团", "甲煤业公司", "乙煤业公司")
+WORLD_MINES = ("990101000001", "990101000002", "990102000003")
 USERNAMES = {
     "regulator_x": "reg_x",
     "regulator_y": "reg_y",
@@ -181,12 +186,6 @@ def load_world() -> World | None:
         *(mines[code] for code in WORLD_MINES),
         {persona: users[name] for persona, name in USERNAMES.items()},
     )
-
-
-WORLD_DIVISIONS = ("990000", "990100", "990101", "990102")
-WORLD_ORGANIZATIONS = ("甲县应急管理局", "乙县应急管理局", "测试市应急管理局")
-WORLD_ENTERPRISES = ("测试能源集团", "甲煤业公司", "乙煤业公司")
-WORLD_MINES = ("990101000001", "990101000002", "990102000003")
 
 
 def make_world(today: dt.date | None = None) -> World:
