@@ -11,6 +11,7 @@ from pathlib import Path
 
 from minesafe.conf import env_bool, env_list, load_or_create_secret, parse_database_url
 from minesafe.core.schema import enum_name_overrides
+from minesafe.localtime import TIME_ZONE_NAME
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MINESAFE_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -107,7 +108,7 @@ LOGIN_REDIRECT_URL = "registry:overview"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
-TIME_ZONE = "Asia/Shanghai"
+TIME_ZONE = TIME_ZONE_NAME
 USE_I18N = True
 USE_TZ = True
 

@@ -20,6 +20,7 @@ from minesafe.accounts.models import User
 from minesafe.emergency import rules, services, worker
 from minesafe.emergency.choices import OrderReason, SpotMethod, WarningKind, WarningLevel
 from minesafe.emergency.models import EvacuationOrder, OrderTarget, WeatherWarning
+from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
 
@@ -53,7 +54,7 @@ def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
     if regulator is None or len(mines) < 4 or set(staff) != {"mine1", "mine2"}:
         return "应急撤人：演示县数据不足，未加载"
     now = timezone.now()
-    if today is not None and today != timezone.localdate(now):
+    if today is not None and today != local_date(now):
         now = timezone.make_aware(dt.datetime.combine(today, dt.time(16, 0)))
     first = [staff["mine1"].mine, staff["mine2"].mine]
     chosen = first + [m for m in mines if m not in first][:2]

@@ -35,6 +35,7 @@ from minesafe.emergency.models import (
     TargetEvent,
     WeatherWarning,
 )
+from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 
 #: (mine, moment) -> people underground, or None when the mine sent no positioning data.
@@ -50,7 +51,7 @@ def _local(moment: dt.datetime) -> str:
 
 
 def policy_at(now: dt.datetime) -> dict[str, Any]:
-    return rules.policy(timezone.localtime(now).date())
+    return rules.policy(local_date(now))
 
 
 # --- positioning --------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from minesafe.enforcement.models import (
     Referral,
 )
 from minesafe.hazards.models import MajorHazardItem
+from minesafe.localtime import local_date
 from minesafe.registry.api import ModelRulesSerializer, ScopedRelatedField
 from minesafe.registry.models import Mine
 
@@ -195,7 +196,7 @@ class InspectionViewSet(ScopedViewSet):
         data = NewFindingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         finding = services.add_finding(
-            inspection, request.user, timezone.localdate(), **data.validated_data
+            inspection, request.user, local_date(), **data.validated_data
         )
         return Response(FindingSerializer(finding).data, status=201)
 
@@ -212,7 +213,7 @@ class InspectionViewSet(ScopedViewSet):
         """ENF-5/ENF-6: compute the rules' proposed decision with its reasons (nothing is saved;
         POST because only those who may decide may ask)."""
         inspection = self._object(DECIDE)
-        return Response(services.propose(inspection, timezone.localdate()).as_dict())
+        return Response(services.propose(inspection, local_date()).as_dict())
 
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str) -> Response:

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from minesafe.accounts.choices import OrganizationKind
 from minesafe.accounts.models import Organization, User
@@ -40,6 +39,7 @@ from minesafe.enforcement.models import (
     PlanEntry,
     Referral,
 )
+from minesafe.localtime import local_date
 from minesafe.registry.demo import COUNTY_CODE
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -82,7 +82,7 @@ def _summary(org: Organization) -> str:
 
 def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
     """Add a year of enforcement to the demo county, or leave an existing one alone."""
-    today = today or timezone.localdate()
+    today = today or local_date()
     county = Organization.objects.filter(
         division__code=COUNTY_CODE, kind=OrganizationKind.EMERGENCY_BUREAU
     ).first()
@@ -200,7 +200,7 @@ class _Demo:
             self._decide(inspection, officer, end)
 
     def _decide(self, inspection: Inspection, officer: Any, now: dt.datetime) -> None:
-        proposal = services.propose(inspection, now.date())
+        proposal = services.propose(inspection, local_date(now))
         name, id_number = self._manager(inspection.mine)
         penalised = {Consequence.PENALTY, Consequence.HEAVIER_PENALTY} & set(proposal.consequences)
         decision = services.decide(
@@ -214,7 +214,7 @@ class _Demo:
             manager_id_number=id_number,
         )
         services.issue_document(inspection, DocumentKind.RECTIFICATION_ORDER, officer, now)
-        recent = now.date() > self.today - dt.timedelta(days=20)
+        recent = local_date(now) > self.today - dt.timedelta(days=20)
         if decision.review_status == ReviewStatus.PENDING and self.reviewer and not recent:
             services.review(
                 decision, approve=True, note="事实清楚，依据充分", user=self.reviewer, now=now

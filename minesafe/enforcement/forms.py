@@ -17,6 +17,7 @@ from minesafe.enforcement.choices import (
     ReferralTarget,
 )
 from minesafe.enforcement.models import Expert, Finding, Inspection, PlanEntry, Referral
+from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 from minesafe.violations.choices import Severity, ViolationKind
 
@@ -103,7 +104,7 @@ class FindingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from minesafe.hazards.catalogue import items_in_force
 
-        self.fields["situation"].queryset = items_in_force(timezone.localdate())
+        self.fields["situation"].queryset = items_in_force(local_date())
 
 
 class QuizForm(forms.Form):

@@ -39,6 +39,7 @@ from minesafe.enforcement.models import (
     Referral,
 )
 from minesafe.enforcement.views import ServiceFormView, _fail, acts_on
+from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,7 +50,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def index(request: HttpRequest) -> HttpResponse:
     """The enforcement desk: what is due today for the user's role."""
     user = request.user
-    today = timezone.localdate()
+    today = local_date()
     inspections = Inspection.objects.restrict(user).select_related("mine", "organization")
     government = user.role in GOVERNMENT_ROLES or user.is_superuser
     context = {
@@ -83,7 +84,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def plan_list(request: HttpRequest) -> HttpResponse:
     """ENF-1: the annual plans the user may see; a body generates its own plan for a year."""
     require(request.user, Plan, VIEW)
-    form = forms.PlanForm(request.POST or None, initial={"year": timezone.localdate().year})
+    form = forms.PlanForm(request.POST or None, initial={"year": local_date().year})
     status = 200
     if request.method == "POST":
         require(request.user, Plan, ADD)
@@ -241,7 +242,7 @@ class ExpertEditView(ExpertCreateView):
 @require_safe
 def manager_list(request: HttpRequest) -> HttpResponse:
     """PER-9: managers with points in the cycle; 12 points ⇒ removal proposal."""
-    today = timezone.localdate()
+    today = local_date()
     since = rules.cycle_start(today, today)
     visible = ManagerScore.objects.restrict(request.user)
     people = visible.values("id_number", "person_name").annotate(total=Sum("points")).order_by()
@@ -275,7 +276,7 @@ def manager_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """PER-9: one manager's history, following the identity number across mines. Rows at mines
     outside the user's jurisdiction count in the total but are not shown."""
     score = get_scoped(ManagerScore, request.user, VIEW, pk=pk)
-    today = timezone.localdate()
+    today = local_date()
     record = services.manager_record(score.id_number, today)
     rows = (
         ManagerScore.objects.restrict(request.user)
@@ -300,7 +301,7 @@ def manager_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def referral_list(request: HttpRequest) -> HttpResponse:
     """ENF-7: referrals tracked until answered; overdue ones flagged."""
     require(request.user, Referral, VIEW)
-    today = timezone.localdate()
+    today = local_date()
     referrals = Referral.objects.restrict(request.user).select_related("mine")
     rows = [(r, rules.referral_state(r.due_on, r.answered_on, today)) for r in referrals]
     context = {
@@ -320,7 +321,7 @@ class ReferralCreateView(ServiceFormView):
 
     def get_instance(self, request: HttpRequest, **kwargs: Any) -> Referral:
         require(request.user, Referral, ADD)
-        return Referral(sent_on=timezone.localdate())
+        return Referral(sent_on=local_date())
 
     def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
         return {"instance": instance, "user": request.user}
@@ -378,7 +379,7 @@ def _analysis(request: HttpRequest) -> reports.Analysis | None:
     form = forms.MonthForm(request.GET)
     if not form.is_valid():
         return None
-    year, month = reports.month_bounds(form.cleaned_data.get("month"), timezone.localdate())
+    year, month = reports.month_bounds(form.cleaned_data.get("month"), local_date())
     return reports.analyse(request.user, year, month)
 
 

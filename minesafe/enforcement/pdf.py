@@ -24,6 +24,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from minesafe.enforcement.choices import Consequence, DocumentKind
 from minesafe.enforcement.models import Decision
+from minesafe.localtime import local_date
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -109,7 +110,7 @@ def _signatures(document: Any) -> list[Any]:
         _p("被检查单位负责人（签名）：______________"),
         Spacer(1, 8 * mm),
         _p(document.organization.name, "right"),
-        _p(_local(timezone.localtime(document.issued_at).date()), "right"),
+        _p(_local(local_date(document.issued_at)), "right"),
     ]
 
 

@@ -42,6 +42,7 @@ from minesafe.enforcement.models import (
     QuizResult,
     Referral,
 )
+from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus, Ownership
 from minesafe.registry.models import Mine
 
@@ -156,7 +157,7 @@ def draw_inputs(mines: Iterable[Mine], now: dt.datetime) -> list[dict[str, Any]]
     """ENF-2: each candidate's risk facts and weight, stored with the draw."""
     mines = list(mines)
     ids = [m.pk for m in mines]
-    lookback = int(rules._edition("draw_weights", now.date())["lookback_days"])
+    lookback = int(rules._edition("draw_weights", local_date(now))["lookback_days"])
     majors = links.open_major_hazards(ids)
     alarms = links.recent_alarms(ids, now - dt.timedelta(days=lookback))
     rows = []
@@ -172,7 +173,7 @@ def draw_inputs(mines: Iterable[Mine], now: dt.datetime) -> list[dict[str, Any]]
                 "open_major_hazards": facts.open_major_hazards,
                 "recent_alarms": facts.recent_alarms,
                 "data_anomalies": facts.data_anomalies,
-                "weight": rules.risk_weight(facts, now.date()),
+                "weight": rules.risk_weight(facts, local_date(now)),
             }
         )
     return rows
@@ -197,7 +198,7 @@ def make_draw(
     """ENF-2: draw targets weighted by risk and create their sealed inspection records."""
     if kind not in SEALED_KINDS and kind != InspectionKind.CLOSED_MINE:
         raise ValidationError({"kind": "只有突击、夜查、回马枪和关闭矿井检查需要随机抽取"})
-    if check_on < now.date():
+    if check_on < local_date(now):
         raise ValidationError({"check_on": "检查日期不能早于今天"})
     if count < 1:
         raise ValidationError({"count": "抽取数量至少为1"})
@@ -271,7 +272,7 @@ def next_steps(inspection: Inspection) -> list[str]:
 def _check_move(inspection: Inspection, new: str, now: dt.datetime) -> None:
     if new not in next_steps(inspection):
         raise ValidationError({"step": f"不能从「{inspection.get_step_display()}」直接转到该环节"})
-    if new == Step.ONSITE and inspection.planned_on > now.date():
+    if new == Step.ONSITE and inspection.planned_on > local_date(now):
         raise ValidationError({"step": "未到检查日期，不能开始现场检查"})
     if new == Step.DECIDE and not inspection.signed:
         raise ValidationError({"step": "检查记录须先由执法人员签名"})
@@ -426,7 +427,7 @@ def decide(
     unknown = [c for c in consequences if c not in Consequence.values]
     if unknown:
         raise ValidationError({"consequences": f"未知的处理措施：{', '.join(unknown)}"})
-    proposal = propose(inspection, now.date())
+    proposal = propose(inspection, local_date(now))
     deviated = set(consequences) != set(proposal.consequences)
     decision = Decision(
         inspection=inspection,
@@ -444,12 +445,14 @@ def decide(
     review = rules.needs_legal_review(consequences, deviated, MAJOR_CONSEQUENCES)
     decision.review_status = ReviewStatus.PENDING if review else ReviewStatus.NOT_NEEDED
     decision.full_clean()
-    points_due = Consequence.MANAGER_POINTS in consequences or _points_due(inspection, now.date())
+    points_due = Consequence.MANAGER_POINTS in consequences or _points_due(
+        inspection, local_date(now)
+    )
     if points_due and not manager_id_number.strip():
         raise ValidationError({"manager_id_number": "矿长记分须填写矿长身份证号"})
     decision.save()
-    _score_manager(decision, now.date())
-    _refer(inspection, decision, now.date())
+    _score_manager(decision, local_date(now))
+    _refer(inspection, decision, local_date(now))
     _schedule_recheck(inspection)
     return decision
 
@@ -544,7 +547,7 @@ def close_recheck(recheck: Inspection, user: Any, now: dt.datetime) -> int:
         note = f"复查验收：{recheck}"
         if finding.hazard_id_ref and not links.close_hazard(finding.hazard_id_ref, user, now, note):
             continue
-        finding.rectified_on = now.date()
+        finding.rectified_on = local_date(now)
         finding.save(update_fields=["rectified_on", "updated_at"])
         closed += 1
     return closed

@@ -37,6 +37,7 @@ from minesafe.enforcement.models import (
     Inspection,
     QuizResult,
 )
+from minesafe.localtime import local_date
 
 
 def acts_on(model: type, action: str, on: type | None = None) -> Any:
@@ -132,7 +133,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     findings = list(inspection.findings.all())
     hazards = links.hazard_states(f.hazard_id_ref for f in findings)
     proposal = (
-        services.propose(inspection, timezone.localdate())
+        services.propose(inspection, local_date())
         if may_change and decision is None and inspection.signed
         else None
     )
@@ -280,7 +281,7 @@ class FindingCreateView(_InspectionChildView):
 
     def save(self, form: Any) -> Finding:
         return services.add_finding(
-            self.inspection, self.request.user, timezone.localdate(), **form.cleaned_data
+            self.inspection, self.request.user, local_date(), **form.cleaned_data
         )
 
 
@@ -290,10 +291,10 @@ class QuizCreateView(_InspectionChildView):
     template_name = "enforcement/quiz.html"
 
     def extra(self, instance: Any) -> dict[str, Any]:
-        return {"questions": rules.quiz_questions(timezone.localdate())}
+        return {"questions": rules.quiz_questions(local_date())}
 
     def save(self, form: Any) -> QuizResult:
-        return services.add_quiz(self.inspection, timezone.localdate(), **form.cleaned_data)
+        return services.add_quiz(self.inspection, local_date(), **form.cleaned_data)
 
 
 class ViolationCreateView(_InspectionChildView):
@@ -391,7 +392,7 @@ class DecideView(ServiceFormView):
         return get_scoped(Inspection, request.user, DECIDE, pk=kwargs["pk"])
 
     def proposal(self, inspection: Inspection) -> Any:
-        return services.propose(inspection, timezone.localdate())
+        return services.propose(inspection, local_date())
 
     def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
         return {"initial": {"consequences": self.proposal(instance).consequences}}
@@ -503,7 +504,7 @@ def quiz_retrain(request: HttpRequest, pk: int) -> HttpResponse:
     """PER-8: a stopped worker passed retraining and may work again."""
     quiz = get_scoped(QuizResult, request.user, CHANGE, pk=pk)
     if quiz.stopped:
-        services.retrain(quiz, timezone.localdate())
+        services.retrain(quiz, local_date())
         messages.success(request, f"{quiz.worker_name} 已培训合格，恢复上岗")
     return HttpResponseRedirect(reverse("enforcement:stopped_workers"))
 

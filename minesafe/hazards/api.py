@@ -34,6 +34,7 @@ from minesafe.hazards.models import (
     ResponsibilityCase,
 )
 from minesafe.hazards.suggest import text_candidates
+from minesafe.localtime import local_date
 from minesafe.registry.api import ScopedRelatedField
 from minesafe.registry.models import Mine
 
@@ -360,7 +361,7 @@ def suggest(request: Request) -> Response:
     """HAZ-2: the top situations for a description (no record is written)."""
     data = SuggestInput(data=request.data)
     data.is_valid(raise_exception=True)
-    on = data.validated_data.get("found_on") or timezone.localdate()
+    on = data.validated_data.get("found_on") or local_date()
     items = {i.code: i.text for i in items_in_force(on)}
     return Response(
         [
@@ -386,7 +387,7 @@ def catalogue(request: Request) -> Response:
     """The situations of the edition in force on ``?on=YYYY-MM-DD`` (default today)."""
     raw = request.query_params.get("on")
     try:
-        on = timezone.datetime.fromisoformat(raw).date() if raw else timezone.localdate()
+        on = timezone.datetime.fromisoformat(raw).date() if raw else local_date()
     except ValueError:
         return Response({"on": ["日期格式应为YYYY-MM-DD"]}, status=status.HTTP_400_BAD_REQUEST)
     return Response(

@@ -17,6 +17,7 @@ from minesafe.hazards.choices import HazardSource, HazardStatus, Profession
 from minesafe.hazards.models import Hazard
 from minesafe.hazards.scheduler import tick
 from minesafe.hazards.suggest import load_examples
+from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.demo import COUNTY_CODE
 from minesafe.registry.models import Mine
@@ -89,7 +90,7 @@ class _Demo:
             profession=profession,
             situation=major_code,
             user=user,
-            fixes=_fixes(rng, found.date(), bool(major_code)) if rng.random() < 0.9 else None,
+            fixes=_fixes(rng, local_date(found), bool(major_code)) if rng.random() < 0.9 else None,
             now=found,
         )
 
@@ -97,10 +98,10 @@ class _Demo:
         """Move a hazard along the loop as far as its age (and chance) allows."""
         rng = self.rng
         found = hazard.found_at
-        age = (self.today - found.date()).days
+        age = (self.today - local_date(found)).days
         mine_user = self.mine_users.get(hazard.mine_id)
         if hazard.status == HazardStatus.REPORTED and age > 20:  # the fixes came a bit later
-            for name, value in _fixes(rng, found.date(), hazard.is_major).items():
+            for name, value in _fixes(rng, local_date(found), hazard.is_major).items():
                 setattr(hazard, name, value)
             services.save_fixes(hazard, mine_user, found + dt.timedelta(days=2))
         if hazard.status != HazardStatus.FIXES_COMPLETE:
@@ -116,7 +117,7 @@ class _Demo:
         when = found
         for i, (name, user, extra) in enumerate(steps[:reach]):
             when = when + dt.timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 6))
-            if when.date() > self.today:
+            if local_date(when) > self.today:
                 return
             if name == "verify" and i and rng.random() < 0.1:
                 services.transition(
@@ -160,7 +161,7 @@ class _Demo:
             place="地面35kV变电所",
             profession=Profession.ELECTROMECHANICAL,
             situation="14(2)",
-            fixes=_fixes(rng, found.date(), True),
+            fixes=_fixes(rng, local_date(found), True),
             now=found,
         )
         checks = [
@@ -198,7 +199,7 @@ class _Demo:
         checker = self.regulator if hazard.is_major else user
         when = hazard.found_at
         if hazard.status == HazardStatus.REPORTED:
-            for name, value in _fixes(self.rng, when.date(), hazard.is_major).items():
+            for name, value in _fixes(self.rng, local_date(when), hazard.is_major).items():
                 setattr(hazard, name, value)
             services.save_fixes(hazard, user, when)
         for name, actor, extra in [
@@ -213,7 +214,7 @@ class _Demo:
 
 def load_demo(seed: int = 20261122, today: dt.date | None = None) -> str:
     """Load the hazard history of the demo county once; returns a one-line Chinese summary."""
-    today = today or dt.date.today()
+    today = today or local_date()
     mines = list(
         Mine.objects.filter(county__code=COUNTY_CODE, status=MineStatus.PRODUCING).order_by("code")
     )

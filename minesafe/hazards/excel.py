@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from minesafe.hazards.models import Hazard
+from minesafe.localtime import local_date
 
 COLUMNS = [
     ("序号", 6),
@@ -78,7 +79,7 @@ def _row(index: int, h: Hazard, today: object) -> list[object]:
 
 def export_hazards(hazards: Iterable[Hazard], title: str) -> bytes:
     """The ledger workbook; ``hazards`` is already scoped and filtered by the caller."""
-    today = timezone.localdate()
+    today = local_date()
     book = Workbook()
     ws = book.active
     ws.title = "隐患排查治理台账"

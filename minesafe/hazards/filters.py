@@ -6,10 +6,10 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from minesafe.hazards.choices import OPEN_STATUSES, HazardGrade, HazardSource, HazardStatus
 from minesafe.hazards.models import Hazard, MajorHazardCategory
+from minesafe.localtime import local_date
 from minesafe.registry.filters import ALL, ScopedFilterSet
 from minesafe.registry.models import Mine
 
@@ -60,5 +60,5 @@ class HazardFilterSet(ScopedFilterSet):
         )
 
     def by_overdue(self, queryset: QuerySet[Hazard], name: str, value: str) -> QuerySet[Hazard]:
-        q = overdue_q(timezone.localdate())
+        q = overdue_q(local_date())
         return queryset.filter(q) if value == "yes" else queryset.exclude(q)

@@ -16,6 +16,7 @@ from minesafe.hazards.catalogue import items_in_force
 from minesafe.hazards.choices import HazardGrade, HazardSource
 from minesafe.hazards.models import FIVE_FIXES, Hazard, HazardPhoto
 from minesafe.hazards.services import actor_kind
+from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -78,7 +79,7 @@ class HazardForm(forms.ModelForm):
         self.fields["source"].choices = [c for c in HazardSource.choices if c[0] in allowed]
         # A new instance's empty values sit in ``self.initial`` and would hide field initials.
         self.initial["found_at"] = timezone.localtime().replace(second=0, microsecond=0)
-        items = items_in_force(timezone.localdate())
+        items = items_in_force(local_date())
         self.fields["situation_code"].choices = [("", "—（不选，系统给出建议）")] + [
             (i.code, f"第{i.code} {i.text[:36]}") for i in items
         ]

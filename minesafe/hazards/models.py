@@ -14,7 +14,6 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
 from minesafe.accounts.choices import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES, REGULATOR_ROLES, Role
 from minesafe.accounts.models import Organization
@@ -33,6 +32,7 @@ from minesafe.hazards.choices import (
     ProposalKind,
     SuggestionMethod,
 )
+from minesafe.localtime import local_date
 
 #: Custom actions of the loop, checked through the model's ``Access`` like view/add/change.
 SUPERVISE = "supervise"  # list a major hazard for supervision (挂牌督办)
@@ -236,7 +236,7 @@ class Hazard(BaseModel):
 
     @property
     def found_on(self) -> dt.date:
-        return timezone.localtime(self.found_at).date()
+        return local_date(self.found_at)
 
     @property
     def is_major(self) -> bool:

@@ -16,6 +16,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from minesafe.hazards.models import Hazard
+from minesafe.localtime import local_date
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -74,7 +75,7 @@ def notice_pdf(hazard: Hazard) -> bytes:
         Spacer(1, 10 * mm),
         _p(f"检查人（签字）：{hazard.finder}　　签字人：{hazard.signer or '—'}", BODY),
         _p(
-            f"被检查单位负责人（签字）：＿＿＿＿＿＿　　日期：{timezone.localdate():%Y年%m月%d日}",
+            f"被检查单位负责人（签字）：＿＿＿＿＿＿　　日期：{local_date():%Y年%m月%d日}",
             BODY,
         ),
     ]

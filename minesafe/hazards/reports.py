@@ -36,6 +36,7 @@ from minesafe.hazards.models import (
     ResponsibilityCase,
 )
 from minesafe.hazards.views import filtered, scoped_hazards
+from minesafe.localtime import local_date
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,7 +50,7 @@ def _month_start(today: dt.date) -> dt.datetime:
 @require_safe
 def board(request: HttpRequest) -> HttpResponse:
     """The major-hazard board (HAZ-2): listed, overdue, and closed this month."""
-    today = timezone.localdate()
+    today = local_date()
     majors = scoped_hazards(request).filter(grade=HazardGrade.MAJOR)
     context = {
         "listed": majors.filter(listed=True).exclude(status=HazardStatus.CLOSED),
@@ -73,7 +74,7 @@ def stats(request: HttpRequest) -> HttpResponse:
     """Statistics (HAZ-7): by category, month and mine; rectification and overdue rates over
     the last 12 months."""
     now = timezone.now()
-    today = timezone.localdate()
+    today = local_date()
     since = rules.add_months(now, -12)
     hazards = scoped_hazards(request).filter(found_at__gte=since)
     total = hazards.count()
@@ -206,7 +207,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         .distinct()
         .order_by("-effective_from")
     )
-    chosen = request.GET.get("edition") or edition_on(timezone.localdate()) or ""
+    chosen = request.GET.get("edition") or edition_on(local_date()) or ""
     categories = (
         MajorHazardCategory.objects.restrict(request.user, VIEW)
         .filter(edition=chosen)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from minesafe.core.ruledata import edition_in_force
 from minesafe.hazards import choices
+from minesafe.localtime import local_date
 
 # Plain ``str`` values of the choices: the rules deal in values, not in Django types.
 REPORTED = str(choices.HazardStatus.REPORTED)
@@ -237,7 +238,7 @@ def _result(basis: str, facts: list[HazardFact]) -> RuleResult:
 
 def repeated_situation(new: HazardFact, history: Iterable[HazardFact]) -> RuleResult | None:
     """HAZ-4 (002:18): the same situation at the same mine within 12 months ⇒ repeat."""
-    rule = policy(new.found_at.date())["repeat"]
+    rule = policy(local_date(new.found_at))["repeat"]
     if not new.situation_code:
         return None
     since = add_months(new.found_at, -rule["window_months"])
@@ -258,7 +259,7 @@ def closure_due(
     new: HazardFact, history: Iterable[HazardFact], producing: bool
 ) -> RuleResult | None:
     """HAZ-5 (002:34): ≥ 2 major hazards within 3 months at a producing mine ⇒ closure proposal."""
-    rule = policy(new.found_at.date())["closure"]
+    rule = policy(local_date(new.found_at))["closure"]
     if not producing or new.grade != MAJOR:
         return None
     since = add_months(new.found_at, -rule["window_months"])
@@ -287,7 +288,7 @@ def _same_hazard(a: HazardFact, b: HazardFact) -> bool:
 
 def fake_rectification(new: HazardFact, history: Iterable[HazardFact]) -> RuleResult | None:
     """HAZ-6 (002:25): a hazard closed within the last 30 days found again ⇒ fake rectification."""
-    rule = policy(new.found_at.date())["fake_rectification"]
+    rule = policy(local_date(new.found_at))["fake_rectification"]
     since = new.found_at - dt.timedelta(days=rule["window_days"])
     closed = [
         h
@@ -380,9 +381,11 @@ def responsibility_tracing(
 ) -> TracingResult | None:
     """HAZ-9 (002:9): a basic-condition major hazard found by a higher level at a mine local
     inspectors checked within 6 months without finding it ⇒ a case naming those inspectors."""
-    rule = policy(now.date())["tracing"]
+    rule = policy(local_date(now))["tracing"]
     facts = hazard_facts
-    if facts.grade != MAJOR or not is_basic_condition(facts.situation_code, facts.found_at.date()):
+    if facts.grade != MAJOR or not is_basic_condition(
+        facts.situation_code, local_date(facts.found_at)
+    ):
         return None
     finder_level = LEVELS.get(facts.finder_level, 0)
     since = add_months(facts.found_at, -rule["window_months"])
@@ -399,7 +402,7 @@ def responsibility_tracing(
         return None
     missed.sort(key=lambda c: c.checked_at)
     inspectors = list(dict.fromkeys(name for c in missed for name in c.inspectors))
-    labels = [c.label or c.checked_at.date().isoformat() for c in missed]
+    labels = [c.label or local_date(c.checked_at).isoformat() for c in missed]
     return TracingResult(
         inspectors,
         labels,

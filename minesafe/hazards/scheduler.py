@@ -13,11 +13,11 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from django.db.models import F, Q
-from django.utils import timezone
 
 from minesafe.hazards import rules, services
 from minesafe.hazards.choices import OPEN_STATUSES, HazardGrade, NotificationKind
 from minesafe.hazards.models import Hazard
+from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 
 
@@ -34,7 +34,7 @@ class TickReport:
 
 def tick(now: dt.datetime) -> TickReport:
     """One step of the clock at ``now`` (aware)."""
-    today = timezone.localtime(now).date()
+    today = local_date(now)
     report = TickReport()
     report.reminders = _reminders(today, now)
     report.overdue = _mark_overdue(today, now)

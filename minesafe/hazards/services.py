@@ -38,6 +38,7 @@ from minesafe.hazards.models import (
     MajorHazardItem,
     ResponsibilityCase,
 )
+from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
 
 
@@ -114,7 +115,7 @@ def record_hazard(
         raise ValidationError({"found_at": "须填写发现时间"})
     if timezone.is_naive(found_at):
         raise ValidationError({"found_at": "发现时间须带时区"})
-    found_on = timezone.localtime(found_at).date()
+    found_on = local_date(found_at)
     item = resolve_item(situation, found_on)
     if situation not in (None, "") and item is None:
         raise ValidationError({"situation": f"发现之日施行的判定标准中没有情形 {situation}"})
@@ -236,7 +237,7 @@ def list_for_supervision(
         raise TransitionError({"transition": "只有重大事故隐患可以挂牌督办"})
     if hazard.status == HazardStatus.CLOSED:
         raise TransitionError({"transition": "已销号的隐患不能挂牌督办"})
-    if deadline < timezone.localtime(now).date():
+    if deadline < local_date(now):
         raise TransitionError({"listed_deadline": "督办期限不能早于今天"})
     org = getattr(user, "organization", None)
     hazard.listed = True
@@ -422,7 +423,7 @@ def apply_repeat_rules(hazard: Hazard, now: dt.datetime) -> None:
         )
     prior = sum(1 for h in history if h.found_at >= rules.add_months(hazard.found_at, -12))
     penalty = rules.penalty_proposal(
-        hazard.source, hazard.grade, prior, bool(repeat or fake), me.found_at.date()
+        hazard.source, hazard.grade, prior, bool(repeat or fake), local_date(me.found_at)
     )
     hazard.penalty, hazard.penalty_basis = penalty.kind, penalty.basis[:300]
     hazard.save(update_fields=["repeat", "fake_rectification", "penalty", "penalty_basis"])
@@ -469,7 +470,7 @@ def open_responsibility_case(
         defaults={
             "inspectors": list(inspectors),
             "checks": list(checks),
-            "basis": basis or rules.policy(now.date())["tracing"]["source"],
+            "basis": basis or rules.policy(local_date(now))["tracing"]["source"],
             "opened_at": now,
         },
     )

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_safe
 
@@ -38,6 +37,7 @@ from minesafe.hazards.models import (
     HazardPhoto,
     HazardSuggestion,
 )
+from minesafe.localtime import local_date
 
 SORTS = {
     "found": "found_at",
@@ -79,7 +79,7 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "sort": sort,
         "query": _query_without(request, "page"),
-        "today": timezone.localdate(),
+        "today": local_date(),
         "can_add": can(request.user, Hazard, ADD),
         "status_colors": STATUS_COLORS,
         "grade_colors": GRADE_COLORS,
@@ -147,8 +147,8 @@ def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = services.actor_kind(user)
     context = {
         "hazard": hazard,
-        "today": timezone.localdate(),
-        "overdue": hazard.is_overdue(timezone.localdate()),
+        "today": local_date(),
+        "overdue": hazard.is_overdue(local_date()),
         "missing": hazard.missing_fixes(),
         "transitions": hazard.transitions.all(),
         "photos": hazard.photos.all(),

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from minesafe.core.api import ScopedViewSet
 from minesafe.core.scoping import VIEW, can
+from minesafe.localtime import local_date
 from minesafe.monitoring.choices import LEVEL_COLORS, AlarmKind, AlarmLevel
 from minesafe.monitoring.filters import AlarmFilterSet, SensorPointFilterSet
 from minesafe.monitoring.history import HistoryParamError, parse_window, point_history
@@ -144,7 +145,7 @@ class SensorPointViewSet(ScopedViewSet):
                 request.query_params.get("range"),
                 request.query_params.get("start"),
                 timezone.now(),
-                live_settings(timezone.localdate()),
+                live_settings(local_date()),
             )
         except HistoryParamError as error:
             raise exceptions.ValidationError({error.field: [error.message]}) from error
@@ -168,10 +169,10 @@ STATISTICS_PARAMETERS = [
 def alarm_statistics_view(request: Request) -> Response:
     """Alarm counts by kind, mine and month and the high-frequency points, over the caller's
     jurisdiction (issue 6 §4); the same figures as the statistics page."""
-    settings = live_settings(timezone.localdate())
+    settings = live_settings(local_date())
     data = request.query_params.copy()
     if not data.get("date_from") and not data.get("date_to"):
-        start = timezone.localdate() - dt.timedelta(days=settings.default_statistics_days)
+        start = local_date() - dt.timedelta(days=settings.default_statistics_days)
         data["date_from"] = start.isoformat()
     alarms = Alarm.objects.restrict(request.user, VIEW)
     filterset = AlarmFilterSet(data, queryset=alarms, request=request)

@@ -29,6 +29,7 @@ from minesafe.engine.config import EngineConfig
 from minesafe.engine.events import AlarmKind as EngineKind
 from minesafe.engine.grading import Grader
 from minesafe.engine.model import PointDef
+from minesafe.localtime import local_date
 from minesafe.monitoring.choices import AlarmKind, StatPeriod
 from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
 from minesafe.monitoring.pipeline import point_fields
@@ -424,7 +425,7 @@ def load_live_demo(mines: list[Mine], seed: int, now: dt.datetime) -> None:
 def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
     """Add the demo county's monitoring history once; returns a one-line Chinese summary."""
     now = timezone.now()
-    if today is not None and today != timezone.localdate(now):
+    if today is not None and today != local_date(now):
         now = timezone.make_aware(dt.datetime.combine(today, dt.time(16, 0)))
     mines = feed_mines()
     if Alarm.objects.filter(key__startswith=KEY_PREFIX).exists():

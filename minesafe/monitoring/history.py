@@ -24,6 +24,7 @@ from django.db.models import F, FloatField, Max, Min, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
+from minesafe.localtime import local_date
 from minesafe.monitoring.choices import StatPeriod
 from minesafe.monitoring.live import LiveSettings
 from minesafe.monitoring.models import ReadingStat, SensorPoint
@@ -135,8 +136,8 @@ def raw_readings(
     (a row-group filter), so a mine's day of 300 points is never loaded whole.
     """
     mine_code = point.mine.code
-    first = timezone.localtime(window.start).date()
-    last = timezone.localtime(window.end).date()
+    first = local_date(window.start)
+    last = local_date(window.end)
     start_ms = int(window.start.timestamp() * 1000)
     end_ms = int(window.end.timestamp() * 1000)
     seen: dict[int, float] = {}

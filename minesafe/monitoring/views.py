@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from minesafe.core.scoping import VIEW
 from minesafe.core.views import get_scoped, is_htmx, paginate, pk_model
+from minesafe.localtime import local_date
 from minesafe.monitoring import history, live
 from minesafe.monitoring.choices import LEVEL_COLORS, AlarmLevel, StatPeriod
 from minesafe.monitoring.filters import AlarmFilterSet
@@ -123,7 +124,7 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _settings() -> live.LiveSettings:
-    return live.live_settings(timezone.localdate())
+    return live.live_settings(local_date())
 
 
 @login_required
@@ -235,7 +236,7 @@ def statistics_queryset(request: HttpRequest) -> tuple[AlarmFilterSet, QuerySet[
     settings = _settings()
     data = request.GET.copy()
     if not data.get("date_from") and not data.get("date_to"):
-        start = timezone.localdate() - dt.timedelta(days=settings.default_statistics_days)
+        start = local_date() - dt.timedelta(days=settings.default_statistics_days)
         data["date_from"] = start.isoformat()
     filterset = AlarmFilterSet(data, queryset=_alarms(request), request=request)
     form = filterset.form
@@ -277,6 +278,6 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
         workbook(stats, period),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    name = f"alarm-statistics-{timezone.localdate():%Y%m%d}.xlsx"
+    name = f"alarm-statistics-{local_date():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

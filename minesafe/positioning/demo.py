@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from minesafe.engine.familya import parse_family_a
+from minesafe.localtime import local_date
 from minesafe.positioning import rules
 from minesafe.positioning.models import DescentRecord, DescentSource, Snapshot, WellheadDisplay
 from minesafe.positioning.store import store_parsed
@@ -122,7 +123,7 @@ def _load_mine(rng: random.Random, mine: Mine, now: dt.datetime, plant: bool) ->
     ]
     store_parsed(_file(mine, "RYXX", now, head8, records), index)
 
-    policy = rules.policy(timezone.localdate(now))
+    policy = rules.policy(local_date(now))
     starts = rules.shift_starts("三八制", policy["shift_modes"], "三八制")
     shift = rules.shift_at(timezone.localtime(now), starts, "三八制")
     went_down = min(shift.start + dt.timedelta(minutes=12), now - dt.timedelta(minutes=25))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minesafe.core.ruledata import edition_in_force
+from minesafe.localtime import LOCAL
 
 PACKAGE = "minesafe.positioning"
 
@@ -54,8 +55,9 @@ def shift_starts(mode: str, modes: Mapping[str, Sequence[str]], default: str) ->
 
 
 def shift_at(moment: dt.datetime, starts: Sequence[dt.time], mode: str = "") -> Shift:
-    """The shift in progress at ``moment`` (aware, local time)."""
-    tz = moment.tzinfo
+    """The shift in progress at ``moment`` (aware; shifts start at Beijing-time clock times)."""
+    tz = LOCAL
+    moment = moment.astimezone(LOCAL)
     day = moment.date()
     candidates: list[dt.datetime] = []
     for offset in (-1, 0, 1):

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from minesafe.localtime import local_date
 from minesafe.positioning import rules
 from minesafe.positioning.models import (
     CardHolder,
@@ -248,7 +249,7 @@ def descents_since(mine: Any, since: dt.datetime, until: dt.datetime) -> list[tu
 def mine_status(mine: Any, now: dt.datetime) -> MineStatus:
     """MON-5 / PER-7 for one mine at ``now``: count vs approved, areas, faces, overtime,
     several cards, leaders per shift over the last day, and data staleness."""
-    policy = rules.policy(timezone.localdate(now))
+    policy = rules.policy(local_date(now))
     mine_id = _mine_id(mine)
     last_at = (
         Snapshot.objects.filter(mine_id=mine_id, at__lte=now)
@@ -353,7 +354,7 @@ def correspondence(mine: Any, now: dt.datetime) -> CorrespondenceReport:
     """MON-5 (002:69): who is underground now per the descent register (down within the
     look-back window and not yet up), per the newest wellhead display of the current shift, and
     per the positioning system (None when its data is stale)."""
-    policy = rules.policy(timezone.localdate(now))
+    policy = rules.policy(local_date(now))
     mine_id = _mine_id(mine)
     back = now - dt.timedelta(seconds=int(policy["lookback_s"]))
     register = list(
@@ -437,7 +438,7 @@ class MineSummary:
 
 def summaries(mines: list[Any], now: dt.datetime) -> list[MineSummary]:
     """The overview lines of ``mines`` with a handful of queries (not one set per mine)."""
-    policy = rules.policy(timezone.localdate(now))
+    policy = rules.policy(local_date(now))
     ids = [m.pk for m in mines]
     stale = now - dt.timedelta(seconds=int(policy["stale_after_s"]))
     latest = {

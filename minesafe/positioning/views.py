@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import ScopedFormView, get_scoped, paginate, pk_model, require
+from minesafe.localtime import local_date
 from minesafe.positioning import forms, rules, services
 from minesafe.positioning.models import (
     DescentRecord,
@@ -44,7 +45,7 @@ def index(request: HttpRequest) -> HttpResponse:
     lines = services.summaries(list(page.object_list), now)
     if only:
         lines = [line for line in lines if line.attention]
-    policy = rules.policy(timezone.localdate(now))
+    policy = rules.policy(local_date(now))
     context = {
         "page": page,
         "lines": lines,
@@ -86,7 +87,7 @@ def mine_page(request: HttpRequest, pk: int) -> HttpResponse:
             "card", "pk"
         )
     )
-    limit = int(rules.policy(timezone.localdate(now))["overtime_s"])
+    limit = int(rules.policy(local_date(now))["overtime_s"])
     context = {
         "mine": mine,
         "status": status,

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
+from minesafe.localtime import local_date
 from minesafe.positioning import rules
 from minesafe.positioning.models import Snapshot, TrackPoint
 
@@ -41,7 +41,7 @@ def _raw_delete(queryset: Any) -> int:
 
 def tick(now: dt.datetime) -> PruneReport:
     """One pruning step at ``now`` (aware)."""
-    policy = rules.policy(timezone.localdate(now))
+    policy = rules.policy(local_date(now))
     keep_all = dt.timedelta(days=int(policy["keep_all_days"]))
     keep = dt.timedelta(days=int(policy["keep_days"]))
     thin_to = int(policy["thin_to_s"])

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from minesafe.accounts.models import Division, Organization
 from minesafe.core.api import ScopedViewSet
 from minesafe.core.scoping import VIEW, can
+from minesafe.localtime import local_date
 from minesafe.registry import excel, rules
 from minesafe.registry.choices import GasGrade, HydroType, MineSize, ProjectKind
 from minesafe.registry.filters import (
@@ -269,9 +270,8 @@ class LicenceSerializer(ModelRulesSerializer):
         fields = ["id", "mine", "kind", "number", "issuer", "issued_on", "valid_until", "warning"]
 
     def get_warning(self, licence: Licence) -> str:
-        from django.utils import timezone
 
-        return licence.warning(timezone.localdate())
+        return licence.warning(local_date())
 
 
 class LicenceViewSet(ScopedViewSet):

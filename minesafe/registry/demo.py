@@ -34,11 +34,11 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 
 from minesafe.accounts.choices import DivisionLevel, OrganizationKind, Role
 from minesafe.accounts.models import Division, Organization, User
 from minesafe.core.context import acting_as
+from minesafe.localtime import local_date
 from minesafe.registry.choices import (
     AppraisalKind,
     AssignmentKind,
@@ -921,7 +921,7 @@ def load_demo(seed: int = 2025, mines: int = 40, today: dt.date | None = None) -
     """
     if not MIN_MINES <= mines <= MAX_MINES:
         raise ValueError(f"演示煤矿数量须在 {MIN_MINES} 至 {MAX_MINES} 之间")
-    today = today or timezone.localdate()
+    today = today or local_date()
     rng = random.Random(seed)
     with transaction.atomic(), acting_as(None, reason=REASON):
         if User.objects.filter(username="regulator").exists():
@@ -990,7 +990,7 @@ def load_bulk_mines(count: int, seed: int = 2025, today: dt.date | None = None) 
     """
     if count <= 0:
         return 0
-    today = today or timezone.localdate()
+    today = today or local_date()
     counties = list(Division.objects.filter(code__in=DEMO_COUNTIES).order_by("code"))
     if len(counties) != len(DEMO_COUNTIES):
         raise RuntimeError("请先载入演示县（load_demo）")

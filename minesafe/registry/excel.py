@@ -23,7 +23,6 @@ from unicodedata import east_asian_width
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -35,6 +34,7 @@ from minesafe.accounts.choices import DivisionLevel, Role
 from minesafe.accounts.models import Division, Organization
 from minesafe.core.context import acting_as
 from minesafe.core.scoping import can
+from minesafe.localtime import local_date
 from minesafe.registry import rules
 from minesafe.registry.choices import (
     GasGrade,
@@ -226,7 +226,7 @@ def export_mines(queryset: models.QuerySet[Mine]) -> bytes:
     Two queries whatever the size (mines with their relations, then their licences), written
     through a write-only workbook so 5,000 mines take seconds and little memory.
     """
-    today = timezone.localdate()
+    today = local_date()
     mines = queryset.select_related("enterprise", "county", "supervisor")
     workbook = Workbook(write_only=True)
     ws = workbook.create_sheet(SHEET)

@@ -9,11 +9,11 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.forms.utils import flatatt
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from minesafe.accounts.models import Division
+from minesafe.localtime import local_date
 from minesafe.registry.choices import (
     GasGrade,
     LicenceKind,
@@ -183,7 +183,7 @@ class MineFilterSet(ScopedFilterSet):
         return queryset.filter(enterprise__path__startswith=value.path)
 
     def licence_expiring(self, queryset: QuerySet[Mine], name: str, value: str) -> QuerySet[Mine]:
-        soon = Licence.objects.filter(expiring_within(value, timezone.localdate()))
+        soon = Licence.objects.filter(expiring_within(value, local_date()))
         return queryset.filter(pk__in=soon.values("mine"))
 
 
@@ -214,7 +214,7 @@ class LicenceFilterSet(ScopedFilterSet):
         fields = ["mine", "kind"]
 
     def expiring(self, queryset: QuerySet[Licence], name: str, value: str) -> QuerySet[Licence]:
-        return queryset.filter(expiring_within(value, timezone.localdate()))
+        return queryset.filter(expiring_within(value, local_date()))
 
 
 class WorkingFaceFilterSet(ScopedFilterSet):

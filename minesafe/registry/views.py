@@ -35,6 +35,7 @@ from minesafe.core.views import (
     require,
     sort_queryset,
 )
+from minesafe.localtime import local_date
 from minesafe.registry import excel, forms, rules
 from minesafe.registry.choices import (
     CLASS_COLORS,
@@ -88,7 +89,7 @@ def _mines(request: HttpRequest) -> QuerySet[Mine]:
 def overview(request: HttpRequest) -> HttpResponse:
     """The county overview: counts by status and class, licence warnings, charts (REG-3, REG-4)."""
     mines = Mine.objects.restrict(request.user, VIEW)
-    today = timezone.localdate()
+    today = local_date()
     by_status = dict(mines.values_list("status").annotate(n=Count("pk")))
     by_class = dict(mines.values_list("supervision_class").annotate(n=Count("pk")))
     by_gas = dict(mines.values_list("gas_grade").annotate(n=Count("pk")))
@@ -301,7 +302,7 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if mine is None:
         raise Http404("对象不存在或不在您的管辖范围内")
-    today = timezone.localdate()
+    today = local_date()
     factors = mine.class_factors.get("factors", [])
     context = {
         "mine": mine,
@@ -443,7 +444,7 @@ class StatusChangeView(ScopedFormView):
     def get_instance(self, request: HttpRequest, **kwargs: Any) -> StatusChange:
         mine = get_scoped(Mine, request.user, CHANGE, pk=kwargs["pk"])
         require(request.user, StatusChange, ADD)
-        return StatusChange(mine=mine, old_status=mine.status, changed_on=timezone.localdate())
+        return StatusChange(mine=mine, old_status=mine.status, changed_on=local_date())
 
     def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
         return {"instance": instance, "mine": instance.mine}
@@ -567,7 +568,7 @@ def licence_list(request: HttpRequest) -> HttpResponse:
     )
     filterset = LicenceFilterSet(request.GET or None, queryset=base, request=request)
     page = paginate(request, filterset.qs)
-    today = timezone.localdate()
+    today = local_date()
     rows = [(lic, lic.warning(today)) for lic in page]
     context = {
         "filter": filterset,

@@ -19,6 +19,7 @@ from minesafe.accounts.models import User
 from minesafe.core.api import ScopedViewSet
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import CHANGE, VIEW
+from minesafe.localtime import local_date
 from minesafe.monitoring.choices import AlarmKind
 from minesafe.registry.models import Mine
 from minesafe.response import rules, services
@@ -205,7 +206,7 @@ class PlannedWorkSerializer(serializers.ModelSerializer):
         ends = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
         if starts is not None and ends is not None:
             now = timezone.now()
-            errors = rules.check_work_window(starts, ends, now, rules.policy(now.date()))
+            errors = rules.check_work_window(starts, ends, now, rules.policy(local_date(now)))
             if self.instance is not None and "starts_at" not in attrs:
                 errors.pop("starts_at", None)
             if errors:

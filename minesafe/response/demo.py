@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from minesafe.accounts.models import User
+from minesafe.localtime import local_date
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
 from minesafe.monitoring.models import Alarm
 from minesafe.registry.choices import MineStatus
@@ -207,7 +208,7 @@ def load_demo(seed: int = 20261122, today: dt.date | None = None) -> str:
     if len(mines) < 5:
         return "报警处置：演示县煤矿不足，未加载"
     now = timezone.now()
-    if today is not None and today != timezone.localdate(now):
+    if today is not None and today != local_date(now):
         now = timezone.make_aware(dt.datetime.combine(today, dt.time(16, 0)))
     staffed = {u.username: u.mine for u in User.objects.filter(username__in=["mine1", "mine2"])}
     first = [staffed[name] for name in ("mine1", "mine2") if staffed.get(name) is not None]

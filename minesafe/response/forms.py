@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from minesafe.localtime import local_date
 from minesafe.monitoring.choices import AlarmKind
 from minesafe.registry.models import Mine
 from minesafe.response import rules
@@ -84,7 +85,9 @@ class PlannedWorkForm(forms.ModelForm):
         data = super().clean()
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts and ends:
-            errors = rules.check_work_window(starts, ends, self.now, rules.policy(self.now.date()))
+            errors = rules.check_work_window(
+                starts, ends, self.now, rules.policy(local_date(self.now))
+            )
             if self.instance.pk and starts == self.instance.starts_at:
                 errors.pop("starts_at", None)  # an edit may keep a start that has passed
             for name, text in errors.items():

@@ -17,6 +17,7 @@ from django.utils import timezone
 from minesafe.accounts.choices import MINE_ROLES, REGULATOR_ROLES, Role
 from minesafe.accounts.models import User
 from minesafe.core.context import acting_as
+from minesafe.localtime import local_date
 from minesafe.response import rules
 from minesafe.response.choices import (
     CaseState,
@@ -30,7 +31,7 @@ from minesafe.response.transports import transport_config
 
 def policy_at(now: dt.datetime) -> dict[str, Any]:
     """The rule set in force on ``now``'s local date."""
-    return rules.policy(timezone.localtime(now).date())
+    return rules.policy(local_date(now))
 
 
 def actor_kind(user: Any) -> str:

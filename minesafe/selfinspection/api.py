@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from minesafe.core.api import ScopedViewSet
 from minesafe.core.scoping import VIEW
+from minesafe.localtime import local_date
 from minesafe.registry.api import ScopedRelatedField
 from minesafe.registry.models import Mine
 from minesafe.selfinspection import excel, rules, services
@@ -127,7 +128,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     def get_progress(self, campaign: Campaign) -> dict[str, int]:
         user = self.context["request"].user
         reports = CampaignReport.objects.restrict(user, VIEW).filter(campaign=campaign)
-        today = timezone.localdate()
+        today = local_date()
         counts = {value: 0 for value in ReportStatus.values}
         overdue = 0
         for report_status in reports.values_list("status", flat=True):
@@ -153,7 +154,7 @@ class CampaignSerializer(serializers.ModelSerializer):
                 template=validated["template"],
                 mines=mines,
                 deadline=validated["deadline"],
-                today=timezone.localdate(),
+                today=local_date(),
                 scope_mode=mode,
                 scope_note="" if mode == ScopeMode.ALL else f"共{len(mines)}处煤矿",
                 instructions=validated.get("instructions", ""),
@@ -174,7 +175,7 @@ class CampaignViewSet(ScopedViewSet):
     @action(detail=False, methods=["get"], url_path="mines-without-report")
     def mines_without_report(self, request: Request) -> Response:
         """Producing mines without a signed report in the interval in force (HAZ-8, 003)."""
-        today = timezone.localdate()
+        today = local_date()
         rows = services.mines_lacking_inspection(request.user, today)
         return Response(
             {

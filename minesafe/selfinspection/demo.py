@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
 
 from minesafe.accounts.choices import Role
 from minesafe.accounts.models import User
 from minesafe.core.context import acting_as
+from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus, MiningMethod
 from minesafe.registry.demo import COUNTY_CODE, PASSWORD
 from minesafe.registry.models import Mine
@@ -169,7 +169,7 @@ class _Demo:
 
 def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
     """Add the campaigns to the demo county, or leave existing ones alone."""
-    today = today or timezone.localdate()
+    today = today or local_date()
     if (
         Campaign.objects.filter(name__endswith=FIRST).exists()
         or not User.objects.filter(username="regulator").exists()

@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from minesafe.core.scoping import VIEW
+from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus, MiningMethod, SupervisionClass
 from minesafe.registry.models import Mine
 from minesafe.selfinspection.choices import AnswerResult, ReportStatus, ScopeMode
@@ -50,7 +50,7 @@ class CampaignForm(forms.Form):
     def __init__(self, *args: Any, user: Any, today: dt.date | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.today = today or timezone.localdate()
+        self.today = today or local_date()
         self.fields["mines"].queryset = Mine.objects.restrict(user, VIEW).order_by("code")
 
     def clean_deadline(self) -> dt.date:

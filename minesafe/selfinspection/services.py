@@ -18,6 +18,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from minesafe.core.scoping import VIEW
+from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
 from minesafe.selfinspection import rules
@@ -246,7 +247,7 @@ def mines_lacking_inspection(user: Any, today: dt.date) -> list[dict[str, Any]]:
     mines = Mine.objects.restrict(user, VIEW).filter(status=MineStatus.PRODUCING).order_by("code")
     for mine in mines:
         signed = last.get(mine.pk)
-        day = timezone.localtime(signed).date() if signed else None
+        day = local_date(signed) if signed else None
         if rules.lacks_recent_inspection(day, today):
             out.append({"mine": mine, "last": day})
     return out

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, VIEW, can
 from minesafe.core.views import get_scoped, is_htmx, paginate, pk_model, require
+from minesafe.localtime import local_date
 from minesafe.selfinspection import excel, forms, rules, services
 from minesafe.selfinspection.choices import (
     REPORT_COLORS,
@@ -85,7 +86,7 @@ def _status_counts(reports: QuerySet[CampaignReport]) -> dict[str, int]:
 @require_safe
 def campaign_list(request: HttpRequest) -> HttpResponse:
     """Campaigns in the user's view, with counts per status and overdue reports (HAZ-8)."""
-    today = timezone.localdate()
+    today = local_date()
     campaigns = Campaign.objects.restrict(request.user, VIEW).select_related(
         "template", "organization"
     )
@@ -116,7 +117,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One campaign: each mine's progress (answered / signed / accepted), overdue reports."""
     campaign = get_scoped(Campaign, request.user, VIEW, pk=pk)
-    today = timezone.localdate()
+    today = local_date()
     reports = _reports(request).filter(campaign=campaign)
     rows = _progress_rows(reports, today)
     counts = _status_counts(reports)
@@ -144,7 +145,7 @@ class CampaignCreateView(LoginRequiredMixin, View):
 
     def _form(self, request: HttpRequest) -> forms.CampaignForm:
         data = request.POST if request.method == "POST" else None
-        initial = {"deadline": timezone.localdate() + dt.timedelta(days=30)}
+        initial = {"deadline": local_date() + dt.timedelta(days=30)}
         return forms.CampaignForm(data, user=request.user, initial=initial)
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -164,7 +165,7 @@ class CampaignCreateView(LoginRequiredMixin, View):
                         template=data["template"],
                         mines=data["chosen"],
                         deadline=data["deadline"],
-                        today=timezone.localdate(),
+                        today=local_date(),
                         scope_mode=data["scope_mode"],
                         scope_note=form.scope_note(),
                         instructions=data["instructions"],
@@ -224,7 +225,7 @@ def _sections(report: CampaignReport, post: Any = None) -> list[dict[str, Any]]:
 
 
 def _report_context(request: HttpRequest, report: CampaignReport) -> dict[str, Any]:
-    today = timezone.localdate()
+    today = local_date()
     user = request.user
     editable = report.status in rules.EDITABLE
     visible = CampaignReport.objects.restrict(user, VIEW).filter(pk=report.pk)

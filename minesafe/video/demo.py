@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from minesafe.accounts.models import User
 from minesafe.core.context import acting_as
+from minesafe.localtime import local_date
 from minesafe.registry.choices import MiningMethod, WorkingFaceKind, WorkingFaceStatus
 from minesafe.registry.demo import COUNTY_CODE
 from minesafe.registry.models import Mine, WorkingFace
@@ -42,7 +43,7 @@ KEY_PLACES = (
 
 
 def _working_mines() -> list[Mine]:
-    policy = rules.policy_on(timezone.localdate())
+    policy = rules.policy_on(local_date())
     return list(
         Mine.objects.filter(
             county__code=COUNTY_CODE,

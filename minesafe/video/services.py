@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from minesafe.core.context import audit_reason
+from minesafe.localtime import local_date
 from minesafe.registry.choices import WorkingFaceStatus
 from minesafe.registry.models import Mine, WorkingFace
 from minesafe.video import rules
@@ -104,7 +105,7 @@ def coverage_of(mines: Iterable[Mine], now: dt.datetime) -> list[MineCoverage]:
     """Assess every mine given (already restricted by the caller) in three queries."""
     mines = list(mines)
     ids = [m.pk for m in mines]
-    policy = rules.policy_on(timezone.localdate(now))
+    policy = rules.policy_on(local_date(now))
     faces: dict[int, list[WorkingFace]] = {}
     for face in WorkingFace.objects.filter(mine_id__in=ids).order_by("pk"):
         faces.setdefault(face.mine_id, []).append(face)
@@ -178,7 +179,7 @@ def ingest_heartbeats(user: Any, rows: Sequence[Any], now: dt.datetime) -> Heart
     than the stored one changes nothing (batches may arrive out of order after an outage).
     """
     result = HeartbeatResult()
-    policy = rules.policy_on(timezone.localdate(now))
+    policy = rules.policy_on(local_date(now))
     allowed = VideoChannel.objects.restrict(user, HEARTBEAT)
     parsed: list[tuple[int, str, str, str, dt.datetime]] = []
     for index, row in enumerate(rows):

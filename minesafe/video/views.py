@@ -27,6 +27,7 @@ from minesafe.core.views import (
     pk_model,
     require,
 )
+from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 from minesafe.video import excel, forms, rules, services
 from minesafe.video.choices import (
@@ -84,7 +85,7 @@ def coverage_overview(request: HttpRequest) -> HttpResponse:
     for row in rows:
         for gap in row.assessment.gaps:
             reasons[gap.reason] = reasons.get(gap.reason, 0) + 1
-    policy = rules.policy_on(timezone.localdate(now))
+    policy = rules.policy_on(local_date(now))
     context = {
         "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         "query": _query_without(request, "page"),
@@ -118,7 +119,7 @@ def mine_coverage(request: HttpRequest, pk: int) -> HttpResponse:
     """One mine: every required place with its channels and why it is not covered (MON-7)."""
     mine = get_scoped(Mine, request.user, VIEW, pk=pk)
     now = timezone.now()
-    policy = rules.policy_on(timezone.localdate(now))
+    policy = rules.policy_on(local_date(now))
     (row,) = services.coverage_of([mine], now)
     states = row.assessment.channel_states
     channels = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -13,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minesafe.core.api import ScopedViewSet
+from minesafe.localtime import local_date
 from minesafe.registry.api import ModelRulesSerializer, ScopedRelatedField
 from minesafe.registry.models import Mine
 from minesafe.violations import rules
@@ -52,7 +52,7 @@ class ViolationViewSet(ScopedViewSet):
             "pk", "mine_id", "person_name", "team", "kind", "severity", "found_at"
         )
         return [
-            rules.Act(mine, name, team, kind, severity, timezone.localtime(at).date(), pk)
+            rules.Act(mine, name, team, kind, severity, local_date(at), pk)
             for pk, mine, name, team, kind, severity, at in rows
         ]
 
@@ -60,7 +60,7 @@ class ViolationViewSet(ScopedViewSet):
     @action(detail=False, methods=["get"])
     def statistics(self, request: Request) -> Response:
         """Counts per month (last 12) by kind, and the top mines, teams and persons."""
-        months = rules.last_months(timezone.localdate(), 12)
+        months = rules.last_months(local_date(), 12)
         acts = self._acts()
         by_kind = rules.monthly_counts(acts, months, lambda a: a.kind)
         return Response(
@@ -85,7 +85,7 @@ class ViolationViewSet(ScopedViewSet):
     @action(detail=False, methods=["get"], url_path="repeat-offenders")
     def repeat_offenders(self, request: Request) -> Response:
         """People at or over the repeat threshold in force (VIO-1, data/repeat_offenders.yaml)."""
-        today = timezone.localdate()
+        today = local_date()
         params = rules.repeat_params(today)
         offenders = rules.repeat_offenders(self._acts(), today, params)
         return Response(

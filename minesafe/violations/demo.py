@@ -9,9 +9,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
 
 from minesafe.core.context import acting_as
+from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.demo import COUNTY_CODE
 from minesafe.registry.models import Mine
@@ -90,7 +90,7 @@ def _record(
 
 def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
     """Add a year of records to the demo county, or leave existing ones alone."""
-    today = today or timezone.localdate()
+    today = today or local_date()
     if Violation.objects.filter(penalty_note__startswith=MARK).exists():
         return f"三违：已存在 {Violation.objects.count()} 条记录，未重复载入"
     rng = random.Random(seed + 31)

@@ -10,11 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import ScopedFormView, get_scoped, is_htmx, paginate, pk_model, require
+from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 from minesafe.violations import excel, rules
 from minesafe.violations.choices import (
@@ -73,7 +73,7 @@ def violation_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as Excel (same scope and filters as the page)."""
     _, queryset = _filtered(request)
     response = HttpResponse(excel.export_violations(queryset), content_type=XLSX)
-    stamp = timezone.localdate().strftime("%Y%m%d")
+    stamp = local_date().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="violations-{stamp}.xlsx"'
     return response
 
@@ -121,7 +121,7 @@ def _acts(queryset: QuerySet[Violation]) -> list[rules.Act]:
         "pk", "mine_id", "person_name", "team", "kind", "severity", "found_at"
     )
     return [
-        rules.Act(mine, name, team, kind, severity, timezone.localtime(at).date(), pk)
+        rules.Act(mine, name, team, kind, severity, local_date(at), pk)
         for pk, mine, name, team, kind, severity, at in rows
     ]
 
@@ -134,7 +134,7 @@ def _mine_names(request: HttpRequest) -> dict[int, str]:
 @require_safe
 def statistics(request: HttpRequest) -> HttpResponse:
     """Monthly statistics by kind, mine, team and person for the last 12 months (VIO-1)."""
-    today = timezone.localdate()
+    today = local_date()
     months = rules.last_months(today, 12)
     start = rules.month_bounds(months[0])[0]
     acts = _acts(_violations(request).filter(found_at__date__gte=start))
@@ -176,7 +176,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 @require_safe
 def repeat_offenders(request: HttpRequest) -> HttpResponse:
     """People who reached the repeat threshold in the window in force (VIO-1, YAML)."""
-    today = timezone.localdate()
+    today = local_date()
     params = rules.repeat_params(today)
     since = today - dt.timedelta(days=params.window_days)
     acts = _acts(_violations(request).filter(found_at__date__gte=since))
@@ -193,7 +193,7 @@ def repeat_offenders(request: HttpRequest) -> HttpResponse:
 @require_safe
 def notification(request: HttpRequest) -> HttpResponse:
     """The monthly notification list of cases (000:30, 定期通报), serious cases first."""
-    today = timezone.localdate()
+    today = local_date()
     month = request.GET.get("month") or rules.month_key(today)
     try:
         first, last = rules.month_bounds(month)
