@@ -22,4 +22,3 @@ def local_date(moment: dt.datetime | None = None) -> dt.date:
     if moment.tzinfo is None:
         return moment.date()
     return moment.astimezone(LOCAL).date()
-
