@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from typing import Any
 
 import pytest
 from django.test import override_settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``MINESAFE_CLOCK=HH:MM`` runs the tests with the clock at that UTC time of today (it keeps
+    ticking): CI runs a module at 23:30 UTC, when Beijing's date is already tomorrow."""
+    clock = os.environ.get("MINESAFE_CLOCK")
+    if clock:
+        import time_machine
+
+        start = dt.datetime.combine(
+            dt.datetime.now(dt.UTC).date(), dt.time.fromisoformat(clock), tzinfo=dt.UTC
+        )
+        config._minesafe_clock = time_machine.travel(start, tick=True)  # type: ignore[attr-defined]
+        config._minesafe_clock.start()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")

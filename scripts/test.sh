@@ -12,6 +12,9 @@ if [ "${CI:-}" = "true" ]; then
   echo "== mypy"; make --no-print-directory typecheck
   echo "== makemigrations --check"; $PY -m minesafe manage makemigrations --check --dry-run
   echo "== pytest on SQLite"; $PY -m pytest -q -p no:cacheprovider
+  # Between 00:00 and 08:00 Beijing time the UTC date is yesterday: run dated pages then too.
+  echo "== pytest at 23:30 UTC"
+  MINESAFE_CLOCK=23:30 $PY -m pytest -q -p no:cacheprovider minesafe/enforcement/tests/test_pages.py
   db="minesafe_ci_$$"
   echo "== pytest on PostgreSQL ($db)"
   # A live-server thread can keep a session open past teardown: drop the test database by force.
