@@ -40,7 +40,7 @@ lint: install
 	$(VENV)/bin/ruff format --check minesafe tests bench
 
 typecheck: install
-	$(VENV)/bin/mypy minesafe/engine minesafe/conf.py minesafe/core/ruledata.py $(wildcard minesafe/*/rules.py)
+	$(VENV)/bin/mypy minesafe/engine minesafe/conf.py minesafe/localtime.py minesafe/core/ruledata.py minesafe/core/chain.py $(wildcard minesafe/*/rules.py)
 
 migrations-check: install
 	$(PY) -m minesafe manage makemigrations --check --dry-run
@@ -50,6 +50,7 @@ bench: install
 	$(PY) -m bench.engine
 	$(PY) -m bench.engine_nats
 	$(PY) -m bench.hazards
+	$(PY) -m bench.evidence
 	$(PY) -m bench.web
 
 clean:

@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--mines", type=int, default=40)
     demo.set_defaults(func=_demo)
 
+    verify = sub.add_parser(
+        "verify", help="check the evidence chains; export or compare published heads"
+    )
+    verify.add_argument("rest", nargs=argparse.REMAINDER)
+    verify.set_defaults(func=lambda args: _manage(argparse.Namespace(rest=["verify", *args.rest])))
+
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=_manage)

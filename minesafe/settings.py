@@ -175,4 +175,21 @@ MINESAFE_CLOCKS = [
     ("minesafe.response.worker.tick", 5),
     ("minesafe.emergency.worker.tick", 60),
     ("minesafe.positioning.worker.tick", 3600),  # snapshot thinning and expiry
+    ("minesafe.core.sealing.tick", 60),  # evidence into the hash chains
 ]
+
+# Evidence sealed into the hash chains (docs/evidence.md): model → the time field every platform
+# write moves. Rows changed through ``QuerySet.update()`` must set that field too.
+MINESAFE_EVIDENCE = {
+    "core.AuditEntry": "time",
+    "monitoring.Alarm": "updated_at",
+    "monitoring.ArchiveFile": "written_at",
+    "response.CaseTransition": "created_at",
+    "hazards.HazardTransition": "created_at",
+    "enforcement.InspectionStep": "created_at",
+    "enforcement.Decision": "updated_at",
+    "enforcement.Document": "updated_at",
+    "emergency.TargetEvent": "created_at",
+}
+# The areas' own checks run by ``minesafe verify`` beside the chains.
+MINESAFE_EVIDENCE_CHECKS = ["minesafe.monitoring.evidence.check_files"]

@@ -85,3 +85,55 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class ChainLink(models.Model):
+    """One sealed version of one evidence record in its mine's chain of the day
+    (:mod:`minesafe.core.chain`). Written only by the sealer, never updated."""
+
+    stream = models.CharField("链", max_length=40)
+    seq = models.PositiveIntegerField("序号")
+    source = models.CharField("来源", max_length=60)
+    object_id = models.CharField("记录", max_length=64)
+    digest = models.CharField("记录摘要", max_length=64)
+    prev = models.CharField("前一链环", max_length=64)
+    hash = models.CharField("链环哈希", max_length=64)
+    sealed_at = models.DateTimeField("封存时间")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "seq"], name="chainlink_stream_seq_uniq")
+        ]
+        indexes = [models.Index(fields=["source", "object_id"], name="chainlink_record_idx")]
+        verbose_name = "存证链环"
+        verbose_name_plural = "存证链环"
+
+    def __str__(self) -> str:
+        return f"{self.stream}#{self.seq}"
+
+
+class ChainHead(models.Model):
+    """The newest link of one chain: where the sealer appends, and what is published."""
+
+    stream = models.CharField("链", max_length=40, primary_key=True)
+    mine_id = models.IntegerField("煤矿", null=True, blank=True, db_index=True)
+    day = models.DateField("日期", db_index=True)
+    seq = models.PositiveIntegerField("序号")
+    hash = models.CharField("链头哈希", max_length=64)
+
+    class Meta:
+        verbose_name = "存证链头"
+        verbose_name_plural = "存证链头"
+
+    def __str__(self) -> str:
+        return f"{self.stream}#{self.seq} {self.hash[:16]}"
+
+
+class SealMark(models.Model):
+    """How far the sealer has read one evidence source (by its time field)."""
+
+    source = models.CharField("来源", max_length=60, primary_key=True)
+    until = models.DateTimeField("已封存至", null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} ≤ {self.until}"

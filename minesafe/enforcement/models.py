@@ -579,6 +579,9 @@ class Document(SealedAudit, BaseModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     public = models.BooleanField("公示", default=False, db_index=True)
+    # The mine's evidence-chain head when the document was issued, printed on it: a chain
+    # rewritten later no longer reaches this head (``minesafe verify --against``).
+    chain_head = models.CharField("存证链头", max_length=120, blank=True)
 
     access: ClassVar[Access] = _record_access("inspection__")
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from minesafe.accounts.choices import GOVERNMENT_ROLES
+from minesafe.core import sealing
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import get_scoped, paginate, pk_model, require
 from minesafe.enforcement import forms, pdf, reports, rules, services
@@ -403,7 +404,8 @@ def analysis_pdf(request: HttpRequest) -> HttpResponse:
         return HttpResponse(
             "月份格式应为 YYYY-MM", status=400, content_type="text/plain; charset=utf-8"
         )
-    body = pdf.render_analysis(result.title, result.sections())
+    chain = sealing.month_summary(result.year, result.month)
+    body = pdf.render_analysis(result.title, result.sections(), chain)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="analysis-{result.year}-{result.month:02d}.pdf"'

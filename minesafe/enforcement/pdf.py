@@ -111,7 +111,13 @@ def _signatures(document: Any) -> list[Any]:
         Spacer(1, 8 * mm),
         _p(document.organization.name, "right"),
         _p(_local(local_date(document.issued_at)), "right"),
+        *_chain_lines([f"存证链头：{document.chain_head}"] if document.chain_head else []),
     ]
+
+
+def _chain_lines(lines: Sequence[str]) -> list[Any]:
+    """Chain heads in small print at the foot (checked with ``minesafe verify --against``)."""
+    return [Spacer(1, 6 * mm), *(_p(line, "small") for line in lines)] if lines else []
 
 
 def _header(document: Any) -> list[Any]:
@@ -235,8 +241,11 @@ def render_document(document: Any) -> bytes:
     return _build(story, f"{document.get_kind_display()} {document.number}")
 
 
-def render_analysis(title: str, sections: Sequence[tuple[str, list[list[Any]]]]) -> bytes:
-    """ENF-9: the monthly enforcement analysis: one table per section."""
+def render_analysis(
+    title: str, sections: Sequence[tuple[str, list[list[Any]]]], chain: Sequence[str] = ()
+) -> bytes:
+    """ENF-9: the monthly enforcement analysis: one table per section, then the month's
+    evidence-chain summary (``chain``)."""
     story: list[Any] = [_p(title, "title"), Spacer(1, 6 * mm)]
     for heading, rows in sections:
         story.append(_p(heading, "issuer"))
@@ -246,4 +255,4 @@ def render_analysis(title: str, sections: Sequence[tuple[str, list[list[Any]]]])
         else:
             story.append(_p("无"))
         story.append(Spacer(1, 5 * mm))
-    return _build(story, title)
+    return _build(story + _chain_lines(chain), title)

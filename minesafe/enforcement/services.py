@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from minesafe.core import sealing
 from minesafe.enforcement import links, rules
 from minesafe.enforcement.choices import (
     DOCUMENT_MARKS,
@@ -625,6 +626,7 @@ def issue_document(inspection: Inspection, kind: str, user: Any, now: dt.datetim
                     issued_at=now,
                     issued_by=user,
                     public=kind in PUBLIC_DOCUMENTS,
+                    chain_head=sealing.mine_head(inspection.mine_id),
                 )
         except IntegrityError:
             continue

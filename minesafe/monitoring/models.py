@@ -13,9 +13,9 @@ from typing import ClassVar
 from django.db import models
 from django.urls import reverse
 
-from minesafe.accounts.choices import ALL_ROLES, MINE_ROLES
+from minesafe.accounts.choices import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES
 from minesafe.core.models import BaseModel
-from minesafe.core.scoping import VIEW, Access
+from minesafe.core.scoping import VIEW, Access, RestrictedQuerySet
 from minesafe.monitoring.choices import LEVEL_COLORS, AlarmKind, AlarmLevel, StatPeriod, ValueType
 
 #: Action of the HTTP batch upload: mine staff only, for their own mine (issue 3 §3).
@@ -185,3 +185,33 @@ class EngineCheckpoint(BaseModel):
 
     def __str__(self) -> str:
         return self.worker
+
+
+class ArchiveFile(models.Model):
+    """The digest of one Parquet part of the raw-readings archive, written in the checkpoint's
+    transaction and sealed into the mine's evidence chain: ``minesafe verify`` re-hashes the
+    file on disk (AQ 6201 4.6.6: stored data must not be changed)."""
+
+    # No database constraint: the archive of a mine outlives the mine row.
+    mine = models.ForeignKey(
+        "registry.Mine",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    path = models.CharField("文件", max_length=255, unique=True)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.BigIntegerField("字节数")
+    written_at = models.DateTimeField("写入时间", db_index=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    access: ClassVar[Access] = Access(mine_field="mine", roles={VIEW: GOVERNMENT_ROLES})
+
+    class Meta:
+        verbose_name = "归档文件"
+        verbose_name_plural = "归档文件"
+
+    def __str__(self) -> str:
+        return self.path

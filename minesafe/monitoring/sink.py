@@ -23,13 +23,14 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
 
 from minesafe.engine.events import Action, AlarmEvent
-from minesafe.monitoring import archive
+from minesafe.monitoring import archive, evidence
 from minesafe.monitoring.models import Alarm, EngineCheckpoint, ReadingStat
 from minesafe.monitoring.stats import ReadingColumns, StatTable, aggregate, merge
 from minesafe.registry.models import Mine
@@ -444,15 +445,19 @@ class Sink:
         if pending is None:
             pending = self.detach()
         number = state.number + 1
+        parts: list[Path] = []
         if self.archive_dir is not None and pending.readings:
             batch = ReadingColumns.concat(pending.readings)
-            archive.write_parts(self.archive_dir, batch, f"{self.worker}-{number:08d}", self.names)
+            part = f"{self.worker}-{number:08d}"
+            parts = archive.write_parts(self.archive_dir, batch, part, self.names)
         merged = merge([self._open, *pending.tables])
         done = np.ones(len(merged), bool) if final else merged.closed(pending.watermark)
         still_open = merged.select(~done)
         counters = Counter(state.counters)
         counters.update(pending.counters)
         with transaction.atomic():
+            if parts:
+                evidence.record_parts(Path(self.archive_dir), parts, self.mines.get, now)
             unknown = store_stats(merged.select(done), self.names, self.mines)
             for code, n in unknown.items():
                 counters["unknown_mine_readings"] += n

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from minesafe.core import sealing
 from minesafe.enforcement import services
 from minesafe.enforcement.choices import DocumentKind, Step
 from minesafe.enforcement.models import Document, Draw, Inspection
@@ -191,8 +192,12 @@ def test_enf9_reports_and_analysis_page_pdf_excel(world: World) -> None:
     assert (
         "执法分析" in client.get(reverse("enforcement:analysis"), {"month": month}).content.decode()
     )
+    sealing.seal(timezone.now())
     pdf = client.get(reverse("enforcement:analysis_pdf"), {"month": month})
-    assert "共性问题" in _pdf_text(pdf.content)
+    text = _pdf_text(pdf.content).replace("\n", "")
+    first = timezone.localdate().replace(day=1)
+    root = sealing.root_of(first, sealing.month_end(first))
+    assert "共性问题" in text and f"条链）：{root}" in text
     xlsx = client.get(reverse("enforcement:analysis_xlsx"), {"month": month})
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     assert "总体情况" in book.sheetnames

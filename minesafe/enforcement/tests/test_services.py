@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 from decimal import Decimal
 from typing import Any
 
+import pypdf
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from minesafe.core import sealing
 from minesafe.enforcement import services
 from minesafe.enforcement.choices import (
     Consequence,
@@ -28,6 +31,7 @@ from minesafe.enforcement.models import (
     PlanEntry,
     Referral,
 )
+from minesafe.enforcement.pdf import render_document
 from minesafe.enforcement.tests.conftest import NOW, start_check
 from minesafe.registry.choices import MineStatus
 from minesafe.testing import World
@@ -89,6 +93,21 @@ def test_enf4_numbers_per_body_kind_and_year(world: World, officer: Any) -> None
     serials = [int(n.split("〕")[1].rstrip("号")) for n in numbers]
     assert serials == sorted(serials) and len(set(serials)) == 3
     assert numbers[0].startswith("甲应急煤查〔2026〕")
+
+
+def test_enf4_a_document_prints_the_mine_evidence_chain_head_of_its_issue(
+    world: World, officer: Any
+) -> None:
+    sealing.seal(NOW)
+    head = sealing.mine_head(world.mine_a.pk)
+    assert head.startswith(f"m{world.mine_a.pk}/")
+    inspection = start_check(world, officer)
+    _sign(inspection, officer)
+    document = services.issue_document(inspection, "site_record", officer, NOW)
+    assert document.chain_head == head
+    pages = pypdf.PdfReader(io.BytesIO(render_document(document))).pages
+    text = "".join(page.extract_text() for page in pages).replace("\n", "")
+    assert f"存证链头：{head}" in text
 
 
 @pytest.mark.django_db(transaction=True)
