@@ -105,8 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--mines", type=int, default=40)
     demo.set_defaults(func=_demo)
 
+    # Its options are the management command's own (``minesafe verify --help`` lists them).
     verify = sub.add_parser(
-        "verify", help="check the evidence chains; export or compare published heads"
+        "verify",
+        help="check the evidence chains; export or compare published heads",
+        prefix_chars="\0",
+        add_help=False,
     )
     verify.add_argument("rest", nargs=argparse.REMAINDER)
     verify.set_defaults(func=lambda args: _manage(argparse.Namespace(rest=["verify", *args.rest])))

@@ -144,7 +144,7 @@ def test_the_command_reports_in_chinese_and_exits_1_on_a_break(world: World, arc
     report = json.loads(out.getvalue())
     assert report["ok"] is False and report["breaks"][0]["object_id"] == str(alarm.pk)
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["verify"])  # the console command a regulator runs
+        cli.main(["verify", "--json"])  # the console command a regulator runs
     assert exit_.value.code == 1
 
 
