@@ -12,7 +12,7 @@ import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from minesafe.engine import cli as engine_cli
 from minesafe.registry import cli as rules_cli
@@ -74,6 +74,18 @@ def _manage(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Management commands a regulator or an operator runs directly: ``minesafe verify`` …
+COMMANDS = {
+    "verify": "check the evidence chains; export or compare published heads",
+    "backup": "back up the database, the readings archive and the uploads into a folder",
+    "restore": "restore a backup folder into an empty platform",
+}
+
+
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    return lambda args: _manage(argparse.Namespace(rest=[name, *args.rest]))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minesafe", description="Minesafe 煤矿安全监管平台")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,15 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--mines", type=int, default=40)
     demo.set_defaults(func=_demo)
 
-    # Its options are the management command's own (``minesafe verify --help`` lists them).
-    verify = sub.add_parser(
-        "verify",
-        help="check the evidence chains; export or compare published heads",
-        prefix_chars="\0",
-        add_help=False,
-    )
-    verify.add_argument("rest", nargs=argparse.REMAINDER)
-    verify.set_defaults(func=lambda args: _manage(argparse.Namespace(rest=["verify", *args.rest])))
+    for name, text in COMMANDS.items():
+        # Their options are the management command's own (``minesafe verify --help``).
+        command = sub.add_parser(name, help=text, prefix_chars="\0", add_help=False)
+        command.add_argument("rest", nargs=argparse.REMAINDER)
+        command.set_defaults(func=_command(name))
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
