@@ -28,9 +28,11 @@ from minesafe.monitoring.tests.test_sink import readings
 from minesafe.core import sealing
 from django.conf import settings
 world = make_world()
-sink = Sink("seed", archive_dir=settings.VAR_DIR / "archive", names=lambda ref: (world.mine_a.code, "P1"))
+names = lambda ref: (world.mine_a.code, "P1")
+sink = Sink("seed", archive_dir=settings.VAR_DIR / "archive", names=names)
 sink.add_readings(readings([1765000000.0, 1765000010.0], [0.2, 0.4]))
-sink.checkpoint(CheckpointState(b"s", Offsets(set(), 0), Counter(), 0), dt.datetime.now(dt.UTC), final=True)
+state = CheckpointState(b"s", Offsets(set(), 0), Counter(), 0)
+sink.checkpoint(state, dt.datetime.now(dt.UTC), final=True)
 sealing.seal(dt.datetime.now(dt.UTC))
 """
 
@@ -47,7 +49,8 @@ client.force_login(world.users["regulator_x"])
 out = {}
 for url in ["/api/mines/", "/api/hazards/", "/api/alarms/", world.mine_a.get_absolute_url()]:
     response = client.get(url)
-    body = response.json() if url.startswith("/api/") else world.mine_a.name in response.content.decode()
+    page = response.content.decode()
+    body = response.json() if url.startswith("/api/") else world.mine_a.name in page
     out[url] = [response.status_code, body]
 print(json.dumps(out, ensure_ascii=False, sort_keys=True))
 """
