@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.db.models import Q
 
-from minesafe.accounts.choices import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES, Role
+from minesafe.core.roles import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES, Role
 
 if TYPE_CHECKING:  # pragma: no cover
     from minesafe.accounts.models import User
