@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from minesafe.core.roles import REGULATOR_ROLES, Role
-from minesafe.core.ruledata import edition_in_force
 from minesafe.core.workflow import REASON, SIGNATURE, Step, Workflow
+from minesafe.ruledata import edition_in_force
 from minesafe.selfinspection.choices import AnswerResult, ReportStatus
 
 PACKAGE = "minesafe.selfinspection"
