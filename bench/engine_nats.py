@@ -179,7 +179,7 @@ def sim_config(args: argparse.Namespace, start: dt.datetime) -> Any:
 
 def publisher(args: argparse.Namespace, start: dt.datetime, names: dict[str, str], q: Any) -> None:
     """Child process: render each cycle and publish it when its data time comes."""
-    from minesafe.monitoring import brokers
+    from minesafe.engine import brokers
     from minesafe.simulator.sim import Simulation
 
     sim = Simulation(sim_config(args, start))
@@ -224,7 +224,7 @@ def publisher(args: argparse.Namespace, start: dt.datetime, names: dict[str, str
 async def make_stream(url: str, names: dict[str, str]) -> None:
     import nats
 
-    from minesafe.monitoring.brokers import ensure_stream
+    from minesafe.engine.brokers import ensure_stream
 
     nc = await nats.connect(url)
     await ensure_stream(nc.jetstream(), names["stream"], [names["subjects"]], PARTITIONS)

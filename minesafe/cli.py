@@ -14,21 +14,17 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 
+from minesafe.core.setup import django_setup
+from minesafe.demo import feed as demo_feed
 from minesafe.engine import cli as engine_cli
+from minesafe.monitoring import cli as monitoring_cli
 from minesafe.registry import cli as rules_cli
 from minesafe.simulator import cli as simulate_cli
 
 
-def _django_setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minesafe.settings")
-    import django
-
-    django.setup()
-
-
 def _serve(args: argparse.Namespace) -> int:
     """Migrate, then serve with gunicorn: the same server in a county office as in production."""
-    _django_setup()
+    django_setup()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -58,7 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    _django_setup()
+    django_setup()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -67,7 +63,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _manage(args: argparse.Namespace) -> int:
-    _django_setup()
+    django_setup()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["minesafe", *args.rest])
@@ -128,8 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     manage.set_defaults(func=_manage)
 
     rules_cli.register(sub)
-    engine_cli.register(sub)
+    monitoring_cli.register(engine_cli.register(sub))
     simulate_cli.register(sub)
+    demo_feed.register(sub)  # the living demo's supervisor (docs/demo.md)
     return parser
 
 

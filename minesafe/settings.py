@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "minesafe.positioning",
     "minesafe.emergency",
     "minesafe.video",
+    "minesafe.demo",  # the demo county (load_demo) and the living demo feed; no models
 ]
 
 MIDDLEWARE = [

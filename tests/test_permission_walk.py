@@ -37,6 +37,8 @@ PERSONAS = [
     "inspector",
 ]
 PUBLIC = {"login", "api-token"}
+#: Values for a route's path arguments other than ``pk`` (a workflow step's name).
+SAMPLE_KWARGS = {"name": "accept"}
 SKIP_PREFIXES = ("admin:",)  # Django's own admin has its own (staff-only) permission system
 
 
@@ -170,7 +172,8 @@ def test_every_route_with_every_persona(route: Route, world: World) -> None:
     """REG-1 / issue 2 §2: allowed, denied (403), filtered or absent (404) — never 500."""
     has_pk = "pk" in route.kwargs
     obj = _object_of_mine_a(_pk_model(route), world) if has_pk else None
-    url = reverse(route.name, kwargs={"pk": obj.pk} if has_pk else None)
+    extra = {k: SAMPLE_KWARGS[k] for k in route.kwargs if k != "pk"}
+    url = reverse(route.name, kwargs={**({"pk": obj.pk} if has_pk else {}), **extra} or None)
     for persona in PERSONAS:
         with transaction.atomic():
             _check(route, url, obj, world, persona)

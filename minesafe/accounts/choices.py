@@ -2,21 +2,16 @@
 
 from django.db import models
 
-
-class Role(models.TextChoices):
-    COUNTY_REGULATOR = "county_regulator", "县级监管部门"
-    CITY_REGULATOR = "city_regulator", "市/省级监管部门"
-    INSPECTOR = "inspector", "监察员"
-    ENTERPRISE_OFFICER = "enterprise_officer", "企业安全管理员"
-    MINE_SAFETY_OFFICER = "mine_safety_officer", "煤矿安全管理员"
-    MINE_MANAGER = "mine_manager", "矿长"
-    ADMIN = "admin", "系统管理员"
-
-
-REGULATOR_ROLES = frozenset({Role.COUNTY_REGULATOR, Role.CITY_REGULATOR})
-GOVERNMENT_ROLES = REGULATOR_ROLES | {Role.INSPECTOR}
-MINE_ROLES = frozenset({Role.MINE_SAFETY_OFFICER, Role.MINE_MANAGER})
-ALL_ROLES = frozenset(Role)
+# Roles live in core (the platform's base); re-exported here for the areas.
+from minesafe.core.roles import (  # noqa: F401
+    ALL_ROLES,
+    GOVERNMENT_ROLES,
+    MINE_ROLES,
+    REGULATOR_ROLES,
+    Party,
+    Role,
+    party_of,
+)
 
 
 class DivisionLevel(models.TextChoices):

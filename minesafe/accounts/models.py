@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.apps import apps
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
@@ -52,9 +53,8 @@ def _division_scope(user: User) -> Q:
     if user.organization_id:
         own = user.organization.division
         return Q(path__startswith=own.path) | Q(pk__in=own.ancestor_ids())
-    from minesafe.registry.models import Mine
-
-    return Q(pk__in=Mine.objects.restrict(user).values("county"))
+    mines = apps.get_model("registry", "Mine").objects.restrict(user)
+    return Q(pk__in=mines.values("county"))
 
 
 class Division(TreeMixin, BaseModel):
@@ -80,9 +80,7 @@ class Division(TreeMixin, BaseModel):
 def _organization_scope(user: User) -> Q:
     """The bodies that supervise or inspect the user's mines; regulators also see their own
     subtree and the chain above it."""
-    from minesafe.registry.models import Mine
-
-    mines = Mine.objects.restrict(user)
+    mines = apps.get_model("registry", "Mine").objects.restrict(user)
     scope = Q(pk__in=mines.values("supervisor")) | Q(pk__in=mines.values("inspectorate"))
     if user.organization_id:
         own = user.organization

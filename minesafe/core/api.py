@@ -8,13 +8,16 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from rest_framework import exceptions, permissions, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from minesafe.core.context import current_user
 from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, can
+from minesafe.core.workflow import Refusal
 
 ACTIONS = {
     "list": VIEW,
@@ -27,8 +30,15 @@ ACTIONS = {
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Model validation and constraint errors are the client's fault: answer 400, not 500."""
-    if isinstance(exc, DjangoValidationError):
+    """Model validation and constraint errors are the client's fault: answer 400, not 500; a
+    refused workflow step is 403 when it is about who may take it, else 400 naming the field."""
+    if isinstance(exc, Refusal):
+        exc = (
+            exceptions.PermissionDenied(exc.message)
+            if exc.forbidden
+            else exceptions.ValidationError(exc.as_dict())
+        )
+    elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, IntegrityError):
@@ -79,3 +89,37 @@ class ScopedViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> Any:
         model = self.queryset.model
         return model._default_manager.restrict(self.request.user, VIEW).select_related(*self.select)
+
+
+class StepSerializer(serializers.Serializer):
+    """What every workflow step may carry: a reason (some steps require one)."""
+
+    reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
+
+
+class WorkflowActions:
+    """``POST <pk>/steps/<name>/``: every step of a model's workflow through one action.
+
+    The object is looked up within the caller's jurisdiction (404 outside it); the workflow's
+    table decides who may take the step (403) and what it needs (400). A viewset gives
+    ``perform_step`` and, for steps that carry more than a reason, ``step_serializers``.
+    """
+
+    step_serializers: dict[str, type[serializers.Serializer]] = {}
+
+    def perform_step(self, obj: Any, name: str, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def run_step(self, request: Request, name: str) -> Response:
+        obj = self.get_object()  # type: ignore[attr-defined]
+        body = self.step_serializers.get(name, StepSerializer)(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.perform_step(obj, name, dict(body.validated_data))
+        obj.refresh_from_db()
+        return Response(self.get_serializer(obj).data)  # type: ignore[attr-defined]
+
+    @extend_schema(request=StepSerializer)
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<name>[a-z_]+)")
+    def step(self, request: Request, pk: str | None = None, name: str = "") -> Response:
+        """Take one workflow step (its name in the path; a reason in the body)."""
+        return self.run_step(request, name)

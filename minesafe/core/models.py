@@ -137,3 +137,29 @@ class SealMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} ≤ {self.until}"
+
+
+class TransitionRecord(models.Model):
+    """One step of one workflow object, the shape every area's history table inherits
+    (:mod:`minesafe.core.workflow`): who (a user key and the name at the time), when, which
+    step, from which state to which, why and with what evidence."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="操作账号",
+    )
+    username = models.CharField("操作人", max_length=150, blank=True)
+    at = models.DateTimeField("时间")
+    step = models.CharField("步骤", max_length=40, blank=True)
+    from_state = models.CharField("原状态", max_length=20, blank=True)
+    to_state = models.CharField("新状态", max_length=20)
+    reason = models.TextField("说明", blank=True)
+    evidence = models.JSONField("证据", default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]

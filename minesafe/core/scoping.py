@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 
-from minesafe.accounts.choices import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES, Role
+from minesafe.core.roles import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES, Role
 
-if TYPE_CHECKING:  # pragma: no cover
-    from minesafe.accounts.models import User
+#: The platform's user (``accounts.User``: role, organization, enterprise, mine); core does not
+#: import the accounts app.
+User = Any
 
 VIEW = "view"
 ADD = "add"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -14,6 +15,7 @@ from django.views import View
 
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import VIEW, can
+from minesafe.core.workflow import Refusal
 
 PAGE_SIZE = 50
 
@@ -113,4 +115,66 @@ class ScopedFormView(LoginRequiredMixin, View):
         self, request: HttpRequest, form: Any, instance: Any, status: int = 200
     ) -> HttpResponse:
         context = {"form": form, "title": self.title, "object": instance}
+        return render(request, self.template_name, context, status=status)
+
+
+def add_errors(form: Any, exc: ValidationError | Refusal) -> None:
+    """Attach a service's errors to the form: a refusal's field, a validation error's fields
+    (unknown fields, and an error that names none, as form-wide errors)."""
+    if isinstance(exc, Refusal):
+        problems: dict[str | None, list[str]] = {exc.field: [exc.message]}
+    elif hasattr(exc, "error_dict"):
+        problems = dict(exc.message_dict)
+    else:
+        problems = {None: exc.messages}
+    for name, texts in problems.items():
+        form.add_error(name if name in form.fields else None, texts)
+
+
+class WorkflowStepView(LoginRequiredMixin, View):
+    """One workflow step on one object, for every area: GET shows the step's form, POST runs
+    ``perform`` (which calls :func:`minesafe.core.transitions.apply`). Outside jurisdiction 404,
+    without the right 403 (a refused step that is about who may take it, too), bad input 400
+    with the field named.
+
+    Subclasses give ``model``, ``action``, ``form_class``, ``title``, ``template_name``,
+    ``context`` and ``perform`` (returning the message shown after the step).
+    """
+
+    model: Any = None
+    action = VIEW
+    form_class: Any = None
+    title = ""
+    template_name = "form.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = get_scoped(self.model, request.user, self.action, pk=pk)
+        return self._render(request, obj, self.form_class())
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = get_scoped(self.model, request.user, self.action, pk=pk)
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                with audit_reason(self.title):
+                    note = self.perform(request, obj, form.cleaned_data)
+            except Refusal as refusal:
+                if refusal.forbidden:
+                    raise PermissionDenied(refusal.message) from refusal
+                add_errors(form, refusal)
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, note)
+                return HttpResponseRedirect(obj.get_absolute_url())
+        return self._render(request, obj, form, status=400)
+
+    def perform(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {"object": obj}
+
+    def _render(self, request: HttpRequest, obj: Any, form: Any, status: int = 200) -> HttpResponse:
+        context = {**self.context(request, obj), "form": form, "title": self.title}
         return render(request, self.template_name, context, status=status)

@@ -25,6 +25,7 @@ from minesafe.emergency.models import (
     OrderTarget,
     SpotCheck,
     WeatherWarning,
+    alarm_case_model,
 )
 from minesafe.registry.models import Mine
 
@@ -234,7 +235,7 @@ class EvacuationOrderViewSet(ScopedViewSet):
             if warning is None:
                 raise exceptions.ValidationError({"warning": ["气象预警不存在"]})
         if "alarm_case" in data:
-            from minesafe.response.models import AlarmCase
+            AlarmCase = alarm_case_model()
 
             alarm_case = AlarmCase.objects.restrict(user).filter(pk=data["alarm_case"]).first()
             if alarm_case is None:

@@ -357,7 +357,7 @@ class OrderNotice(BaseModel):
     """An in-app message about an order to one user (new order, overdue, mismatch …).
 
     The response area's ``Notification`` needs an alarm case, which a weather order has not;
-    recipients are chosen with the response area's audiences (``response.services.audience_q``).
+    recipients are chosen with the response area's audiences (``core.audiences.audience_q``).
     """
 
     target = models.ForeignKey(
@@ -388,3 +388,9 @@ class OrderNotice(BaseModel):
 
     def __str__(self) -> str:
         return self.subject
+
+
+def alarm_case_model() -> Any:
+    """The response area's alarm case, reached through the order's relation (the two areas do
+    not import each other)."""
+    return EvacuationOrder._meta.get_field("alarm_case").related_model

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from minesafe.core.ruledata import edition_in_force
+from minesafe.ruledata import edition_in_force
 
 PACKAGE = "minesafe.emergency"
 

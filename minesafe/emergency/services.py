@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from minesafe.accounts.choices import MINE_ROLES, Role
 from minesafe.accounts.models import User
+from minesafe.core.audiences import audience_q
 from minesafe.core.context import acting_as
 from minesafe.emergency import rules
 from minesafe.emergency.choices import (
@@ -121,8 +122,6 @@ def record_warning(*, user: Any, divisions: Iterable[Any], **fields: Any) -> Wea
 
 
 def _audience(mine: Any, *audiences: str) -> list[User]:
-    from minesafe.response.services import audience_q
-
     query = Q(pk__in=[])
     for audience in audiences:
         query |= audience_q(mine, audience)

@@ -40,6 +40,7 @@ from minesafe.emergency.models import (
     OrderNotice,
     OrderTarget,
     WeatherWarning,
+    alarm_case_model,
 )
 from minesafe.registry.models import Mine
 
@@ -141,7 +142,7 @@ class OrderCreateView(LoginRequiredMixin, View):
                 proposed = services.proposed_mines(warning, user)
         case_id = _int_param(request, "case")
         if case_id is not None:
-            from minesafe.response.models import AlarmCase
+            AlarmCase = alarm_case_model()
 
             case = (
                 AlarmCase.objects.restrict(user).select_related("mine").filter(pk=case_id).first()

@@ -1,4 +1,5 @@
-"""``minesafe engine …`` subcommands: ``replay`` (pure, no database) and ``run`` (E3's runner).
+"""``minesafe engine …`` subcommands: ``replay`` (pure, no database); the monitoring app adds
+``run`` (the database side) to the group :func:`register` returns.
 
 ``minesafe engine replay DIR --out alarms.jsonl [--mines mines.json] [--quarantine FILE]`` writes
 one JSON line per alarm episode and the counts on stderr; bad arguments exit 2.
@@ -7,7 +8,6 @@ one JSON line per alarm episode and the counts on stderr; bad arguments exit 2.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -16,8 +16,8 @@ from typing import Any
 from minesafe.engine.events import Action
 
 
-def register(subparsers: Any) -> None:
-    """Add the ``engine`` command group to the ``minesafe`` parser."""
+def register(subparsers: Any) -> Any:
+    """Add the ``engine`` command group to the ``minesafe`` parser; returns its subcommands."""
     engine = subparsers.add_parser("engine", help="monitoring engine (issue 3)")
     sub = engine.add_subparsers(dest="engine_command", required=True)
     rp = sub.add_parser("replay", help="replay a directory of networking files, no database")
@@ -26,14 +26,7 @@ def register(subparsers: Any) -> None:
     rp.add_argument("--mines", type=Path, help="mine facts JSON: {code: {gas_grade: …}}")
     rp.add_argument("--quarantine", type=Path, help="malformed records as JSON lines")
     rp.set_defaults(func=_replay)
-    run = sub.add_parser(
-        "run",
-        help="watch a directory and the brokers (database sink)",
-        prefix_chars="+",
-        add_help=False,
-    )
-    run.add_argument("rest", nargs=argparse.REMAINDER)
-    run.set_defaults(func=_run)
+    return sub
 
 
 def load_facts(path: Path) -> dict[str, dict[str, Any]]:
@@ -84,21 +77,6 @@ def _replay(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def _run(args: argparse.Namespace) -> int:
-    """Delegate to the monitoring app's runner (database sink, brokers, directory watch)."""
-    # Imported by name so that the pure core never imports Django (nor type-checks it).
-    importlib.import_module("minesafe.cli")._django_setup()
-    try:
-        runner = importlib.import_module("minesafe.monitoring.runner")
-    except ImportError:
-        print(
-            "minesafe engine run: minesafe.monitoring.runner is not available yet", file=sys.stderr
-        )
-        return 2
-    rest = [a for a in args.rest if a != "--"]
-    return int(runner.main(rest))
 
 
 __all__ = ["Action", "load_facts", "register"]

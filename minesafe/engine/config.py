@@ -1,7 +1,7 @@
 """The engine's rule data: parameters, location kinds, the regulation's table, grading.
 
 All four come from YAML rule sets in ``minesafe/engine/data`` through
-:mod:`minesafe.core.ruledata` (editions with effective dates); :class:`EngineConfig` holds the
+:mod:`minesafe.ruledata` (editions with effective dates); :class:`EngineConfig` holds the
 editions in force on one date so a whole run is judged by one consistent set of rules.
 """
 
@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from minesafe.core.ruledata import edition_in_force
+from minesafe.ruledata import edition_in_force
 
 PACKAGE = "minesafe.engine"
 GAS_GRADES = ("low", "high", "outburst")

@@ -10,8 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from minesafe.core.ruledata import load_rule_set
 from minesafe.hazards.models import MajorHazardCategory, MajorHazardItem
+from minesafe.ruledata import load_rule_set
 
 
 def sync_catalogue(data: dict[str, Any] | None = None, using: str = "default") -> int:

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from minesafe.core.ruledata import edition_in_force
 from minesafe.hazards import choices
 from minesafe.localtime import local_date
+from minesafe.ruledata import edition_in_force
 
 # Plain ``str`` values of the choices: the rules deal in values, not in Django types.
 REPORTED = str(choices.HazardStatus.REPORTED)

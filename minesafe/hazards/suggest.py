@@ -11,12 +11,12 @@ from typing import Any
 from django.apps import apps
 from django.utils import timezone
 
-from minesafe.core.ruledata import edition_in_force, load_rule_set
 from minesafe.hazards.catalogue import items_in_force
 from minesafe.hazards.choices import SuggestionMethod
 from minesafe.hazards.classifier import GENERAL, Candidate, Classifier, Situation
 from minesafe.hazards.models import Hazard, HazardSuggestion, MajorHazardItem
 from minesafe.registry.choices import LicenceKind, MineStatus
+from minesafe.ruledata import edition_in_force, load_rule_set
 
 TEXT_SUGGESTIONS = 3
 

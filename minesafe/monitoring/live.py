@@ -22,12 +22,12 @@ import numpy.typing as npt
 from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
-from minesafe.core.ruledata import edition_in_force
 from minesafe.core.scoping import VIEW
 from minesafe.monitoring.choices import LEVEL_COLORS, AlarmLevel, StatPeriod
 from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
+from minesafe.ruledata import edition_in_force
 
 STATIC = Path(__file__).resolve().parent / "static"
 

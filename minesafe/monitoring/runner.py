@@ -30,7 +30,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from minesafe.monitoring import brokers, partitions
+from minesafe.engine import brokers
+from minesafe.monitoring import partitions
 from minesafe.monitoring.pipeline import Pipeline
 from minesafe.monitoring.quarantine import QuarantineFile
 from minesafe.monitoring.sink import (

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minesafe.monitoring import brokers
+from minesafe.engine import brokers
 
 Ack = Callable[[], Awaitable[None] | None]
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from minesafe.core.ruledata import edition_in_force
 from minesafe.localtime import LOCAL
+from minesafe.ruledata import edition_in_force
 
 PACKAGE = "minesafe.positioning"
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from minesafe.core.ruledata import edition_in_force
+from minesafe.ruledata import edition_in_force
 
 PACKAGE = "minesafe.registry"
 

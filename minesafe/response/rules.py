@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from minesafe.core.ruledata import edition_in_force
 from minesafe.response.choices import CaseState as _CaseState
+from minesafe.ruledata import edition_in_force
 
 #: The states as plain strings (the rules compare values; Django's choice classes stay outside).
 NEW, ACKNOWLEDGED, DISPOSED, FED_BACK, VERIFIED, CLOSED, SUPPRESSED = (

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from minesafe.accounts.choices import MINE_ROLES, REGULATOR_ROLES, Role
 from minesafe.accounts.models import User
+from minesafe.core.audiences import audience_q
 from minesafe.core.context import acting_as
 from minesafe.localtime import local_date
 from minesafe.response import rules
@@ -52,29 +53,6 @@ def _name(user: Any) -> str:
 
 
 # --- who hears of a case ----------------------------------------------------------------------
-
-
-def audience_q(mine: Any, audience: str) -> Q:
-    """MON-4: the platform's users behind each audience of a level.
-
-    - ``mine_dispatch`` (IV): the mine's safety officers (the platform's dispatcher role);
-    - ``mine_management`` (III): the mine manager and the enterprise officers of the mine's
-      enterprise and every enterprise above it;
-    - ``county`` (II): county regulators whose organisation sits in the mine's county;
-    - ``city_province`` (I): city/province regulators whose division is above the county.
-    """
-    if audience == "mine_dispatch":
-        return Q(role=Role.MINE_SAFETY_OFFICER, mine_id=mine.pk)
-    if audience == "mine_management":
-        return Q(role=Role.MINE_MANAGER, mine_id=mine.pk) | Q(
-            role=Role.ENTERPRISE_OFFICER, enterprise_id__in=mine.enterprise.ancestor_ids()
-        )
-    if audience == "county":
-        return Q(role=Role.COUNTY_REGULATOR, organization__division_id=mine.county_id)
-    if audience == "city_province":
-        above = [pk for pk in mine.county.ancestor_ids() if pk != mine.county_id]
-        return Q(role=Role.CITY_REGULATOR, organization__division_id__in=above)
-    return Q(pk__in=[])
 
 
 def recipients(mine: Any, level: int) -> list[User]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -21,7 +22,6 @@ from django.views.decorators.http import require_POST, require_safe
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import ScopedFormView, get_scoped, is_htmx, paginate, pk_model, require
-from minesafe.emergency.models import EvacuationOrder
 from minesafe.monitoring.choices import LEVEL_COLORS
 from minesafe.response import forms, rules, services
 from minesafe.response.choices import STATE_COLORS, Channel
@@ -79,7 +79,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": _timeline(case, user),
         "steps": steps if may_act else [],
         "may_comment": can(user, AlarmCase, COMMENT),
-        "may_evacuate": can(user, EvacuationOrder, ADD),  # MON-8/EMG-2: an alarm may call for one
+        # MON-8/EMG-2: an alarm may call for an evacuation order (the emergency area's model).
+        "may_evacuate": can(user, apps.get_model("emergency", "EvacuationOrder"), ADD),
         "may_assign": AlarmCase.objects.restrict(user, CHANGE).filter(pk=pk).exists(),
         "assign_form": forms.AssignForm(people=services.assignable(case)),
         "overdue": rules.is_overdue(case.deadline, timezone.now()) and case.is_open,

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minesafe.core.api import ScopedViewSet
+from minesafe.core.api import ScopedViewSet, WorkflowActions
 from minesafe.core.scoping import VIEW
 from minesafe.localtime import local_date
 from minesafe.registry.api import ScopedRelatedField
@@ -191,7 +191,7 @@ class CampaignViewSet(ScopedViewSet):
 class ReportTransitionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportTransition
-        fields = ["old_status", "new_status", "username", "at", "reason"]
+        fields = ["step", "from_state", "to_state", "username", "at", "reason"]
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -246,13 +246,10 @@ class ReviewSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-def _service_errors(exc: ValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(exc.message_dict)
-
-
-class ReportViewSet(ScopedViewSet):
-    """Mine reports (HAZ-8): read; ``answers`` (mine), ``sign`` (mine manager), ``review``
-    (regulator) are the workflow steps."""
+class ReportViewSet(WorkflowActions, ScopedViewSet):
+    """Mine reports (HAZ-8): read; ``answers`` (mine) and the workflow's steps
+    (``steps/sign`` by the mine manager, ``steps/accept`` and ``steps/return`` by a regulator;
+    ``sign`` and ``review`` are the same steps under their earlier names)."""
 
     queryset = CampaignReport.objects.all()
     serializer_class = ReportSerializer
@@ -260,6 +257,7 @@ class ReportViewSet(ScopedViewSet):
     http_method_names = ["get", "post", "head", "options"]
     extra_actions_scope = {"answers": ANSWER, "sign": SIGN, "review": REVIEW}
     filterset_fields = ["campaign", "mine", "status"]
+    step_serializers = {"sign": SignSerializer}
 
     def get_queryset(self) -> QuerySet[CampaignReport]:
         return super().get_queryset().prefetch_related("transitions", "answers")
@@ -270,6 +268,23 @@ class ReportViewSet(ScopedViewSet):
     def _report(self) -> CampaignReport:
         report: CampaignReport = self.get_object()
         return report
+
+    def perform_step(self, obj: Any, name: str, data: dict[str, Any]) -> None:
+        step = rules.REPORT_WORKFLOW.step(name)
+        now = timezone.now()
+        if step.name == "sign":
+            services.sign_report(
+                obj,
+                user=self.request.user,
+                signer_name=data["signer_name"],
+                summary=data["summary"],
+                now=now,
+            )
+            return
+        decision = {s: d for d, s in rules.REVIEW_STEPS.items()}[step.name]
+        services.review_report(
+            obj, user=self.request.user, decision=decision, reason=data["reason"], now=now
+        )
 
     @extend_schema(request=AnswerInputSerializer(many=True), responses={200: ReportSerializer})
     @action(detail=True, methods=["post"])
@@ -282,46 +297,23 @@ class ReportViewSet(ScopedViewSet):
             row["item"]: services.AnswerInput(row["result"], row["finding"], row["place"])
             for row in rows.validated_data
         }
-        try:
-            services.save_answers(report, answers)
-        except ValidationError as exc:
-            raise _service_errors(exc) from exc
+        services.save_answers(report, answers)
         return Response(ReportSerializer(report, context={"request": request}).data)
 
     @extend_schema(request=SignSerializer, responses={200: ReportSerializer})
     @action(detail=True, methods=["post"])
     def sign(self, request: Request, pk: str | None = None) -> Response:
-        report = self._report()
-        body = SignSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            services.sign_report(
-                report,
-                user=request.user,
-                signer_name=body.validated_data["signer_name"],
-                summary=body.validated_data["summary"],
-                now=timezone.now(),
-            )
-        except ValidationError as exc:
-            raise _service_errors(exc) from exc
-        return Response(ReportSerializer(report, context={"request": request}).data)
+        return self.run_step(request, "sign")
 
     @extend_schema(request=ReviewSerializer, responses={200: ReportSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str | None = None) -> Response:
-        report = self._report()
         body = ReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.review_report(
-                report,
-                user=request.user,
-                decision=body.validated_data["decision"],
-                reason=body.validated_data["reason"],
-                now=timezone.now(),
-            )
-        except ValidationError as exc:
-            raise _service_errors(exc) from exc
+        self.perform_step(
+            self._report(), rules.REVIEW_STEPS[body.validated_data["decision"]], body.validated_data
+        )
+        report = self._report()
         return Response(ReportSerializer(report, context={"request": request}).data)
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from minesafe.accounts.choices import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES, REGULATOR_ROLES, Role
 from minesafe.accounts.models import Organization
-from minesafe.core.models import BaseModel
+from minesafe.core.models import BaseModel, TransitionRecord
 from minesafe.core.scoping import ADD, CHANGE, VIEW, Access, mine_scope
 from minesafe.registry.models import Mine
 from minesafe.selfinspection.choices import AnswerResult, ReportStatus, ScopeMode, TemplateKind
@@ -288,27 +288,19 @@ class ReportAnswer(BaseModel):
             raise ValidationError({"finding": problem})
 
 
-class ReportTransition(BaseModel):
-    """One step of a report: who moved it from which status to which, when and why."""
+class ReportTransition(TransitionRecord, BaseModel):
+    """One step of a report (``rules.REPORT_WORKFLOW``): who took it, from which status to which,
+    when and why."""
 
     report = models.ForeignKey(
         CampaignReport, on_delete=models.CASCADE, related_name="transitions", verbose_name="报告"
     )
-    old_status = models.CharField("原状态", max_length=10, choices=ReportStatus.choices)
-    new_status = models.CharField("新状态", max_length=10, choices=ReportStatus.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    username = models.CharField("操作人", max_length=150, blank=True)
-    at = models.DateTimeField("时间")
-    reason = models.TextField("说明", blank=True)
 
     access: ClassVar[Access] = Access(mine_field="report__mine")
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(TransitionRecord.Meta):
         verbose_name = "报告流转记录"
         verbose_name_plural = "报告流转记录"
 
     def __str__(self) -> str:
-        return f"{self.get_old_status_display()} → {self.get_new_status_display()}"
+        return f"{ReportStatus(self.from_state).label} → {ReportStatus(self.to_state).label}"

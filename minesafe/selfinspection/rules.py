@@ -10,20 +10,49 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from minesafe.accounts.choices import REGULATOR_ROLES, Role
-from minesafe.core.ruledata import edition_in_force
+from minesafe.core.roles import REGULATOR_ROLES, Role
+from minesafe.core.workflow import REASON, SIGNATURE, Step, Workflow
+from minesafe.ruledata import edition_in_force
 from minesafe.selfinspection.choices import AnswerResult, ReportStatus
 
 PACKAGE = "minesafe.selfinspection"
 
-#: Which status may follow which, and the action that moves it (HAZ-8 workflow).
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (ReportStatus.DRAFT, ReportStatus.SIGNED): "sign",
-    (ReportStatus.RETURNED, ReportStatus.SIGNED): "sign",
-    (ReportStatus.SIGNED, ReportStatus.ACCEPTED): "review",
-    (ReportStatus.SIGNED, ReportStatus.RETURNED): "review",
-}
 EDITABLE = frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED})
+
+#: HAZ-8 (003: 由矿长牵头 … 不认真的推倒重来): the mine's own manager signs a report drafted or
+#: returned; a regulator with jurisdiction accepts it or returns it with reasons.
+REPORT_WORKFLOW = Workflow(
+    "self_inspection_report",
+    dict(ReportStatus.choices),
+    (
+        Step(
+            "sign",
+            "签字上报",
+            EDITABLE,
+            ReportStatus.SIGNED,
+            frozenset({Role.MINE_MANAGER}),
+            needs=frozenset({SIGNATURE}),
+            own_mine=True,
+        ),
+        Step(
+            "accept",
+            "审核通过",
+            frozenset({ReportStatus.SIGNED}),
+            ReportStatus.ACCEPTED,
+            REGULATOR_ROLES,
+        ),
+        Step(
+            "return",
+            "退回重做",
+            frozenset({ReportStatus.SIGNED}),
+            ReportStatus.RETURNED,
+            REGULATOR_ROLES,
+            needs=frozenset({REASON}),
+        ),
+    ),
+)
+#: The review form's decision → the step it takes.
+REVIEW_STEPS = {ReportStatus.ACCEPTED: "accept", ReportStatus.RETURNED: "return"}
 
 
 def answer_problem(result: str, finding: str) -> str | None:
@@ -73,40 +102,6 @@ def completeness(item_ids: Iterable[Any], answers: Mapping[Any, tuple[str, str]]
         answered += 1
         hazards += answer[0] == AnswerResult.HAZARD
     return Completeness(len(items), answered, hazards, tuple(missing), tuple(invalid))
-
-
-def transition_problem(old: str, new: str) -> str | None:
-    """HAZ-8: only the workflow's steps: draft/returned → signed → accepted/returned."""
-    if (old, new) in TRANSITIONS:
-        return None
-    return f"报告状态不能从“{ReportStatus(old).label}”变为“{ReportStatus(new).label}”"
-
-
-def sign_problem(role: str, same_mine: bool, status: str, complete: bool) -> str | None:
-    """HAZ-8 (003: 由矿长牵头): only the mine's own manager signs, and only a complete report."""
-    if role != Role.MINE_MANAGER or not same_mine:
-        return "只有本矿矿长可以签字上报自查报告"
-    if status not in EDITABLE:
-        return f"报告当前状态为“{ReportStatus(status).label}”，不能签字"
-    if not complete:
-        return "报告尚有未完成的检查内容，不能签字"
-    return None
-
-
-def review_problem(
-    role: str, in_jurisdiction: bool, status: str, decision: str, reason: str
-) -> str | None:
-    """HAZ-8 (003: 不认真的推倒重来): a regulator of the mine reviews a signed report; a return
-    states its reasons."""
-    if role not in REGULATOR_ROLES or not in_jurisdiction:
-        return "只有属地监管部门可以审核自查报告"
-    if status != ReportStatus.SIGNED:
-        return "只能审核已签字上报的报告"
-    if decision not in (ReportStatus.ACCEPTED, ReportStatus.RETURNED):
-        return "请选择审核结论"
-    if decision == ReportStatus.RETURNED and not reason.strip():
-        return "退回时须填写退回原因"
-    return None
 
 
 def is_overdue(status: str, deadline: dt.date, today: dt.date) -> bool:

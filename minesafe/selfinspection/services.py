@@ -18,11 +18,13 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from minesafe.core.scoping import VIEW
+from minesafe.core.transitions import Binding, apply
+from minesafe.core.workflow import Refusal
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
 from minesafe.selfinspection import rules
-from minesafe.selfinspection.choices import AnswerResult, ReportStatus
+from minesafe.selfinspection.choices import AnswerResult
 from minesafe.selfinspection.models import (
     Campaign,
     CampaignReport,
@@ -140,20 +142,8 @@ def save_answers(report: CampaignReport, answers: Mapping[int, AnswerInput]) -> 
     return saved
 
 
-def _move(report: CampaignReport, new: str, user: Any, now: dt.datetime, reason: str = "") -> None:
-    problem = rules.transition_problem(report.status, new)
-    if problem:
-        raise ValidationError({"status": problem})
-    ReportTransition.objects.create(
-        report=report,
-        old_status=report.status,
-        new_status=new,
-        user=user,
-        username=getattr(user, "username", "") or "",
-        at=now,
-        reason=reason,
-    )
-    report.status = new
+#: The report workflow on the spine (HAZ-8): steps, history, notifications in one place.
+REPORTS = Binding(CampaignReport, ReportTransition, "report", rules.REPORT_WORKFLOW)
 
 
 def _record_hazards(report: CampaignReport, user: Any, now: dt.datetime) -> int:
@@ -186,23 +176,19 @@ def sign_report(
     """The mine manager signs a complete report and sends it to the regulator and the parent
     enterprise; its "hazard found" answers become hazards. Returns how many hazards were made."""
     if not signer_name.strip():
-        raise ValidationError({"signer_name": "请填写签字矿长姓名"})
-    problem = rules.sign_problem(
-        getattr(user, "role", ""),
-        getattr(user, "mine_id", None) == report.mine_id,
-        report.status,
-        report_completeness(report).complete,
-    )
-    if problem:
-        raise ValidationError({"status": problem})
-    with transaction.atomic():
-        report.signer_name = signer_name.strip()
-        report.signed_by = user
-        report.signed_at = now
+        raise Refusal("signer_name", "请填写签字矿长姓名")
+
+    def sign(locked: CampaignReport) -> None:
+        if locked.status in rules.EDITABLE and not report_completeness(locked).complete:
+            raise Refusal("status", "报告尚有未完成的检查内容，不能签字")
+        locked.signer_name = signer_name.strip()
+        locked.signed_by = user
+        locked.signed_at = now
         if summary.strip():
-            report.summary = summary.strip()
-        _move(report, ReportStatus.SIGNED, user, now, reason="签字上报")
-        report.save()
+            locked.summary = summary.strip()
+
+    with transaction.atomic():
+        apply(REPORTS, report, "sign", user, now, reason="签字上报", signed=True, effect=sign)
         return _record_hazards(report, user, now)
 
 
@@ -210,22 +196,15 @@ def review_report(
     report: CampaignReport, *, user: Any, decision: str, reason: str, now: dt.datetime
 ) -> None:
     """A regulator of the mine accepts a signed report or returns it with reasons (HAZ-8)."""
-    in_jurisdiction = (
-        Mine.objects.restrict(user, VIEW).filter(pk=report.mine_id).exists()
-        if getattr(user, "is_authenticated", False)
-        else False
-    )
-    problem = rules.review_problem(
-        getattr(user, "role", ""), in_jurisdiction, report.status, decision, reason
-    )
-    if problem:
-        field = "reason" if "原因" in problem else "decision"
-        raise ValidationError({field: problem})
-    with transaction.atomic():
-        _move(report, decision, user, now, reason=reason.strip())
-        report.reviewed_at = now
-        report.review_note = reason.strip()
-        report.save()
+    step = rules.REVIEW_STEPS.get(decision)
+    if step is None:
+        raise Refusal("decision", "请选择审核结论")
+
+    def note(locked: CampaignReport) -> None:
+        locked.reviewed_at = now
+        locked.review_note = reason.strip()
+
+    apply(REPORTS, report, step, user, now, reason=reason, effect=note)
 
 
 def overdue_reports(campaign: Campaign, today: dt.date) -> list[CampaignReport]:

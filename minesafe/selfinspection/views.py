@@ -20,7 +20,16 @@ from django.views.decorators.http import require_safe
 
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, VIEW, can
-from minesafe.core.views import get_scoped, is_htmx, paginate, pk_model, require
+from minesafe.core.transitions import steps_of
+from minesafe.core.views import (
+    WorkflowStepView,
+    add_errors,
+    get_scoped,
+    is_htmx,
+    paginate,
+    pk_model,
+    require,
+)
 from minesafe.localtime import local_date
 from minesafe.selfinspection import excel, forms, rules, services
 from minesafe.selfinspection.choices import (
@@ -171,7 +180,7 @@ class CampaignCreateView(LoginRequiredMixin, View):
                         instructions=data["instructions"],
                     )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, f"已发起，共{campaign.reports.count()}处煤矿")
                 return HttpResponseRedirect(campaign.get_absolute_url())
@@ -179,12 +188,6 @@ class CampaignCreateView(LoginRequiredMixin, View):
 
     def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
         return render(request, "selfinspection/campaign_form.html", {"form": form}, status=status)
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    """Attach a service's field errors to the form (unknown fields as form-wide errors)."""
-    for name, problems in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, problems)
 
 
 def _posted(post: Any, item_id: int) -> Any:
@@ -237,7 +240,7 @@ def _report_context(request: HttpRequest, report: CampaignReport) -> dict[str, A
         "report": report,
         "sections": _sections(report),
         "completeness": services.report_completeness(report),
-        "transitions": report.transitions.all(),
+        "transitions": steps_of(report.transitions.all(), rules.REPORT_WORKFLOW),
         "overdue": rules.is_overdue(report.status, report.campaign.deadline, today),
         "can_answer": editable and allowed(ANSWER),
         "can_sign": editable and allowed(SIGN),
@@ -330,40 +333,14 @@ class ReportAnswerView(LoginRequiredMixin, View):
         return render(request, template, context, status=status)
 
 
-class ReportStepView(LoginRequiredMixin, View):
-    """A workflow step on one report (sign, review): a form, then the service."""
+class ReportStepView(WorkflowStepView):
+    """A workflow step on one report (sign, review) on the spine's page view."""
 
     model = CampaignReport
-    action = VIEW
-    form_class: Any = None
-    title = ""
+    template_name = "selfinspection/report_step.html"
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        report = get_scoped(CampaignReport, request.user, self.action, pk=pk)
-        return self._render(request, report, self.form_class())
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        report = get_scoped(CampaignReport, request.user, self.action, pk=pk)
-        form = self.form_class(request.POST)
-        if form.is_valid():
-            try:
-                with audit_reason(self.title):
-                    note = self.perform(request, report, form.cleaned_data)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, note)
-                return HttpResponseRedirect(report.get_absolute_url())
-        return self._render(request, report, form, status=400)
-
-    def perform(self, request: HttpRequest, report: CampaignReport, data: dict[str, Any]) -> str:
-        raise NotImplementedError
-
-    def _render(
-        self, request: HttpRequest, report: CampaignReport, form: Any, status: int = 200
-    ) -> HttpResponse:
-        context = {**_report_context(request, report), "form": form, "title": self.title}
-        return render(request, "selfinspection/report_step.html", context, status=status)
+    def context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return _report_context(request, obj)
 
 
 class ReportSignView(ReportStepView):
@@ -373,9 +350,9 @@ class ReportSignView(ReportStepView):
     form_class = forms.SignForm
     title = "矿长签字上报"
 
-    def perform(self, request: HttpRequest, report: CampaignReport, data: dict[str, Any]) -> str:
+    def perform(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> str:
         made = services.sign_report(
-            report,
+            obj,
             user=request.user,
             signer_name=data["signer_name"],
             summary=data["summary"],
@@ -391,9 +368,9 @@ class ReportReviewView(ReportStepView):
     form_class = forms.ReviewForm
     title = "审核自查报告"
 
-    def perform(self, request: HttpRequest, report: CampaignReport, data: dict[str, Any]) -> str:
+    def perform(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> str:
         services.review_report(
-            report,
+            obj,
             user=request.user,
             decision=data["decision"],
             reason=data["reason"],

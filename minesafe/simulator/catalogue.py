@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from minesafe.core.ruledata import edition_in_force
+from minesafe.ruledata import edition_in_force
 
 F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]

@@ -66,9 +66,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--mqtt-host", default="127.0.0.1")
     p.add_argument("--mqtt-port", type=int, default=1883)
     p.set_defaults(func=main)
-    from minesafe.simulator import feed  # the living demo's supervisor (docs/demo.md)
-
-    feed.register(subparsers)
 
 
 def make_sink(args: argparse.Namespace) -> Sink:

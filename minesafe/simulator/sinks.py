@@ -1,10 +1,10 @@
 """Where the simulated files go: a directory, NATS JetStream or MQTT (issue 3 §3, §5).
 
 The names are the contract with the engine's adapters, defined once in
-:mod:`minesafe.monitoring.brokers` (plain constants, no Django):
+:mod:`minesafe.engine.brokers` (plain constants, no Django):
 
 - NATS JetStream: subject ``minesafe.readings.<partition>.<mine_code>`` (the partition count
-  is read from the stream, see :func:`minesafe.monitoring.brokers.subject`), payload = the
+  is read from the stream, see :func:`minesafe.engine.brokers.subject`), payload = the
   bytes of one family-A file, header ``Nats-Msg-Id`` = the file name (JetStream drops
   duplicates), stream ``MINESAFE_READINGS`` on ``minesafe.readings.>`` (created when missing).
 - MQTT: topic ``minesafe/<mine_code>/readings``, QoS 1, a JSON object
@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any, Protocol
 
-from minesafe.monitoring import brokers
+from minesafe.engine import brokers
 from minesafe.simulator.sim import SimFile
 
 NATS_STREAM = brokers.STREAM

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from minesafe.core.ruledata import edition_in_force
+from minesafe.ruledata import edition_in_force
 
 PACKAGE = "minesafe.video"
 RULE_SET = "coverage"

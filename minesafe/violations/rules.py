@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from minesafe.core.ruledata import edition_in_force
+from minesafe.ruledata import edition_in_force
 from minesafe.violations.choices import Severity
 
 PACKAGE = "minesafe.violations"

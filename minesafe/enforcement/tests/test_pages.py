@@ -268,7 +268,10 @@ def test_enf_api_flow_and_clear_errors(world: World) -> None:
     assert doc.status_code == 201 and "〔" in doc.json()["number"]
     mine_b = _client(world, "mine_b")
     assert mine_b.get(f"/api/enforcement/inspections/{pk}/").status_code == 404
-    assert json.loads(mine_b.get("/api/enforcement/documents/").content)["count"] >= 0
+    listed = json.loads(mine_b.get("/api/enforcement/documents/").content)
+    own = Document.objects.restrict(world.users["mine_b"], "view")
+    assert listed["count"] == own.count()
+    assert doc.json()["number"] not in {d["number"] for d in listed["results"]}
 
 
 def test_per8_quiz_page_asks_from_the_bank_and_lists_the_stopped_worker(world: World) -> None:

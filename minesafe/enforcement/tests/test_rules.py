@@ -9,10 +9,10 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minesafe.core.ruledata import load_rule_set
 from minesafe.enforcement import rules
 from minesafe.enforcement.choices import Consequence, FindingKind
 from minesafe.enforcement.rules import FindingFacts, PlanFacts
+from minesafe.ruledata import load_rule_set
 
 ON = dt.date(2026, 11, 22)
 

@@ -98,31 +98,3 @@ def test_mon1_replay_bad_mines_file_exits_2(tmp_path: Path) -> None:
         main(["engine", "replay", str(tmp_path), "--out", str(tmp_path / "o"), "--mines", str(bad)])
         == 2
     )
-
-
-def test_mon1_engine_run_hands_everything_to_the_monitoring_runner(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import types
-
-    real_main = importlib.import_module("minesafe.cli").main
-    seen: list[list[str]] = []
-
-    def run_main(argv: list[str]) -> int:
-        seen.append(argv)
-        return 0
-
-    runner = types.SimpleNamespace(main=run_main)
-    fake_cli = types.SimpleNamespace(_django_setup=lambda: None)
-    modules = {"minesafe.cli": fake_cli, "minesafe.monitoring.runner": runner}
-    monkeypatch.setattr(importlib, "import_module", lambda name: modules[name])
-    assert real_main(["engine", "run", "--dir", "x", "--once"]) == 0
-    assert seen == [["--dir", "x", "--once"]]
-
-    def missing(name: str) -> Any:
-        if name == "minesafe.monitoring.runner":
-            raise ImportError(name)
-        return fake_cli
-
-    monkeypatch.setattr(importlib, "import_module", missing)
-    assert real_main(["engine", "run"]) == 2

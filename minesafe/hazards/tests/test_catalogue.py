@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from minesafe.core.ruledata import load_rule_set
 from minesafe.hazards.catalogue import edition_on, items_in_force, sync_catalogue
 from minesafe.hazards.convert_standard import chinese_number, convert
 from minesafe.hazards.testing import make_hazard
 from minesafe.registry.models import Mine
+from minesafe.ruledata import load_rule_set
 
 SOURCE = Path("/work/shared/domain/regulations/major_hazard_standard_2020.txt")
 SH = ZoneInfo("Asia/Shanghai")

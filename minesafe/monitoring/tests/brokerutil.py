@@ -8,7 +8,7 @@ import json
 from collections.abc import Coroutine
 from typing import Any
 
-from minesafe.monitoring import brokers
+from minesafe.engine import brokers
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from minesafe.monitoring import brokers, runner
+from minesafe.engine import brokers
+from minesafe.monitoring import runner
 from minesafe.monitoring.models import Alarm, ReadingStat
 from minesafe.monitoring.sink import Sink
 from minesafe.monitoring.tests import brokerutil, files

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from minesafe.engine import brokers
 from minesafe.engine.events import Action, AlarmEvent, AlarmKind, Level
-from minesafe.monitoring import brokers
 from minesafe.monitoring.models import Alarm, EngineCheckpoint
 from minesafe.monitoring.partitions import fair_share, parse_partitions, plan
 from minesafe.monitoring.sink import CheckpointState, Fenced, Offsets, Sink, claim_checkpoint

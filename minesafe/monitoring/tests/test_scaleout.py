@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from minesafe.monitoring import brokers
+from minesafe.engine import brokers
 from minesafe.monitoring.tests import brokerutil
 from minesafe.simulator.sim import SimConfig, Simulation
 

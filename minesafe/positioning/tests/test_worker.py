@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 from typing import Any
 
 import pytest
@@ -45,4 +47,10 @@ def test_thinning_and_expiry(world: Any) -> None:
 
 
 def test_command_runs_one_step(world: Any) -> None:
-    call_command("positioning_tick", "--now", "2026-11-23T12:00:00")
+    now = timezone.make_aware(dt.datetime(2026, 11, 23, 12, 0))
+    make_snapshot(world.mine_a, now - dt.timedelta(days=100), [{"card": "old", "name": "老人"}])
+    out = io.StringIO()
+    call_command("positioning_tick", "--now", "2026-11-23T12:00:00", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["now"] == now.isoformat() and report["expired_snapshots"] == 1
+    assert not Snapshot.objects.filter(at__lt=now - dt.timedelta(days=92)).exists()

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minesafe.core.ruledata import RuleDataError, edition_in_force
 from minesafe.registry import rules
 from minesafe.registry.rules import ClassFactors
+from minesafe.ruledata import RuleDataError, edition_in_force
 
 TODAY = dt.date(2026, 11, 22)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from minesafe.accounts.choices import Role
+from minesafe.core.workflow import Actor, Refusal
 from minesafe.selfinspection import rules
 from minesafe.selfinspection.choices import AnswerResult as R
 from minesafe.selfinspection.choices import ReportStatus as S
@@ -29,32 +30,35 @@ def test_haz8_report_complete_only_when_every_item_has_a_valid_answer() -> None:
     assert not rules.completeness([], {}).complete
 
 
-def test_haz8_only_the_mines_own_manager_signs_a_complete_editable_report() -> None:
-    manager = Role.MINE_MANAGER
-    assert rules.sign_problem(manager, True, S.DRAFT, True) is None
-    assert rules.sign_problem(manager, True, S.RETURNED, True) is None
-    assert rules.sign_problem(Role.MINE_SAFETY_OFFICER, True, S.DRAFT, True)
-    assert rules.sign_problem(manager, False, S.DRAFT, True)
-    assert rules.sign_problem(manager, True, S.DRAFT, False)
-    assert rules.sign_problem(manager, True, S.ACCEPTED, True)
+def _check(state: str, step: str, role: str, *, given=(), mine=True, jurisdiction=True) -> str:
+    """The table's answer: "" when the step may be taken, else the refusal's field."""
+    actor = Actor(7, role, in_jurisdiction=jurisdiction, own_mine=mine)
+    try:
+        rules.REPORT_WORKFLOW.check(state, step, actor, given)
+    except Refusal as refusal:
+        return ("403 " if refusal.forbidden else "") + refusal.field
+    return ""
 
 
-def test_haz8_regulator_reviews_signed_report_and_a_return_needs_reasons() -> None:
+def test_haz8_only_the_mines_own_manager_signs_an_editable_report() -> None:
+    manager, signed = Role.MINE_MANAGER, {"signature"}
+    assert _check(S.DRAFT, "sign", manager, given=signed) == ""
+    assert _check(S.RETURNED, "sign", manager, given=signed) == ""
+    assert _check(S.DRAFT, "sign", Role.MINE_SAFETY_OFFICER, given=signed) == "403 step"
+    assert _check(S.DRAFT, "sign", manager, given=signed, mine=False) == "403 step"
+    assert _check(S.DRAFT, "sign", manager) == "signature"
+    assert _check(S.ACCEPTED, "sign", manager, given=signed) == "step"
+
+
+def test_haz8_a_regulator_of_the_mine_reviews_a_signed_report_and_a_return_needs_reasons() -> None:
     reg = Role.COUNTY_REGULATOR
-    assert rules.review_problem(reg, True, S.SIGNED, S.ACCEPTED, "") is None
-    assert rules.review_problem(reg, True, S.SIGNED, S.RETURNED, "") == "退回时须填写退回原因"
-    assert rules.review_problem(reg, True, S.SIGNED, S.RETURNED, "现状描述不写实") is None
-    assert rules.review_problem(Role.INSPECTOR, True, S.SIGNED, S.ACCEPTED, "")
-    assert rules.review_problem(reg, False, S.SIGNED, S.ACCEPTED, "")
-    assert rules.review_problem(reg, True, S.DRAFT, S.ACCEPTED, "")
-
-
-def test_haz8_transitions_follow_the_workflow() -> None:
-    assert rules.transition_problem(S.DRAFT, S.SIGNED) is None
-    assert rules.transition_problem(S.SIGNED, S.RETURNED) is None
-    assert rules.transition_problem(S.RETURNED, S.SIGNED) is None
-    assert rules.transition_problem(S.DRAFT, S.ACCEPTED)
-    assert rules.transition_problem(S.ACCEPTED, S.RETURNED)
+    assert _check(S.SIGNED, "accept", reg, mine=False) == ""
+    assert _check(S.SIGNED, "return", reg, mine=False) == "reason"
+    assert _check(S.SIGNED, "return", reg, given={"reason"}, mine=False) == ""
+    assert _check(S.SIGNED, "accept", Role.INSPECTOR) == "403 step"
+    assert _check(S.SIGNED, "accept", reg, jurisdiction=False) == "403 step"
+    assert _check(S.DRAFT, "accept", reg) == "step"
+    assert _check(S.SIGNED, "approve", reg) == "step"  # no such step
 
 
 def test_haz8_report_overdue_after_deadline_until_signed() -> None:

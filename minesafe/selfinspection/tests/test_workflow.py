@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.test import Client
 
 from minesafe.accounts.choices import Role
+from minesafe.core.workflow import Refusal
 from minesafe.hazards.models import Hazard
 from minesafe.selfinspection import services
 from minesafe.selfinspection.checklists import ensure_default_templates
@@ -86,11 +89,12 @@ def test_haz8_hazard_found_without_finding_is_refused_and_nothing_saved(world: W
 def test_haz8_manager_signs_complete_report_and_findings_become_hazards(world: World) -> None:
     manager = make_user("mgr_a", Role.MINE_MANAGER, mine=world.mine_a)
     report = _launch(world).reports.get(mine=world.mine_a)
-    with pytest.raises(ValidationError):  # incomplete
+    with pytest.raises(Refusal, match="未完成的检查内容"):
         services.sign_report(report, user=manager, signer_name="王矿长", now=NOW)
     _answer_all(report)
-    with pytest.raises(ValidationError):  # a safety officer is not the manager
+    with pytest.raises(Refusal) as caught:  # a safety officer is not the manager
         services.sign_report(report, user=world.users["mine_a"], signer_name="王", now=NOW)
+    assert caught.value.forbidden
     made = services.sign_report(report, user=manager, signer_name="王矿长", now=NOW)
     report.refresh_from_db()
     assert made == 1 and report.status == ReportStatus.SIGNED
@@ -109,11 +113,11 @@ def test_haz8_return_makes_report_editable_and_resign_adds_only_new_hazards(worl
     _answer_all(report)
     services.sign_report(report, user=manager, signer_name="王矿长", now=NOW)
     regulator = world.users["regulator_x"]
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(Refusal) as caught:
         services.review_report(
             report, user=regulator, decision=ReportStatus.RETURNED, reason="", now=NOW
         )
-    assert "reason" in caught.value.message_dict
+    assert caught.value.field == "reason" and not caught.value.forbidden
     services.review_report(
         report, user=regulator, decision=ReportStatus.RETURNED, reason="现状描述不写实", now=NOW
     )
@@ -124,12 +128,12 @@ def test_haz8_return_makes_report_editable_and_resign_adds_only_new_hazards(worl
     services.review_report(
         report, user=regulator, decision=ReportStatus.ACCEPTED, reason="", now=NOW
     )
-    steps = [(t.old_status, t.new_status) for t in report.transitions.all()]
+    steps = [(t.step, t.from_state, t.to_state) for t in report.transitions.all()]
     assert steps == [
-        (ReportStatus.DRAFT, ReportStatus.SIGNED),
-        (ReportStatus.SIGNED, ReportStatus.RETURNED),
-        (ReportStatus.RETURNED, ReportStatus.SIGNED),
-        (ReportStatus.SIGNED, ReportStatus.ACCEPTED),
+        ("sign", ReportStatus.DRAFT, ReportStatus.SIGNED),
+        ("return", ReportStatus.SIGNED, ReportStatus.RETURNED),
+        ("sign", ReportStatus.RETURNED, ReportStatus.SIGNED),
+        ("accept", ReportStatus.SIGNED, ReportStatus.ACCEPTED),
     ]
     from_answers = Hazard.objects.filter(
         origin_type=ContentType.objects.get_for_model(ReportAnswer)
@@ -143,7 +147,7 @@ def test_haz8_only_a_regulator_of_the_mine_reviews(world: World) -> None:
     _answer_all(report, hazard_on_first=False)
     services.sign_report(report, user=manager, signer_name="王矿长", now=NOW)
     for persona in ("regulator_y", "inspector", "enterprise"):
-        with pytest.raises(ValidationError):
+        with pytest.raises(Refusal):
             services.review_report(
                 report, user=world.users[persona], decision="accepted", reason="", now=NOW
             )
@@ -154,3 +158,29 @@ def test_haz8_default_templates_ship_enough_items(db: None) -> None:
     assert underground.items().count() >= 60 and open_pit.items().count() >= 30
     assert all(item.basis for item in underground.items())
     assert ensure_default_templates()[0].pk == underground.pk  # idempotent
+
+
+def test_haz8_report_steps_through_the_one_api_action(world: World) -> None:
+    """``POST …/steps/<name>/``: 404 outside jurisdiction, 403 without the right, 400 naming
+    the field, 200 with the history row written."""
+    manager = make_user("mgr_a", Role.MINE_MANAGER, mine=world.mine_a)
+    report = _launch(world).reports.get(mine=world.mine_a)
+    _answer_all(report, hazard_on_first=False)
+    services.sign_report(report, user=manager, signer_name="王矿长", now=NOW)
+    url = f"/api/self-inspection/reports/{report.pk}/steps/"
+
+    def post(persona: str, step: str, body: dict) -> Any:
+        client = Client()
+        client.force_login(world.users[persona])
+        return client.post(url + f"{step}/", body, content_type="application/json")
+
+    assert post("regulator_y", "accept", {}).status_code == 404
+    assert post("mine_a", "accept", {}).status_code == 403
+    assert post("regulator_x", "approve", {}).json() == {"step": ["没有这个办理步骤"]}
+    assert post("regulator_x", "return", {"reason": " "}).json() == {"reason": ["须填写原因"]}
+    done = post("regulator_x", "return", {"reason": "现状描述不写实"})
+    assert done.status_code == 200 and done.json()["status"] == ReportStatus.RETURNED
+    last = done.json()["transitions"][-1]
+    assert (last["step"], last["from_state"], last["to_state"]) == ("return", "signed", "returned")
+    again = post("regulator_x", "accept", {})
+    assert again.status_code == 400 and "已退回重做" in again.json()["step"][0]

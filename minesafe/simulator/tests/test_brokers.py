@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from minesafe.monitoring import brokers
+from minesafe.engine import brokers
 from minesafe.simulator.sim import SimConfig, Simulation
 from minesafe.simulator.sinks import NATS_STREAM, MqttSink, NatsSink, cdss_json
 

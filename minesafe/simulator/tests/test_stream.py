@@ -167,7 +167,7 @@ def test_cli_writes_files_truth_and_mines(tmp_path: Path) -> None:
 
 
 def test_mon1_mqtt_payload_round_trips_through_the_adapter_and_parser() -> None:
-    from minesafe.monitoring.brokers import mqtt_to_family_a
+    from minesafe.engine.brokers import mqtt_to_family_a
     from minesafe.simulator.sinks import cdss_json
 
     sim = Simulation(SimConfig(mines=1, points_per_mine=20, duration_s=20, personnel=False))

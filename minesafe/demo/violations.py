@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from minesafe.core.context import acting_as
+from minesafe.demo.registry import COUNTY_CODE
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
-from minesafe.registry.demo import COUNTY_CODE
 from minesafe.registry.models import Mine
 from minesafe.violations.choices import PenaltyKind, Severity, ViolationKind, ViolationSource
 from minesafe.violations.models import Violation

@@ -285,8 +285,8 @@ def plan_runs(
 
 def demo_mines() -> list[FeedMine]:
     """The demo county's mines the monitoring demo defined points for (needs Django)."""
-    from minesafe.monitoring.demo import feed_mines
-    from minesafe.positioning import demo as positioning_demo
+    from minesafe.demo import positioning as positioning_demo
+    from minesafe.demo.monitoring import feed_mines
     from minesafe.registry.choices import MineStatus
     from minesafe.registry.models import Mine
 
@@ -326,7 +326,7 @@ def _stop(procs: Sequence[subprocess.Popen[bytes]]) -> None:
 def run_feed(folder: Path, exit_with_parent: bool = False, poll_s: float = 2.0) -> int:
     """Supervise the engine worker and the simulator runs until stopped (needs Django), and play
     the demo county's video system (heartbeats of its online channels, MON-7)."""
-    from minesafe.video import demo as video_demo
+    from minesafe.demo import video as video_demo
 
     mines = demo_mines()
     if not mines:

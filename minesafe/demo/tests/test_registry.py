@@ -13,9 +13,7 @@ from django.db import transaction
 
 from minesafe.accounts.models import Division, Organization, User
 from minesafe.core.models import AuditEntry
-from minesafe.registry import rules
-from minesafe.registry.choices import AssignmentKind, MineStatus, Ownership, WorkingFaceKind
-from minesafe.registry.demo import (
+from minesafe.demo.registry import (
     BULK_PREFIX,
     COUNTY_CODE,
     DEMO_USERNAMES,
@@ -25,6 +23,8 @@ from minesafe.registry.demo import (
     load_bulk_mines,
     load_demo,
 )
+from minesafe.registry import rules
+from minesafe.registry.choices import AssignmentKind, MineStatus, Ownership, WorkingFaceKind
 from minesafe.registry.models import (
     DisasterAppraisal,
     Enterprise,

@@ -9,10 +9,11 @@ import pytest
 from django.utils import timezone
 
 from minesafe.accounts.models import User
-from minesafe.registry.demo import COUNTY_CODE
-from minesafe.registry.demo import load_demo as load_county
+from minesafe.demo import video as demo
+from minesafe.demo.registry import COUNTY_CODE
+from minesafe.demo.registry import load_demo as load_county
 from minesafe.registry.models import Mine
-from minesafe.video import demo, services
+from minesafe.video import services
 from minesafe.video.choices import FindingState
 from minesafe.video.models import VideoChannel, VideoFinding
 from minesafe.violations.choices import ViolationSource

@@ -1,6 +1,6 @@
 """``minesafe demo`` / ``manage load_demo``: load the demo county and print the logins.
 
-Idempotent (see :mod:`minesafe.registry.demo`): a second run prints what is there.
+Idempotent (see :mod:`minesafe.demo.registry`): a second run prints what is there.
 ``--bulk N`` then adds N plain mines for the web benchmark (each run adds N more).
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minesafe.accounts.models import User
-from minesafe.registry.demo import (
+from minesafe.demo.registry import (
     DEMO_USERNAMES,
     MAX_MINES,
     MIN_MINES,
@@ -28,28 +28,21 @@ from minesafe.registry.models import Mine
 # Areas that add their own history to the demo county: each module's
 # ``load_demo(seed=..., today=...) -> str`` is idempotent and returns a one-line summary.
 DEMO_EXTENSIONS = (
-    "minesafe.hazards.demo",
-    "minesafe.selfinspection.demo",
-    "minesafe.violations.demo",
-    "minesafe.enforcement.demo",
-    "minesafe.monitoring.demo",
-    "minesafe.response.demo",
-    "minesafe.positioning.demo",
-    "minesafe.emergency.demo",
-    "minesafe.video.demo",
+    "minesafe.demo.hazards",
+    "minesafe.demo.selfinspection",
+    "minesafe.demo.violations",
+    "minesafe.demo.enforcement",
+    "minesafe.demo.monitoring",
+    "minesafe.demo.response",
+    "minesafe.demo.positioning",
+    "minesafe.demo.emergency",
+    "minesafe.demo.video",
 )
 
 
 def _extensions() -> list[Any]:
-    """The areas' demo modules that exist (an area without a demo has nothing to add)."""
-    found = []
-    for name in DEMO_EXTENSIONS:
-        try:
-            found.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return found
+    """The areas' demo modules, in the order they build on each other."""
+    return [importlib.import_module(name) for name in DEMO_EXTENSIONS]
 
 
 def _pad(text: str, width: int) -> str:

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from minesafe.enforcement import demo
+from minesafe.demo import enforcement as demo
+from minesafe.demo.registry import load_demo as load_county
 from minesafe.enforcement.models import (
     Decision,
     Document,
@@ -17,7 +18,6 @@ from minesafe.enforcement.models import (
     QuizResult,
     Referral,
 )
-from minesafe.registry.demo import load_demo as load_county
 
 TODAY = dt.date(2026, 11, 22)
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world

@@ -15,9 +15,9 @@ from django.db.models import Count
 from minesafe.accounts.choices import Role
 from minesafe.accounts.models import User
 from minesafe.core.context import acting_as
+from minesafe.demo.registry import COUNTY_CODE, PASSWORD
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus, MiningMethod
-from minesafe.registry.demo import COUNTY_CODE, PASSWORD
 from minesafe.registry.models import Mine
 from minesafe.selfinspection import services
 from minesafe.selfinspection.checklists import ensure_default_templates

@@ -9,10 +9,10 @@ import time
 import pytest
 from django.utils import timezone
 
+from minesafe.demo.positioning import COUNTY_CODE, load_demo
+from minesafe.demo.registry import load_demo as load_county
 from minesafe.positioning import services
-from minesafe.positioning.demo import COUNTY_CODE, load_demo
 from minesafe.positioning.models import Snapshot, TrackPoint
-from minesafe.registry.demo import load_demo as load_county
 from minesafe.registry.models import Mine
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world

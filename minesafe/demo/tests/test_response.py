@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from minesafe.registry.demo import load_demo as load_county
+from minesafe.demo.registry import load_demo as load_county
+from minesafe.demo.response import load_demo
 from minesafe.registry.models import Mine
 from minesafe.response.choices import CaseState, GroupReason
-from minesafe.response.demo import load_demo
 from minesafe.response.models import AlarmCase
 from minesafe.response.testing import make_alarm
 

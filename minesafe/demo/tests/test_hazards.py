@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from minesafe.hazards import demo
+from minesafe.demo import hazards as demo
+from minesafe.demo import registry as registry_demo
 from minesafe.hazards.choices import HazardStatus, ProposalKind
 from minesafe.hazards.models import Hazard, HazardProposal, ResponsibilityCase
-from minesafe.registry import demo as registry_demo
 
 
 def test_haz_demo_year_of_history_is_complete_and_idempotent(empty_db: None) -> None:

@@ -25,6 +25,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from minesafe.accounts.models import User
+from minesafe.demo import feed
+from minesafe.demo.registry import BULK_PREFIX, DEMO_COUNTIES
 from minesafe.engine.config import EngineConfig
 from minesafe.engine.events import AlarmKind as EngineKind
 from minesafe.engine.grading import Grader
@@ -34,9 +36,7 @@ from minesafe.monitoring.choices import AlarmKind, StatPeriod
 from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
 from minesafe.monitoring.pipeline import point_fields
 from minesafe.registry.choices import MineStatus
-from minesafe.registry.demo import BULK_PREFIX, DEMO_COUNTIES
 from minesafe.registry.models import Mine
-from minesafe.simulator import feed
 from minesafe.simulator.catalogue import mine_layout
 
 KEY_PREFIX = "demo-monitoring|"

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from minesafe.registry.demo import load_demo as load_county
+from minesafe.demo.registry import load_demo as load_county
+from minesafe.demo.violations import load_demo
 from minesafe.violations import rules
 from minesafe.violations.choices import Severity, ViolationKind
-from minesafe.violations.demo import load_demo
 from minesafe.violations.models import Violation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from minesafe.registry.demo import load_demo as load_county
+from minesafe.demo.registry import load_demo as load_county
+from minesafe.demo.selfinspection import MANAGER, load_demo
 from minesafe.selfinspection import rules
 from minesafe.selfinspection.choices import ReportStatus
-from minesafe.selfinspection.demo import MANAGER, load_demo
 from minesafe.selfinspection.models import Campaign, CampaignReport
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from minesafe.accounts.models import User
+from minesafe.demo.registry import COUNTY_CODE
 from minesafe.hazards import rules, services
 from minesafe.hazards.choices import HazardSource, HazardStatus, Profession
 from minesafe.hazards.models import Hazard
@@ -19,7 +20,6 @@ from minesafe.hazards.scheduler import tick
 from minesafe.hazards.suggest import load_examples
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
-from minesafe.registry.demo import COUNTY_CODE
 from minesafe.registry.models import Mine
 
 MARK = "演示数据"

@@ -21,6 +21,7 @@ from django.db import transaction
 from minesafe.accounts.choices import OrganizationKind
 from minesafe.accounts.models import Organization, User
 from minesafe.core.context import acting_as
+from minesafe.demo.registry import COUNTY_CODE
 from minesafe.enforcement import services
 from minesafe.enforcement.choices import (
     Consequence,
@@ -40,7 +41,6 @@ from minesafe.enforcement.models import (
     Referral,
 )
 from minesafe.localtime import local_date
-from minesafe.registry.demo import COUNTY_CODE
 
 TZ = ZoneInfo("Asia/Shanghai")
 REASON = "演示数据"

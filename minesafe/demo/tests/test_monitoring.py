@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from minesafe.monitoring import demo
+from minesafe.demo import monitoring as demo
+from minesafe.demo import registry as registry_demo
 from minesafe.monitoring.choices import AlarmLevel
 from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
-from minesafe.registry import demo as registry_demo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world
 

@@ -14,12 +14,12 @@ import pytest
 from django.utils import timezone
 
 from minesafe.cli import build_parser
-from minesafe.monitoring import demo as monitoring_demo
+from minesafe.demo import feed
+from minesafe.demo import monitoring as monitoring_demo
 from minesafe.monitoring import runner
 from minesafe.monitoring.models import EngineCheckpoint, ReadingStat, SensorPoint
 from minesafe.monitoring.sources import DirectorySource
 from minesafe.positioning.models import Snapshot
-from minesafe.simulator import feed
 from minesafe.simulator.render import CHINA
 from minesafe.simulator.sim import SimConfig, Simulation
 from minesafe.testing import World

@@ -7,11 +7,12 @@ import pytest
 from django.utils import timezone
 
 from minesafe.accounts.models import User
-from minesafe.monitoring import demo, history, live
+from minesafe.demo import feed
+from minesafe.demo import monitoring as demo
+from minesafe.demo import registry as registry_demo
+from minesafe.monitoring import history, live
 from minesafe.monitoring.choices import StatPeriod
 from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
-from minesafe.registry import demo as registry_demo
-from minesafe.simulator import feed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_db")]  # the demo's own world
 

@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from minesafe.accounts.models import User
 from minesafe.core.context import acting_as
+from minesafe.demo.registry import COUNTY_CODE
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MiningMethod, WorkingFaceKind, WorkingFaceStatus
-from minesafe.registry.demo import COUNTY_CODE
 from minesafe.registry.models import Mine, WorkingFace
 from minesafe.video import rules, services
 from minesafe.video.choices import ChannelStatus, FindingKind, PlaceKind
