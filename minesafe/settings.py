@@ -9,7 +9,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from minesafe.conf import env_bool, env_list, load_or_create_secret, parse_database_url
+from minesafe.conf import (
+    env_bool,
+    env_int,
+    env_list,
+    load_or_create_secret,
+    parse_database_url,
+    proxy_ssl_header,
+)
 from minesafe.core.schema import enum_name_overrides
 from minesafe.localtime import TIME_ZONE_NAME
 
@@ -126,9 +133,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# HTTPS in production (docs/deploy.md): all off by default, for a laptop on plain HTTP.
 SESSION_COOKIE_SECURE = env_bool(os.environ, "SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool(os.environ, "SECURE_SSL_REDIRECT", False)
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ, "SECURE_PROXY_SSL_HEADER")
+SECURE_HSTS_SECONDS = env_int(os.environ, "SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(os.environ, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool(os.environ, "SECURE_HSTS_PRELOAD", False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
