@@ -61,6 +61,18 @@ def _meta_key(name: str, header: str) -> str:
     return "HTTP_" + header.upper().replace("-", "_")
 
 
+def client_ip_meta_keys(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Where the sign-in throttle reads the client's address, in order of preference.
+
+    Behind a reverse proxy every connection comes from the proxy, so throttling by
+    ``REMOTE_ADDR`` would lock every user out together: the proxy names the client in a header
+    it overwrites (nginx ``proxy_set_header X-Real-IP $remote_addr``), given here. Without a
+    proxy the header must stay unset, since a client could send it itself.
+    """
+    header = env.get(name, "").strip()
+    return (_meta_key(name, header), "REMOTE_ADDR") if header else ("REMOTE_ADDR",)
+
+
 def proxy_ssl_header(env: Mapping[str, str], name: str) -> tuple[str, str] | None:
     """Django's ``SECURE_PROXY_SSL_HEADER`` from a header name (``X-Forwarded-Proto``).
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from minesafe.conf import (
+    client_ip_meta_keys,
     env_bool,
     env_int,
     env_list,
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "knox",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -83,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "minesafe.core.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "minesafe.urls"
@@ -104,7 +107,11 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["minesafe.accounts.backends.ScopedUserBackend"]
+# Axes first: it refuses a locked-out account or client before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "minesafe.accounts.backends.ScopedUserBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -144,6 +151,15 @@ SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ, "SECURE_PROXY_SSL_HEADER"
 SECURE_HSTS_SECONDS = env_int(os.environ, "SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(os.environ, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool(os.environ, "SECURE_HSTS_PRELOAD", False)
+
+# Sign-in throttling (django-axes, docs/deploy.md): LOGIN_FAILURE_LIMIT wrong passwords for one
+# account, or from one client address, within LOGIN_LOCKOUT_MINUTES lock that account or address
+# out for as long, on the login page, the admin and the API token endpoint alike.
+AXES_FAILURE_LIMIT = env_int(os.environ, "LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int(os.environ, "LOGIN_LOCKOUT_MINUTES", 15, 1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "minesafe.accounts.lockout.lockout_response"
+AXES_IPWARE_META_PRECEDENCE_ORDER = client_ip_meta_keys(os.environ, "CLIENT_IP_HEADER")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

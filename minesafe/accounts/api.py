@@ -56,7 +56,9 @@ class TokenLoginView(LoginView):
 
     @extend_schema(request=TokenLoginSerializer, responses={200: IssuedTokenSerializer})
     def post(self, request: Request, format: str | None = None) -> Response:
-        serializer = TokenLoginSerializer(data=request.data, context={"request": request})
+        # Django's request, not DRF's: django-axes marks a locked-out attempt on the request it is
+        # given, and its middleware (which sees only Django's) turns that into the 429 answer.
+        serializer = TokenLoginSerializer(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)
         request.user = serializer.validated_data["user"]
         response = super().post(request, format)

@@ -6,6 +6,7 @@ import pytest
 
 from minesafe.conf import (
     ConfigError,
+    client_ip_meta_keys,
     env_bool,
     env_int,
     env_list,
@@ -64,6 +65,16 @@ def test_env_int() -> None:
         env_int({"N": "ten"}, "N", 5)
     with pytest.raises(ConfigError):
         env_int({"N": "0"}, "N", 5, minimum=1)
+
+
+def test_client_address_is_read_from_the_proxy_header_only_when_one_is_named() -> None:
+    assert client_ip_meta_keys({}, "CLIENT_IP_HEADER") == ("REMOTE_ADDR",)
+    assert client_ip_meta_keys({"CLIENT_IP_HEADER": "X-Real-IP"}, "CLIENT_IP_HEADER") == (
+        "HTTP_X_REAL_IP",
+        "REMOTE_ADDR",
+    )
+    with pytest.raises(ConfigError):
+        client_ip_meta_keys({"CLIENT_IP_HEADER": "X Real IP"}, "CLIENT_IP_HEADER")
 
 
 def test_proxy_ssl_header() -> None:
