@@ -44,6 +44,11 @@ class IssuedTokenSerializer(serializers.Serializer):
     expiry = serializers.DateTimeField(help_text="失效时间")
 
 
+class LockedOutSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="锁定原因、时长与可再试的时间")
+    retry_at = serializers.DateTimeField(help_text="可再试的时间（亦见 Retry-After 头）")
+
+
 class RevokedSerializer(serializers.Serializer):
     revoked = serializers.IntegerField(help_text="吊销的令牌数")
 
@@ -54,7 +59,11 @@ class TokenLoginView(LoginView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
 
-    @extend_schema(request=TokenLoginSerializer, responses={200: IssuedTokenSerializer})
+    @extend_schema(
+        request=TokenLoginSerializer,
+        responses={200: IssuedTokenSerializer, 429: LockedOutSerializer},
+        description="用户名和密码换取 API 令牌；连续输错密码会被暂时锁定（429）。",
+    )
     def post(self, request: Request, format: str | None = None) -> Response:
         # Django's request, not DRF's: django-axes marks a locked-out attempt on the request it is
         # given, and its middleware (which sees only Django's) turns that into the 429 answer.
