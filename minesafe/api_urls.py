@@ -6,9 +6,9 @@ lists its other routes in ``urlpatterns``, so a new area plugs in here with one 
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from minesafe.accounts import api as accounts_api
 from minesafe.emergency import api as emergency_api
 from minesafe.enforcement import api as enforcement_api
 from minesafe.hazards import api as hazards_api
@@ -42,7 +42,9 @@ for area in AREAS:
     area.register(router)
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", accounts_api.TokenLoginView.as_view(), name="api-token"),
+    path("auth/logout/", accounts_api.TokenLogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", accounts_api.TokenLogoutAllView.as_view(), name="api-logout-all"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("rules/project-approval/", registry_api.project_approval, name="api-project-approval"),

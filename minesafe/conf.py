@@ -7,6 +7,7 @@ behind the same switch.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -38,6 +39,48 @@ def env_list(env: Mapping[str, str], name: str, default: list[str]) -> list[str]
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r}: must be at least {minimum}")
+    return value
+
+
+def _meta_key(name: str, header: str) -> str:
+    """``X-Real-IP`` as Django's ``request.META`` spells it: ``HTTP_X_REAL_IP``."""
+    if not re.fullmatch(r"[A-Za-z0-9-]+", header):
+        raise ConfigError(f"{name}={header!r}: expected an HTTP header name such as X-Real-IP")
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+def client_ip_meta_keys(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Where the sign-in throttle reads the client's address, in order of preference.
+
+    Behind a reverse proxy every connection comes from the proxy, so throttling by
+    ``REMOTE_ADDR`` would lock every user out together: the proxy names the client in a header
+    it overwrites (nginx ``proxy_set_header X-Real-IP $remote_addr``), given here. Without a
+    proxy the header must stay unset, since a client could send it itself.
+    """
+    header = env.get(name, "").strip()
+    return (_meta_key(name, header), "REMOTE_ADDR") if header else ("REMOTE_ADDR",)
+
+
+def proxy_ssl_header(env: Mapping[str, str], name: str) -> tuple[str, str] | None:
+    """Django's ``SECURE_PROXY_SSL_HEADER`` from a header name (``X-Forwarded-Proto``).
+
+    Behind a proxy that terminates TLS, requests reach Django over plain HTTP: the header the
+    proxy sets tells Django the client used HTTPS (so the HTTPS redirect does not loop).
+    """
+    header = env.get(name, "").strip()
+    return (_meta_key(name, header), "https") if header else None
 
 
 def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:

@@ -6,10 +6,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
-from minesafe.conf import env_bool, env_list, load_or_create_secret, parse_database_url
+from minesafe.conf import (
+    client_ip_meta_keys,
+    env_bool,
+    env_int,
+    env_list,
+    load_or_create_secret,
+    parse_database_url,
+    proxy_ssl_header,
+)
 from minesafe.core.schema import enum_name_overrides
 from minesafe.localtime import TIME_ZONE_NAME
 
@@ -45,7 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -76,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "minesafe.core.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "minesafe.urls"
@@ -97,7 +108,11 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["minesafe.accounts.backends.ScopedUserBackend"]
+# Axes first: it refuses a locked-out account or client before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "minesafe.accounts.backends.ScopedUserBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -127,13 +142,29 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# HTTPS in production (docs/deploy.md): all off by default, for a laptop on plain HTTP.
 SESSION_COOKIE_SECURE = env_bool(os.environ, "SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool(os.environ, "SECURE_SSL_REDIRECT", False)
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ, "SECURE_PROXY_SSL_HEADER")
+SECURE_HSTS_SECONDS = env_int(os.environ, "SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(os.environ, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool(os.environ, "SECURE_HSTS_PRELOAD", False)
+
+# Sign-in throttling (django-axes, docs/deploy.md): LOGIN_FAILURE_LIMIT wrong passwords for one
+# account, or from one client address, within LOGIN_LOCKOUT_MINUTES lock that account or address
+# out for as long, on the login page, the admin and the API token endpoint alike.
+AXES_FAILURE_LIMIT = env_int(os.environ, "LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int(os.environ, "LOGIN_LOCKOUT_MINUTES", 15, 1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "minesafe.accounts.lockout.lockout_response"
+AXES_IPWARE_META_PRECEDENCE_ORDER = client_ip_meta_keys(os.environ, "CLIENT_IP_HEADER")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -146,6 +177,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "minesafe.core.api.exception_handler",
+}
+# API tokens (django-rest-knox): stored hashed, shown once, valid API_TOKEN_TTL_DAYS.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=env_int(os.environ, "API_TOKEN_TTL_DAYS", 30, minimum=1)),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Minesafe API",

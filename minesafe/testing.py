@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from knox.models import AuthToken
 
 from minesafe.accounts.choices import DivisionLevel, OrganizationKind, Role
 from minesafe.accounts.models import Division, Organization, User
@@ -79,6 +80,12 @@ def make_user(username: str, role: str, **anchor: Any) -> User:
     user = User(username=username, role=role, password=_password_hash(), **anchor)
     user.save()
     return user
+
+
+def api_token(user: User) -> str:
+    """A new API token of ``user``, for an ``Authorization: Token …`` header (knox stores only
+    its hash, so this is the one moment it can be read)."""
+    return AuthToken.objects.create(user=user)[1]
 
 
 def furnish(mine: Mine, today: dt.date) -> None:

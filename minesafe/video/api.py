@@ -2,7 +2,7 @@
 
 Read: the channel register, AI findings and each mine's coverage. Write: a mine's video system
 reports channel status in batches (``POST /api/video/heartbeats/``) and its AI posts findings
-(``POST /api/video-findings/``), both with the DRF token of an account of that mine.
+(``POST /api/video-findings/``), both with the API token of an account of that mine.
 """
 
 from __future__ import annotations

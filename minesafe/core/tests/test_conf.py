@@ -4,7 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from minesafe.conf import ConfigError, env_bool, env_list, parse_database_url
+from minesafe.conf import (
+    ConfigError,
+    client_ip_meta_keys,
+    env_bool,
+    env_int,
+    env_list,
+    parse_database_url,
+    proxy_ssl_header,
+)
 
 BASE = Path("/srv/minesafe/var")
 
@@ -47,3 +55,28 @@ def test_env_helpers() -> None:
     with pytest.raises(ConfigError):
         env_bool({"DEBUG": "maybe"}, "DEBUG")
     assert env_list({"H": "a, b,"}, "H", []) == ["a", "b"]
+
+
+def test_env_int() -> None:
+    assert env_int({"N": " 30 "}, "N", 5) == 30
+    assert env_int({"N": ""}, "N", 5) == 5
+    assert env_int({}, "N", 5) == 5
+    with pytest.raises(ConfigError):
+        env_int({"N": "ten"}, "N", 5)
+    with pytest.raises(ConfigError):
+        env_int({"N": "0"}, "N", 5, minimum=1)
+
+
+def test_client_address_is_read_from_the_proxy_header_only_when_one_is_named() -> None:
+    assert client_ip_meta_keys({}, "CLIENT_IP_HEADER") == ("REMOTE_ADDR",)
+    assert client_ip_meta_keys({"CLIENT_IP_HEADER": "X-Real-IP"}, "CLIENT_IP_HEADER") == (
+        "HTTP_X_REAL_IP",
+        "REMOTE_ADDR",
+    )
+    with pytest.raises(ConfigError):
+        client_ip_meta_keys({"CLIENT_IP_HEADER": "X Real IP"}, "CLIENT_IP_HEADER")
+
+
+def test_proxy_ssl_header() -> None:
+    assert proxy_ssl_header({}, "H") is None
+    assert proxy_ssl_header({"H": "X-Forwarded-Proto"}, "H") == ("HTTP_X_FORWARDED_PROTO", "https")

@@ -6,18 +6,16 @@ import datetime as dt
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from minesafe.monitoring.models import Alarm, EngineCheckpoint, ReadingStat
 from minesafe.monitoring.tests import files
-from minesafe.testing import World
+from minesafe.testing import World, api_token
 
 URL = "/api/monitoring/upload/"
 
 
 def token_client(world: World, persona: str) -> Client:
-    token = Token.objects.create(user=world.users[persona])
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token(world.users[persona])}")
 
 
 def post_file(client: Client, name: str, data: bytes):

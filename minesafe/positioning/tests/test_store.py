@@ -225,10 +225,10 @@ def test_trajectory_replays_every_snapshot_exactly(world: Any, seed: int) -> Non
 def test_upload_endpoint_goes_through_the_pipeline_hook(world: Any) -> None:
     """POST /api/monitoring/upload/ (the runner's own path) stores RYQY and RYSS here."""
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
-    token = Token.objects.create(user=world.users["mine_a"])
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    from minesafe.testing import api_token
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {api_token(world.users['mine_a'])}")
     for name, data in (
         f.ryqy(MINE, [("1", "A1", 1, "井底车场")], at=T0 - M),
         f.ryss(MINE, T0, [person("u1", "王伟"), person("u2", "李强")]),

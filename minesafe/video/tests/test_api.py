@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from minesafe.testing import World
+from minesafe.testing import World, api_token
 from minesafe.video.choices import ChannelStatus, FindingKind, FindingState, PlaceKind
 from minesafe.video.models import ChannelStatusChange, VideoChannel, VideoFinding
 from minesafe.video.testing import PNG_1X1, make_channel
@@ -20,10 +19,9 @@ URL = "/api/video/heartbeats/"
 
 
 def client_for(world: World, persona: str) -> APIClient:
-    """The mine's video system authenticates with the DRF token of an account of that mine."""
+    """The mine's video system authenticates with the API token of an account of that mine."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=world.users[persona])
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(world.users[persona])}")
     return client
 
 
