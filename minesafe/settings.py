@@ -161,6 +161,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int(os.environ, "LOGIN_LOCKOUT_MINU
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "minesafe.accounts.lockout.lockout_response"
 AXES_IPWARE_META_PRECEDENCE_ORDER = client_ip_meta_keys(os.environ, "CLIENT_IP_HEADER")
+AXES_VERBOSE = False  # no banner on every console command (minesafe verify --json is parsed)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
