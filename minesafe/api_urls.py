@@ -5,7 +5,7 @@ lists its other routes in ``urlpatterns``, so a new area plugs in here with one 
 """
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from minesafe.accounts import api as accounts_api
@@ -46,7 +46,7 @@ urlpatterns = [
     path("auth/logout/", accounts_api.TokenLogoutView.as_view(), name="api-logout"),
     path("auth/logout-all/", accounts_api.TokenLogoutAllView.as_view(), name="api-logout-all"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("rules/project-approval/", registry_api.project_approval, name="api-project-approval"),
     path("rules/accident-grade/", registry_api.accident_grade, name="api-accident-grade"),
     *(route for area in AREAS for route in area.urlpatterns),

@@ -199,6 +199,24 @@ SPECTACULAR_SETTINGS = {
     ),
 }
 
+# Content-Security-Policy (django-csp; docs/security.md): scripts only from the app's own
+# files, never inline, so markup slipped into a name cannot run. Inline style attributes stay
+# allowed (style-src 'unsafe-inline'): they cannot run script.
+MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -4,7 +4,6 @@ entries, and one card's trajectory over a stay."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -150,7 +149,7 @@ def card_page(request: HttpRequest, pk: int) -> HttpResponse:
         "stays": stays,
         "chosen": track[0].pk if track else None,
         "rows": rows,
-        "chart": json.dumps(chart, ensure_ascii=False),
+        "chart": chart,  # json_script: names from the mine's files may hold markup
     }
     return render(request, "positioning/card.html", context)
 

@@ -36,9 +36,11 @@
     chart.setOption({
       tooltip: {
         trigger: "item",
+        // HTML: mine (and region) names are data, so they are escaped.
         formatter: function (p) {
-          if (!p.data || !p.data.url) { return p.name; }
-          return p.name + "<br>未结束报警：" + p.data.open + " 条";
+          var name = window.minesafe.escape(p.name);
+          if (!p.data || !p.data.url) { return name; }
+          return name + "<br>未结束报警：" + window.minesafe.escape(p.data.open) + " 条";
         }
       },
       legend: { bottom: 0, data: [0, 4, 3, 2, 1].map(function (l) { return LEVELS[l]; }) },

@@ -12,8 +12,10 @@ document.addEventListener("DOMContentLoaded", function () {
   chart.setOption({
     animation: false,
     tooltip: { trigger: "item", formatter: function (p) {
-      return p.value[0].replace("T", " ").slice(0, 19) + "<br>" + p.value[3] + " · " + p.value[1] +
-        (p.value[2] ? " · " + p.value[2] : "");
+      // HTML: area and station names come from the mine's files, so each is escaped.
+      var esc = window.minesafe.escape;
+      return esc(p.value[0].replace("T", " ").slice(0, 19)) + "<br>" + esc(p.value[3]) + " · " +
+        esc(p.value[1]) + (p.value[2] ? " · " + esc(p.value[2]) : "");
     } },
     grid: { left: 140, right: 30, top: 20, bottom: 40 },
     xAxis: { type: "time" },

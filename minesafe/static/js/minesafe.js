@@ -1,0 +1,42 @@
+// Shared page behaviour, loaded on every page. The Content-Security-Policy forbids inline
+// script (docs/security.md), so what used to be onchange= / hx-on / javascript: attributes is
+// declared with data- attributes and wired here; charts escape data through minesafe.escape.
+(function () {
+  var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+  // Text for an HTML string (ECharts tooltip formatters return HTML): names come from the
+  // mines' own files and may hold markup.
+  function escape(value) {
+    return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) {
+      return ENTITIES[c];
+    });
+  }
+
+  window.minesafe = { escape: escape };
+
+  // <select data-autosubmit>: choosing an option submits its form.
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("[data-autosubmit]") && e.target.form) {
+      e.target.form.submit();
+    }
+  });
+
+  // <a data-history-back>: back to the previous page (the href is the fallback).
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("[data-history-back]");
+    if (link && window.history.length > 1) {
+      e.preventDefault();
+      window.history.back();
+    }
+  });
+
+  // [data-swap-invalid]: htmx swaps a 400 answer (the form with its errors) into the target
+  // instead of treating it as a failure.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var holder = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("[data-swap-invalid]");
+    if (holder && e.detail.xhr.status === 400) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+})();
