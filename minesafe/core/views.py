@@ -41,6 +41,13 @@ def pk_model(model: type[models.Model]) -> Any:
     return mark
 
 
+def shows_audit_history(view: Any) -> Any:
+    """Declare that a view lists audit entries: the permission walk checks that each persona sees
+    there only the changes of objects it may see."""
+    view.shows_audit_history = True
+    return view
+
+
 def require(user: Any, model: type[models.Model], action: str) -> None:
     if not can(user, model, action):
         raise PermissionDenied("您没有执行此操作的权限")
