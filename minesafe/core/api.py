@@ -8,13 +8,24 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from rest_framework import exceptions, permissions, viewsets
+from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from minesafe.core.context import current_user
+from minesafe.core.ruledata import NoEditionInForce
 from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, can
+
+#: The largest integer a database column holds (64-bit ids included).
+MAX_DB_INTEGER = 2**63 - 1
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """The id of a row as input: a positive integer a column can hold, so a larger one is a 400
+    naming the field rather than an overflow in the query."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_DB_INTEGER, **kwargs)
+
 
 ACTIONS = {
     "list": VIEW,
@@ -27,8 +38,12 @@ ACTIONS = {
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Model validation and constraint errors are the client's fault: answer 400, not 500."""
-    if isinstance(exc, DjangoValidationError):
+    """Model validation and constraint errors are the client's fault: answer 400, not 500; so
+    is a date before the first edition of the rules that judge it (a field error where the code
+    names the field, see :func:`minesafe.core.editions.judged_on`)."""
+    if isinstance(exc, NoEditionInForce):
+        exc = exceptions.ValidationError({"detail": [exc.explain()]})
+    elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, IntegrityError):

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views import View
 
+from minesafe.core.api import MAX_DB_INTEGER
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import VIEW, can
 
@@ -29,6 +30,14 @@ def get_scoped(model: type[models.Model], user: Any, action: str = VIEW, **looku
     ):  # type: ignore[attr-defined]
         raise PermissionDenied("您没有执行此操作的权限")
     return seen
+
+
+def parse_id(value: str) -> int | None:
+    """A row id a client typed, or None: ASCII digits a column can hold (``int("²")`` raises,
+    a 30-digit number overflows the query)."""
+    if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_DB_INTEGER:
+        return int(value)
+    return None
 
 
 def pk_model(model: type[models.Model]) -> Any:

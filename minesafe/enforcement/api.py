@@ -330,11 +330,8 @@ class ReferralSerializer(ModelRulesSerializer):
         read_only_fields = ["due_on", "inspection"]
 
     def create(self, validated_data: dict[str, Any]) -> Referral:
-        from minesafe.enforcement import rules
-
-        sent = validated_data["sent_on"]
-        validated_data["due_on"] = rules.referral_due(validated_data["target"], sent, sent)
-        return super().create(validated_data)
+        due = services.referral_due(validated_data["target"], validated_data["sent_on"])
+        return super().create({**validated_data, "due_on": due})
 
 
 class ReferralViewSet(ScopedViewSet):

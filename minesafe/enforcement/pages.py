@@ -328,7 +328,7 @@ class ReferralCreateView(ServiceFormView):
 
     def save(self, form: Any) -> Referral:
         referral = form.save(commit=False)
-        referral.due_on = rules.referral_due(referral.target, referral.sent_on, referral.sent_on)
+        referral.due_on = services.referral_due(referral.target, referral.sent_on)
         referral.save()
         return referral
 
