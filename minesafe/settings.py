@@ -159,6 +159,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": enum_name_overrides(
         [app for app in INSTALLED_APPS if app.startswith("minesafe.")]
     ),
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "minesafe.core.schema.change_reason_header",
+    ],
 }
 
 LOGGING = {
