@@ -61,15 +61,16 @@ def audited_object_scope(user: Any) -> Q:
     ``Access`` shows it. Models scoped by their mine alone need only the role check (the entry's
     mine is checked by the caller); models with a narrower ``scope`` (sealed records, a notice's
     recipient) are checked object by object through ``restrict``, so an entry of such an object
-    that no longer exists is left to administrators.
+    that no longer exists is left to administrators. Entries of models without a mine have no
+    mine either and are left to administrators too.
     """
     models_ = [
         model
         for model in apps.get_models()
         if issubclass(model, BaseModel)
         and not model._meta.proxy
+        and model.access.mine_field is not None
         and model.access.allows(user.role, VIEW)
-        and (model.access.mine_field is not None or model.access.scope is not None)
     ]
     types = ContentType.objects.get_for_models(*models_)
     plain = [types[m].pk for m in models_ if m.access.scope is None]
