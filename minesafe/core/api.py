@@ -53,6 +53,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return drf_exception_handler(exc, context)
 
 
+def author_is_caller(request: Request) -> None:
+    """Token users are known only after DRF authenticates, past the audit middleware: make the
+    caller the author of the request's changes (every API view that writes calls this)."""
+    current_user.set(request.user if request.user.is_authenticated else None)
+
+
 class ScopedPermission(permissions.BasePermission):
     """Role may perform the action at all (403 otherwise); per-object scope is checked too."""
 
@@ -87,9 +93,8 @@ class ScopedViewSet(viewsets.ModelViewSet):
         return self.extra_actions_scope.get(name, ACTIONS.get(name, VIEW))
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        """Token users are known only after DRF authenticates: make them the audit author."""
         super().initial(request, *args, **kwargs)
-        current_user.set(request.user if request.user.is_authenticated else None)
+        author_is_caller(request)
 
     def get_queryset(self) -> Any:
         model = self.queryset.model

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from minesafe.core.context import current_reason, current_user
 
-#: The request header with the reason of an API client's changes (docs/api.md).
+#: The request header with the reason of an API client's changes (docs/audit.md).
 REASON_HEADER = "X-Change-Reason"
 REASON_MAX = 1000
 

@@ -13,6 +13,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from minesafe.core.models import AuditAction, AuditEntry
 from minesafe.engine.familya import parse_family_a
@@ -34,6 +35,13 @@ pytestmark = pytest.mark.django_db
 def _client(world: World, persona: str) -> Client:
     client = Client()
     client.force_login(world.users[persona])
+    return client
+
+
+def _token_client(world: World, persona: str) -> APIClient:
+    """A client authenticated the way a mine system's token is: by DRF, past the middleware."""
+    client = APIClient()
+    client.force_authenticate(world.users[persona])
     return client
 
 
@@ -93,7 +101,7 @@ def test_a_deletion_keeps_a_copy_of_what_was_deleted(world: World) -> None:
 def test_uploaded_point_thresholds_are_audited_once_per_change(world: World) -> None:
     """A new point and a changed threshold are on the trail, by the uploading mine user; the
     same definition re-sent and the readings leave nothing."""
-    client = _client(world, "mine_a")
+    client = _token_client(world, "mine_a")
     code = world.mine_a.code
     url = "/api/monitoring/upload/?name={}"
 
@@ -150,7 +158,7 @@ def test_a_channel_status_flip_is_audited_not_each_heartbeat(world: World) -> No
         status=ChannelStatus.ONLINE,
         last_heartbeat=now - dt.timedelta(hours=1),
     )
-    client = _client(world, "mine_a")
+    client = _token_client(world, "mine_a")
     before = _entries(VideoChannel, object_id=str(channel.pk)).count()
 
     def beat(status: str, seconds: int) -> None:
