@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from minesafe.accounts.choices import GOVERNMENT_ROLES
+from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import get_scoped, paginate, pk_model, require
 from minesafe.enforcement import forms, pdf, reports, rules, services
@@ -135,6 +136,11 @@ class PlanEntryEditView(ServiceFormView):
 
     def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
         return {"instance": instance, "user": request.user}
+
+    def save(self, form: Any) -> PlanEntry:
+        """The adjustment's reason is the reason of its audit entry, as in the API."""
+        with audit_reason(form.cleaned_data["edited_reason"]):
+            return form.save()
 
 
 # --- draws (ENF-2) ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from minesafe.core.models import AuditEntry
 from minesafe.enforcement import services
 from minesafe.enforcement.choices import DocumentKind, Step
 from minesafe.enforcement.models import Document, Draw, Inspection, PlanEntry
@@ -76,8 +77,6 @@ def test_enf2_mine_and_enterprise_never_see_a_sealed_check(
 def test_enf2_sealed_check_stays_out_of_the_mine_dossier_history(
     world: World, sealed: Draw
 ) -> None:
-    from minesafe.core.models import AuditEntry
-
     record = Inspection.objects.get(draw=sealed)
     assert not AuditEntry.objects.filter(object_repr=str(record)).exclude(mine=None).exists()
     dossier = _client(world, "mine_a").get(world.mine_a.get_absolute_url()).content.decode()
@@ -340,3 +339,5 @@ def test_enf1_plan_entry_adjustment_same_choices_rules_and_reason(world: World, 
         world.users["regulator_x"],
         "增频",
     )
+    audit = AuditEntry.objects.filter(object_repr=str(entry), action="update").latest("id")
+    assert audit.reason == "增频" and audit.changes["checks"] == [4, 6]
