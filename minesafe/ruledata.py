@@ -18,6 +18,19 @@ class RuleDataError(ValueError):
     """A rule-set file is missing, malformed, or has no edition in force on a date."""
 
 
+class NoEditionInForce(RuleDataError):
+    """No edition of a rule set was in force yet on a date: an input dated before the rules
+    began, the client's error rather than the server's (see :mod:`minesafe.core.editions`)."""
+
+    def __init__(self, name: str, on: dt.date, first: dt.date) -> None:
+        super().__init__(f"rule set {name}: no edition in force on {on.isoformat()}")
+        self.on, self.first = on, first
+
+    def explain(self) -> str:
+        """The refusal as the user reads it."""
+        return f"{self.on.isoformat()} 早于适用规则最早版本的施行日期（{self.first.isoformat()}）"
+
+
 @cache
 def load_rule_set(package: str, name: str) -> dict[str, Any]:
     """Read ``<package>/data/<name>.yaml`` once per process."""
@@ -38,5 +51,5 @@ def edition_in_force(package: str, name: str, on: dt.date | None = None) -> dict
         return dict(editions[-1])
     in_force = [e for e in editions if e["effective_from"] <= on]
     if not in_force:
-        raise RuleDataError(f"rule set {name}: no edition in force on {on.isoformat()}")
+        raise NoEditionInForce(name, on, editions[0]["effective_from"])
     return dict(in_force[-1])

@@ -197,6 +197,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": enum_name_overrides(
         [app for app in INSTALLED_APPS if app.startswith("minesafe.")]
     ),
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "minesafe.core.schema.change_reason_header",
+    ],
 }
 
 # Content-Security-Policy (django-csp; docs/security.md): scripts only from the app's own

@@ -5,11 +5,13 @@ without touching this test. A route whose URL names a ``pk`` must declare the mo
 (``pk_model`` on the view, a viewset's queryset, or a ``ScopedFormView``'s ``model``); the walk
 then opens an object of mine A and expects 404 from whoever cannot see it, 403 from whoever sees
 it without the right to act, and success otherwise. Every list answer is checked not to contain
-a mine the persona may not see. Nothing may answer 500.
+a mine the persona may not see, nor the change history of an object the persona may not see
+(government-only records of mine A are changed before each walk). Nothing may answer 500.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections.abc import Iterator
@@ -21,8 +23,15 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from minesafe.core.context import acting_as
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
+from minesafe.enforcement.choices import ReferralTarget
+from minesafe.enforcement.models import PlanEntry, Referral
+from minesafe.hazards.choices import ProposalKind
+from minesafe.hazards.models import HazardProposal
+from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 from minesafe.testing import World
 
@@ -115,6 +124,43 @@ def _object_of_mine_a(model: Any, world: World) -> Any:
     raise AssertionError(f"no object of {model.__name__} is related to mine A")
 
 
+#: A change of a government-only object of mine A and the reason its audit entry carries.
+Planted = list[tuple[Any, str]]
+
+
+def _plant_government_only_changes(world: World) -> Planted:
+    """Change government-only objects of mine A as the inspector, each with a reason no page
+    shows elsewhere: a pending referral to the police, a hazard proposal, and the switch of the
+    mine's plan entry to a surprise check (all three used to show in the mine's dossier)."""
+    inspector, today = world.users["inspector"], local_date()
+    planted: Planted = []
+    with acting_as(inspector, "走查标记：移送公安"):
+        referral = Referral.objects.create(
+            mine=world.mine_a,
+            target=ReferralTarget.POLICE,
+            matter="停供民用爆炸物品",
+            sent_on=today,
+            due_on=today + dt.timedelta(days=365),
+        )
+    planted.append((referral, "走查标记：移送公安"))
+    with acting_as(inspector, "走查标记：处理建议"):
+        proposal = HazardProposal.objects.create(
+            mine=world.mine_a,
+            kind=ProposalKind.CLOSURE,
+            basis="走查",
+            time=timezone.now() - dt.timedelta(days=3650),
+        )
+    planted.append((proposal, "走查标记：处理建议"))
+    entry = PlanEntry.objects.filter(mine=world.mine_a).first()
+    assert entry is not None
+    with acting_as(inspector, "走查标记：改为突击检查"):
+        entry.surprise = True
+        entry.edited_reason = "走查标记：改为突击检查"
+        entry.save()
+    planted.append((entry, "走查标记：改为突击检查"))
+    return planted
+
+
 def _client(world: World, persona: str) -> Client:
     client = Client()
     if persona != "anonymous":
@@ -174,13 +220,14 @@ def test_every_route_with_every_persona(route: Route, world: World) -> None:
     obj = _object_of_mine_a(_pk_model(route), world) if has_pk else None
     extra = {k: SAMPLE_KWARGS[k] for k in route.kwargs if k != "pk"}
     url = reverse(route.name, kwargs={**({"pk": obj.pk} if has_pk else {}), **extra} or None)
+    planted = _plant_government_only_changes(world)
     for persona in PERSONAS:
         with transaction.atomic():
-            _check(route, url, obj, world, persona)
+            _check(route, url, obj, world, persona, planted)
             transaction.set_rollback(True)
 
 
-def _check(route: Route, url: str, obj: Any, world: World, persona: str) -> None:
+def _check(route: Route, url: str, obj: Any, world: World, persona: str, planted: Planted) -> None:
     client = _client(world, persona)
     user = world.users.get(persona)
     if obj is not None and persona != "anonymous":
@@ -217,6 +264,36 @@ def _check(route: Route, url: str, obj: Any, world: World, persona: str) -> None
         text = _text(get)
         for mine in _invisible_mines(world, user):
             assert mine.name not in text and mine.code not in text, f"{where}: leaks {mine}"
+        for changed, reason in planted:
+            if not _visible(type(changed), changed, user):
+                assert reason not in text, f"{where}: leaks the change of {changed!r}"
+
+
+HISTORY_ROUTES = [route for route in ROUTES if _view_attr(route, "shows_audit_history")]
+
+
+def test_history_routes_are_found() -> None:
+    assert HISTORY_ROUTES, "no view declares shows_audit_history"
+
+
+@pytest.mark.parametrize("route", HISTORY_ROUTES, ids=str)
+def test_history_pages_show_each_change_by_its_object_policy(route: Route, world: World) -> None:
+    """REG-1, ENF-2: a history page lists the change of an object exactly to whom the object's
+    own policy shows it: the government personas over mine A see the planted changes, the mine's
+    and the enterprise's officers never do."""
+    planted = _plant_government_only_changes(world)
+    url = reverse(route.name, kwargs={"pk": world.mine_a.pk})
+    seen_by = {}
+    for persona in PERSONAS[1:]:
+        user = world.users[persona]
+        response = _client(world, persona).get(url)
+        assert response.status_code in {200, 404}, f"{route} as {persona}"
+        text = _text(response) if response.status_code == 200 else ""
+        for changed, reason in planted:
+            expected = response.status_code == 200 and _visible(type(changed), changed, user)
+            assert (reason in text) == expected, f"{route} as {persona}: {reason}"
+        seen_by[persona] = response.status_code == 200
+    assert seen_by["mine_a"] and seen_by["enterprise"] and seen_by["regulator_x"]
 
 
 def test_every_pk_route_declares_its_model() -> None:

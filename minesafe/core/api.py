@@ -16,8 +16,19 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from minesafe.core.context import current_user
+from minesafe.ruledata import NoEditionInForce
 from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, can
 from minesafe.core.workflow import Refusal
+
+#: The largest integer a database column holds (64-bit ids included).
+MAX_DB_INTEGER = 2**63 - 1
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """The id of a row as input: a positive integer a column can hold, so a larger one is a 400
+    naming the field rather than an overflow in the query."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_DB_INTEGER, **kwargs)
+
 
 ACTIONS = {
     "list": VIEW,
@@ -30,14 +41,18 @@ ACTIONS = {
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Model validation and constraint errors are the client's fault: answer 400, not 500; a
-    refused workflow step is 403 when it is about who may take it, else 400 naming the field."""
+    """Model validation and constraint errors are the client's fault: answer 400, not 500; so
+    is a date before the first edition of the rules that judge it (a field error where the code
+    names the field, see :func:`minesafe.core.editions.judged_on`). A refused workflow step is
+    403 when it is about who may take it, else 400 naming the field."""
     if isinstance(exc, Refusal):
         exc = (
             exceptions.PermissionDenied(exc.message)
             if exc.forbidden
             else exceptions.ValidationError(exc.as_dict())
         )
+    elif isinstance(exc, NoEditionInForce):
+        exc = exceptions.ValidationError({"detail": [exc.explain()]})
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
@@ -46,6 +61,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+def author_is_caller(request: Request) -> None:
+    """Token users are known only after DRF authenticates, past the audit middleware: make the
+    caller the author of the request's changes (every API view that writes calls this)."""
+    current_user.set(request.user if request.user.is_authenticated else None)
 
 
 class ScopedPermission(permissions.BasePermission):
@@ -82,9 +103,8 @@ class ScopedViewSet(viewsets.ModelViewSet):
         return self.extra_actions_scope.get(name, ACTIONS.get(name, VIEW))
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        """Token users are known only after DRF authenticates: make them the audit author."""
         super().initial(request, *args, **kwargs)
-        current_user.set(request.user if request.user.is_authenticated else None)
+        author_is_caller(request)
 
     def get_queryset(self) -> Any:
         model = self.queryset.model

@@ -1,22 +1,37 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from minesafe.core.context import current_reason, current_user
 
+#: The request header with the reason of an API client's changes (docs/audit.md).
+REASON_HEADER = "X-Change-Reason"
+REASON_MAX = 1000
+
+
+def header_reason(request: HttpRequest) -> str:
+    """The reason given in :data:`REASON_HEADER`: UTF-8, percent-encoded (a header carries
+    Latin-1 only), at most :data:`REASON_MAX` characters kept."""
+    return unquote(request.headers.get(REASON_HEADER, "")).strip()[:REASON_MAX]
+
 
 class AuditContextMiddleware:
-    """Make the request's user the author of every change the request makes."""
+    """Make the request's user the author of every change the request makes, and the reason in
+    the ``X-Change-Reason`` header its reason (a page's own reason field takes precedence)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        reason = header_reason(request)
+        if "\x00" in reason:
+            return HttpResponseBadRequest(f"{REASON_HEADER} 含有非法的空字符（NUL）".encode())
         user = getattr(request, "user", None)
         user_token = current_user.set(user if user is not None and user.is_authenticated else None)
-        reason_token = current_reason.set("")
+        reason_token = current_reason.set(reason)
         try:
             return self.get_response(request)
         finally:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 
-from minesafe.core.scoping import Access, RestrictedQuerySet
+from minesafe.core.scoping import VIEW, Access, RestrictedQuerySet, mine_scope, restrict
 
 
 class BaseModel(models.Model):
@@ -50,6 +53,41 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", "删除"
 
 
+def audited_object_scope(user: Any) -> Q:
+    """Q selecting the audit entries whose object the user may see under its model's policy.
+
+    A mine's history mixes objects of many models, some of them government-only (referrals,
+    hazard proposals, plan entries): each entry is shown only to whom its object's own
+    ``Access`` shows it. Models scoped by their mine alone need only the role check (the entry's
+    mine is checked by the caller); models with a narrower ``scope`` (sealed records, a notice's
+    recipient) are checked object by object through ``restrict``, so an entry of such an object
+    that no longer exists is left to administrators. Entries of models without a mine have no
+    mine either and are left to administrators too.
+    """
+    models_ = [
+        model
+        for model in apps.get_models()
+        if issubclass(model, BaseModel)
+        and not model._meta.proxy
+        and model.access.mine_field is not None
+        and model.access.allows(user.role, VIEW)
+    ]
+    types = ContentType.objects.get_for_models(*models_)
+    plain = [types[m].pk for m in models_ if m.access.scope is None]
+    q = Q(content_type__in=plain)
+    for model in models_:
+        if model.access.scope is not None:
+            visible = restrict(model._default_manager.all(), user, VIEW)
+            keys = visible.annotate(audit_key=Cast("pk", CharField())).values("audit_key")
+            q |= Q(content_type=types[model], object_id__in=keys)
+    return q
+
+
+def _audit_scope(user: Any) -> Q:
+    """An entry is seen in the jurisdiction of its mine, and only if its object is."""
+    return mine_scope(user, "mine__") & audited_object_scope(user)
+
+
 class AuditEntry(models.Model):
     """One change of one object: who, when, old → new, why."""
 
@@ -75,7 +113,7 @@ class AuditEntry(models.Model):
     reason = models.TextField("原因", blank=True)
 
     objects = RestrictedQuerySet.as_manager()
-    access: ClassVar[Access] = Access(mine_field="mine")
+    access: ClassVar[Access] = Access(mine_field="mine", scope=_audit_scope)
 
     class Meta:
         ordering = ["-time", "-id"]

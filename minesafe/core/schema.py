@@ -1,4 +1,5 @@
-"""Names of the OpenAPI enum components, one per choice class of the project.
+"""Names of the OpenAPI enum components, one per choice class of the project, and the
+change-reason header every writing operation accepts.
 
 drf-spectacular names an enum after the field that uses it, so the many ``kind`` / ``level`` /
 ``status`` fields of different areas collided into hashed names (``Kind87aEnum``). Naming each
@@ -10,8 +11,11 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections import Counter
+from typing import Any
 
 from django.db import models
+
+WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 
 
 def enum_name_overrides(apps: list[str]) -> dict[str, str]:
@@ -33,3 +37,24 @@ def enum_name_overrides(apps: list[str]) -> dict[str, str]:
         (f"{area.title()}{name}Enum" if counts[name] > 1 else f"{name}Enum"): path
         for area, name, path in found
     }
+
+
+def change_reason_header(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Document the change-reason header on every operation that changes data (a
+    drf-spectacular postprocessing hook; the middleware reads the header)."""
+    from minesafe.core.middleware import REASON_HEADER, REASON_MAX
+
+    parameter = {
+        "in": "header",
+        "name": REASON_HEADER,
+        "required": False,
+        "schema": {"type": "string", "maxLength": REASON_MAX},
+        "description": "变更原因，记入变更记录（UTF-8 百分号编码，例如 %E6%A0%B8%E5%AE%9E）",
+    }
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method in WRITE_METHODS:
+                operation.setdefault("parameters", []).append(parameter)
+    return result

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views import View
 
+from minesafe.core.api import MAX_DB_INTEGER
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import VIEW, can
 from minesafe.core.workflow import Refusal
@@ -33,6 +34,14 @@ def get_scoped(model: type[models.Model], user: Any, action: str = VIEW, **looku
     return seen
 
 
+def parse_id(value: str) -> int | None:
+    """A row id a client typed, or None: ASCII digits a column can hold (``int("²")`` raises,
+    a 30-digit number overflows the query)."""
+    if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_DB_INTEGER:
+        return int(value)
+    return None
+
+
 def pk_model(model: type[models.Model]) -> Any:
     """Declare which model a function view's ``pk`` names (the permission walk reads it)."""
 
@@ -41,6 +50,13 @@ def pk_model(model: type[models.Model]) -> Any:
         return view
 
     return mark
+
+
+def shows_audit_history(view: Any) -> Any:
+    """Declare that a view lists audit entries: the permission walk checks that each persona sees
+    there only the changes of objects it may see."""
+    view.shows_audit_history = True
+    return view
 
 
 def require(user: Any, model: type[models.Model], action: str) -> None:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
-from minesafe.core.views import get_scoped, is_htmx, paginate, pk_model, require
+from minesafe.core.views import get_scoped, is_htmx, paginate, parse_id, pk_model, require
 from minesafe.emergency import forms, rules, services
 from minesafe.emergency.choices import (
     CHECK_COLORS,
@@ -65,7 +65,7 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return parse_id(value)
 
 
 # --- orders -------------------------------------------------------------------------------

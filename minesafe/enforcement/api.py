@@ -14,10 +14,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from minesafe.accounts.models import User
 from minesafe.core.api import ScopedViewSet
+from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW
 from minesafe.enforcement import services
 from minesafe.enforcement.choices import Consequence, DocumentKind, FindingKind, Step
+from minesafe.enforcement.forms import PlanEntryForm, officers
 from minesafe.enforcement.models import (
     DECIDE,
     DRAW,
@@ -327,11 +330,8 @@ class ReferralSerializer(ModelRulesSerializer):
         read_only_fields = ["due_on", "inspection"]
 
     def create(self, validated_data: dict[str, Any]) -> Referral:
-        from minesafe.enforcement import rules
-
-        sent = validated_data["sent_on"]
-        validated_data["due_on"] = rules.referral_due(validated_data["target"], sent, sent)
-        return super().create(validated_data)
+        due = services.referral_due(validated_data["target"], validated_data["sent_on"])
+        return super().create({**validated_data, "due_on": due})
 
 
 class ReferralViewSet(ScopedViewSet):
@@ -353,11 +353,40 @@ class ExpertViewSet(ScopedViewSet):
         serializer.save(organization=self.request.user.organization)
 
 
+class OfficerField(serializers.PrimaryKeyRelatedField):
+    """A government officer of the caller's body or a body below it: the pages' choices."""
+
+    def get_queryset(self) -> Any:
+        return officers(self.context["request"].user)
+
+
+class PlanEntrySerializer(ModelRulesSerializer):
+    """An adjustment takes what the page's form takes: its fields, its choice of responsible
+    inspectors, the entry's own rules, and a reason with every change (ENF-1)."""
+
+    inspector = OfficerField(queryset=User.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = PlanEntry
+        fields = ["id", "plan", "mine", "reasons", *PlanEntryForm.Meta.fields]
+        read_only_fields = ["plan", "mine", "reasons"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("edited_reason", "").strip():
+            raise serializers.ValidationError({"edited_reason": "请填写调整理由"})
+        return super().validate(attrs)
+
+
 class PlanEntryViewSet(ScopedViewSet):
     queryset = PlanEntry.objects.all()
-    serializer_class = _serializer(PlanEntry, "__all__", ("plan", "mine", "reasons", "surprise"))
+    serializer_class = PlanEntrySerializer
     select = ("mine", "plan")
     http_method_names = ["get", "patch", "head", "options"]
+
+    def perform_update(self, serializer: Any) -> None:
+        """The adjustment's reason is the reason of its audit entry."""
+        with audit_reason(serializer.validated_data["edited_reason"]):
+            serializer.save()
 
 
 def _read_only(model: type, serializer: type | None = None) -> type:

@@ -224,13 +224,6 @@ class PlanEntryForm(forms.ModelForm):
         self.fields["inspector"].queryset = officers(user)
         self.fields["edited_reason"].required = True
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        months, checks = data.get("months"), data.get("checks")
-        if months is not None and checks is not None and len(months) > checks:
-            self.add_error("months", "计划月份数不能多于年度检查次数")
-        return data
-
 
 class DrawForm(forms.Form):
     kind = forms.ChoiceField(

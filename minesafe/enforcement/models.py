@@ -189,9 +189,12 @@ class PlanEntry(BaseModel):
         return self.plan.get_absolute_url()
 
     def clean(self) -> None:
+        """The rules of an adjusted entry, shared by the page's form and the API."""
         bad = [m for m in self.months or [] if not isinstance(m, int) or not 1 <= m <= 12]
         if bad:
             raise ValidationError({"months": "计划月份须为1至12的整数"})
+        if self.checks is not None and len(self.months or []) > self.checks:
+            raise ValidationError({"months": "计划月份数不能多于年度检查次数"})
 
 
 class Draw(BaseModel):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from minesafe.accounts.choices import GOVERNMENT_ROLES
 from minesafe.core import sealing
+from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import get_scoped, paginate, pk_model, require
 from minesafe.enforcement import forms, pdf, reports, rules, services
@@ -136,6 +137,11 @@ class PlanEntryEditView(ServiceFormView):
 
     def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
         return {"instance": instance, "user": request.user}
+
+    def save(self, form: Any) -> PlanEntry:
+        """The adjustment's reason is the reason of its audit entry, as in the API."""
+        with audit_reason(form.cleaned_data["edited_reason"]):
+            return form.save()
 
 
 # --- draws (ENF-2) ---------------------------------------------------------------------------
@@ -329,7 +335,7 @@ class ReferralCreateView(ServiceFormView):
 
     def save(self, form: Any) -> Referral:
         referral = form.save(commit=False)
-        referral.due_on = rules.referral_due(referral.target, referral.sent_on, referral.sent_on)
+        referral.due_on = services.referral_due(referral.target, referral.sent_on)
         referral.save()
         return referral
 

@@ -16,6 +16,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from minesafe.core import sealing
+from minesafe.core.editions import judged_on
 from minesafe.enforcement import links, rules
 from minesafe.enforcement.choices import (
     DOCUMENT_MARKS,
@@ -498,7 +499,7 @@ def _refer(inspection: Inspection, decision: Decision, on: dt.date) -> None:
             target=target,
             matter="；".join(decision.consequence_labels()),
             sent_on=on,
-            due_on=rules.referral_due(target, on, on),
+            due_on=referral_due(target, on),
         )
 
 
@@ -652,6 +653,13 @@ def manager_record(id_number: str, today: dt.date) -> ManagerRecord:
     total = rows.filter(scored_on__gte=since).aggregate(s=Sum("points"))["s"] or 0
     name = rows.values_list("person_name", flat=True).first() or ""
     return ManagerRecord(id_number, name, total, rules.removal_due(total, today), since)
+
+
+def referral_due(target: str, sent_on: dt.date) -> dt.date:
+    """The answer deadline of a referral sent on ``sent_on`` (ENF-7); a day before the first
+    edition of the rules is an error on ``sent_on``."""
+    with judged_on("sent_on"):
+        return rules.referral_due(target, sent_on, sent_on)
 
 
 def answer_referral(referral: Referral, *, answered_on: dt.date, answer: str) -> None:

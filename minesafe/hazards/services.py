@@ -19,6 +19,7 @@ from django.utils import timezone
 from minesafe.accounts.choices import GOVERNMENT_ROLES, MINE_ROLES, Role
 from minesafe.accounts.models import Organization
 from minesafe.core.context import acting_as
+from minesafe.core.editions import judged_on
 from minesafe.hazards import rules
 from minesafe.hazards.catalogue import resolve_item
 from minesafe.hazards.choices import (
@@ -116,6 +117,8 @@ def record_hazard(
     if timezone.is_naive(found_at):
         raise ValidationError({"found_at": "发现时间须带时区"})
     found_on = local_date(found_at)
+    with judged_on("found_at"):
+        rules.policy(found_on)  # judged by the rules in force on the day it was found
     item = resolve_item(situation, found_on)
     if situation not in (None, "") and item is None:
         raise ValidationError({"situation": f"发现之日施行的判定标准中没有情形 {situation}"})

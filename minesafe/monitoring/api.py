@@ -18,7 +18,7 @@ from rest_framework.decorators import action, api_view, parser_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minesafe.core.api import ScopedViewSet
+from minesafe.core.api import ScopedViewSet, author_is_caller
 from minesafe.core.scoping import VIEW, can
 from minesafe.localtime import local_date
 from minesafe.monitoring.choices import LEVEL_COLORS, AlarmKind, AlarmLevel
@@ -218,6 +218,7 @@ def _uploaded(request: Request) -> tuple[str, bytes]:
 @parser_classes([parsers.MultiPartParser, RawFileParser])
 def upload(request: Request) -> Response:
     """Batch upload of one family-A/B file by mine staff, for their own mine (issue 3 §3)."""
+    author_is_caller(request)
     user = request.user
     if not can(user, Alarm, UPLOAD):
         raise exceptions.PermissionDenied("只有煤矿用户可以上传本矿的联网数据")

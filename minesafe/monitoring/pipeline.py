@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from django.db import connection
 
+from minesafe.core.context import audit_reason, current_reason
+from minesafe.core.signals import BulkChange, log_bulk
 from minesafe.engine import familya, familyb
 from minesafe.engine.engine import Engine
 from minesafe.engine.events import AlarmEvent
@@ -62,17 +64,35 @@ def point_fields(p: Any) -> dict[str, Any]:
     }
 
 
+#: The fields of a point definition whose changes are audited: the mine's thresholds (MON-1).
+THRESHOLDS = (
+    "range_low",
+    "range_high",
+    "alarm_high",
+    "restore_high",
+    "alarm_low",
+    "restore_low",
+    "power_off_high",
+    "power_on_high",
+)
+
+Key = tuple[int, str]  # (mine id, point code)
+
+
 def store_points(points: Sequence[Any], mines: MineIndex) -> int:
-    """Upsert point definitions as :class:`SensorPoint` rows (points of unknown mines skipped)."""
+    """Upsert point definitions as :class:`SensorPoint` rows (points of unknown mines skipped);
+    a new point or a changed threshold leaves an audit entry."""
     adapt = connection.ops.adapt_datetimefield_value
     now = adapt(dt.datetime.now(dt.UTC))
-    rows: dict[tuple[int, str], tuple[Any, ...]] = {}
+    rows: dict[Key, tuple[Any, ...]] = {}
+    defined: dict[Key, dict[str, Any]] = {}
     names: list[str] = []
     for p in points:
         mine_id = mines.get(p.mine_code)
         if mine_id is None:
             continue
         values = point_fields(p)
+        defined[(mine_id, p.point_code[:40])] = values
         values["defined_at"] = adapt(values["defined_at"]) if values["defined_at"] else None
         names = list(values)
         rows[(mine_id, p.point_code[:40])] = (
@@ -83,11 +103,52 @@ def store_points(points: Sequence[Any], mines: MineIndex) -> int:
             *values.values(),
         )
     if rows:
+        before = _stored_thresholds(defined)
         updates = {name: f"excluded.{connection.ops.quote_name(name)}" for name in names}
         updates["updated_at"] = "excluded.updated_at"
         columns = ["created_at", "updated_at", "mine_id", "code", *names]
         upsert(SensorPoint, columns, list(rows.values()), ["mine_id", "code"], updates)
+        _audit_thresholds(defined, before)
     return len(rows)
+
+
+def _points_of(keys: Iterable[Key]) -> Any:
+    """The stored points among ``keys`` (a superset query, narrowed by the caller)."""
+    keys = list(keys)
+    mine_ids, codes = {m for m, _ in keys}, {c for _, c in keys}
+    return SensorPoint.objects.filter(mine_id__in=mine_ids, code__in=codes)
+
+
+def _stored_thresholds(defined: dict[Key, dict[str, Any]]) -> dict[Key, tuple[int, dict[str, Any]]]:
+    """(pk, thresholds) of the points of ``defined`` already stored."""
+    rows = _points_of(defined).values_list("pk", "mine_id", "code", *THRESHOLDS)
+    return {
+        (mine_id, code): (pk, dict(zip(THRESHOLDS, values, strict=True)))
+        for pk, mine_id, code, *values in rows
+        if (mine_id, code) in defined
+    }
+
+
+def _audit_thresholds(
+    defined: dict[Key, dict[str, Any]], before: dict[Key, tuple[int, dict[str, Any]]]
+) -> None:
+    """An entry per new point and per point whose thresholds changed, by the uploader or the
+    system (a definition file re-sent unchanged writes nothing)."""
+    new = {key: values for key, values in defined.items() if key not in before}
+    created = _stored_thresholds(new) if new else {}
+    changes = []
+    for key, values in defined.items():
+        if key in before:
+            pk, old = before[key]
+        elif key in created:
+            pk, old = created[key][0], None
+        else:
+            continue
+        label = f"{key[1]} {values['location']}".strip()
+        thresholds = {name: values[name] for name in THRESHOLDS}
+        changes.append(BulkChange(SensorPoint, pk, label, key[0], old, thresholds))
+    with audit_reason(current_reason.get() or "测点定义"):
+        log_bulk(changes)
 
 
 def _f(value: float | None) -> float:

@@ -1,7 +1,8 @@
 """Where the monitoring pipeline hands personnel-positioning files to this area (issue 6 §5).
 
 Called inside the runner's batch transaction for every parsed RYQY / RYXX / RYJZ / RYSS file.
-Definitions (areas, card holders, stations) are upserted. A snapshot adds one
+Definitions (areas, card holders, stations) are upserted, and a new or changed one leaves an
+audit entry (an unchanged file re-sent writes none; snapshots are not audited). A snapshot adds one
 :class:`~.models.Snapshot` row, changes only the :class:`~.models.Presence` rows whose state
 changed, and appends :class:`~.models.TrackPoint` rows for entries, exits and moves: a quiet
 snapshot of 300 cards costs one insert and one read (measured in docs/positioning.md).
@@ -21,6 +22,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from minesafe.core.context import audit_reason, current_reason
+from minesafe.core.signals import BulkChange, log_bulk
 from minesafe.engine.model import Area, ParsedFile, Person
 from minesafe.engine.model import Presence as SnapPresence
 from minesafe.positioning.models import (
@@ -68,12 +71,40 @@ def face_for(area_name: str, faces: Sequence[tuple[int, str]]) -> int | None:
     return None if best is None else best[0]
 
 
+AREA_FIELDS = ("area_type", "name", "approved_headcount", "working_face_id")
+PERSON_FIELDS = ("name", "job", "is_leader", "is_special")  # not the identity number
+STATION_FIELDS = ("x", "y")
+
+
+def _stored(model: Any, mine_id: int, key: str, fields: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The audited values of the mine's stored definitions, by code."""
+    rows = model.objects.filter(mine_id=mine_id).values_list(key, *fields)
+    return {code: dict(zip(fields, values, strict=True)) for code, *values in rows}
+
+
+def _audit(
+    mine_id: int, rows: Iterable[Any], key: str, fields: Sequence[str], before: dict[str, Any]
+) -> None:
+    """Entries for the definitions a file added or changed (``rows`` saved, with their pks)."""
+    with audit_reason(current_reason.get() or "人员定位系统数据"):
+        log_bulk(
+            BulkChange(
+                type(row),
+                row.pk,
+                str(row),
+                mine_id,
+                before.get(getattr(row, key)),
+                {f: getattr(row, f) for f in fields},
+            )
+            for row in rows
+        )
+
+
 def store_areas(mine_id: int, areas: Iterable[Area]) -> None:
     """RYQY: upsert the mine's areas; a new area is mapped to a working face by name."""
     faces = list(WorkingFace.objects.filter(mine_id=mine_id).values_list("pk", "name"))
-    known = dict(
-        PositioningArea.objects.filter(mine_id=mine_id).values_list("code", "working_face")
-    )
+    before = _stored(PositioningArea, mine_id, "code", AREA_FIELDS)
+    known = {code: values["working_face_id"] for code, values in before.items()}
     rows = {
         a.area_code: PositioningArea(
             mine_id=mine_id,
@@ -93,10 +124,12 @@ def store_areas(mine_id: int, areas: Iterable[Area]) -> None:
         unique_fields=["mine", "code"],
         update_fields=["area_type", "name", "approved_headcount", "working_face", "updated_at"],
     )
+    _audit(mine_id, rows.values(), "code", AREA_FIELDS, before)
 
 
 def store_persons(mine_id: int, persons: Iterable[Person]) -> None:
     """RYXX: upsert the mine's card holders."""
+    before = _stored(CardHolder, mine_id, "card", PERSON_FIELDS)
     rows = {
         p.card: CardHolder(
             mine_id=mine_id,
@@ -116,10 +149,12 @@ def store_persons(mine_id: int, persons: Iterable[Person]) -> None:
         unique_fields=["mine", "card"],
         update_fields=["name", "identity", "job", "is_leader", "is_special", "updated_at"],
     )
+    _audit(mine_id, rows.values(), "card", PERSON_FIELDS, before)
 
 
 def store_stations(mine_id: int, stations: dict[str, tuple[float, float]]) -> None:
     """RYJZ: upsert the mine's readers with their coordinates."""
+    before = _stored(BaseStation, mine_id, "code", STATION_FIELDS)
     rows = [
         BaseStation(mine_id=mine_id, code=code[:32], x=x, y=y) for code, (x, y) in stations.items()
     ]
@@ -130,6 +165,7 @@ def store_stations(mine_id: int, stations: dict[str, tuple[float, float]]) -> No
         unique_fields=["mine", "code"],
         update_fields=["x", "y", "updated_at"],
     )
+    _audit(mine_id, rows, "code", STATION_FIELDS, before)
 
 
 _STATE = ("name", "underground", "entered_at", "exited_at", "area_code", "area_at",

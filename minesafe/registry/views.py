@@ -33,6 +33,7 @@ from minesafe.core.views import (
     paginate,
     pk_model,
     require,
+    shows_audit_history,
     sort_queryset,
 )
 from minesafe.localtime import local_date
@@ -291,6 +292,7 @@ def mine_import(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 @pk_model(Mine)
+@shows_audit_history
 def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The mine dossier, 一矿一册 (REG-1 … REG-9) with its change history."""
     user = request.user

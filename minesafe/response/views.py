@@ -21,7 +21,15 @@ from django.views.decorators.http import require_POST, require_safe
 
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
-from minesafe.core.views import ScopedFormView, get_scoped, is_htmx, paginate, pk_model, require
+from minesafe.core.views import (
+    ScopedFormView,
+    get_scoped,
+    is_htmx,
+    paginate,
+    parse_id,
+    pk_model,
+    require,
+)
 from minesafe.monitoring.choices import LEVEL_COLORS
 from minesafe.response import forms, rules, services
 from minesafe.response.choices import STATE_COLORS, Channel
@@ -278,8 +286,9 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     notes = my_notifications(request).filter(read_at__isnull=True)
     case = request.POST.get("case", "")
     if case:
-        if not case.isdigit():
-            return HttpResponse("case: 参数必须是整数", status=400)
-        notes = notes.filter(case_id=int(case))
+        case_id = parse_id(case)
+        if case_id is None:
+            return HttpResponse("case: 参数必须是正整数", status=400)
+        notes = notes.filter(case_id=case_id)
     notes.update(read_at=timezone.now())
     return HttpResponseRedirect(reverse("response:notifications"))

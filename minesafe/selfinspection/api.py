@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minesafe.core.api import ScopedViewSet, WorkflowActions
+from minesafe.core.api import ScopedViewSet, WorkflowActions, id_field
 from minesafe.core.scoping import VIEW
 from minesafe.localtime import local_date
 from minesafe.registry.api import ScopedRelatedField
@@ -230,7 +230,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class AnswerInputSerializer(serializers.Serializer):
-    item = serializers.IntegerField()
+    item = id_field()
     result = serializers.ChoiceField(choices=AnswerResult.choices)
     finding = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
     place = serializers.CharField(allow_blank=True, required=False, default="", max_length=100)

@@ -27,6 +27,7 @@ from minesafe.core.views import (
     get_scoped,
     is_htmx,
     paginate,
+    parse_id,
     pk_model,
     require,
 )
@@ -208,7 +209,7 @@ def post_item_ids(post: Any) -> list[int]:
 
 def _item_id(key: str) -> int | None:
     parts = key.split("-")
-    return int(parts[1]) if len(parts) >= 2 and parts[0] == "item" and parts[1].isdigit() else None
+    return parse_id(parts[1]) if len(parts) >= 2 and parts[0] == "item" else None
 
 
 def _sections(report: CampaignReport, post: Any = None) -> list[dict[str, Any]]:
@@ -272,7 +273,7 @@ class ReportAnswerView(LoginRequiredMixin, View):
 
     def _section_id(self, request: HttpRequest) -> int | None:
         raw = request.GET.get("section") or request.POST.get("section") or ""
-        return int(raw) if raw.isdigit() else None
+        return parse_id(raw)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         report = self._report(request, pk)

@@ -18,7 +18,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minesafe.core.api import ScopedViewSet
+from minesafe.core.api import ScopedViewSet, author_is_caller
 from minesafe.core.scoping import ADD, VIEW, can
 from minesafe.hazards.forms import validate_photo
 from minesafe.registry.api import ModelRulesSerializer
@@ -181,6 +181,7 @@ def heartbeats(request: Request) -> Response:
     Body: ``{"heartbeats": [{"channel", "status", "at"}, …]}`` (a bare list also works). Bad rows
     are reported by index and skipped, good rows are kept; 400 only when nothing was usable.
     """
+    author_is_caller(request)
     if not can(request.user, VideoChannel, HEARTBEAT):
         raise exceptions.PermissionDenied("只有煤矿用户（或其视频系统令牌）可以上报本矿通道状态")
     body = request.data

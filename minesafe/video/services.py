@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from minesafe.core.context import audit_reason
+from minesafe.core.signals import BulkChange, log_bulk
 from minesafe.localtime import local_date
 from minesafe.registry.choices import WorkingFaceStatus
 from minesafe.registry.models import Mine, WorkingFace
@@ -247,8 +248,20 @@ def ingest_heartbeats(user: Any, rows: Sequence[Any], now: dt.datetime) -> Heart
             channel.last_heartbeat = at
             touched[channel.pk] = channel
         _save_heartbeats(touched.values(), changed.values())
-        # The change rows are the channel's history; one INSERT, no audit row per change.
+        # The change rows are the channel's history; the status flips (not the heartbeats) are
+        # on the mine's audit trail too, by the reporting user, one INSERT for both.
         ChannelStatusChange.objects.bulk_create(changes, batch_size=500)
+        log_bulk(
+            BulkChange(
+                VideoChannel,
+                c.channel.pk,
+                str(c.channel),
+                c.channel.mine_id,
+                {"status": c.old_status},
+                {"status": c.new_status},
+            )
+            for c in changes
+        )
         result.status_changes = len(changes)
     result.errors.sort(key=lambda e: e["index"])
     return result
@@ -257,7 +270,7 @@ def ingest_heartbeats(user: Any, rows: Sequence[Any], now: dt.datetime) -> Heart
 def _save_heartbeats(touched: Iterable[VideoChannel], changed: Iterable[VideoChannel]) -> None:
     """Write a batch with few statements: a video platform stamps a whole batch with a handful of
     distinct times, so heartbeats go out as one UPDATE per time (per 500 channels), status
-    changes one per (status, since). Heartbeats are not audited (status changes are, as rows)."""
+    changes one per (status, since). Heartbeats are not audited (status changes are)."""
     by_time: dict[dt.datetime, list[int]] = {}
     for channel in touched:
         assert channel.last_heartbeat is not None

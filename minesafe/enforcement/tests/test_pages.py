@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from typing import Any
 
 import openpyxl
 import pypdf
@@ -15,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minesafe.core import sealing
+from minesafe.core.models import AuditEntry
 from minesafe.enforcement import services
 from minesafe.enforcement.choices import DocumentKind, Step
-from minesafe.enforcement.models import Document, Draw, Inspection
+from minesafe.enforcement.models import Document, Draw, Inspection, PlanEntry
 from minesafe.testing import World
 
 
@@ -76,8 +78,6 @@ def test_enf2_mine_and_enterprise_never_see_a_sealed_check(
 def test_enf2_sealed_check_stays_out_of_the_mine_dossier_history(
     world: World, sealed: Draw
 ) -> None:
-    from minesafe.core.models import AuditEntry
-
     record = Inspection.objects.get(draw=sealed)
     assert not AuditEntry.objects.filter(object_repr=str(record)).exclude(mine=None).exists()
     dossier = _client(world, "mine_a").get(world.mine_a.get_absolute_url()).content.decode()
@@ -298,3 +298,54 @@ def test_per8_quiz_page_asks_from_the_bank_and_lists_the_stopped_worker(world: W
         "钱七"
         not in _client(world, "mine_b").get(reverse("enforcement:stopped_workers")).content.decode()
     )
+
+
+def _adjust_plan_entry(client: Client, entry: PlanEntry, via: str, **data: Any) -> Any:
+    """Adjust ``entry`` through its page's form or through the API with the same data."""
+    if via == "api":
+        return client.patch(
+            f"/api/enforcement/plan-entries/{entry.pk}/", data, content_type="application/json"
+        )
+    form = {"inspector": entry.inspector_id or "", "checks": entry.checks, "months": entry.months}
+    form.update({k: ("" if v is None else v) for k, v in data.items()})
+    form.setdefault("edited_reason", "")
+    return client.post(reverse("enforcement:plan_entry_edit", args=[entry.pk]), form)
+
+
+@pytest.mark.parametrize("via", ["page", "api"])
+def test_enf1_plan_entry_adjustment_same_choices_rules_and_reason(world: World, via: str) -> None:
+    """ENF-1: the responsible inspector is an officer of the adjusting body or below (not
+    another county's, not the inspected mine's own officer), the months fit the checks, and
+    every adjustment says why; the page and the API answer alike."""
+    entry = PlanEntry.objects.get(mine=world.mine_a, plan__organization=world.regulator_x_org)
+    client = _client(world, "regulator_x")
+    refused = {
+        "inspector": [
+            {"inspector": world.users["regulator_y"].pk, "edited_reason": "换人"},
+            {"inspector": world.users["mine_a"].pk, "edited_reason": "换人"},
+        ],
+        "months": [{"checks": 1, "months": [1, 2], "edited_reason": "减少"}],
+        "edited_reason": [{"checks": 6}, {"checks": 6, "edited_reason": "  "}],
+    }
+    for field, attempts in refused.items():
+        for data in attempts:
+            response = _adjust_plan_entry(client, entry, via, **data)
+            assert response.status_code == 400, (data, response.content)
+            if via == "api":
+                assert field in response.json(), response.json()
+            else:
+                assert field in response.context["form"].errors, response.context["form"].errors
+    entry.refresh_from_db()
+    assert entry.checks == 4 and entry.inspector_id != world.users["mine_a"].pk
+    done = _adjust_plan_entry(
+        client, entry, via, inspector=world.users["regulator_x"].pk, checks=6, edited_reason="增频"
+    )
+    assert done.status_code in (200, 302), done.content
+    entry.refresh_from_db()
+    assert (entry.checks, entry.inspector, entry.edited_reason) == (
+        6,
+        world.users["regulator_x"],
+        "增频",
+    )
+    audit = AuditEntry.objects.filter(object_repr=str(entry), action="update").latest("id")
+    assert audit.reason == "增频" and audit.changes["checks"] == [4, 6]
