@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from minesafe.core.context import current_user
-from minesafe.ruledata import NoEditionInForce
 from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, can
 from minesafe.core.workflow import Refusal
+from minesafe.ruledata import NoEditionInForce
 
 #: The largest integer a database column holds (64-bit ids included).
 MAX_DB_INTEGER = 2**63 - 1
