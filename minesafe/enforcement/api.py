@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -150,6 +151,21 @@ class DecideSerializer(serializers.Serializer):
     )
 
 
+class ReasonSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    source = serializers.CharField()
+
+
+class ProposalSerializer(serializers.Serializer):
+    """The rules' proposed decision (:class:`minesafe.enforcement.rules.Proposal`)."""
+
+    consequences = serializers.ListField(child=serializers.CharField())
+    reasons = ReasonSerializer(many=True)
+    manager_points = serializers.IntegerField()
+    referrals = serializers.ListField(child=serializers.CharField())
+    penalty = serializers.CharField()
+
+
 class InspectionViewSet(ScopedViewSet):
     """ENF-3: inspection records, their flow, findings, signature, decision and documents."""
 
@@ -208,6 +224,7 @@ class InspectionViewSet(ScopedViewSet):
         services.sign(inspection, request.user, timezone.now(), data.validated_data["finished_at"])
         return Response(InspectionSerializer(inspection, context={"request": request}).data)
 
+    @extend_schema(request=None, responses=ProposalSerializer)
     @action(detail=True, methods=["post"])
     def proposal(self, request: Request, pk: str) -> Response:
         """ENF-5/ENF-6: compute the rules' proposed decision with its reasons (nothing is saved;
@@ -290,6 +307,13 @@ class DrawCreateSerializer(serializers.Serializer):
     count = serializers.IntegerField(min_value=1, max_value=50)
 
 
+class DrawVerifySerializer(serializers.Serializer):
+    same = serializers.BooleanField(help_text="重新抽取的结果与原结果一致")
+    targets = serializers.ListField(child=serializers.IntegerField(), help_text="原抽中煤矿")
+    rerun = serializers.ListField(child=serializers.IntegerField(), help_text="重新抽取的煤矿")
+    seed = serializers.CharField()
+
+
 class DrawViewSet(ScopedViewSet):
     """ENF-2: draws with seed and inputs; POST draws; ``verify`` re-runs a stored draw."""
 
@@ -311,6 +335,7 @@ class DrawViewSet(ScopedViewSet):
         )
         return Response(self.get_serializer(draw).data, status=201)
 
+    @extend_schema(responses=DrawVerifySerializer)
     @action(detail=True, methods=["get"])
     def verify(self, request: Request, pk: str) -> Response:
         draw = self.get_object()
