@@ -118,7 +118,7 @@ class InspectionSerializer(ModelRulesSerializer):
         return super().validate(attrs)
 
 
-class SignSerializer(serializers.Serializer):
+class InspectionSignSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField()
 
 
@@ -149,6 +149,38 @@ class DecideSerializer(serializers.Serializer):
     manager_id_number = serializers.RegexField(
         r"^[0-9]{17}[0-9X]$", required=False, allow_blank=True, default=""
     )
+
+
+DecisionSerializer = _serializer(Decision, "__all__", ("proposed",))
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    pdf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "inspection",
+            "kind",
+            "number",
+            "year",
+            "serial",
+            "issued_at",
+            "public",
+            "pdf",
+        ]
+
+    def get_pdf(self, obj: Document) -> str:
+        return obj.get_absolute_url()
+
+
+class MoveSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=Step.choices)
+
+
+class DocumentKindSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -199,6 +231,7 @@ class InspectionViewSet(ScopedViewSet):
             self.permission_denied(self.request)
         return inspection
 
+    @extend_schema(request=MoveSerializer)
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: str) -> Response:
         inspection = self._object(CHANGE)
@@ -206,6 +239,7 @@ class InspectionViewSet(ScopedViewSet):
         services.move(inspection, step, request.user, timezone.now())
         return Response(InspectionSerializer(inspection, context={"request": request}).data)
 
+    @extend_schema(request=NewFindingSerializer, responses={201: FindingSerializer})
     @action(detail=True, methods=["post"], url_path="findings")
     def add_finding(self, request: Request, pk: str) -> Response:
         inspection = self._object(CHANGE)
@@ -216,10 +250,11 @@ class InspectionViewSet(ScopedViewSet):
         )
         return Response(FindingSerializer(finding).data, status=201)
 
+    @extend_schema(request=InspectionSignSerializer)
     @action(detail=True, methods=["post"])
     def sign(self, request: Request, pk: str) -> Response:
         inspection = self._object(SIGN)
-        data = SignSerializer(data=request.data)
+        data = InspectionSignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.sign(inspection, request.user, timezone.now(), data.validated_data["finished_at"])
         return Response(InspectionSerializer(inspection, context={"request": request}).data)
@@ -232,6 +267,7 @@ class InspectionViewSet(ScopedViewSet):
         inspection = self._object(DECIDE)
         return Response(services.propose(inspection, local_date()).as_dict())
 
+    @extend_schema(request=DecideSerializer, responses={201: DecisionSerializer})
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str) -> Response:
         inspection = self._object(DECIDE)
@@ -242,6 +278,7 @@ class InspectionViewSet(ScopedViewSet):
         )
         return Response(DecisionSerializer(decision).data, status=201)
 
+    @extend_schema(request=DocumentKindSerializer, responses={201: DocumentSerializer})
     @action(detail=True, methods=["post"], url_path="documents")
     def issue_document(self, request: Request, pk: str) -> Response:
         inspection = self.get_object()
@@ -252,10 +289,7 @@ class InspectionViewSet(ScopedViewSet):
         return Response(DocumentSerializer(document).data, status=201)
 
 
-DecisionSerializer = _serializer(Decision, "__all__", ("proposed",))
-
-
-class ReviewSerializer(serializers.Serializer):
+class DecisionReviewSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -268,37 +302,17 @@ class DecisionViewSet(ScopedViewSet):
     http_method_names = ["get", "post", "head", "options"]
     extra_actions_scope = {"review": REVIEW}
 
+    @extend_schema(request=DecisionReviewSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str) -> Response:
         decision = self.get_object()
-        data = ReviewSerializer(data=request.data)
+        data = DecisionReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.review(decision, user=request.user, now=timezone.now(), **data.validated_data)
         return Response(DecisionSerializer(decision).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response({"detail": "请通过检查记录作出处理决定"}, status=405)
-
-
-class DocumentSerializer(serializers.ModelSerializer):
-    pdf = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Document
-        fields = [
-            "id",
-            "inspection",
-            "kind",
-            "number",
-            "year",
-            "serial",
-            "issued_at",
-            "public",
-            "pdf",
-        ]
-
-    def get_pdf(self, obj: Document) -> str:
-        return obj.get_absolute_url()
 
 
 class DrawCreateSerializer(serializers.Serializer):
