@@ -8,13 +8,23 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from rest_framework import exceptions, permissions, viewsets
+from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from minesafe.core.context import current_user
 from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, can
+
+#: The largest primary key (a 64-bit ``BigAutoField``): a larger id in a filter overflows the
+#: database driver (SQLite raises, not answers "nothing found").
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """An input field holding the id of an object: a positive integer a primary key can hold."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
 
 ACTIONS = {
     "list": VIEW,

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minesafe.accounts.models import Division
-from minesafe.core.api import ScopedViewSet
+from minesafe.core.api import ScopedViewSet, id_field
 from minesafe.core.scoping import CHANGE
 from minesafe.emergency import rules, services
 from minesafe.emergency.choices import OrderReason, OrderScope, SpotMethod
@@ -198,9 +198,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class OrderInput(serializers.Serializer):
-    mines = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
-    )
+    mines = serializers.ListField(child=id_field(), min_length=1, max_length=500)
     reason = serializers.ChoiceField(choices=OrderReason.choices)
     text = serializers.CharField(max_length=4000)
     deadline = serializers.DateTimeField()
@@ -208,8 +206,8 @@ class OrderInput(serializers.Serializer):
     areas = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, max_length=100
     )
-    warning = serializers.IntegerField(required=False, min_value=1)
-    alarm_case = serializers.IntegerField(required=False, min_value=1)
+    warning = id_field(required=False)
+    alarm_case = id_field(required=False)
 
 
 class LiftInput(serializers.Serializer):

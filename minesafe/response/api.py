@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minesafe.accounts.models import User
-from minesafe.core.api import ScopedViewSet
+from minesafe.core.api import ScopedViewSet, id_field
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import CHANGE, VIEW
 from minesafe.localtime import local_date
@@ -287,9 +287,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 class MarkReadSerializer(serializers.Serializer):
     """Either ``ids`` (of the caller's own notifications) or ``all: true``."""
 
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=1000
-    )
+    ids = serializers.ListField(child=id_field(), required=False, max_length=1000)
     all = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
