@@ -131,7 +131,9 @@ def _check_members(members: list[zipfile.ZipInfo], limits: Limits) -> None:
             raise ImportRefused(f"文件解压后过大。{RESAVE}")
 
 
-_ROW = re.compile(rb"<(?:[\w.-]+:)?row(?=[\s/>])([^>]*)>")
+# Every pattern stops at the next "<", so each scan costs time in proportion to the bytes (a
+# pattern that could run past it would rescan a long stretch from each of its starting points).
+_ROW = re.compile(rb"<(?:[\w.-]+:)?row(?=[\s/>])([^<>]*)>")
 _ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)')
 _CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
 _STRING = re.compile(rb"<(?:[\w.-]+:)?si[\s/>]")
@@ -161,7 +163,7 @@ def _chunks(archive: zipfile.ZipFile, part: str, limits: Limits) -> Iterator[byt
             cut = buffer.rfind(b"<")
             if cut <= 0:
                 cut = len(buffer)
-            if re.search(rb"[^<]{%d}" % limits.max_run_bytes, buffer):
+            if re.search(rb"(?<![^<])[^<]{%d}" % limits.max_run_bytes, buffer):
                 raise ImportRefused(f"文件中有单元格内容超过{limits.max_cell_chars}个字")
             yield buffer[:cut]
             carry = buffer[cut:]
