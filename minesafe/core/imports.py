@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from openpyxl.reader.excel import ExcelReader
-from openpyxl.xml.constants import SHARED_STRINGS
+from openpyxl.xml.constants import ARC_CONTENT_TYPES as MANIFEST
+from openpyxl.xml.constants import SHARED_STRINGS, WORKSHEET_TYPE
 
 MIB = 1024 * 1024
 CHUNK = MIB
@@ -41,7 +42,8 @@ class Limits:
     max_cell_chars: int = 4000
     max_bytes: int = 5 * MIB  # the upload itself
     max_members: int = 200  # files inside the .xlsx zip (a plain workbook has about ten)
-    max_member_bytes: int = 64 * MIB  # one member once inflated
+    max_member_bytes: int = 64 * MIB  # one worksheet or shared-string table once inflated
+    max_part_bytes: int = 8 * MIB  # any other part (styles, workbook, theme…) once inflated
     max_unzipped_bytes: int = 128 * MIB  # all members once inflated
     max_ratio: int = 100  # inflated / compressed, for members of 1 MiB and more
     max_shared_strings: int = 300_000
@@ -140,16 +142,27 @@ _STRING = re.compile(rb"<(?:[\w.-]+:)?si[\s/>]")
 
 
 def _scan_parts(reader: ExcelReader, limits: Limits) -> None:
-    """Scan the parts openpyxl parses whole when it opens a workbook: the shared strings, and
-    every worksheet (it looks for each sheet's size, and reads to the end when none is given)."""
-    names = set(reader.archive.namelist())
+    """Bound and scan the parts openpyxl parses whole when it opens a workbook: the shared
+    strings and every worksheet (it looks for each sheet's size, and reads to the end when none
+    is given) get the large cap and a scan; every other part (styles, workbook, theme…) the
+    small cap, since openpyxl builds it as a tree in memory."""
+    sizes = {member.filename: member.file_size for member in reader.archive.infolist()}
+    if sizes.get(MANIFEST, 0) > limits.max_part_bytes:
+        raise ImportRefused(f"文件解压后过大。{RESAVE}")
     reader.read_manifest()
+    large = {
+        part.PartName[1:]
+        for part in reader.package.Override
+        if part.ContentType in (SHARED_STRINGS, WORKSHEET_TYPE)
+    }
+    if any(size > limits.max_part_bytes for name, size in sizes.items() if name not in large):
+        raise ImportRefused(f"文件解压后过大。{RESAVE}")
     strings = reader.package.find(SHARED_STRINGS)
-    if strings is not None and strings.PartName[1:] in names:
+    if strings is not None and strings.PartName[1:] in sizes:
         _scan_strings(reader.archive, strings.PartName[1:], limits)
     reader.read_workbook()
     for sheet, rel in reader.parser.find_sheets():
-        if rel.target in names and "chartsheet" not in rel.Type:
+        if rel.target in sizes and "chartsheet" not in rel.Type:
             _scan_sheet(reader.archive, rel.target, sheet.name, limits)
 
 

@@ -36,6 +36,7 @@ PEAK_BYTES = 40 * 1024 * 1024
 MIB = 1024 * 1024
 SHEET = "xl/worksheets/sheet1.xml"
 STRINGS = "xl/sharedStrings.xml"
+STYLES = "xl/styles.xml"
 TYPES = "[Content_Types].xml"
 STRINGS_TYPE = (
     b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
@@ -167,6 +168,17 @@ def _long_texts() -> bytes:
     return _xlsx({SHEET: _sheet([b"<row>" + cells + b"</row>"])})
 
 
+def _large_styles() -> bytes:
+    """12 MB of number formats in the style sheet, varied enough to pass the ratio check."""
+    rng = random.Random(12)
+    formats = b"".join(
+        b'<numFmt numFmtId="%d" formatCode="0.%d"/>' % (rng.randrange(10**6), rng.randrange(10**9))
+        for _ in range(300_000)
+    )
+    head = b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    return _xlsx({STYLES: [head, b"<numFmts>", formats, b"</numFmts></styleSheet>"]})
+
+
 def _many_members() -> bytes:
     return _xlsx({}, extra=500)
 
@@ -219,6 +231,7 @@ XLSX_BOMBS: list[tuple[Callable[[], bytes], str | None]] = [
     (_giant_cell(1 * MIB), "单元格内容超过4000个字"),
     (_giant_cell(5000), "内容超过4000个字"),
     (_long_texts, "内容超过4000个字"),
+    (_large_styles, "解压后过大"),
     (_many_members, "内部结构异常"),
 ]
 CSV_BOMBS: list[tuple[Callable[[], bytes], str]] = [
