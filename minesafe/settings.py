@@ -176,7 +176,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "minesafe.core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "minesafe.core.api.exception_handler",
 }
 # API tokens (django-rest-knox): stored hashed, shown once, valid API_TOKEN_TTL_DAYS.

@@ -3,7 +3,7 @@ reads as text (the house look of a sheet, and one reading of numbers typed into 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from openpyxl.styles import Font, PatternFill
@@ -28,3 +28,20 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+def header_and_rows(
+    table: list[list[Any]], title: Callable[[Any], str] = cell_text
+) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    """A table read by :func:`minesafe.core.imports.read_table` as its header (each title read
+    by ``title``, trailing blank ones dropped) and its non-blank rows, each with its spreadsheet
+    row number."""
+    header = [title(v) if v is not None else "" for v in (table[0] if table else [])]
+    while header and not header[-1]:
+        header.pop()
+    rows = [
+        (number, dict(zip(header, values, strict=False)))
+        for number, values in enumerate(table[1:], start=2)
+        if any(cell_text(v) for v in values[: len(header)])
+    ]
+    return header, rows

@@ -86,7 +86,13 @@ class WeatherWarningViewSet(ScopedViewSet):
         return super().get_queryset().prefetch_related("divisions").order_by("-valid_from", "-pk")
 
     @extend_schema(responses=ProposedMineSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="affected-mines")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="affected-mines",
+        filter_backends=[],
+        pagination_class=None,
+    )
     def affected_mines(self, request: Request, pk: str | None = None) -> Response:
         """The mines of the caller's jurisdiction this warning calls an order for, with why."""
         warning = self.get_object()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -120,7 +121,7 @@ class InspectionSerializer(ModelRulesSerializer):
         return super().validate(attrs)
 
 
-class SignSerializer(serializers.Serializer):
+class InspectionSignSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField()
 
 
@@ -151,6 +152,53 @@ class DecideSerializer(serializers.Serializer):
     manager_id_number = serializers.RegexField(
         r"^[0-9]{17}[0-9X]$", required=False, allow_blank=True, default=""
     )
+
+
+DecisionSerializer = _serializer(Decision, "__all__", ("proposed",))
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    pdf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "inspection",
+            "kind",
+            "number",
+            "year",
+            "serial",
+            "issued_at",
+            "public",
+            "pdf",
+        ]
+
+    def get_pdf(self, obj: Document) -> str:
+        return obj.get_absolute_url()
+
+
+class MoveSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=Step.choices)
+
+
+class DocumentKindSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+
+
+class ReasonSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    source = serializers.CharField()
+
+
+class ProposalSerializer(serializers.Serializer):
+    """The rules' proposed decision (:class:`minesafe.enforcement.rules.Proposal`)."""
+
+    consequences = serializers.ListField(child=serializers.CharField())
+    reasons = ReasonSerializer(many=True)
+    manager_points = serializers.IntegerField()
+    referrals = serializers.ListField(child=serializers.CharField())
+    penalty = serializers.CharField()
 
 
 class InspectionViewSet(ScopedViewSet):
@@ -186,6 +234,7 @@ class InspectionViewSet(ScopedViewSet):
             self.permission_denied(self.request)
         return inspection
 
+    @extend_schema(request=MoveSerializer)
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: str) -> Response:
         inspection = self._object(CHANGE)
@@ -193,6 +242,7 @@ class InspectionViewSet(ScopedViewSet):
         services.move(inspection, step, request.user, timezone.now())
         return Response(InspectionSerializer(inspection, context={"request": request}).data)
 
+    @extend_schema(request=NewFindingSerializer, responses={201: FindingSerializer})
     @action(detail=True, methods=["post"], url_path="findings")
     def add_finding(self, request: Request, pk: str) -> Response:
         inspection = self._object(CHANGE)
@@ -203,14 +253,16 @@ class InspectionViewSet(ScopedViewSet):
         )
         return Response(FindingSerializer(finding).data, status=201)
 
+    @extend_schema(request=InspectionSignSerializer)
     @action(detail=True, methods=["post"])
     def sign(self, request: Request, pk: str) -> Response:
         inspection = self._object(SIGN)
-        data = SignSerializer(data=request.data)
+        data = InspectionSignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.sign(inspection, request.user, timezone.now(), data.validated_data["finished_at"])
         return Response(InspectionSerializer(inspection, context={"request": request}).data)
 
+    @extend_schema(request=None, responses=ProposalSerializer)
     @action(detail=True, methods=["post"])
     def proposal(self, request: Request, pk: str) -> Response:
         """ENF-5/ENF-6: compute the rules' proposed decision with its reasons (nothing is saved;
@@ -218,6 +270,7 @@ class InspectionViewSet(ScopedViewSet):
         inspection = self._object(DECIDE)
         return Response(services.propose(inspection, local_date()).as_dict())
 
+    @extend_schema(request=DecideSerializer, responses={201: DecisionSerializer})
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str) -> Response:
         inspection = self._object(DECIDE)
@@ -228,6 +281,7 @@ class InspectionViewSet(ScopedViewSet):
         )
         return Response(DecisionSerializer(decision).data, status=201)
 
+    @extend_schema(request=DocumentKindSerializer, responses={201: DocumentSerializer})
     @action(detail=True, methods=["post"], url_path="documents")
     def issue_document(self, request: Request, pk: str) -> Response:
         inspection = self.get_object()
@@ -238,10 +292,7 @@ class InspectionViewSet(ScopedViewSet):
         return Response(DocumentSerializer(document).data, status=201)
 
 
-DecisionSerializer = _serializer(Decision, "__all__", ("proposed",))
-
-
-class ReviewSerializer(serializers.Serializer):
+class DecisionReviewSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -254,10 +305,11 @@ class DecisionViewSet(ScopedViewSet):
     http_method_names = ["get", "post", "head", "options"]
     extra_actions_scope = {"review": REVIEW}
 
+    @extend_schema(request=DecisionReviewSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str) -> Response:
         decision = self.get_object()
-        data = ReviewSerializer(data=request.data)
+        data = DecisionReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.review(decision, user=request.user, now=timezone.now(), **data.validated_data)
         return Response(DecisionSerializer(decision).data)
@@ -266,31 +318,17 @@ class DecisionViewSet(ScopedViewSet):
         return Response({"detail": "请通过检查记录作出处理决定"}, status=405)
 
 
-class DocumentSerializer(serializers.ModelSerializer):
-    pdf = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Document
-        fields = [
-            "id",
-            "inspection",
-            "kind",
-            "number",
-            "year",
-            "serial",
-            "issued_at",
-            "public",
-            "pdf",
-        ]
-
-    def get_pdf(self, obj: Document) -> str:
-        return obj.get_absolute_url()
-
-
 class DrawCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(["unannounced", "night", "return", "closed_mine"])
     check_on = serializers.DateField()
     count = serializers.IntegerField(min_value=1, max_value=50)
+
+
+class DrawVerifySerializer(serializers.Serializer):
+    same = serializers.BooleanField(help_text="重新抽取的结果与原结果一致")
+    targets = serializers.ListField(child=serializers.IntegerField(), help_text="原抽中煤矿")
+    rerun = serializers.ListField(child=serializers.IntegerField(), help_text="重新抽取的煤矿")
+    seed = serializers.CharField()
 
 
 class DrawViewSet(ScopedViewSet):
@@ -314,6 +352,7 @@ class DrawViewSet(ScopedViewSet):
         )
         return Response(self.get_serializer(draw).data, status=201)
 
+    @extend_schema(responses=DrawVerifySerializer)
     @action(detail=True, methods=["get"])
     def verify(self, request: Request, pk: str) -> Response:
         draw = self.get_object()

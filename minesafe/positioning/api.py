@@ -229,7 +229,7 @@ class CardViewSet(ScopedViewSet):
         parameters=[OpenApiParameter("stay", OpenApiTypes.INT, description="入井轨迹点id")],
         responses=TrackPointSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def trajectory(self, request: Request, pk: str | None = None) -> Response:
         presence = self.get_object()
         stay = request.query_params.get("stay", "")

@@ -4,9 +4,7 @@ sources of the three correspondences a mine's staff enter (MON-5, 002:69)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from minesafe.core.imports import ImportRefused, Limits, read_table
 from minesafe.positioning.models import DescentRecord, WellheadDisplay
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -151,31 +150,14 @@ def _time(value: Any) -> dt.datetime | None:
     return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
 
 
-def _table(name: str, data: bytes) -> list[list[Any]]:
-    if name.lower().endswith(".xlsx"):
-        import openpyxl
-
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)][: MAX_IMPORT_ROWS + 1]
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise ValueError("文件编码无法识别")
-    return list(csv.reader(io.StringIO(text)))[: MAX_IMPORT_ROWS + 1]
-
-
 def read_register(name: str, data: bytes) -> ImportResult:
     """Parse a register file; a bad row is reported with its row number, the rest are kept."""
     out = ImportResult()
+    limits = Limits(max_rows=MAX_IMPORT_ROWS, max_bytes=MAX_IMPORT_BYTES)
     try:
-        table = _table(name, data)
-    except Exception as exc:  # a broken workbook raises anything from zipfile to KeyError
-        out.errors.append((0, f"无法读取文件：{type(exc).__name__}"))
+        table = read_table(name, data, limits, allow_csv=True)
+    except ImportRefused as exc:
+        out.errors.append((0, f"无法读取文件：{exc}"))
         return out
     if not table:
         out.errors.append((0, "文件为空"))

@@ -10,7 +10,6 @@ imports nothing, so a county never ends up with half a register and no idea whic
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 import re
@@ -23,7 +22,7 @@ from unicodedata import east_asian_width
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
@@ -33,6 +32,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from minesafe.accounts.choices import DivisionLevel, Role
 from minesafe.accounts.models import Division, Organization
 from minesafe.core.context import acting_as
+from minesafe.core.excel import header_and_rows
+from minesafe.core.imports import ImportRefused, Limits, NotReadable, read_table
 from minesafe.core.scoping import can
 from minesafe.localtime import local_date
 from minesafe.registry import rules
@@ -348,39 +349,16 @@ def _key(value: Any) -> str:
 
 
 def _read_sheet(fileobj: IO[bytes] | bytes) -> tuple[list[str], Rows]:
-    """The first sheet's header and non-blank data rows."""
-    source = io.BytesIO(fileobj) if isinstance(fileobj, bytes | bytearray) else fileobj
-    with contextlib.suppress(AttributeError, OSError):
-        source.seek(0)
+    """The first sheet's header and non-blank data rows, read within the import limits."""
     try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises a zoo of types for what is not an .xlsx
+        table = read_table("", fileobj, Limits(max_rows=MAX_ROWS))
+    except NotReadable as exc:
         raise _FileProblem(NOT_XLSX) from exc
-    try:
-        return _sheet_rows(workbook.worksheets[0])
-    except _FileProblem:
-        raise
-    except Exception as exc:  # a zip that opens but whose sheet is damaged
-        raise _FileProblem("文件已损坏，无法读取工作表") from exc
-    finally:
-        workbook.close()
-
-
-def _sheet_rows(ws: Any) -> tuple[list[str], Rows]:
-    first = next(ws.iter_rows(max_row=1, values_only=True), ())
-    header = ["" if _blank(v) else _key(v) for v in first]
-    while header and not header[-1]:
-        header.pop()
+    except ImportRefused as exc:
+        raise _FileProblem(str(exc)) from exc
+    header, rows = header_and_rows(table, title=_key)
     if not header:
         raise _FileProblem("第一个工作表为空：第1行应为列名，请使用导入模板")
-    rows: Rows = []
-    cells = ws.iter_rows(min_row=2, max_col=len(header), values_only=True)
-    for number, values in enumerate(cells, start=2):
-        if all(_blank(v) for v in values):
-            continue
-        if len(rows) == MAX_ROWS:
-            raise _FileProblem(f"数据超过{MAX_ROWS}行，请分批导入")
-        rows.append((number, dict(zip(header, values, strict=False))))
     if not rows:
         raise _FileProblem("没有数据：请从第2行起填写煤矿信息")
     return header, rows

@@ -9,7 +9,7 @@ from typing import Any
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiTypes, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -144,6 +144,7 @@ class AlarmCaseViewSet(ScopedViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raise exceptions.MethodNotAllowed("POST", "报警处置由系统根据报警自动生成")
 
+    @extend_schema(request=StepSerializer)
     @action(detail=True, methods=["post"])
     def step(self, request: Request, pk: str | None = None) -> Response:
         """Take one step of the loop: ``{"transition": "acknowledge", ...}``."""
@@ -152,6 +153,10 @@ class AlarmCaseViewSet(ScopedViewSet):
         case = services.take_step(case, data["transition"], request.user, timezone.now(), data)
         return Response(AlarmCaseSerializer(case).data)
 
+    @extend_schema(
+        request=CommentSerializer,
+        responses={201: inline_serializer("CommentAdded", {"ok": serializers.BooleanField()})},
+    )
     @action(detail=True, methods=["post"])
     def comment(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
@@ -159,6 +164,7 @@ class AlarmCaseViewSet(ScopedViewSet):
         services.add_comment(case, request.user, data["text"], timezone.now())
         return Response({"ok": True}, status=201)
 
+    @extend_schema(request=AssignSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
@@ -227,6 +233,9 @@ class PlannedWorkViewSet(ScopedViewSet):
     def perform_create(self, serializer: Any) -> None:
         serializer.save(declared_by=str(self.request.user))
 
+    @extend_schema(
+        request=inline_serializer("PlannedWorkCancel", {"reason": serializers.CharField()})
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         work = self.get_object()

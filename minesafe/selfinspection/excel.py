@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
-from minesafe.core.excel import append_header, cell_text
+from minesafe.core.excel import append_header, cell_text, header_and_rows
+from minesafe.core.imports import Limits, NotReadable, read_table
 from minesafe.registry.excel import RowError
 from minesafe.selfinspection.checklists import ItemRow, build_template, default_checklist, rows_of
 from minesafe.selfinspection.choices import TemplateKind
@@ -72,32 +73,11 @@ def template_workbook(kind: str = TemplateKind.UNDERGROUND) -> bytes:
 
 
 def _read(fileobj: IO[bytes] | bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    source = io.BytesIO(fileobj) if isinstance(fileobj, bytes | bytearray) else fileobj
     try:
-        book = load_workbook(source, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for what is not an .xlsx
+        table = read_table("", fileobj, Limits(max_rows=MAX_ROWS))
+    except NotReadable as exc:
         raise ValueError(NOT_XLSX) from exc
-    try:
-        ws = book.worksheets[0]
-        header = [cell_text(v) for v in next(ws.iter_rows(max_row=1, values_only=True), ())]
-        while header and not header[-1]:
-            header.pop()
-        rows = []
-        for number, values in enumerate(
-            ws.iter_rows(min_row=2, max_col=max(len(header), 1), values_only=True), start=2
-        ):
-            if all(cell_text(v) == "" for v in values):
-                continue
-            if len(rows) == MAX_ROWS:
-                raise ValueError(f"数据超过{MAX_ROWS}行")
-            rows.append((number, dict(zip(header, values, strict=False))))
-        return header, rows
-    except ValueError:
-        raise
-    except Exception as exc:  # a zip that opens but whose sheet is damaged
-        raise ValueError("文件已损坏，无法读取工作表") from exc
-    finally:
-        book.close()
+    return header_and_rows(table)
 
 
 def _row_errors(number: int, raw: dict[str, Any], codes: dict[str, int]) -> list[RowError]:

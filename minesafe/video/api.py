@@ -12,7 +12,13 @@ from typing import Any
 import django_filters
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -172,7 +178,13 @@ HEARTBEAT_RESULT = inline_serializer(
     request=inline_serializer(
         "VideoHeartbeatBatch", fields={"heartbeats": serializers.ListField(child=HEARTBEAT_ROW)}
     ),
-    responses={200: HEARTBEAT_RESULT, 400: HEARTBEAT_RESULT},
+    responses={
+        200: HEARTBEAT_RESULT,
+        400: OpenApiResponse(
+            OpenApiTypes.OBJECT,
+            description="没有可用的行时为上报结果（含逐行错误）；请求体无效时为字段错误",
+        ),
+    },
 )
 @api_view(["POST"])
 def heartbeats(request: Request) -> Response:

@@ -8,17 +8,17 @@ module shares). Rows are matched to existing channels by code, so a re-import up
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from minesafe.core.context import audit_reason
-from minesafe.core.excel import append_header, cell_text
+from minesafe.core.excel import append_header, cell_text, header_and_rows
+from minesafe.core.imports import Limits, NotReadable, read_table
 from minesafe.registry.excel import RowError
 from minesafe.registry.models import Mine, WorkingFace
 from minesafe.video.choices import FACE_KINDS, PlaceKind
@@ -92,65 +92,15 @@ def template_workbook() -> bytes:
     return out.getvalue()
 
 
-def _read_xlsx(data: bytes) -> list[list[Any]]:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for what is not an .xlsx
-        raise ValueError(NOT_READABLE) from exc
-    try:
-        rows = []
-        for values in book.worksheets[0].iter_rows(values_only=True):
-            rows.append(list(values))
-            if len(rows) > MAX_ROWS + 1:
-                raise ValueError(f"数据超过{MAX_ROWS}行")
-        return rows
-    except ValueError:
-        raise
-    except Exception as exc:  # a zip that opens but whose sheet is damaged
-        raise ValueError("文件已损坏，无法读取工作表") from exc
-    finally:
-        book.close()
-
-
-def _read_csv(data: bytes) -> list[list[Any]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes every byte string
-        raise ValueError(NOT_READABLE)
-    if "\x00" in text:
-        raise ValueError(NOT_READABLE)
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise ValueError(f"CSV 格式错误：{exc}") from exc
-    if len(rows) > MAX_ROWS + 1:
-        raise ValueError(f"数据超过{MAX_ROWS}行")
-    return [list(r) for r in rows]
-
-
 def read_rows(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     """(header, [(row number, {header: value})]) of an .xlsx or .csv upload; blank rows skipped."""
-    if len(data) > MAX_BYTES:
-        raise ValueError("文件超过5MB")
-    is_xlsx = data[:2] == b"PK"
-    if not is_xlsx and not name.lower().endswith((".csv", ".txt")):
-        raise ValueError(NOT_READABLE)
-    table = _read_xlsx(data) if is_xlsx else _read_csv(data)
-    if not table:
-        return [], []
-    header = [cell_text(v) for v in table[0]]
-    while header and not header[-1]:
-        header.pop()
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
-        if all(cell_text(v) == "" for v in values):
-            continue
-        rows.append((number, dict(zip(header, values, strict=False))))
-    return header, rows
+    try:
+        table = read_table(
+            name, data, Limits(max_rows=MAX_ROWS, max_bytes=MAX_BYTES), allow_csv=True
+        )
+    except NotReadable as exc:
+        raise ValueError(NOT_READABLE) from exc
+    return header_and_rows(table)
 
 
 def _row(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from minesafe.core.scoping import VIEW
 from minesafe.registry.models import Mine
@@ -46,9 +45,3 @@ class ViolationForm(forms.ModelForm):
         self.fields["mine"].queryset = Mine.objects.restrict(user, VIEW).order_by("code")
         if user.mine_id and not self.instance.pk:
             self.fields["mine"].initial = user.mine_id
-
-    def clean_found_at(self) -> Any:
-        found_at = self.cleaned_data["found_at"]
-        if found_at > timezone.now() + timezone.timedelta(minutes=5):
-            raise forms.ValidationError("发现时间不能晚于当前时间")
-        return found_at

@@ -3,6 +3,7 @@ operating rules or violating labour discipline, with the person, team, place and
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import ClassVar
 
@@ -29,6 +30,13 @@ VIOLATION_ROLES = {
     CHANGE: ALL_ROLES,
     DELETE: roles(REGULATOR_ROLES, MINE_ROLES),
 }
+
+
+#: How far in the future a finding time may lie (clock skew between a phone and the server).
+FOUND_AT_SLACK = dt.timedelta(minutes=5)
+#: No record of the platform's mines is older; a year-190 time is a typing or client error (and
+#: Asia/Shanghai had no whole-minute offset then, so it would not even print as ISO 8601).
+EARLIEST_YEAR = 2000
 
 
 class Violation(BaseModel):
@@ -98,6 +106,10 @@ class Violation(BaseModel):
     def clean(self) -> None:
         if self.found_at is not None and timezone.is_naive(self.found_at):
             raise ValidationError({"found_at": "发现时间须带时区"})
+        if self.found_at is not None and self.found_at > timezone.now() + FOUND_AT_SLACK:
+            raise ValidationError({"found_at": "发现时间不能晚于当前时间"})
+        if self.found_at is not None and self.found_at.year < EARLIEST_YEAR:
+            raise ValidationError({"found_at": f"发现时间不能早于{EARLIEST_YEAR}年"})
         if self.fine is not None and self.fine < 0:
             raise ValidationError({"fine": "罚款金额不能为负数"})
         if self.penalty == PenaltyKind.FINE and not self.fine:

@@ -143,7 +143,10 @@ def test_spot_check_page_action_and_rights(world: World, order: EvacuationOrder)
 def test_api_issue_confirm_and_bad_bodies(world: World) -> None:
     reg = _client(world, "regulator_x")
     deadline = (timezone.now() + dt.timedelta(hours=1)).isoformat()
-    for body in ("{", "[]", '{"mines": "x"}', '{"mines": [1], "reason": "nope"}'):
+    too_large = (
+        f'{{"mines": [{2**70}], "reason": "other", "text": "撤人", "deadline": "{deadline}"}}'
+    )
+    for body in ("{", "[]", '{"mines": "x"}', '{"mines": [1], "reason": "nope"}', too_large):
         answer = reg.post("/api/evacuation-orders/", body, content_type="application/json")
         assert answer.status_code == 400, body
     created = reg.post(

@@ -92,7 +92,17 @@ def test_ids_of_someone_elses_notifications_are_ignored(world: World, notes: Any
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"ids": []}, {"ids": ["x"]}, {"ids": [0]}, {"all": "maybe"}, [1, 2], "text"]
+    "body",
+    [
+        {},
+        {"ids": []},
+        {"ids": ["x"]},
+        {"ids": [0]},
+        {"ids": [2**70]},
+        {"all": "maybe"},
+        [1, 2],
+        "text",
+    ],
 )
 def test_bad_mark_read_bodies_answer_400(world: World, notes: Any, body: Any) -> None:
     answer = _client(world, "regulator_x").post("/api/notifications/read/", body, format="json")

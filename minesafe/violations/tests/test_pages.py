@@ -132,5 +132,9 @@ def test_vio1_api_create_with_field_errors(world: World) -> None:
     response = client.post("/api/violations/", body, content_type="application/json")
     assert response.status_code == 400 and "mine" in response.json()
     body["mine"] = world.mine_a.pk
+    for found_at in ("0190-01-10T02:12:44-03:55", "2099-01-01T08:00:00+08:00"):
+        wrong = {**body, "found_at": found_at}
+        response = client.post("/api/violations/", wrong, content_type="application/json")
+        assert response.status_code == 400 and "found_at" in response.json(), found_at
     response = client.post("/api/violations/", body, content_type="application/json")
     assert response.status_code == 201, response.content
