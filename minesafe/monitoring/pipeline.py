@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from minesafe.engine import familya, familyb
 from minesafe.engine.engine import Engine
 from minesafe.engine.events import AlarmEvent
 from minesafe.engine.model import KeyedReadings, ParsedFile, PointDef, Quarantine
+from minesafe.engine.plausibility import Bounds, bounds_at
 from minesafe.monitoring.models import SensorPoint
 from minesafe.monitoring.sink import MineIndex, to_datetime, upsert
 from minesafe.monitoring.stats import ReadingColumns
@@ -175,20 +177,24 @@ class Pipeline:
             events += self.engine.define(points)
         return events
 
-    def feed(self, files: Sequence[tuple[str, bytes]]) -> FeedResult:
-        """Parse and judge files in the order given (the caller sorts them)."""
+    def feed(self, files: Sequence[tuple[str, bytes]], now: float | None = None) -> FeedResult:
+        """Parse and judge files in the order given (the caller sorts them).
+
+        ``now`` is their arrival (POSIX seconds, default the wall clock): records implausible
+        for it (:mod:`minesafe.engine.plausibility`) are quarantined, the rest go on."""
         out = FeedResult()
         readings: list[ReadingColumns] = []
+        bounds = bounds_at(time.time() if now is None else now)
         for group in _groups(files):
             meta = _meta(group[0][0])
             if meta is not None and meta[1] == "CDSS":
                 group = self._text_only(group, out)
-                keyed, bad = familya.parse_cdss_many(group)
+                keyed, bad = familya.parse_cdss_many(group, bounds)
                 out.quarantine.extend(bad)
                 self._judge(keyed, out, readings)
                 out.mine_codes.update(name.split("_", 1)[0] for name, _ in group)
                 continue
-            self._feed_one(*group[0], out, readings)
+            self._feed_one(*group[0], out, readings, bounds)
         out.readings = ReadingColumns.concat(readings)
         return out
 
@@ -204,15 +210,21 @@ class Pipeline:
         return kept
 
     def _feed_one(
-        self, name: str, data: bytes, out: FeedResult, readings: list[ReadingColumns]
+        self,
+        name: str,
+        data: bytes,
+        out: FeedResult,
+        readings: list[ReadingColumns],
+        bounds: Bounds,
     ) -> None:
         parsed: ParsedFile
         if familya.parse_name(name) is not None or not name.lower().endswith(".xml"):
-            parsed = familya.parse_family_a(name, data)
+            parsed = familya.parse_family_a(name, data, bounds)
         else:
-            parsed = familyb.parse_family_b(name, data)
+            parsed = familyb.parse_family_b(name, data, bounds)
         out.quarantine.extend(parsed.quarantine)
         out.records += len(parsed.points) + len(parsed.areas) + len(parsed.persons)
+        out.records += len(parsed.stations)
         if parsed.snapshot is not None:
             out.records += len(parsed.snapshot.presences)
         if parsed.mine_code:

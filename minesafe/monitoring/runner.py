@@ -295,7 +295,7 @@ class Runner:
         broken = [i for i in fresh if i.error]
         files = sorted((i for i in fresh if not i.error), key=lambda i: order_key(i.name))
         with transaction.atomic():  # points and alarms of the batch: one commit
-            result = self.pipeline.feed([(i.name, i.data) for i in files])
+            result = self.pipeline.feed([(i.name, i.data) for i in files], time.time())
             events = result.events
             self.sink.store_alarms(events)
         self.sink.add_readings(result.readings)

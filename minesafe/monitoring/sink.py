@@ -39,10 +39,15 @@ ALARM_UPDATE_FIELDS = ["level", "closed_at", "peak", "last_value", "details", "u
 
 
 def to_datetime(posix: float | None) -> dt.datetime | None:
-    """Engine time (POSIX seconds) as an aware UTC datetime (None when absent or not finite)."""
+    """Engine time (POSIX seconds) as an aware UTC datetime; None when absent, not finite or
+    outside the calendar (the parsers quarantine such times; this keeps the sink from ever
+    failing on one)."""
     if posix is None or not math.isfinite(posix):
         return None
-    return dt.datetime.fromtimestamp(posix, UTC)
+    try:
+        return dt.datetime.fromtimestamp(posix, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 class MineIndex:
@@ -128,7 +133,7 @@ def store_events(events: Sequence[AlarmEvent], mines: MineIndex) -> AlarmResult:
     existing = {a.key: a for a in Alarm.objects.filter(key__in=keys)}
     touched: dict[str, Alarm] = {}
     for event in events:
-        if not math.isfinite(event.opened_at):
+        if to_datetime(event.opened_at) is None:
             result.invalid += 1  # an engine defect: counted, never a crash of the sink
             continue
         mine_id = mines.get(event.mine_code)

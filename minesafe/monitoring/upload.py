@@ -95,10 +95,10 @@ def process_upload(name: str, data: bytes, mine_code: str, now: dt.datetime) -> 
         found = []
         if state is None or not state.snapshot:
             found = pipeline.load_definitions(sink.mines, only=[mine_code])
-        fed = pipeline.feed([(name, data)])
+        fed = pipeline.feed([(name, data)], now.timestamp())
         fed.events[:0] = found
         quarantined = [q.as_dict() for q in fed.quarantine]
-        if not fed.records and quarantined:
+        if not fed.records:  # every record refused, or none at all (a header-only file)
             raise UploadRefused("file", "文件中没有可用的记录", quarantined)
         result = sink.store_alarms(fed.events)
         sink.add_readings(fed.readings)

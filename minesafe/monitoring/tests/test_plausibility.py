@@ -1,0 +1,109 @@
+"""Implausible records are quarantined in every source, never stored, never a stop (MON-1,
+MON-3): a reading dated 0001-01-01 used to answer 500 for the whole upload and to crash the
+directory runner again after every restart."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from minesafe.monitoring import runner
+from minesafe.monitoring.models import EngineCheckpoint, ReadingStat
+from minesafe.monitoring.quarantine import QuarantineFile
+from minesafe.monitoring.tests import files
+from minesafe.testing import World
+
+URL = "/api/monitoring/upload/"
+GOOD = 50
+
+
+def cdss_with(mine: str, at: dt.datetime, extra: list[tuple[str, str]]) -> tuple[str, bytes]:
+    """A CDSS file at ``at``: GOOD good readings, then records of (value, time text)."""
+    name, data = files.cdss(mine, at, dict.fromkeys(range(1, GOOD + 1), 0.3))
+    tail = "".join(
+        f"{files.point(mine, 1)};甲烷;回风隅角;{value};%CH4;0;{when}~" for value, when in extra
+    )
+    return name, data.removesuffix(b"||") + tail.encode() + b"||"
+
+
+IMPLAUSIBLE = [
+    ("0.31", "0001-01-01 00:00:00"),  # before networked monitoring existed
+    ("0.31", "2999-01-01 00:00:00"),  # far ahead of its arrival
+    ("1e300", files.text_time(files.START)),  # no sensor reports such a magnitude
+]
+
+
+def upload(world: World, name: str, data: bytes):
+    token = Token.objects.get_or_create(user=world.users["mine_a"])[0]
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client.post(f"{URL}?name={name}", data, content_type="text/plain")
+
+
+def test_mon1_upload_quarantines_an_implausible_time_and_keeps_the_50_good(world: World):
+    code = world.mine_a.code
+    assert upload(world, *files.cddy(code, points=GOOD)).status_code == 200
+    answer = upload(world, *cdss_with(code, files.START, IMPLAUSIBLE))
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["readings"] == GOOD and body["quarantined_count"] == len(IMPLAUSIBLE)
+    reasons = [q["reason"] for q in body["quarantined"]]
+    assert "before the earliest plausible" in reasons[0]
+    assert "after the latest plausible" in reasons[1]
+    assert "plausible magnitude" in reasons[2]
+    assert [q["record"] for q in body["quarantined"]] == [GOOD + 1, GOOD + 2, GOOD + 3]
+    minutes = ReadingStat.objects.filter(mine=world.mine_a, period=60)
+    assert sum(minutes.values_list("count", flat=True)) == GOOD
+    assert max(minutes.values_list("max", flat=True)) == pytest.approx(0.3)
+
+
+def test_mon1_upload_of_a_file_dated_0001_is_400_not_500(world: World):
+    code = world.mine_a.code
+    name = f"{code}_CDSS_00010101000000.txt"
+    answer = upload(world, name, f"{code};测试矿;0001-01-01 00:00:00~||".encode())
+    assert answer.status_code == 400, answer.content
+    assert "file" in answer.json() or "name" in answer.json()
+
+
+def test_mon1_header_only_file_is_400(world: World):
+    code = world.mine_a.code
+    name, _ = files.cdss(code, files.START, {})
+    answer = upload(world, name, f"{code};测试矿;{files.text_time(files.START)}~||".encode())
+    assert answer.status_code == 400, answer.content
+    assert answer.json()["file"] == ["文件中没有可用的记录"]
+    assert not EngineCheckpoint.objects.filter(worker=f"upload:{code}").exists()
+
+
+def run_dir(folder: Path, tmp: Path) -> runner.Stats:
+    args = runner.build_parser().parse_args(
+        ["--dir", str(folder), "--once", "--worker", "w", "--no-archive",
+         "--quarantine", str(tmp / "q.jsonl")]
+    )  # fmt: skip
+    return asyncio.run(runner.build_runner(args).run())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mon1_runner_quarantines_an_implausible_time_and_goes_on(world: World, tmp_path: Path):
+    code = world.mine_a.code
+    folder = tmp_path / "in"
+    folder.mkdir()
+    later = files.START + dt.timedelta(minutes=2)
+    for name, data in [
+        files.cddy(code, points=GOOD),
+        cdss_with(code, files.START, IMPLAUSIBLE),
+        files.cdss(code, later, dict.fromkeys(range(1, GOOD + 1), 0.2)),
+    ]:
+        (folder / name).write_bytes(data)
+    first = run_dir(folder, tmp_path)
+    assert first.files == 3 and first.readings == 2 * GOOD
+    rows = QuarantineFile(tmp_path / "q.jsonl").read()
+    assert [r["record"] for r in rows] == [GOOD + 1, GOOD + 2, GOOD + 3]
+    # A restart over the same directory neither crashes nor stores anything twice.
+    again = run_dir(folder, tmp_path)
+    assert again.files == 0
+    minutes = ReadingStat.objects.filter(mine=world.mine_a, period=60)
+    assert sum(minutes.values_list("count", flat=True)) == 2 * GOOD
