@@ -18,6 +18,7 @@ import faulthandler
 import inspect
 import json
 import logging
+import math
 import os
 import signal
 import socket
@@ -35,6 +36,7 @@ from minesafe.monitoring.pipeline import Pipeline
 from minesafe.monitoring.quarantine import QuarantineFile
 from minesafe.monitoring.sink import (
     CheckpointState,
+    LateArrival,
     Offsets,
     Pending,
     Sink,
@@ -174,6 +176,8 @@ class Runner:
         self._writing: asyncio.Future[None] | None = None
         self.aborted = False  # lost the partition: stop without a final checkpoint
         self._last_checkpoint = time.monotonic()
+        self._uploads_seen: dt.datetime | None = None  # uploads' stored history looked at
+        self._uploads_looked = -math.inf
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -294,11 +298,17 @@ class Runner:
         fresh = [i for i in items if not self._already_done(i)]
         broken = [i for i in fresh if i.error]
         files = sorted((i for i in fresh if not i.error), key=lambda i: order_key(i.name))
+        self._look_at_uploads()
+        arrived = time.time()
         with transaction.atomic():  # points and alarms of the batch: one commit
-            result = self.pipeline.feed([(i.name, i.data) for i in files], time.time())
+            result = self.pipeline.feed([(i.name, i.data) for i in files], arrived)
             events = result.events
             self.sink.store_alarms(events)
+            if len(result.late):
+                late = LateArrival(dt.datetime.fromtimestamp(arrived, dt.UTC), result.late_until)
+                self.sink.store_alarms(result.late_events, late)
         self.sink.add_readings(result.readings)
+        self.sink.add_late(result.late, arrived)
         self._measure(files, events)
         wall = dt.datetime.now(dt.UTC)
         bad = [{"file": i.name, "record": 0, "reason": i.error, "raw": ""} for i in broken]
@@ -317,6 +327,14 @@ class Runner:
             if item.source == "dir":
                 self._files.add(item.name)
             self._seq = max(self._seq, item.seq)
+
+    def _look_at_uploads(self) -> None:
+        """At most once a checkpoint interval: learn what uploads stored meanwhile, so the
+        readings this runner receives later for that time are late, not merged into it."""
+        if time.monotonic() - self._uploads_looked < self.options.checkpoint_every:
+            return
+        self._uploads_looked = time.monotonic()
+        self._uploads_seen = self.pipeline.load_uploaded(self._uploads_seen)
 
     def _measure(self, files: list[Item], events: list[Any]) -> None:
         """Publish → committed latency of every message, and of those that raised alarms."""
