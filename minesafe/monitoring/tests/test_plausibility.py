@@ -107,3 +107,38 @@ def test_mon1_runner_quarantines_an_implausible_time_and_goes_on(world: World, t
     assert again.files == 0
     minutes = ReadingStat.objects.filter(mine=world.mine_a, period=60)
     assert sum(minutes.values_list("count", flat=True)) == 2 * GOOD
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mon1_nats_and_mqtt_quarantine_an_implausible_time_and_go_on(
+    world: World, nats_stream, mqtt_broker, tmp_path: Path, unique: str
+):
+    """The brokers take the same path: the bad record refused, the good ones stored."""
+    from minesafe.monitoring.tests import brokerutil
+    from minesafe.monitoring.tests.test_brokers import mqtt_message, nats_args, run
+
+    code = world.mine_a.code
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    (defs / files.cddy(code, points=GOOD)[0]).write_bytes(files.cddy(code, points=GOOD)[1])
+    published = [cdss_with(code, files.START, IMPLAUSIBLE[:1])]
+    brokerutil.run(
+        brokerutil.publish_files(nats_stream["url"], nats_stream["stream"], nats_stream["prefix"],
+                                 published)
+    )  # fmt: skip
+    nats = run([*nats_args(nats_stream, tmp_path), "--dir", str(defs)])
+    assert nats.readings == GOOD and nats.quarantined == 1
+    root = mqtt_broker["root"]
+    later = files.START + dt.timedelta(minutes=5)
+    message = mqtt_message(code, later, 0.25)
+    message["records"].append({**message["records"][0], "time": "0001-01-01 00:00:00"})
+    argv = ["--mqtt", f"{mqtt_broker['host']}:{mqtt_broker['port']}", "--once",
+            "--mqtt-topic", f"{root}/+/readings", "--worker", nats_stream["durable"],
+            "--quarantine", str(tmp_path / "q.jsonl")]  # fmt: skip
+    run(argv)  # creates the persistent session
+    brokerutil.mqtt_publish(mqtt_broker["host"], mqtt_broker["port"],
+                            [(f"{root}/{code}/readings", message)])  # fmt: skip
+    mqtt = run(argv)
+    assert mqtt.readings == 1 and mqtt.quarantined == 1
+    rows = QuarantineFile(tmp_path / "q.jsonl").read()
+    assert all("earliest plausible" in r["reason"] for r in rows) and len(rows) == 2
