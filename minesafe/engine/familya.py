@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -97,6 +97,19 @@ def _fields(record: str) -> list[str]:
     return list(map(str.strip, record.split(";")))  # ≈ 20 % faster than a comprehension
 
 
+NUL = "\x00"
+NUL_REASON = "contains a NUL character"  # no database text column can store one
+
+
+def _records(out: ParsedFile, records: list[str]) -> Iterator[tuple[int, str, list[str]]]:
+    """(record number, text, fields) of each record; one with a NUL is quarantined."""
+    for n, rec in enumerate(records, 1):
+        if NUL in rec:
+            _bad(out, n, NUL_REASON, rec)
+            continue
+        yield n, rec, _fields(rec)
+
+
 def _num(text: str) -> float:
     """A threshold or range field: NaN when empty or not a finite number."""
     try:
@@ -135,8 +148,7 @@ def parse_family_a(name: str, data: bytes, bounds: Bounds = UNBOUNDED) -> Parsed
 
 def _parse_cddy(out: ParsedFile, header: str, records: list[str], bounds: Bounds) -> None:
     """CDDY, point definitions: 24 fields (networking_format.md A.1)."""
-    for n, rec in enumerate(records, 1):
-        f = _fields(rec)
+    for n, rec, f in _records(out, records):
         if len(f) != CDDY_FIELDS:
             _bad(out, n, f"expected {CDDY_FIELDS} fields, got {len(f)}", rec)
             continue
@@ -192,6 +204,8 @@ def _parse_cdss_slow(out: ParsedFile, header: str, records: list[str], bounds: B
 
 def _cdss_record(rec: str, bounds: Bounds) -> tuple[str, float, int, float] | str:
     """(point, value, status, time) of one CDSS record, or the reason it is refused."""
+    if NUL in rec:
+        return NUL_REASON
     f = _fields(rec)
     if len(f) != CDSS_FIELDS:
         return f"expected {CDSS_FIELDS} fields, got {len(f)}"
@@ -220,8 +234,7 @@ def _cdss_record(rec: str, bounds: Bounds) -> tuple[str, float, int, float] | st
 
 def _parse_ryqy(out: ParsedFile, header: str, records: list[str], bounds: Bounds) -> None:
     """RYQY, areas: type; code; approved headcount (核定人数); name."""
-    for n, rec in enumerate(records, 1):
-        f = _fields(rec)
+    for n, rec, f in _records(out, records):
         if len(f) < 4:
             _bad(out, n, f"expected 4 fields, got {len(f)}", rec)
             continue
@@ -229,6 +242,9 @@ def _parse_ryqy(out: ParsedFile, header: str, records: list[str], bounds: Bounds
             approved = int(f[2]) if f[2] else 0
         except ValueError:
             _bad(out, n, f"approved headcount {f[2]!r} is not an integer", rec)
+            continue
+        if not 0 <= approved < 2**31:
+            _bad(out, n, f"approved headcount {f[2]!r} out of range", rec)
             continue
         out.areas.append(Area(out.mine_code, f[1], f[0], approved, f[3]))
 
@@ -239,8 +255,7 @@ def _parse_ryxx(out: ParsedFile, header: str, records: list[str], bounds: Bounds
     The identity used by ``multi_card`` is the 6th field when present (an ID number in the
     deployments seen), else name + team.
     """
-    for n, rec in enumerate(records, 1):
-        f = _fields(rec)
+    for n, rec, f in _records(out, records):
         if len(f) < 9 or not f[0]:
             _bad(out, n, f"expected 9 fields with a card, got {len(f)}", rec)
             continue
@@ -253,8 +268,7 @@ def _parse_ryxx(out: ParsedFile, header: str, records: list[str], bounds: Bounds
 def _parse_ryss(out: ParsedFile, header: str, records: list[str], bounds: Bounds) -> None:
     """RYSS, full snapshot of cards: 15 fields (networking_format.md A.2)."""
     snap = PersonnelSnapshot(out.mine_code, out.at)
-    for n, rec in enumerate(records, 1):
-        f = _fields(rec)
+    for n, rec, f in _records(out, records):
         if len(f) < 14 or not f[0]:
             _bad(out, n, f"expected 15 fields with a card, got {len(f)}", rec)
             continue
@@ -289,8 +303,7 @@ def _parse_ryss(out: ParsedFile, header: str, records: list[str], bounds: Bounds
 
 def _parse_ryjz(out: ParsedFile, header: str, records: list[str], bounds: Bounds) -> None:
     """RYJZ, stations: code; name; … X and Y taken from fields 3-4 when numeric."""
-    for n, rec in enumerate(records, 1):
-        f = _fields(rec)
+    for n, rec, f in _records(out, records):
         if len(f) < 2 or not f[0]:
             _bad(out, n, "expected a station code", rec)
             continue
@@ -351,6 +364,8 @@ def _read_columns(buf: bytes, bounds: Bounds) -> tuple[pa.Array, F64, F64, I32] 
     path strips whitespace the fast one refuses and names each refused record's reason)."""
     if not buf:
         return pa.array([], pa.string()), *_empty_columns()[1:]
+    if b"\x00" in buf:
+        return None  # the record parser quarantines exactly those records
     try:
         table = pacsv.read_csv(pa.py_buffer(buf), _CDSS_READ, _CDSS_PARSE, _CDSS_CONVERT)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, ValueError):
