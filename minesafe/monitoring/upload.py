@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from minesafe.engine.familya import parse_name
+from minesafe.engine.familya import parse_name, split_file
 from minesafe.monitoring.models import EngineCheckpoint
 from minesafe.monitoring.pipeline import UPLOAD_WORKER, Pipeline
 from minesafe.monitoring.sink import (
@@ -81,6 +81,15 @@ def file_mine_code(name: str, data: bytes) -> str:
     return meta[0]
 
 
+def header_only(name: str, data: bytes) -> bool:
+    """A file with its header and no record at all (a file of a type the platform does not
+    use, with records, is not: it answers 200 with nothing stored, as before)."""
+    if parse_name(name) is not None or not name.lower().endswith(".xml"):
+        parts = split_file(data)
+        return parts is not None and not parts[1]
+    return b"<data" not in data
+
+
 def _xml_mine_code(data: bytes) -> str:
     import re
 
@@ -112,7 +121,7 @@ def process_upload(name: str, data: bytes, mine_code: str, now: dt.datetime) -> 
         fed = pipeline.feed([(name, data)], now.timestamp())
         fed.events[:0] = found
         quarantined = [q.as_dict() for q in fed.quarantine]
-        if not fed.records:  # every record refused, or none at all (a header-only file)
+        if not fed.records and (quarantined or header_only(name, data)):
             raise UploadRefused("file", "文件中没有可用的记录", quarantined)
         result = sink.store_alarms(fed.events)
         late = LateArrival(now, fed.late_until) if len(fed.late) else None

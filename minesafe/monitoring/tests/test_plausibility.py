@@ -69,13 +69,26 @@ def test_mon1_upload_of_a_file_dated_0001_is_400_not_500(world: World):
     assert "file" in answer.json() or "name" in answer.json()
 
 
-def test_mon1_header_only_file_is_400(world: World):
-    code = world.mine_a.code
-    name, _ = files.cdss(code, files.START, {})
-    answer = upload(world, name, f"{code};测试矿;{files.text_time(files.START)}~||".encode())
+@pytest.mark.parametrize("kind", ["CDSS", "CDDY", "RYSS", "AQSS"])
+def test_mon1_header_only_file_is_400(world: World, kind: str):
+    code, at = world.mine_a.code, files.text_time(files.START)
+    name = f"{code}_{kind}_{files.stamp(files.START)}"
+    if kind.startswith("AQ"):
+        data = f'<root><head cs_mine_code="{code}" cs_data_time="{at}"/></root>'
+        answer = upload(world, f"{name}.xml", data.encode())
+    else:
+        answer = upload(world, f"{name}.txt", f"{code};测试矿;{at}~||".encode())
     assert answer.status_code == 400, answer.content
     assert answer.json()["file"] == ["文件中没有可用的记录"]
     assert not EngineCheckpoint.objects.filter(worker=f"upload:{code}").exists()
+
+
+def test_mon1_file_of_a_type_the_platform_does_not_use_is_still_accepted(world: World):
+    code, at = world.mine_a.code, files.text_time(files.START)
+    name = f"{code}_FZSS_{files.stamp(files.START)}.txt"
+    answer = upload(world, name, f"{code};测试矿;{at}~F1;1;0;{at}~||".encode())
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["readings"] == 0 and answer.json()["quarantined_count"] == 0
 
 
 def run_dir(folder: Path, tmp: Path) -> runner.Stats:
