@@ -75,24 +75,33 @@ def family_a(kind: str, mine: str, at: dt.datetime, fields: dict[int, str]) -> t
     return f"{mine}_{kind}_{files.stamp(at)}.txt", f"{mine};测试矿;{_time(at)}~{body}||".encode()
 
 
-AQSS_FIELDS = ["ss_transducer_code", "ss_analog_value", "ss_transducer_state"]
+XML_GOOD = {
+    "AQSS": {"ss_analog_value": "0.3", "ss_transducer_state": "0"},
+    "AQMC": {
+        "ss_transducer_type": "0001", "ss_analog_unit": "%CH4", "ss_transducer_name": "甲烷",
+        "ss_transducer_point": "回风隅角", "ss_station_code": "F01", "ss_analog_lower": "0",
+        "ss_analog_high": "4", "ss_analog_alarmhigh": "1.0", "ss_analog_alarmlow": "0",
+        "ss_analog_poffhigh": "1.5", "ss_analog_ponhigh": "1.0",
+    },
+}  # fmt: skip
 
 
-def family_b(mine: str, at: dt.datetime, fields: dict[int, str]) -> tuple[str, bytes]:
-    """AQSS: GOOD good readings, then one whose attributes are replaced by ``fields``."""
-    good = [{"ss_transducer_code": f"P{n}", "ss_analog_value": "0.3"} for n in range(GOOD)]
-    bad = dict(good[0], ss_transducer_state="0")
+def family_b(kind: str, mine: str, at: dt.datetime, fields: dict[int, str]) -> tuple[str, bytes]:
+    """AQSS / AQMC: GOOD good rows, then one whose attributes are replaced by ``fields``."""
+    good = [{"ss_transducer_code": f"P{n}", **XML_GOOD[kind]} for n in range(GOOD)]
+    bad = dict(good[0])
+    names = list(bad)
     for field, value in fields.items():
-        bad[AQSS_FIELDS[field % len(AQSS_FIELDS)]] = value
+        bad[names[field % len(names)]] = value
     rows = "".join(
         "<data " + " ".join(f"{k}={quoteattr(v)}" for k, v in row.items()) + "/>"
         for row in [*good, bad]
     )
     head = f'<head cs_mine_code="{mine}" cs_data_time="{_time(at)}"/>'
-    return f"{mine}_AQSS_{files.stamp(at)}.xml", f"<root>{head}{rows}</root>".encode()
+    return f"{mine}_{kind}_{files.stamp(at)}.xml", f"<root>{head}{rows}</root>".encode()
 
 
-KINDS = ["CDSS", "CDDY", "RYQY", "RYXX", "RYSS", "RYJZ", "AQSS"]
+KINDS = ["CDSS", "CDDY", "RYQY", "RYXX", "RYSS", "RYJZ", "AQSS", "AQMC"]
 #: A file type and its hostile record's fields: {field index: text}.
 Spec = tuple[str, dict[int, str]]
 SPEC = st.tuples(
@@ -110,6 +119,7 @@ REPORTED = [
     ("RYSS", {3: "0001-01-01 00:00:00"}),
     ("RYSS", {8: "9999-12-31 23:59:59"}),
     ("AQSS", {1: "1e308"}),
+    ("AQMC", {0: ""}),
 ]
 
 
@@ -117,9 +127,9 @@ def make(spec: Spec, mine: str) -> tuple[str, bytes]:
     """The spec's file, at a new time (a new name, later than every earlier one)."""
     kind, fields = spec
     at = files.START + dt.timedelta(minutes=next(_clock))
-    if kind == "AQSS":
+    if kind.startswith("AQ"):  # XML cannot carry control characters at all
         xml_safe = {k: "".join(c for c in v if c.isprintable()) for k, v in fields.items()}
-        return family_b(mine, at, xml_safe)
+        return family_b(kind, mine, at, xml_safe)
     return family_a(kind, mine, at, fields)
 
 
