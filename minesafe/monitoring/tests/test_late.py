@@ -138,3 +138,23 @@ def test_mon2_back_dated_file_after_a_runner_stored_the_time(world: World, tmp_p
     assert answer.status_code == 200 and answer.json()["late_readings"] == 1
     assert stored(world) == history
     assert_kept_as_late(world, started)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mon2_runner_keeps_as_late_what_an_upload_already_stored(world: World, tmp_path: Path):
+    """An upload judges with its own engine: the runner learns of the history it stored and
+    takes a file it then receives for that time as late."""
+    client = client_of(world)
+    code = world.mine_a.code
+    assert upload(client, *files.cddy(code)).status_code == 200
+    for name, data in polls(code, range(10, 130, 10)):
+        assert upload(client, name, data).status_code == 200
+    history = stored(world)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / back_dated(code)[0]).write_bytes(back_dated(code)[1])
+    started = dt.datetime.now(dt.UTC)
+    assert run_dir(folder, tmp_path).files == 1
+    assert stored(world) == history and not archive_of(tmp_path)
+    assert_kept_as_late(world, started)
+    assert LateReading.objects.get().worker == "w"
