@@ -102,6 +102,8 @@ def test_mon2_back_dated_upload_leaves_stored_minutes_and_keeps_a_late_arrival(w
     assert listed["count"] == 1 and listed["results"][0]["arrived_at"]
     live = regulator.get(f"/monitoring/mines/{world.mine_a.pk}/live/")
     assert "迟到数据</strong>：1 条读数" in live.content.decode()
+    listed = regulator.get(f"/monitoring/?mine={world.mine_a.pk}&late=true").content.decode()
+    assert alarm.get_absolute_url() in listed and "迟到" in listed
 
 
 def run_dir(folder: Path, tmp: Path) -> runner.Stats:
