@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from minesafe.monitoring import brokers, partitions
 from minesafe.monitoring.pipeline import Pipeline
@@ -53,6 +53,16 @@ from minesafe.monitoring.sources import (
 )
 
 log = logging.getLogger("minesafe.monitoring.runner")
+
+
+class SourceFailed(RuntimeError):
+    """A source stopped (its broker went away, a read failed): the worker starts again."""
+
+
+#: What a worker outlives: the database or a broker going away. It starts again from its last
+#: committed checkpoint, where nothing past it was acknowledged, so nothing is lost or doubled.
+TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, SourceFailed)
+RESTART_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 Clock = Callable[[], float]
 
 
@@ -234,7 +244,7 @@ class Runner:
     def _raise_failed(self, tasks: list[asyncio.Task[Any]]) -> None:
         for task in tasks:
             if task.done() and not task.cancelled() and task.exception() is not None:
-                raise RuntimeError(f"source {task.get_name()} failed") from task.exception()
+                raise SourceFailed(f"source {task.get_name()} failed") from task.exception()
 
     def _all_drained(self) -> bool:
         return all(s.drained.is_set() for s in self.sources)
@@ -409,12 +419,15 @@ class Runner:
         async def commit_then_ack() -> None:
             self.state = await written
             self.stats.checkpoints += 1
-            for ack in acks:
-                if ack is None:
-                    continue
-                done = ack()
-                if inspect.isawaitable(done):
-                    await done
+            try:
+                for ack in acks:
+                    if ack is None:
+                        continue
+                    done = ack()
+                    if inspect.isawaitable(done):
+                        await done
+            except Exception as exc:  # the broker went away: redelivered, then skipped
+                raise SourceFailed("acknowledgement failed") from exc
 
         if final:
             await commit_then_ack()
@@ -826,6 +839,30 @@ async def _serve(runner: Runner | PartitionWorker) -> Stats:
     return await runner.run()
 
 
+def run_restarting(args: argparse.Namespace, sleep: Callable[[float], None] = time.sleep) -> Stats:
+    """Run the worker; when the database or a broker goes away, start it again from its last
+    checkpoint after a growing pause (1 s … 30 s), until it ends normally or is stopped."""
+    attempt = 0
+    while True:
+        started = time.monotonic()
+        try:
+            return asyncio.run(_serve(build_runner(args)))
+        except TRANSIENT as exc:
+            if time.monotonic() - started > 60:  # it had been running: a fresh failure
+                attempt = 0
+            delay = RESTART_DELAYS[min(attempt, len(RESTART_DELAYS) - 1)]
+            log.warning(
+                "engine %s: %r; restarting from the last checkpoint in %.0f s",
+                args.worker,
+                exc,
+                delay,
+            )
+            with contextlib.suppress(Exception):
+                connection.close()
+            sleep(delay)
+            attempt += 1
+
+
 def main(argv: list[str]) -> int:
     """Entry point of ``minesafe engine run`` (called after Django is set up)."""
     parser = build_parser()
@@ -848,7 +885,7 @@ def main(argv: list[str]) -> int:
             parser.error(str(exc))
     else:
         args.worker = args.worker or "engine"
-        stats = asyncio.run(_serve(build_runner(args)))
+        stats = run_restarting(args)
     if args.stats_out is not None:
         args.stats_out.write_text(json.dumps(stats_json(stats)), "utf-8")
     print(
