@@ -131,6 +131,37 @@ class Engine:
             events += self._hf_close(float(np.max(batch.t)))
         return self._done(events)
 
+    def watermarks(self, points: I32) -> F64:
+        """The newest judged reading time of each point (-inf: none yet, or unknown point).
+
+        A reading at or before its point's watermark is late: :meth:`on_readings` would drop
+        it, so the adapter routes it to :meth:`judge_late` and its late store instead."""
+        out = np.full(points.shape[0], -np.inf)
+        known = points >= 0
+        last = self.state.track.last_t[points[known]]
+        out[known] = np.where(np.isnan(last), -np.inf, last)
+        return out
+
+    def judge_late(self, batch: ReadingBatch) -> list[AlarmEvent]:
+        """The alarms late readings would have raised, judged on their own.
+
+        A scratch engine holds only their points (the same definitions, mine facts and rules,
+        fresh state), so the live state, its open episodes and the stored history are
+        untouched whatever the late readings say. Readings of unknown points are ignored."""
+        known = batch.point >= 0
+        refs = np.unique(batch.point[known])
+        if not refs.shape[0]:
+            return []
+        defs = [self.registry.defs[int(r)] for r in refs.tolist()]
+        scratch = Engine(self.config)
+        mines = {d.mine_code for d in defs}
+        scratch.set_mine_facts({m: f for m, f in self.facts.items() if m in mines})
+        scratch.define(defs)
+        index = np.asarray([scratch.registry.index[d.key] for d in defs], np.int32)
+        points = index[np.searchsorted(refs, batch.point[known])]
+        late = ReadingBatch(points, batch.t[known], batch.value[known], batch.status[known])
+        return scratch.on_readings(late)
+
     def on_personnel(self, snapshot: PersonnelSnapshot) -> list[AlarmEvent]:
         """Judge one mine's full personnel snapshot (RYSS)."""
         facts = self.facts.get(snapshot.mine_code, {})

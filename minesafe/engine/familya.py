@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -39,6 +39,7 @@ from minesafe.engine.model import (
     Presence,
     Quarantine,
 )
+from minesafe.engine.plausibility import UNBOUNDED, Bounds
 from minesafe.engine.timeutil import CHINA_OFFSET_S, parse_local
 
 NAME_RE = re.compile(
@@ -96,6 +97,19 @@ def _fields(record: str) -> list[str]:
     return list(map(str.strip, record.split(";")))  # ≈ 20 % faster than a comprehension
 
 
+NUL = "\x00"
+NUL_REASON = "contains a NUL character"  # no database text column can store one
+
+
+def _records(out: ParsedFile, records: list[str]) -> Iterator[tuple[int, str, list[str]]]:
+    """(record number, text, fields) of each record; one with a NUL is quarantined."""
+    for n, rec in enumerate(records, 1):
+        if NUL in rec:
+            _bad(out, n, NUL_REASON, rec)
+            continue
+        yield n, rec, _fields(rec)
+
+
 def _num(text: str) -> float:
     """A threshold or range field: NaN when empty or not a finite number."""
     try:
@@ -105,8 +119,11 @@ def _num(text: str) -> float:
     return value if math.isfinite(value) else NAN
 
 
-def parse_family_a(name: str, data: bytes) -> ParsedFile:
-    """Parse any family-A file by the type in its name (unknown types yield an empty result)."""
+def parse_family_a(name: str, data: bytes, bounds: Bounds = UNBOUNDED) -> ParsedFile:
+    """Parse any family-A file by the type in its name (unknown types yield an empty result).
+
+    Records whose times or values fall outside ``bounds`` are quarantined; a file whose name
+    time does is refused whole (record 0)."""
     meta = parse_name(name)
     if meta is None:
         out = ParsedFile(name, "A", "", "", NAN)
@@ -114,6 +131,10 @@ def parse_family_a(name: str, data: bytes) -> ParsedFile:
         return out
     mine, ftype, at = meta
     out = ParsedFile(name, "A", ftype, mine, at)
+    problem = bounds.time_problem(at)
+    if problem is not None:
+        out.quarantine.append(Quarantine(name, 0, f"file name {problem}", ""))
+        return out
     parts = split_file(data)
     if parts is None:
         out.quarantine.append(Quarantine(name, 0, "not UTF-8 text", data[:200].hex()))
@@ -121,14 +142,13 @@ def parse_family_a(name: str, data: bytes) -> ParsedFile:
     header, records = parts
     parser = _PARSERS.get(ftype)
     if parser is not None:
-        parser(out, header, records)
+        parser(out, header, records, bounds)
     return out
 
 
-def _parse_cddy(out: ParsedFile, header: str, records: list[str]) -> None:
+def _parse_cddy(out: ParsedFile, header: str, records: list[str], bounds: Bounds) -> None:
     """CDDY, point definitions: 24 fields (networking_format.md A.1)."""
-    for n, rec in enumerate(records, 1):
-        f = _fields(rec)
+    for n, rec, f in _records(out, records):
         if len(f) != CDDY_FIELDS:
             _bad(out, n, f"expected {CDDY_FIELDS} fields, got {len(f)}", rec)
             continue
@@ -136,6 +156,10 @@ def _parse_cddy(out: ParsedFile, header: str, records: list[str]) -> None:
             _bad(out, n, "empty point code or sensor type", rec)
             continue
         defined_at = _cached_time(f[23])
+        problem = None if defined_at is None else bounds.time_problem(defined_at)
+        if problem is not None:
+            _bad(out, n, f"definition {problem}", rec)
+            continue
         out.points.append(
             PointDef(
                 mine_code=out.mine_code,
@@ -160,14 +184,14 @@ def _parse_cddy(out: ParsedFile, header: str, records: list[str]) -> None:
         )
 
 
-def _parse_cdss_slow(out: ParsedFile, header: str, records: list[str]) -> None:
+def _parse_cdss_slow(out: ParsedFile, header: str, records: list[str], bounds: Bounds) -> None:
     """CDSS record by record: the exact path used to find the bad records of a file."""
     points: list[str] = []
     ts: list[float] = []
     vals: list[float] = []
     sts: list[int] = []
     for n, rec in enumerate(records, 1):
-        parsed = _cdss_record(rec)
+        parsed = _cdss_record(rec, bounds)
         if isinstance(parsed, str):
             _bad(out, n, parsed, rec)
             continue
@@ -178,8 +202,10 @@ def _parse_cdss_slow(out: ParsedFile, header: str, records: list[str]) -> None:
     out.readings = KeyedReadings.from_rows(out.mine_code, points, ts, vals, sts)
 
 
-def _cdss_record(rec: str) -> tuple[str, float, int, float] | str:
+def _cdss_record(rec: str, bounds: Bounds) -> tuple[str, float, int, float] | str:
     """(point, value, status, time) of one CDSS record, or the reason it is refused."""
+    if NUL in rec:
+        return NUL_REASON
     f = _fields(rec)
     if len(f) != CDSS_FIELDS:
         return f"expected {CDSS_FIELDS} fields, got {len(f)}"
@@ -200,13 +226,15 @@ def _cdss_record(rec: str) -> tuple[str, float, int, float] | str:
     t = parse_local(f[6])
     if t is None:
         return f"time {f[6]!r} is not yyyy-MM-dd HH:mm:ss"
+    problem = bounds.time_problem(t) or bounds.value_problem(value)
+    if problem is not None:
+        return problem
     return f[0], value, status, t
 
 
-def _parse_ryqy(out: ParsedFile, header: str, records: list[str]) -> None:
+def _parse_ryqy(out: ParsedFile, header: str, records: list[str], bounds: Bounds) -> None:
     """RYQY, areas: type; code; approved headcount (核定人数); name."""
-    for n, rec in enumerate(records, 1):
-        f = _fields(rec)
+    for n, rec, f in _records(out, records):
         if len(f) < 4:
             _bad(out, n, f"expected 4 fields, got {len(f)}", rec)
             continue
@@ -215,17 +243,19 @@ def _parse_ryqy(out: ParsedFile, header: str, records: list[str]) -> None:
         except ValueError:
             _bad(out, n, f"approved headcount {f[2]!r} is not an integer", rec)
             continue
+        if not 0 <= approved < 2**31:
+            _bad(out, n, f"approved headcount {f[2]!r} out of range", rec)
+            continue
         out.areas.append(Area(out.mine_code, f[1], f[0], approved, f[3]))
 
 
-def _parse_ryxx(out: ParsedFile, header: str, records: list[str]) -> None:
+def _parse_ryxx(out: ParsedFile, header: str, records: list[str], bounds: Bounds) -> None:
     """RYXX, persons: card; name; job; post; team; (2 fields); leader 0/1; special 0/1.
 
     The identity used by ``multi_card`` is the 6th field when present (an ID number in the
     deployments seen), else name + team.
     """
-    for n, rec in enumerate(records, 1):
-        f = _fields(rec)
+    for n, rec, f in _records(out, records):
         if len(f) < 9 or not f[0]:
             _bad(out, n, f"expected 9 fields with a card, got {len(f)}", rec)
             continue
@@ -235,11 +265,10 @@ def _parse_ryxx(out: ParsedFile, header: str, records: list[str]) -> None:
         )
 
 
-def _parse_ryss(out: ParsedFile, header: str, records: list[str]) -> None:
+def _parse_ryss(out: ParsedFile, header: str, records: list[str], bounds: Bounds) -> None:
     """RYSS, full snapshot of cards: 15 fields (networking_format.md A.2)."""
     snap = PersonnelSnapshot(out.mine_code, out.at)
-    for n, rec in enumerate(records, 1):
-        f = _fields(rec)
+    for n, rec, f in _records(out, records):
         if len(f) < 14 or not f[0]:
             _bad(out, n, f"expected 15 fields with a card, got {len(f)}", rec)
             continue
@@ -250,6 +279,11 @@ def _parse_ryss(out: ParsedFile, header: str, records: list[str]) -> None:
         station_at = _cached_time(f[8]) if f[8] else None
         if f[2] == "1" and entered is None:
             _bad(out, n, f"descent time {f[3]!r} is not a time", rec)
+            continue
+        times = [t for t in (entered, station_at) if t is not None]
+        problem = next(filter(None, map(bounds.time_problem, times)), None)
+        if problem is not None:
+            _bad(out, n, problem, rec)
             continue
         snap.presences.append(
             Presence(
@@ -267,10 +301,9 @@ def _parse_ryss(out: ParsedFile, header: str, records: list[str]) -> None:
     out.snapshot = snap
 
 
-def _parse_ryjz(out: ParsedFile, header: str, records: list[str]) -> None:
+def _parse_ryjz(out: ParsedFile, header: str, records: list[str], bounds: Bounds) -> None:
     """RYJZ, stations: code; name; … X and Y taken from fields 3-4 when numeric."""
-    for n, rec in enumerate(records, 1):
-        f = _fields(rec)
+    for n, rec, f in _records(out, records):
         if len(f) < 2 or not f[0]:
             _bad(out, n, "expected a station code", rec)
             continue
@@ -282,7 +315,7 @@ def _bad(out: ParsedFile, record: int, reason: str, raw: str) -> None:
     out.quarantine.append(Quarantine(out.name, record, reason, raw[:500]))
 
 
-_PARSERS: dict[str, Callable[[ParsedFile, str, list[str]], None]] = {
+_PARSERS: dict[str, Callable[[ParsedFile, str, list[str], Bounds], None]] = {
     "CDDY": _parse_cddy,
     "CDSS": _parse_cdss_slow,
     "RYQY": _parse_ryqy,
@@ -325,11 +358,14 @@ def _cdss_body(data: bytes) -> bytes:
     return body if not body or body.endswith(b"~") else body + b"~"
 
 
-def _read_columns(buf: bytes) -> tuple[pa.Array, F64, F64, I32] | None:
-    """(point code, time, value, status) per CSV line; None if anything is off, so that the
-    caller parses record by record (the slow path strips whitespace the fast one refuses)."""
+def _read_columns(buf: bytes, bounds: Bounds) -> tuple[pa.Array, F64, F64, I32] | None:
+    """(point code, time, value, status) per CSV line; None if anything is off (an
+    implausible time or value included), so that the caller parses record by record (the slow
+    path strips whitespace the fast one refuses and names each refused record's reason)."""
     if not buf:
         return pa.array([], pa.string()), *_empty_columns()[1:]
+    if b"\x00" in buf:
+        return None  # the record parser quarantines exactly those records
     try:
         table = pacsv.read_csv(pa.py_buffer(buf), _CDSS_READ, _CDSS_PARSE, _CDSS_CONVERT)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, ValueError):
@@ -344,6 +380,8 @@ def _read_columns(buf: bytes) -> tuple[pa.Array, F64, F64, I32] | None:
     if _suspect_codes(codes) and _bad_codes(codes):
         return None
     t = table.column("time").cast(pa.int64()).to_numpy().astype(np.float64) - CHINA_OFFSET_S
+    if not bounds.all_plausible(t, value):
+        return None
     return codes, t, value, status
 
 
@@ -381,8 +419,13 @@ def _keyed(mines: list[str], cols: tuple[pa.Array, F64, F64, I32], row_mine: I32
     return KeyedReadings(mines, None, None, None, t, value, status, codes, row_mine)
 
 
-def parse_cdss_many(files: Iterable[tuple[str, bytes]]) -> tuple[KeyedReadings, list[Quarantine]]:
+def parse_cdss_many(
+    files: Iterable[tuple[str, bytes]], bounds: Bounds = UNBOUNDED
+) -> tuple[KeyedReadings, list[Quarantine]]:
     """All readings of many CDSS files in one columnar pass; bad files go record by record.
+
+    A file whose name time is outside ``bounds`` is refused whole; records outside them are
+    quarantined one by one (:func:`parse_family_a`).
 
     The files' record parts are views into their bytes (no copy per file) joined once; a
     file with line breaks or another ending is normalised first (:func:`_cdss_body`).
@@ -397,6 +440,10 @@ def parse_cdss_many(files: Iterable[tuple[str, bytes]]) -> tuple[KeyedReadings, 
         meta = parse_name(name)
         if meta is None or meta[1] != "CDSS":
             quarantine.append(Quarantine(name, 0, "not a CDSS file name", ""))
+            continue
+        problem = bounds.time_problem(meta[2])
+        if problem is not None:
+            quarantine.append(Quarantine(name, 0, f"file name {problem}", ""))
             continue
         cut = data.find(b"~")
         if cut >= 0 and data.endswith(b"~||"):
@@ -417,17 +464,17 @@ def parse_cdss_many(files: Iterable[tuple[str, bytes]]) -> tuple[KeyedReadings, 
                 fixed = _cdss_body(data)
                 bodies[k], counts[k] = fixed, fixed.count(b"~")
         joined = b"".join(bodies)
-    cols = _read_columns(joined.replace(b"~", b"\n"))
+    cols = _read_columns(joined.replace(b"~", b"\n"), bounds)
     if cols is not None and len(cols[0]) == sum(counts):
         mine_row = np.repeat(np.asarray(file_mine, np.int32), counts)
         return _keyed(list(mines), cols, mine_row), quarantine
     parts = []
     for (name, data), part, n, m in zip(named, bodies, counts, file_mine, strict=True):
-        one = _read_columns(bytes(part).replace(b"~", b"\n"))
+        one = _read_columns(bytes(part).replace(b"~", b"\n"), bounds)
         if one is not None and len(one[0]) == n:
             parts.append(_keyed([list(mines)[m]], one, np.zeros(n, np.int32)))
             continue
-        parsed = parse_family_a(name, data)
+        parsed = parse_family_a(name, data, bounds)
         quarantine.extend(parsed.quarantine)
         if parsed.readings is not None:
             parts.append(parsed.readings)

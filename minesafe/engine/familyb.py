@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from minesafe.engine.model import NAN, KeyedReadings, ParsedFile, PointDef, Quarantine
+from minesafe.engine.plausibility import UNBOUNDED, Bounds
 from minesafe.engine.timeutil import parse_local
 
 NAME_RE = re.compile(
@@ -44,8 +45,10 @@ def _guess_type(attrs: dict[str, str]) -> str:
     return "AQKJ" if "ss_gisnode_code" in attrs else ""
 
 
-def parse_family_b(name: str, data: bytes) -> ParsedFile:
-    """Parse one DB14/T 671.1 XML file (never raises for bad input)."""
+def parse_family_b(name: str, data: bytes, bounds: Bounds = UNBOUNDED) -> ParsedFile:
+    """Parse one DB14/T 671.1 XML file (never raises for bad input); a file whose time (name
+    or head) is outside ``bounds`` is refused whole, readings with implausible values one by
+    one."""
     meta = parse_name(name)
     out = ParsedFile(
         name, "B", meta[1] if meta else "", meta[0] if meta else "", meta[2] if meta else NAN
@@ -67,13 +70,17 @@ def parse_family_b(name: str, data: bytes) -> ParsedFile:
     if not out.mine_code:
         out.quarantine.append(Quarantine(name, 0, "no mine code in name or head", ""))
         return out
+    problem = bounds.time_problem(out.at)
+    if problem is not None:
+        out.quarantine.append(Quarantine(name, 0, f"file {problem}", ""))
+        return out
     rows = root.findall("data")
     if not out.file_type and rows:
         out.file_type = _guess_type(dict(rows[0].attrib))
     if out.file_type in ("AQMC", "AQKC"):
         _points(out, rows)
     elif out.file_type == "AQSS":
-        _readings(out, rows)
+        _readings(out, rows, bounds)
     return out
 
 
@@ -121,7 +128,7 @@ def _points(out: ParsedFile, rows: list[ET.Element]) -> None:
         )
 
 
-def _readings(out: ParsedFile, rows: list[ET.Element]) -> None:
+def _readings(out: ParsedFile, rows: list[ET.Element], bounds: Bounds) -> None:
     """AQSS: one reading per element, all at the head's time."""
     points: list[str] = []
     values: list[float] = []
@@ -138,8 +145,12 @@ def _readings(out: ParsedFile, rows: list[ET.Element]) -> None:
                 Quarantine(out.name, n, f"bad value {raw!r} or state", str(a)[:500])
             )
             continue
-        if not code or not math.isfinite(value) or state < 0:
+        if not code or not math.isfinite(value) or not 0 <= state < 2**31:
             out.quarantine.append(Quarantine(out.name, n, "no code or bad value", str(a)[:500]))
+            continue
+        problem = bounds.value_problem(value)
+        if problem is not None:
+            out.quarantine.append(Quarantine(out.name, n, problem, str(a)[:500]))
             continue
         points.append(code)
         values.append(value)

@@ -22,10 +22,14 @@ from minesafe.core.api import ScopedViewSet, author_is_caller
 from minesafe.core.scoping import VIEW, can
 from minesafe.localtime import local_date
 from minesafe.monitoring.choices import LEVEL_COLORS, AlarmKind, AlarmLevel
-from minesafe.monitoring.filters import AlarmFilterSet, SensorPointFilterSet
+from minesafe.monitoring.filters import (
+    AlarmFilterSet,
+    LateReadingFilterSet,
+    SensorPointFilterSet,
+)
 from minesafe.monitoring.history import HistoryParamError, parse_window, point_history
 from minesafe.monitoring.live import live_settings
-from minesafe.monitoring.models import UPLOAD, Alarm, SensorPoint
+from minesafe.monitoring.models import UPLOAD, Alarm, LateReading, SensorPoint
 from minesafe.monitoring.statistics import alarm_statistics
 from minesafe.monitoring.upload import MAX_BYTES, UploadRefused, file_mine_code, process_upload
 
@@ -58,11 +62,32 @@ class AlarmSerializer(serializers.ModelSerializer):
             "last_value",
             "details",
             "key",
+            "late",
+            "arrived_at",
         ]
         read_only_fields = fields
 
     def get_color(self, alarm: Alarm) -> str:
         return LEVEL_COLORS.get(AlarmLevel(alarm.level), "grey")
+
+
+class LateReadingSerializer(serializers.ModelSerializer):
+    mine_code = serializers.CharField(source="mine.code", read_only=True)
+
+    class Meta:
+        model = LateReading
+        fields = [
+            "id",
+            "mine",
+            "mine_code",
+            "point_code",
+            "read_at",
+            "value",
+            "status",
+            "arrived_at",
+            "worker",
+        ]
+        read_only_fields = fields
 
 
 class SensorPointSerializer(serializers.ModelSerializer):
@@ -101,6 +126,21 @@ class AlarmViewSet(ScopedViewSet):
     select = ("mine",)
     ordering_fields = ["opened_at", "closed_at", "level", "peak"]
     ordering = ["-opened_at", "-id"]
+    search_fields = ["point_code"]
+    http_method_names = READ_ONLY_METHODS
+
+
+class LateReadingViewSet(ScopedViewSet):
+    """Readings that arrived after their point's stored history had passed their time, kept
+    apart and never merged into it; ``count`` with ``?mine=`` is the mine's late-arrival count,
+    a data-quality signal."""
+
+    queryset = LateReading.objects.all()
+    serializer_class = LateReadingSerializer
+    filterset_class = LateReadingFilterSet
+    select = ("mine",)
+    ordering_fields = ["arrived_at", "read_at"]
+    ordering = ["-arrived_at", "-id"]
     search_fields = ["point_code"]
     http_method_names = READ_ONLY_METHODS
 
@@ -245,3 +285,4 @@ def register(router: Any) -> None:
     """Register this area's viewsets on the shared router."""
     router.register("alarms", AlarmViewSet, basename="alarm")
     router.register("sensor-points", SensorPointViewSet, basename="sensor-point")
+    router.register("late-readings", LateReadingViewSet, basename="late-reading")

@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
-from minesafe.monitoring.models import Alarm, SensorPoint
+from minesafe.monitoring.models import Alarm, LateReading, SensorPoint
 from minesafe.registry.filters import ALL, CHIPS, ScopedFilterSet
 from minesafe.registry.models import Mine
 
@@ -35,13 +35,31 @@ class AlarmFilterSet(ScopedFilterSet):
     point = django_filters.CharFilter(
         field_name="point_code", lookup_expr="icontains", label="对象编码"
     )
+    late = django_filters.BooleanFilter(label="迟到数据报警")
 
     class Meta:
         model = Alarm
-        fields = ["mine", "kind", "level", "state", "date_from", "date_to", "point"]
+        fields = ["mine", "kind", "level", "state", "date_from", "date_to", "point", "late"]
 
     def by_state(self, queryset: QuerySet[Alarm], name: str, value: str) -> QuerySet[Alarm]:
         return queryset.filter(closed_at__isnull=value == "open")
+
+
+class LateReadingFilterSet(ScopedFilterSet):
+    mine = django_filters.ModelChoiceFilter(
+        empty_label=ALL, queryset=Mine.objects.all(), label="煤矿"
+    )
+    point = django_filters.CharFilter(field_name="point_code", label="测点编码")
+    arrived_from = django_filters.DateFilter(
+        field_name="arrived_at", lookup_expr="date__gte", label="到达日期从"
+    )
+    arrived_to = django_filters.DateFilter(
+        field_name="arrived_at", lookup_expr="date__lte", label="至"
+    )
+
+    class Meta:
+        model = LateReading
+        fields = ["mine", "point", "arrived_from", "arrived_to"]
 
 
 class SensorPointFilterSet(ScopedFilterSet):

@@ -70,6 +70,9 @@ class Alarm(BaseModel):
 
     ``point_code`` is the event's subject (a point, an area, a card; "" for the whole mine).
     ``key`` is ``AlarmEvent.key``: the sink upserts on it, so replays never duplicate.
+    A ``late`` alarm is one that readings arriving after their time was already stored would
+    have raised: shown with both the reading time (``opened_at``) and ``arrived_at``; its key
+    starts with ``late|`` so it never merges into a live episode.
     """
 
     mine = models.ForeignKey(
@@ -84,6 +87,8 @@ class Alarm(BaseModel):
     last_value = models.FloatField("最新值", null=True, blank=True)
     details = models.JSONField("详情", default=dict, blank=True)
     key = models.CharField("事件标识", max_length=200, unique=True)
+    late = models.BooleanField("迟到数据报警", default=False)
+    arrived_at = models.DateTimeField("数据到达时间", null=True, blank=True)
 
     access: ClassVar[Access] = Access(
         mine_field="mine", roles={VIEW: ALL_ROLES, UPLOAD: frozenset(MINE_ROLES)}
@@ -133,6 +138,8 @@ class ReadingStat(BaseModel):
     min = models.FloatField("最小值")
     avg = models.FloatField("平均值")
     count = models.PositiveIntegerField("样本数")
+    # The newest reading time in the bucket: the point's stored watermark (late readings).
+    last_at = models.DateTimeField("最新读数时间", null=True, blank=True)
 
     access: ClassVar[Access] = READ_ONLY
 
@@ -148,6 +155,36 @@ class ReadingStat(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.point_code} {self.bucket:%Y-%m-%d %H:%M}"
+
+
+class LateReading(BaseModel):
+    """A reading that arrived after its point's stored history had passed its time.
+
+    Kept as it came, marked with its arrival, and never merged into the stored statistics or
+    the archive: stored monitoring data is not changed afterwards (AQ 6201 4.6.6). How many a
+    mine sends is itself a data-quality signal, shown on its real-time page.
+    """
+
+    mine = models.ForeignKey(
+        "registry.Mine", on_delete=models.CASCADE, related_name="late_readings", verbose_name="煤矿"
+    )
+    point_code = models.CharField("测点编码", max_length=40)
+    read_at = models.DateTimeField("读数时间")
+    value = models.FloatField("监测值")
+    status = models.BigIntegerField("状态")
+    arrived_at = models.DateTimeField("到达时间")
+    worker = models.CharField("接收进程", max_length=100)
+
+    access: ClassVar[Access] = READ_ONLY
+
+    class Meta:
+        ordering = ["-arrived_at", "mine", "point_code", "read_at"]
+        indexes = [models.Index(fields=["mine", "-arrived_at"], name="latereading_mine_arr_idx")]
+        verbose_name = "迟到数据"
+        verbose_name_plural = "迟到数据"
+
+    def __str__(self) -> str:
+        return f"{self.point_code} {self.read_at:%Y-%m-%d %H:%M:%S}"
 
 
 class EngineCheckpoint(BaseModel):

@@ -10,25 +10,38 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connection
+from django.db.models import Max
 
 from minesafe.core.context import audit_reason, current_reason
 from minesafe.core.signals import BulkChange, log_bulk
 from minesafe.engine import familya, familyb
 from minesafe.engine.engine import Engine
 from minesafe.engine.events import AlarmEvent
-from minesafe.engine.model import KeyedReadings, ParsedFile, PointDef, Quarantine
-from minesafe.monitoring.models import SensorPoint
+from minesafe.engine.model import (
+    KeyedReadings,
+    ParsedFile,
+    PointDef,
+    Quarantine,
+    ReadingBatch,
+    point_key,
+)
+from minesafe.engine.plausibility import Bounds, bounds_at
+from minesafe.monitoring.models import EngineCheckpoint, ReadingStat, SensorPoint
 from minesafe.monitoring.sink import MineIndex, to_datetime, upsert
 from minesafe.monitoring.stats import ReadingColumns
 from minesafe.positioning.store import store_parsed as store_positioning
 
 NAN = float("nan")
+#: Checkpoint worker name prefix of a mine's HTTP uploads (``upload:<mine_code>``).
+UPLOAD_WORKER = "upload:"
 
 
 @dataclass
@@ -39,6 +52,13 @@ class FeedResult:
     mine_codes: set[str] = field(default_factory=set)
     points: int = 0
     records: int = 0  # good records of every kind (readings, points, areas, persons, cards)
+    late: ReadingColumns = field(default_factory=ReadingColumns.empty)
+    late_events: list[AlarmEvent] = field(default_factory=list)
+
+    @property
+    def late_until(self) -> float:
+        """The newest late reading's time (-inf when none)."""
+        return float(self.late.time.max()) if len(self.late) else -math.inf
 
 
 def _num(value: float) -> float | None:
@@ -151,6 +171,19 @@ def _audit_thresholds(
         log_bulk(changes)
 
 
+def _select(batch: ReadingBatch, mask: npt.NDArray[np.bool_]) -> ReadingBatch:
+    return ReadingBatch(batch.point[mask], batch.t[mask], batch.value[mask], batch.status[mask])
+
+
+def _columns(batch: ReadingBatch) -> ReadingColumns:
+    return ReadingColumns(
+        np.asarray(batch.point, np.int64),
+        np.asarray(batch.t, np.float64),
+        np.asarray(batch.value, np.float64),
+        np.asarray(batch.status, np.int64),
+    )
+
+
 def _f(value: float | None) -> float:
     return NAN if value is None else float(value)
 
@@ -208,6 +241,9 @@ class Pipeline:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.mines = MineIndex()
+        # Newest stored reading time per point ref (another writer's stored history; -inf
+        # when none is known): with the engine's own watermark it decides what is late.
+        self._stored = np.full(0, -np.inf)
 
     @classmethod
     def restore(cls, snapshot: bytes | None) -> Pipeline:
@@ -236,21 +272,27 @@ class Pipeline:
             events += self.engine.define(points)
         return events
 
-    def feed(self, files: Sequence[tuple[str, bytes]]) -> FeedResult:
-        """Parse and judge files in the order given (the caller sorts them)."""
+    def feed(self, files: Sequence[tuple[str, bytes]], now: float | None = None) -> FeedResult:
+        """Parse and judge files in the order given (the caller sorts them).
+
+        ``now`` is their arrival (POSIX seconds, default the wall clock): records implausible
+        for it (:mod:`minesafe.engine.plausibility`) are quarantined, the rest go on."""
         out = FeedResult()
         readings: list[ReadingColumns] = []
+        late: list[ReadingColumns] = []
+        bounds = bounds_at(time.time() if now is None else now)
         for group in _groups(files):
             meta = _meta(group[0][0])
             if meta is not None and meta[1] == "CDSS":
                 group = self._text_only(group, out)
-                keyed, bad = familya.parse_cdss_many(group)
+                keyed, bad = familya.parse_cdss_many(group, bounds)
                 out.quarantine.extend(bad)
-                self._judge(keyed, out, readings)
+                self._judge(keyed, out, readings, late)
                 out.mine_codes.update(name.split("_", 1)[0] for name, _ in group)
                 continue
-            self._feed_one(*group[0], out, readings)
+            self._feed_one(*group[0], out, (readings, late), bounds)
         out.readings = ReadingColumns.concat(readings)
+        out.late = ReadingColumns.concat(late)
         return out
 
     @staticmethod
@@ -265,15 +307,21 @@ class Pipeline:
         return kept
 
     def _feed_one(
-        self, name: str, data: bytes, out: FeedResult, readings: list[ReadingColumns]
+        self,
+        name: str,
+        data: bytes,
+        out: FeedResult,
+        sinks: tuple[list[ReadingColumns], list[ReadingColumns]],
+        bounds: Bounds,
     ) -> None:
         parsed: ParsedFile
         if familya.parse_name(name) is not None or not name.lower().endswith(".xml"):
-            parsed = familya.parse_family_a(name, data)
+            parsed = familya.parse_family_a(name, data, bounds)
         else:
-            parsed = familyb.parse_family_b(name, data)
+            parsed = familyb.parse_family_b(name, data, bounds)
         out.quarantine.extend(parsed.quarantine)
         out.records += len(parsed.points) + len(parsed.areas) + len(parsed.persons)
+        out.records += len(parsed.stations)
         if parsed.snapshot is not None:
             out.records += len(parsed.snapshot.presences)
         if parsed.mine_code:
@@ -284,24 +332,79 @@ class Pipeline:
             store_positioning(parsed, self.mines)
         out.events.extend(self.engine.load_definitions(parsed))
         if parsed.readings is not None:
-            self._judge(parsed.readings, out, readings)
+            self._judge(parsed.readings, out, *sinks)
         if parsed.snapshot is not None:
             out.events.extend(self.engine.on_personnel(parsed.snapshot))
 
-    def _judge(self, keyed: KeyedReadings, out: FeedResult, readings: list[ReadingColumns]) -> None:
+    def _judge(
+        self,
+        keyed: KeyedReadings,
+        out: FeedResult,
+        readings: list[ReadingColumns],
+        late: list[ReadingColumns],
+    ) -> None:
+        """Judge the new readings; the late ones go to their own store and are judged apart
+        (:meth:`Engine.judge_late`), never into the statistics or the archive."""
         if not len(keyed):
             return
         out.records += len(keyed)
         batch = self.engine.readings(keyed)
+        is_late = self.late_mask(batch)
+        if is_late.any():
+            old = _select(batch, is_late)
+            out.late_events.extend(self.engine.judge_late(old))
+            late.append(_columns(old))
+            batch = _select(batch, ~is_late)
         out.events.extend(self.engine.on_readings(batch))
-        readings.append(
-            ReadingColumns(
-                np.asarray(batch.point, np.int64),
-                np.asarray(batch.t, np.float64),
-                np.asarray(batch.value, np.float64),
-                np.asarray(batch.status, np.int64),
-            )
+        readings.append(_columns(batch))
+
+    def late_mask(self, batch: ReadingBatch) -> npt.NDArray[np.bool_]:
+        """Readings of known points at or before their point's watermark: the newest reading
+        time the engine has judged or the stored history holds (:meth:`load_stored`)."""
+        known = batch.point >= 0
+        mark = self.engine.watermarks(batch.point)
+        if self._stored.shape[0]:
+            refs = batch.point[known]
+            inside = refs < self._stored.shape[0]
+            stored = np.full(refs.shape[0], -np.inf)
+            stored[inside] = self._stored[refs[inside]]
+            mark[known] = np.maximum(mark[known], stored)
+        return np.asarray(known & (batch.t <= mark))
+
+    def load_uploaded(self, since: dt.datetime | None) -> dt.datetime | None:
+        """:meth:`load_stored` for the mines uploads stored data of after ``since`` (None:
+        ever); returns the newest such time, the next call's ``since``. An upload judges with
+        its own engine, so this is how a runner learns that history it has not seen is
+        stored, and treats readings it then receives for that time as late."""
+        rows = EngineCheckpoint.objects.filter(worker__startswith=UPLOAD_WORKER)
+        if since is not None:
+            rows = rows.filter(saved_at__gt=since)
+        found = list(rows.values_list("worker", "saved_at"))
+        if found:
+            self.load_stored(worker.removeprefix(UPLOAD_WORKER) for worker, _ in found)
+        return max((saved for _, saved in found), default=since)
+
+    def load_stored(self, mine_codes: Iterable[str]) -> None:
+        """Read the stored history's watermark of these mines' points: the newest reading
+        time of each point's stored 1-minute statistics (a bucket stored before readings
+        carried it counts to its end)."""
+        rows = (
+            ReadingStat.objects.filter(mine__code__in=list(mine_codes), period=60)
+            .values_list("mine__code", "point_code")
+            .annotate(last=Max("last_at"), bucket=Max("bucket"))
         )
+        index = self.engine.registry.index
+        size = len(self.engine.registry)
+        if self._stored.shape[0] < size:
+            grown = np.full(size, -np.inf)
+            grown[: self._stored.shape[0]] = self._stored
+            self._stored = grown
+        for mine, point, last, bucket in rows:
+            ref = index.get(point_key(mine, point))
+            if ref is None:
+                continue
+            mark = last.timestamp() if last is not None else bucket.timestamp() + 60
+            self._stored[ref] = max(self._stored[ref], mark)
 
     def point_name(self, ref: int) -> tuple[str, str]:
         """(mine code, point code) of a point ref (its registry index in the engine)."""

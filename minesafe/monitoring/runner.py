@@ -18,6 +18,7 @@ import faulthandler
 import inspect
 import json
 import logging
+import math
 import os
 import signal
 import socket
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from minesafe.engine import brokers
 from minesafe.monitoring import partitions
@@ -36,6 +37,7 @@ from minesafe.monitoring.pipeline import Pipeline
 from minesafe.monitoring.quarantine import QuarantineFile
 from minesafe.monitoring.sink import (
     CheckpointState,
+    LateArrival,
     Offsets,
     Pending,
     Sink,
@@ -52,6 +54,16 @@ from minesafe.monitoring.sources import (
 )
 
 log = logging.getLogger("minesafe.monitoring.runner")
+
+
+class SourceFailed(RuntimeError):
+    """A source stopped (its broker went away, a read failed): the worker starts again."""
+
+
+#: What a worker outlives: the database or a broker going away. It starts again from its last
+#: committed checkpoint, where nothing past it was acknowledged, so nothing is lost or doubled.
+TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, SourceFailed)
+RESTART_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 Clock = Callable[[], float]
 
 
@@ -175,6 +187,8 @@ class Runner:
         self._writing: asyncio.Future[None] | None = None
         self.aborted = False  # lost the partition: stop without a final checkpoint
         self._last_checkpoint = time.monotonic()
+        self._uploads_seen: dt.datetime | None = None  # uploads' stored history looked at
+        self._uploads_looked = -math.inf
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -231,7 +245,7 @@ class Runner:
     def _raise_failed(self, tasks: list[asyncio.Task[Any]]) -> None:
         for task in tasks:
             if task.done() and not task.cancelled() and task.exception() is not None:
-                raise RuntimeError(f"source {task.get_name()} failed") from task.exception()
+                raise SourceFailed(f"source {task.get_name()} failed") from task.exception()
 
     def _all_drained(self) -> bool:
         return all(s.drained.is_set() for s in self.sources)
@@ -295,11 +309,17 @@ class Runner:
         fresh = [i for i in items if not self._already_done(i)]
         broken = [i for i in fresh if i.error]
         files = sorted((i for i in fresh if not i.error), key=lambda i: order_key(i.name))
+        self._look_at_uploads()
+        arrived = time.time()
         with transaction.atomic():  # points and alarms of the batch: one commit
-            result = self.pipeline.feed([(i.name, i.data) for i in files])
+            result = self.pipeline.feed([(i.name, i.data) for i in files], arrived)
             events = result.events
             self.sink.store_alarms(events)
+            if len(result.late):
+                late = LateArrival(dt.datetime.fromtimestamp(arrived, dt.UTC), result.late_until)
+                self.sink.store_alarms(result.late_events, late)
         self.sink.add_readings(result.readings)
+        self.sink.add_late(result.late, arrived)
         self._measure(files, events)
         wall = dt.datetime.now(dt.UTC)
         bad = [{"file": i.name, "record": 0, "reason": i.error, "raw": ""} for i in broken]
@@ -318,6 +338,14 @@ class Runner:
             if item.source == "dir":
                 self._files.add(item.name)
             self._seq = max(self._seq, item.seq)
+
+    def _look_at_uploads(self) -> None:
+        """At most once a checkpoint interval: learn what uploads stored meanwhile, so the
+        readings this runner receives later for that time are late, not merged into it."""
+        if time.monotonic() - self._uploads_looked < self.options.checkpoint_every:
+            return
+        self._uploads_looked = time.monotonic()
+        self._uploads_seen = self.pipeline.load_uploaded(self._uploads_seen)
 
     def _measure(self, files: list[Item], events: list[Any]) -> None:
         """Publish → committed latency of every message, and of those that raised alarms."""
@@ -392,12 +420,15 @@ class Runner:
         async def commit_then_ack() -> None:
             self.state = await written
             self.stats.checkpoints += 1
-            for ack in acks:
-                if ack is None:
-                    continue
-                done = ack()
-                if inspect.isawaitable(done):
-                    await done
+            try:
+                for ack in acks:
+                    if ack is None:
+                        continue
+                    done = ack()
+                    if inspect.isawaitable(done):
+                        await done
+            except Exception as exc:  # the broker went away: redelivered, then skipped
+                raise SourceFailed("acknowledgement failed") from exc
 
         if final:
             await commit_then_ack()
@@ -809,6 +840,30 @@ async def _serve(runner: Runner | PartitionWorker) -> Stats:
     return await runner.run()
 
 
+def run_restarting(args: argparse.Namespace, sleep: Callable[[float], None] = time.sleep) -> Stats:
+    """Run the worker; when the database or a broker goes away, start it again from its last
+    checkpoint after a growing pause (1 s … 30 s), until it ends normally or is stopped."""
+    attempt = 0
+    while True:
+        started = time.monotonic()
+        try:
+            return asyncio.run(_serve(build_runner(args)))
+        except TRANSIENT as exc:
+            if time.monotonic() - started > 60:  # it had been running: a fresh failure
+                attempt = 0
+            delay = RESTART_DELAYS[min(attempt, len(RESTART_DELAYS) - 1)]
+            log.warning(
+                "engine %s: %r; restarting from the last checkpoint in %.0f s",
+                args.worker,
+                exc,
+                delay,
+            )
+            with contextlib.suppress(Exception):
+                connection.close()
+            sleep(delay)
+            attempt += 1
+
+
 def main(argv: list[str]) -> int:
     """Entry point of ``minesafe engine run`` (called after Django is set up)."""
     parser = build_parser()
@@ -831,7 +886,7 @@ def main(argv: list[str]) -> int:
             parser.error(str(exc))
     else:
         args.worker = args.worker or "engine"
-        stats = asyncio.run(_serve(build_runner(args)))
+        stats = run_restarting(args)
     if args.stats_out is not None:
         args.stats_out.write_text(json.dumps(stats_json(stats)), "utf-8")
     print(

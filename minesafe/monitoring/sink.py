@@ -10,6 +10,11 @@ The pure engine emits :class:`~minesafe.engine.events.AlarmEvent`s; this sink st
   exactly once, because a restart resumes from that checkpoint's offsets.
 - Raw readings go to Parquet (:mod:`minesafe.monitoring.archive`), one part per mine, day and
   checkpoint, named by the checkpoint's number so a part lost to a crash is rewritten, not doubled.
+- Late readings (at or before their point's watermark, see ``docs/monitoring.md``) never touch
+  the statistics or the archive: they are kept as :class:`LateReading` rows, written with the
+  checkpoint like the statistics, and the alarms they would have raised are stored flagged
+  ``late`` with their arrival time, under a key of their own (AQ 6201 4.6.6: stored data is
+  not changed afterwards).
 - A partitioned runner's sink carries the partition's owner ``epoch`` (issue 6 §7): its
   checkpoint row is updated only ``WHERE epoch = <mine>``, and alarm batches first lock the row
   on the same condition, so a worker that lost the partition (a paused "zombie") can write
@@ -31,19 +36,25 @@ from django.db import connection, transaction
 
 from minesafe.engine.events import Action, AlarmEvent
 from minesafe.monitoring import archive, evidence
-from minesafe.monitoring.models import Alarm, EngineCheckpoint, ReadingStat
+from minesafe.monitoring.models import Alarm, EngineCheckpoint, LateReading, ReadingStat
 from minesafe.monitoring.stats import ReadingColumns, StatTable, aggregate, merge
 from minesafe.registry.models import Mine
 
 UTC = dt.UTC
 ALARM_UPDATE_FIELDS = ["level", "closed_at", "peak", "last_value", "details", "updated_at"]
+LATE_KEY = "late|"
 
 
 def to_datetime(posix: float | None) -> dt.datetime | None:
-    """Engine time (POSIX seconds) as an aware UTC datetime (None when absent or not finite)."""
+    """Engine time (POSIX seconds) as an aware UTC datetime; None when absent, not finite or
+    outside the calendar (the parsers quarantine such times; this keeps the sink from ever
+    failing on one)."""
     if posix is None or not math.isfinite(posix):
         return None
-    return dt.datetime.fromtimestamp(posix, UTC)
+    try:
+        return dt.datetime.fromtimestamp(posix, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 class MineIndex:
@@ -87,9 +98,20 @@ class AlarmResult:
     invalid: int = 0
 
 
-def _new_alarm(event: AlarmEvent, mine_id: int) -> Alarm:
+@dataclass(frozen=True)
+class LateArrival:
+    """Late readings' alarms: when the readings arrived, and the newest of them (an episode
+    they leave open is shown closed there: what followed is already in the stored history)."""
+
+    arrived: dt.datetime
+    until: float
+
+
+def _new_alarm(event: AlarmEvent, mine_id: int, late: LateArrival | None = None) -> Alarm:
     return Alarm(
         mine_id=mine_id,
+        late=late is not None,
+        arrived_at=late.arrived if late else None,
         point_code=event.subject,
         kind=event.kind.value,
         level=int(event.level),
@@ -98,8 +120,12 @@ def _new_alarm(event: AlarmEvent, mine_id: int) -> Alarm:
         peak=event.peak,
         last_value=event.value,
         details=dict(event.details),
-        key=event.key,
+        key=_key(event, late),
     )
+
+
+def _key(event: AlarmEvent, late: LateArrival | None) -> str:
+    return event.key if late is None else LATE_KEY + event.key
 
 
 def apply_event(alarm: Alarm, event: AlarmEvent) -> bool:
@@ -120,30 +146,47 @@ def apply_event(alarm: Alarm, event: AlarmEvent) -> bool:
     return before != (alarm.level, alarm.peak, alarm.last_value, alarm.details)
 
 
-def store_events(events: Sequence[AlarmEvent], mines: MineIndex) -> AlarmResult:
-    """Upsert a batch of events on their keys (call inside a transaction)."""
+def store_events(
+    events: Sequence[AlarmEvent], mines: MineIndex, late: LateArrival | None = None
+) -> AlarmResult:
+    """Upsert a batch of events on their keys (call inside a transaction).
+
+    With ``late``, they are late readings' alarms: stored flagged late under their own keys,
+    left closed, and skipped where the live engine already raised the same episode."""
     result = AlarmResult()
     if not events:
         return result
-    keys = {e.key for e in events}
+    keys = {_key(e, late) for e in events}
     existing = {a.key: a for a in Alarm.objects.filter(key__in=keys)}
+    raised = set()
+    if late is not None:
+        live = Alarm.objects.filter(key__in={e.key for e in events})
+        raised = set(live.values_list("key", flat=True))
     touched: dict[str, Alarm] = {}
     for event in events:
-        if not math.isfinite(event.opened_at):
+        if event.key in raised:
+            continue
+        if to_datetime(event.opened_at) is None:
             result.invalid += 1  # an engine defect: counted, never a crash of the sink
             continue
         mine_id = mines.get(event.mine_code)
         if mine_id is None:
             result.unknown_mines[event.mine_code] += 1
             continue
-        alarm = existing.get(event.key)
+        key = _key(event, late)
+        alarm = existing.get(key)
         if alarm is None:
-            alarm = existing[event.key] = _new_alarm(event, mine_id)
+            alarm = existing[key] = _new_alarm(event, mine_id, late)
             apply_event(alarm, event)
-            touched[event.key] = alarm
+            touched[key] = alarm
             result.created += 1
         elif apply_event(alarm, event):
-            touched[event.key] = alarm
+            touched[key] = alarm
+    if late is not None:
+        until = to_datetime(late.until)
+        for alarm in touched.values():
+            if alarm.closed_at is None:
+                alarm.closed_at = max(alarm.opened_at, until) if until else alarm.opened_at
     result.changed = len(touched) - result.created
     _bulk_upsert(Alarm, list(touched.values()), ["key"], ALARM_UPDATE_FIELDS)
     return result
@@ -211,8 +254,11 @@ def _greater(column: str, op: str) -> str:
 def _stat_updates() -> dict[str, str]:
     """Merge a new partial into a stored bucket, exactly (the average weighted by counts)."""
     qn = connection.ops.quote_name
-    avg, count = qn("avg"), qn("count")
+    avg, count, last = qn("avg"), qn("count"), qn("last_at")
     return {
+        # a row stored before last_at existed has none: the new partial's is then the newest
+        "last_at": f"CASE WHEN {{t}}.{last} IS NULL OR excluded.{last} > {{t}}.{last} "
+        f"THEN excluded.{last} ELSE {{t}}.{last} END",
         "max": _greater("max", ">"),
         "min": _greater("min", "<"),
         "avg": f"({{t}}.{avg} * {{t}}.{count} + excluded.{avg} * excluded.{count}) "
@@ -224,7 +270,7 @@ def _stat_updates() -> dict[str, str]:
 
 STAT_COLUMNS = [
     "created_at", "updated_at", "mine_id", "point_code", "period", "bucket",
-    "max", "min", "avg", "count",
+    "max", "min", "avg", "count", "last_at",
 ]  # fmt: skip
 
 
@@ -243,13 +289,16 @@ def store_stats(table: StatTable, names: Names, mines: MineIndex) -> Counter[str
     ids = {code: mines.get(code) for code, _ in points.values()}
     stamps = {b: adapt(to_datetime(b)) for b in set(table.bucket.tolist())}
     rows = []
-    for ref, period, bucket, mx, mn, avg, n in table.rows():
+    for (ref, period, bucket, mx, mn, avg, n), last in zip(
+        table.rows(), table.last.tolist(), strict=True
+    ):
         mine, point = points[ref]
         mine_id = ids[mine]
         if mine_id is None:
             unknown[mine] += n
             continue
-        rows.append((now, now, mine_id, point, period, stamps[bucket], mx, mn, avg, n))
+        last_at = adapt(to_datetime(last))
+        rows.append((now, now, mine_id, point, period, stamps[bucket], mx, mn, avg, n, last_at))
     upsert(ReadingStat, STAT_COLUMNS, rows, ["mine_id", "point_code", "period", "bucket"],
            _stat_updates())  # fmt: skip
     return unknown
@@ -267,6 +316,34 @@ class Claim:
     state: CheckpointState | None
 
 
+def store_late_readings(
+    parts: Sequence[tuple[ReadingColumns, float]], names: Names, mines: MineIndex, worker: str
+) -> int:
+    """Keep late readings as they came, each with its arrival time; returns how many."""
+    rows = []
+    for cols, arrived in parts:
+        arrived_at = to_datetime(arrived)
+        columns = (cols.ref.tolist(), cols.time.tolist(), cols.value.tolist(), cols.status.tolist())
+        for ref, t, value, status in zip(*columns, strict=True):
+            mine, point = names(ref)
+            mine_id = mines.get(mine)
+            if mine_id is None:
+                continue
+            rows.append(
+                LateReading(
+                    mine_id=mine_id,
+                    point_code=point,
+                    read_at=to_datetime(t),
+                    value=value,
+                    status=status,
+                    arrived_at=arrived_at,
+                    worker=worker,
+                )
+            )
+    LateReading.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 @dataclass
 class Pending:
     """What a checkpoint writes, detached from the sink on the engine thread so the engine can
@@ -276,6 +353,7 @@ class Pending:
     readings: list[ReadingColumns]
     counters: Counter[str]
     watermark: float
+    late: list[tuple[ReadingColumns, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -388,15 +466,19 @@ class Sink:
         self._open = StatTable.empty()  # partials of buckets still open at the last checkpoint
         self._watermark = -math.inf  # the newest reading time seen
         self._readings: list[ReadingColumns] = []
+        self._late: list[tuple[ReadingColumns, float]] = []
 
-    def store_alarms(self, events: Sequence[AlarmEvent]) -> AlarmResult:
+    def store_alarms(
+        self, events: Sequence[AlarmEvent], late: LateArrival | None = None
+    ) -> AlarmResult:
         """One transaction: the batch's alarms become visible at once."""
         with transaction.atomic():
             if events and self.epoch is not None:
                 hold_epoch(self.worker, self.epoch)
-            result = store_events(events, self.mines)
-        self.counters["alarm_events"] += len(events)
-        self.counters["alarms_created"] += result.created
+            result = store_events(events, self.mines, late)
+        prefix = "late_" if late is not None else ""
+        self.counters[f"{prefix}alarm_events"] += len(events)
+        self.counters[f"{prefix}alarms_created"] += result.created
         self.counters["invalid_events"] += result.invalid
         self._count_unknown(result.unknown_mines)
         return result
@@ -415,14 +497,20 @@ class Sink:
             self._readings.append(batch)
         self.counters["readings"] += len(batch)
 
+    def add_late(self, batch: ReadingColumns, arrived: float) -> None:
+        """Keep late readings (arrived at POSIX ``arrived``) for the next checkpoint."""
+        if len(batch):
+            self._late.append((batch, arrived))
+            self.counters["late_readings"] += len(batch)
+
     def restore_open(self, data: bytes) -> None:
         """Take back the open buckets' partials of a checkpoint (a restart)."""
         self._open = StatTable.from_bytes(data)
 
     def detach(self) -> Pending:
         """Hand over what the next checkpoint writes and start afresh (the engine thread)."""
-        pending = Pending(self._tables, self._readings, self.counters, self._watermark)
-        self._tables, self._readings, self.counters = [], [], Counter()
+        pending = Pending(self._tables, self._readings, self.counters, self._watermark, self._late)
+        self._tables, self._readings, self.counters, self._late = [], [], Counter(), []
         return pending
 
     def checkpoint(
@@ -459,6 +547,7 @@ class Sink:
             if parts:
                 evidence.record_parts(Path(self.archive_dir), parts, self.mines.get, now)
             unknown = store_stats(merged.select(done), self.names, self.mines)
+            store_late_readings(pending.late, self.names, self.mines, self.worker)
             for code, n in unknown.items():
                 counters["unknown_mine_readings"] += n
                 counters[f"unknown:{code}"] += n

@@ -141,6 +141,7 @@ class NatsSource(Source):
     ack_wait: float = 60.0
     name: str = "nats"
     _nc: Any = None
+    _lost: Any = None
     skipped: int = 0
 
     async def connect(self) -> Any:
@@ -148,8 +149,17 @@ class NatsSource(Source):
         from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
         from nats.js.errors import NotFoundError
 
+        lost = asyncio.Event()
+
+        async def disconnected() -> None:
+            lost.set()
+
+        self._lost = lost
         self._nc = await nats.connect(
-            brokers.servers(self.url), connect_timeout=3, max_reconnect_attempts=-1
+            brokers.servers(self.url),
+            connect_timeout=3,
+            max_reconnect_attempts=-1,
+            disconnected_cb=disconnected,
         )
         js = self._nc.jetstream()
         await brokers.ensure_stream(js, self.stream, [self.stream_subjects or self.subjects])
@@ -178,6 +188,10 @@ class NatsSource(Source):
 
         sub = await self.connect()
         while True:
+            if self._lost.is_set():
+                # A pull subscription does not resume reliably across a server restart: the
+                # worker starts again from its checkpoint with a fresh one (runner.TRANSIENT).
+                raise ConnectionError("NATS connection lost")
             try:
                 messages = await sub.fetch(self.batch, timeout=1.0)
             except (TimeoutError, NatsTimeout):

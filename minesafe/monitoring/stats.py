@@ -53,7 +53,9 @@ class ReadingColumns:
 
 @dataclass(slots=True)
 class StatTable:
-    """Partial aggregates as columns; row i is one (point ref, period, bucket)."""
+    """Partial aggregates as columns; row i is one (point ref, period, bucket). ``last`` is
+    the newest reading time in the bucket: the stored history's watermark per point, which
+    tells a late reading from a new one (see :mod:`minesafe.monitoring.late`)."""
 
     ref: I64
     period: I64
@@ -62,6 +64,7 @@ class StatTable:
     min: F64
     sum: F64
     count: I64
+    last: F64
 
     def __len__(self) -> int:
         return int(self.bucket.shape[0])
@@ -73,7 +76,7 @@ class StatTable:
     @classmethod
     def empty(cls) -> StatTable:
         i, f = np.zeros(0, np.int64), np.zeros(0)
-        return cls(i, i, i, f, f, f, i)
+        return cls(i, i, i, f, f, f, i, f)
 
     def select(self, mask: npt.NDArray[np.bool_]) -> StatTable:
         return StatTable(*(getattr(self, f.name)[mask] for f in fields(self)))
@@ -95,7 +98,10 @@ class StatTable:
         if not data:
             return cls.empty()
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            return cls(*(npz[f.name] for f in fields(cls)))
+            cols = {name: npz[name] for name in npz.files}
+        if "last" not in cols:  # a checkpoint written before ``last``: the bucket's end
+            cols["last"] = (cols["bucket"] + cols["period"]).astype(np.float64)
+        return cls(**cols)
 
     def rows(self) -> list[tuple[int, int, int, float, float, float, int]]:
         """(ref, period, bucket, max, min, avg, count) per row, as Python values."""
@@ -113,7 +119,9 @@ class StatTable:
         )
 
 
-def _reduce(ref: I64, period: I64, bucket: I64, mx: F64, mn: F64, sm: F64, n: I64) -> StatTable:
+def _reduce(
+    ref: I64, period: I64, bucket: I64, mx: F64, mn: F64, sm: F64, n: I64, last: F64
+) -> StatTable:
     """Group rows by (ref, period, bucket) with one integer key and reduce each column."""
     if not bucket.shape[0]:
         return StatTable.empty()
@@ -129,7 +137,9 @@ def _reduce(ref: I64, period: I64, bucket: I64, mx: F64, mn: F64, sm: F64, n: I6
     np.minimum.at(minima, inverse, mn)
     sums = np.bincount(inverse, weights=sm, minlength=groups)
     counts = np.bincount(inverse, weights=n, minlength=groups).astype(np.int64)
-    return StatTable(ref[first], period[first], bucket[first], maxima, minima, sums, counts)
+    lasts = np.full(groups, -np.inf)
+    np.maximum.at(lasts, inverse, last)
+    return StatTable(ref[first], period[first], bucket[first], maxima, minima, sums, counts, lasts)
 
 
 def aggregate(batch: ReadingColumns, periods: tuple[int, ...] = PERIODS) -> StatTable:
@@ -143,7 +153,8 @@ def aggregate(batch: ReadingColumns, periods: tuple[int, ...] = PERIODS) -> Stat
     period = np.repeat(np.asarray(periods, np.int64), t.shape[0])
     bucket = (np.floor(np.tile(t, k) / period) * period).astype(np.int64)
     vv = np.tile(v, k)
-    return _reduce(np.tile(ref, k), period, bucket, vv, vv, vv, np.ones(vv.shape[0], np.int64))
+    ones = np.ones(vv.shape[0], np.int64)
+    return _reduce(np.tile(ref, k), period, bucket, vv, vv, vv, ones, np.tile(t, k))
 
 
 def merge(tables: list[StatTable]) -> StatTable:
@@ -155,6 +166,6 @@ def merge(tables: list[StatTable]) -> StatTable:
         return tables[0]
     cols = [
         np.concatenate([getattr(t, name) for t in tables])
-        for name in ("ref", "period", "bucket", "max", "min", "sum", "count")
+        for name in ("ref", "period", "bucket", "max", "min", "sum", "count", "last")
     ]
     return _reduce(*cols)

@@ -1,4 +1,5 @@
-"""Factories for the monitoring area: one sensor point and one alarm per mine (STYLE 14)."""
+"""Factories for the monitoring area: one sensor point, one alarm and one late reading per mine
+(STYLE 14)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
-from minesafe.monitoring.models import Alarm, SensorPoint
+from minesafe.monitoring.models import Alarm, LateReading, SensorPoint
 
 
 def point_code(mine: Any, n: int = 1) -> str:
@@ -49,8 +50,18 @@ def make_alarm(mine: Any, opened_at: dt.datetime, **extra: Any) -> Alarm:
     )
 
 
+def make_late_reading(mine: Any, read_at: dt.datetime, **extra: Any) -> LateReading:
+    fields: dict[str, Any] = {"value": 0.42, "status": 0, "worker": "engine", **extra}
+    arrived_at = fields.pop("arrived_at", read_at + dt.timedelta(hours=1))
+    return LateReading.objects.create(
+        mine=mine, point_code=point_code(mine), read_at=read_at, arrived_at=arrived_at, **fields
+    )
+
+
 def furnish_monitoring(mine: Any, today: dt.date) -> None:
-    """Give a mine a sensor point and an alarm, so every monitoring route has one to open."""
+    """Give a mine a sensor point, an alarm and a late reading, so every monitoring route has
+    one to open."""
     make_sensor_point(mine)
     noon = timezone.make_aware(dt.datetime.combine(today, dt.time(12, 0)))
     make_alarm(mine, noon)
+    make_late_reading(mine, noon)

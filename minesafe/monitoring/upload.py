@@ -13,10 +13,16 @@ from typing import Any
 
 from django.db import transaction
 
-from minesafe.engine.familya import parse_name
+from minesafe.engine.familya import parse_name, split_file
 from minesafe.monitoring.models import EngineCheckpoint
-from minesafe.monitoring.pipeline import Pipeline
-from minesafe.monitoring.sink import CheckpointState, Offsets, Sink, load_checkpoint
+from minesafe.monitoring.pipeline import UPLOAD_WORKER, Pipeline
+from minesafe.monitoring.sink import (
+    CheckpointState,
+    LateArrival,
+    Offsets,
+    Sink,
+    load_checkpoint,
+)
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -43,6 +49,8 @@ class UploadResult:
     alarms_created: int = 0
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     duplicate: bool = False
+    late_readings: int = 0
+    late_alarms_created: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +63,8 @@ class UploadResult:
             "quarantined_count": len(self.quarantined),
             "quarantined": self.quarantined,
             "duplicate": self.duplicate,
+            "late_readings": self.late_readings,
+            "late_alarms_created": self.late_alarms_created,
         }
 
 
@@ -71,6 +81,15 @@ def file_mine_code(name: str, data: bytes) -> str:
     return meta[0]
 
 
+def header_only(name: str, data: bytes) -> bool:
+    """A file with its header and no record at all (a file of a type the platform does not
+    use, with records, is not: it answers 200 with nothing stored, as before)."""
+    if parse_name(name) is not None or not name.lower().endswith(".xml"):
+        parts = split_file(data)
+        return parts is not None and not parts[1]
+    return b"<data" not in data
+
+
 def _xml_mine_code(data: bytes) -> str:
     import re
 
@@ -81,8 +100,11 @@ def _xml_mine_code(data: bytes) -> str:
 
 
 def process_upload(name: str, data: bytes, mine_code: str, now: dt.datetime) -> UploadResult:
-    """Feed one file for one mine; all of it commits or none of it does."""
-    worker = f"upload:{mine_code}"
+    """Feed one file for one mine; all of it commits or none of it does.
+
+    Readings at or before what is already stored for their point (by this mine's uploads or
+    by a runner) are late: kept apart, never merged into the stored history."""
+    worker = f"{UPLOAD_WORKER}{mine_code}"
     with transaction.atomic():
         EngineCheckpoint.objects.get_or_create(worker=worker, defaults={"saved_at": now})
         EngineCheckpoint.objects.select_for_update().filter(worker=worker).first()
@@ -95,13 +117,17 @@ def process_upload(name: str, data: bytes, mine_code: str, now: dt.datetime) -> 
         found = []
         if state is None or not state.snapshot:
             found = pipeline.load_definitions(sink.mines, only=[mine_code])
-        fed = pipeline.feed([(name, data)])
+        pipeline.load_stored([mine_code])
+        fed = pipeline.feed([(name, data)], now.timestamp())
         fed.events[:0] = found
         quarantined = [q.as_dict() for q in fed.quarantine]
-        if not fed.records and quarantined:
+        if not fed.records and (quarantined or header_only(name, data)):
             raise UploadRefused("file", "文件中没有可用的记录", quarantined)
         result = sink.store_alarms(fed.events)
+        late = LateArrival(now, fed.late_until) if len(fed.late) else None
+        late_result = sink.store_alarms(fed.late_events, late) if late else None
         sink.add_readings(fed.readings)
+        sink.add_late(fed.late, now.timestamp())
         sink.counters["quarantined"] += len(quarantined)
         base = state or CheckpointState(b"", Offsets(), sink.counters.copy(), 0)
         offsets = Offsets(base.offsets.processed_files | {name}, 0)
@@ -115,4 +141,6 @@ def process_upload(name: str, data: bytes, mine_code: str, now: dt.datetime) -> 
         alarm_events=len(fed.events),
         alarms_created=result.created,
         quarantined=quarantined,
+        late_readings=len(fed.late),
+        late_alarms_created=late_result.created if late_result else 0,
     )

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -25,7 +25,7 @@ from minesafe.localtime import local_date
 from minesafe.monitoring import history, live
 from minesafe.monitoring.choices import LEVEL_COLORS, AlarmLevel, StatPeriod
 from minesafe.monitoring.filters import AlarmFilterSet
-from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
+from minesafe.monitoring.models import Alarm, LateReading, ReadingStat, SensorPoint
 from minesafe.monitoring.statistics import alarm_statistics, workbook
 from minesafe.registry.models import Mine
 
@@ -177,6 +177,7 @@ def mine_live(request: HttpRequest, pk: int) -> HttpResponse:
     rows = live.live_points(mine, now, settings, filters)
     context = {
         "mine": mine,
+        "late": late_summary(request, mine),
         "groups": live.group_rows(rows),
         "counts": live.status_counts(rows),
         "total": len(rows),
@@ -189,6 +190,16 @@ def mine_live(request: HttpRequest, pk: int) -> HttpResponse:
     }
     template = "monitoring/_live_points.html" if is_htmx(request) else "monitoring/mine_live.html"
     return render(request, template, context)
+
+
+def late_summary(request: HttpRequest, mine: Mine) -> dict[str, Any]:
+    """The mine's late arrivals (readings and the alarms they would have raised): a
+    data-quality signal shown beside its live data."""
+    readings = LateReading.objects.restrict(request.user, VIEW).filter(mine=mine)
+    summary = readings.aggregate(count=Count("id"), last=Max("arrived_at"))
+    alarms = Alarm.objects.restrict(request.user, VIEW).filter(mine=mine, late=True)
+    summary["alarms"] = alarms.count()
+    return summary
 
 
 @login_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -181,3 +182,35 @@ def test_mon1_ryxx_fields_are_stripped_wherever_the_whitespace_is(
         }
     else:
         assert parsed.persons == [] and len(parsed.quarantine) == copies
+
+
+@pytest.mark.parametrize(
+    ("ftype", "record", "reason"),
+    [
+        ("CDSS", GOOD.replace("P1", "P\x001"), "NUL"),
+        ("CDDY", "P\x00" + ";x" * 23, "NUL"),
+        ("RYXX", "C1\x00;张三;采煤工;岗;一班;ID;;0;0", "NUL"),
+        ("RYQY", "1;A01;2147483648;区域", "out of range"),
+        ("RYQY", "1;A01;-1;区域", "out of range"),
+    ],
+)
+def test_mon3_records_no_database_column_can_hold_are_quarantined(
+    ftype: str, record: str, reason: str
+) -> None:
+    """PostgreSQL refuses a NUL in text and an integer beyond 32 bits: such a record is
+    refused alone (it used to stop the runner on PostgreSQL), the good one beside it kept."""
+    good = {
+        "CDSS": GOOD,
+        "CDDY": "P2" + ";x" * 23,
+        "RYXX": "C2;李四;采煤工;岗;一班;ID2;;0;0",
+        "RYQY": "1;A02;10;区域",
+    }[ftype]
+    name = f"{MINE}_{ftype}_20240526003000.txt"
+    data = f"{MINE};x;2024-05-26 00:30:00~{good}~{record}~||".encode()
+    parsed = parse_family_a(name, data)
+    assert [(q.record, reason in q.reason) for q in parsed.quarantine] == [(2, True)]
+    readings = len(parsed.readings) if parsed.readings is not None else 0
+    assert len(parsed.points) + len(parsed.persons) + len(parsed.areas) + readings == 1
+    if ftype == "CDSS":  # the columnar path agrees
+        keyed, bad = parse_cdss_many([(name, data)])
+        assert len(keyed) == 1 and [(q.record, reason in q.reason) for q in bad] == [(2, True)]

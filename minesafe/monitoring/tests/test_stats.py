@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,7 +28,10 @@ def columns(rows: list[tuple[str, str, float, float]]) -> ReadingColumns:
 
 
 def as_dict(table: StatTable) -> dict[tuple, tuple]:
-    return {(*NAMES[r], per, b): (mx, mn, avg, n) for r, per, b, mx, mn, avg, n in table.rows()}
+    return {
+        (*NAMES[r], per, b): (mx, mn, avg, n, last)
+        for (r, per, b, mx, mn, avg, n), last in zip(table.rows(), table.last.tolist(), strict=True)
+    }
 
 
 def test_mon1_stats_group_by_point_and_minute() -> None:
@@ -40,10 +45,10 @@ def test_mon1_stats_group_by_point_and_minute() -> None:
         ]
     )
     out = as_dict(aggregate(batch))
-    assert out[("m1", "p1", 60, 60)] == (3.0, 1.0, 2.0, 2)
+    assert out[("m1", "p1", 60, 60)] == (3.0, 1.0, 2.0, 2, 119.0)  # last: the newest time
     assert out[("m1", "p1", 60, 120)][3] == 1
     assert out[("m1", "p2", 60, 60)][3] == 1  # NaN skipped
-    assert out[("m1", "p1", 300, 0)] == (5.0, 1.0, 3.0, 3)
+    assert out[("m1", "p1", 300, 0)] == (5.0, 1.0, 3.0, 3, 120.0)
 
 
 def test_mon1_stats_of_an_empty_or_all_nan_batch_are_empty() -> None:
@@ -77,9 +82,19 @@ def test_mon1_stats_of_two_batches_merge_to_the_stats_of_one(
     parts = [aggregate(columns(chunk)) for chunk in (rows[:cut], rows[cut:]) if chunk]
     merged = as_dict(merge(parts))
     assert merged.keys() == whole.keys()
-    for key, (mx, mn, avg, n) in whole.items():
-        assert merged[key][:2] == (mx, mn) and merged[key][3] == n
+    for key, (mx, mn, avg, n, last) in whole.items():
+        assert merged[key][:2] == (mx, mn) and merged[key][3:] == (n, last)
         assert abs(merged[key][2] - avg) < 1e-9
+
+
+def test_mon2_open_statistics_of_an_earlier_checkpoint_still_load() -> None:
+    """Open buckets saved before ``last`` existed count to their bucket's end."""
+    table = aggregate(columns([("m1", "p1", 61.0, 1.0)]))
+    old = {name: getattr(table, name) for name in ("ref", "period", "bucket", "max", "min")}
+    buf = io.BytesIO()
+    np.savez(buf, sum=table.sum, count=table.count, **old)
+    restored = StatTable.from_bytes(buf.getvalue())
+    assert restored.last.tolist() == [120.0, 300.0] and restored.count.tolist() == [1, 1]
 
 
 def test_mon2_alarm_kinds_and_levels_match_the_engine_contract() -> None:

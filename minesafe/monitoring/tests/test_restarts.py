@@ -1,0 +1,131 @@
+"""Staying up: an engine worker outlives a NATS restart, resuming from its checkpoint with no
+reading lost and none counted twice, and the same alarms as a worker that ran without
+interruption (MON-1). The real server is restarted with the command line it runs with.
+
+The worker is a real ``minesafe engine run`` process on a database of its own (see
+``test_scaleout``); the stream is published in two halves, the restart between them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from minesafe.monitoring.tests import brokerutil
+from minesafe.monitoring.tests.test_scaleout import (
+    ALARMS,
+    ROOT,
+    STATS,
+    Database,
+    databases,  # noqa: F401  (a fixture)
+    env,
+    publish,
+    readings_per_point,
+    simulation,
+    wait_for,
+)
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def restart_nats() -> None:
+    """Stop the NATS server and start it again with the same command line (its JetStream
+    store on disk survives)."""
+    pid = int(
+        subprocess.run(
+            ["pgrep", "-o", "nats-server"], capture_output=True, text=True, check=True
+        ).stdout.split()[0]
+    )
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+    os.kill(pid, signal.SIGTERM)
+    wait_for("NATS to stop", lambda: not _port_open(4222), 20)
+    time.sleep(1.0)  # the worker notices the broker gone
+    subprocess.Popen(
+        [a.decode() for a in argv],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for("NATS to start", lambda: _port_open(4222), 30)
+
+
+def worker(names: dict[str, str], db: Database, tmp: Path, name: str, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "minesafe", "engine", "run",
+        "--nats", names["url"], "--stream", names["stream"], "--subjects", names["subjects"],
+        "--worker", name, "--clock", "data", "--no-archive", "--checkpoint-every", "0.5",
+        "--quarantine", str(tmp / f"{name}.q.jsonl"), "--batch", "100", *extra,
+    ]  # fmt: skip
+
+
+def settled(names: dict[str, str], durable: str) -> bool:
+    """The worker has committed and acknowledged everything published."""
+    try:
+        info = brokerutil.run(brokerutil.consumer_info(names["url"], names["stream"], durable))
+    except Exception:  # the broker or the consumer not there yet
+        return False
+    return bool(info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq)
+
+
+def counted(db: Database) -> Counter[tuple[str, str]]:
+    return Counter({(code, point): int(n) for code, point, n in db.rows(STATS)})
+
+
+def run_through_a_restart(
+    names: dict[str, str], db: Database, reference: Database, tmp: Path, restart: Any
+) -> str:
+    """Half the stream, the restart, the other half: every reading stored once, and the alarms
+    of an uninterrupted worker."""
+    sim = simulation()
+    files = list(sim.definitions()) + [f for k in range(sim.cycles) for f in sim.cycle_files(k)]
+    half = len(files) // 2
+    expected = readings_per_point(files)
+    log = (tmp / "worker.log").open("wb")
+    proc = subprocess.Popen(
+        worker(names, db, tmp, "survivor"), env=env(db), cwd=ROOT, stdout=log, stderr=log
+    )
+    try:
+        publish(names, files[:half])
+        first = readings_per_point(files[:half])
+        wait_for("the first half stored", lambda: sum(counted(db).values()) > 0, 120)
+        restart()
+        publish(names, files[half:])
+        wait_for("every message acknowledged", lambda: settled(names, "survivor"), 240)
+        assert proc.poll() is None, (tmp / "worker.log").read_text()[-3000:]
+        assert sum(first.values()) < sum(expected.values())
+    finally:
+        proc.send_signal(signal.SIGTERM)  # the final checkpoint writes the minutes still open
+        proc.wait(60)
+    assert counted(db) == expected  # nothing lost, nothing twice, after the final checkpoint
+    subprocess.run(
+        worker(names, reference, tmp, "reference", "--once"),
+        env=env(reference),
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    assert db.rows(ALARMS) == reference.rows(ALARMS) and db.rows(ALARMS)
+    return (tmp / "worker.log").read_text()
+
+
+def test_mon1_a_worker_outlives_a_nats_restart(
+    nats_stream: dict[str, str],
+    databases: tuple[Database, Database],  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
+) -> None:
+    db, reference = databases
+    run_through_a_restart(nats_stream, db, reference, tmp_path, restart_nats)
