@@ -113,8 +113,14 @@ def _bodies() -> list[tuple[str, str, str, Any]]:
 BODIES = _bodies()
 
 
+#: Values for path parameters other than ``{id}`` (a workflow step's name).
+PATH_SAMPLES = {"{name}": "accept"}
+
+
 def _url(path: str, world: World) -> str:
     """``path`` with ``{id}`` standing for an object of mine A of the route's model."""
+    for param, value in PATH_SAMPLES.items():
+        path = path.replace(param, value)
     if "{id}" not in path:
         return path
     model = resolve(path.replace("{id}", "1")).func.cls.queryset.model

@@ -111,7 +111,7 @@ class ScopedViewSet(viewsets.ModelViewSet):
         return model._default_manager.restrict(self.request.user, VIEW).select_related(*self.select)
 
 
-class StepSerializer(serializers.Serializer):
+class WorkflowStepSerializer(serializers.Serializer):
     """What every workflow step may carry: a reason (some steps require one)."""
 
     reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
@@ -132,13 +132,13 @@ class WorkflowActions:
 
     def run_step(self, request: Request, name: str) -> Response:
         obj = self.get_object()  # type: ignore[attr-defined]
-        body = self.step_serializers.get(name, StepSerializer)(data=request.data)
+        body = self.step_serializers.get(name, WorkflowStepSerializer)(data=request.data)
         body.is_valid(raise_exception=True)
         self.perform_step(obj, name, dict(body.validated_data))
         obj.refresh_from_db()
         return Response(self.get_serializer(obj).data)  # type: ignore[attr-defined]
 
-    @extend_schema(request=StepSerializer)
+    @extend_schema(request=WorkflowStepSerializer)
     @action(detail=True, methods=["post"], url_path=r"steps/(?P<name>[a-z_]+)")
     def step(self, request: Request, pk: str | None = None, name: str = "") -> Response:
         """Take one workflow step (its name in the path; a reason in the body)."""

@@ -11,7 +11,6 @@ evidence chains' root, which ``minesafe verify`` checks again after a restore.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -27,6 +26,7 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
 from minesafe.core import sealing
+from minesafe.core.chain import file_digest
 from minesafe.core.models import ChainHead
 
 MANIFEST = "manifest.json"
@@ -47,14 +47,6 @@ class Folders:
     @classmethod
     def current(cls) -> Folders:
         return cls(Path(settings.VAR_DIR) / "archive", Path(settings.MEDIA_ROOT))
-
-
-def _sha256(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
 
 
 def _pg_env() -> tuple[list[str], dict[str, str]]:
@@ -110,7 +102,7 @@ def backup(destination: Path, now: dt.datetime | None = None) -> Path:
         "taken_at": now.isoformat(),
         "vendor": connection.vendor,
         "parts": parts,
-        "sha256": {name: _sha256(folder / name) for name in parts.values()},
+        "sha256": {name: file_digest(folder / name) for name in parts.values()},
         "migrations": _migrations(),
         "chain_root": sealing.root_of(first, last) if first and last else "",
     }
@@ -135,7 +127,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise BackupError(f"不是有效的备份（{MANIFEST}）：{exc}") from exc
     for name in parts.values():
         path = folder / name
-        if not path.exists() or _sha256(path) != digests.get(name):
+        if not path.exists() or file_digest(path) != digests.get(name):
             raise BackupError(f"备份文件缺失或被改动：{name}")
     return dict(manifest)
 

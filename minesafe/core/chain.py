@@ -18,6 +18,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -52,6 +53,15 @@ def canonical(record: Mapping[str, Any]) -> bytes:
 def digest(record: Mapping[str, Any]) -> str:
     """SHA-256 of the record's canonical form (hex)."""
     return hashlib.sha256(canonical(record)).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks (archive parts, backup parts)."""
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
 
 
 def genesis(stream: str) -> str:

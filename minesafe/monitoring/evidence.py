@@ -4,25 +4,16 @@ the part is written, and ``minesafe verify`` hashes the files on disk again (AQ 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from minesafe.core.chain import Break
+from minesafe.core.chain import Break, file_digest
 from minesafe.core.models import ChainLink
 from minesafe.monitoring.history import archive_root
 from minesafe.monitoring.models import ArchiveFile
 
 SOURCE = "monitoring.ArchiveFile"
-
-
-def file_digest(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
 
 
 def record_parts(

@@ -107,6 +107,18 @@ class LateArrival:
     until: float
 
 
+def finite(details: Any) -> Any:
+    """Alarm details as JSON the database accepts: a threshold or value that is not a finite
+    number (a hostile definition's NaN or infinity) is stored as null."""
+    if isinstance(details, dict):
+        return {str(k): finite(v) for k, v in details.items()}
+    if isinstance(details, list | tuple):
+        return [finite(v) for v in details]
+    if isinstance(details, float) and not math.isfinite(details):
+        return None
+    return details
+
+
 def _new_alarm(event: AlarmEvent, mine_id: int, late: LateArrival | None = None) -> Alarm:
     return Alarm(
         mine_id=mine_id,
@@ -119,7 +131,7 @@ def _new_alarm(event: AlarmEvent, mine_id: int, late: LateArrival | None = None)
         closed_at=None,
         peak=event.peak,
         last_value=event.value,
-        details=dict(event.details),
+        details=finite(event.details),
         key=_key(event, late),
     )
 
@@ -139,7 +151,7 @@ def apply_event(alarm: Alarm, event: AlarmEvent) -> bool:
     if event.value is not None:
         alarm.last_value = event.value
     if event.details:
-        alarm.details = {**alarm.details, **event.details}
+        alarm.details = {**alarm.details, **finite(event.details)}
     if event.action is Action.CLOSE:
         alarm.closed_at = to_datetime(event.closed_at if event.closed_at is not None else event.at)
         return True

@@ -21,12 +21,11 @@ import pytest
 from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 
 from minesafe.monitoring import runner
 from minesafe.monitoring.quarantine import QuarantineFile
 from minesafe.monitoring.tests import files
-from minesafe.testing import World
+from minesafe.testing import World, api_token
 
 GOOD = 3
 HOSTILE = [
@@ -155,8 +154,8 @@ def with_examples(test: Callable[..., None]) -> Callable[..., None]:
 def test_mon3_hostile_fields_through_the_upload_never_500_nor_lose_good_records(
     world: World, spec: Spec
 ) -> None:
-    token = Token.objects.get_or_create(user=world.users["mine_a"])[0]
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token(world.users["mine_a"])
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     name, payload = make(spec, world.mine_a.code)
     answer = client.post(f"/api/monitoring/upload/?name={name}", payload, content_type="x/y")
     assert answer.status_code == 200, (answer.status_code, answer.content[:500])

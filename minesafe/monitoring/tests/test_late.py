@@ -14,20 +14,19 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from minesafe.monitoring import runner
 from minesafe.monitoring.models import Alarm, LateReading, ReadingStat
 from minesafe.monitoring.tests import files
-from minesafe.testing import World
+from minesafe.testing import World, api_token
 
 URL = "/api/monitoring/upload/"
 BEFORE_NOON = files.START + dt.timedelta(hours=1)  # the test world has its own alarm at noon
 
 
 def client_of(world: World, persona: str = "mine_a") -> Client:
-    token = Token.objects.get_or_create(user=world.users[persona])[0]
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token(world.users[persona])
+    return Client(HTTP_AUTHORIZATION=f"Token {token}")
 
 
 def session_of(world: World, persona: str) -> Client:

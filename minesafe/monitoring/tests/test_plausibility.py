@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from minesafe.monitoring import runner
 from minesafe.monitoring.models import EngineCheckpoint, ReadingStat
 from minesafe.monitoring.quarantine import QuarantineFile
 from minesafe.monitoring.tests import files
-from minesafe.testing import World
+from minesafe.testing import World, api_token
 
 URL = "/api/monitoring/upload/"
 GOOD = 50
@@ -39,8 +38,8 @@ IMPLAUSIBLE = [
 
 
 def upload(world: World, name: str, data: bytes):
-    token = Token.objects.get_or_create(user=world.users["mine_a"])[0]
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token(world.users["mine_a"])
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     return client.post(f"{URL}?name={name}", data, content_type="text/plain")
 
 
