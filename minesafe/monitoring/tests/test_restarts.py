@@ -60,6 +60,28 @@ def restart_nats() -> None:
         stderr=subprocess.DEVNULL,
     )
     wait_for("NATS to start", lambda: _port_open(4222), 30)
+    wait_for("JetStream to answer again", _jetstream_ready, 60)
+
+
+def _jetstream_ready() -> bool:
+    """The restarted server has recovered its streams (the next tests lease through its KV)."""
+
+    async def ask() -> None:
+        import nats
+
+        nc = await nats.connect(
+            "nats://127.0.0.1:4222", connect_timeout=2, max_reconnect_attempts=0
+        )
+        try:
+            await nc.jetstream().account_info()
+        finally:
+            await nc.close()
+
+    try:
+        brokerutil.run(ask())
+    except Exception:
+        return False
+    return True
 
 
 def worker(names: dict[str, str], db: Database, tmp: Path, name: str, *extra: str) -> list[str]:
