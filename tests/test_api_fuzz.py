@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
@@ -55,6 +56,14 @@ def tokens(django_db_setup: None, django_db_blocker: Any) -> dict[str, str]:
     the tokens are committed beside the shared world)."""
     with django_db_blocker.unblock():
         return {persona: api_token(USERNAMES[persona]) for persona in PERSONAS}
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calls go to the WSGI application, not Django's test client, so Django's end-of-request
+    signal would close the database connection inside the test's transaction (on PostgreSQL
+    every later query then fails). Keep it open, as the test client does."""
+    monkeypatch.setattr(BaseDatabaseWrapper, "close_if_unusable_or_obsolete", lambda self: None)
 
 
 @functools.cache
