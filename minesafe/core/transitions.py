@@ -128,7 +128,10 @@ def steps_of(history: Iterable[Any], workflow: Workflow) -> list[dict[str, Any]]
     """History rows as a page shows them: step label, states' labels, who, when, why."""
     rows = []
     for row in history:
-        label = workflow.step(row.step).label if row.step else ""
+        try:
+            label = workflow.step(row.step).label if row.step else ""
+        except Refusal:  # an event outside the table (the system's, say): the row's own words
+            label = getattr(row, "label", "") or row.step
         rows.append(
             {
                 "step": label,

@@ -186,11 +186,11 @@ def _archive_history(now: dt.datetime) -> int:
     CaseTransition.objects.bulk_create(
         CaseTransition(
             case_id=pk,
-            event="archive",
+            step="archive",
             label=closed_by,
-            old_state=CaseState.NEW,
-            new_state=CaseState.CLOSED,
-            actor="系统",
+            from_state=CaseState.NEW,
+            to_state=CaseState.CLOSED,
+            username="系统",
             at=now,
         )
         for pk in ids

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minesafe.accounts.models import User
-from minesafe.core.api import ScopedViewSet, id_field
+from minesafe.core.api import ScopedViewSet, WorkflowActions, WorkflowStepSerializer, id_field
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import CHANGE, VIEW
 from minesafe.localtime import local_date
@@ -25,7 +25,6 @@ from minesafe.registry.models import Mine
 from minesafe.response import rules, services
 from minesafe.response.choices import Channel
 from minesafe.response.filters import CaseFilterSet
-from minesafe.response.forms import STEP_CHOICES
 from minesafe.response.models import (
     ACT,
     COMMENT,
@@ -42,13 +41,13 @@ class TransitionSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseTransition
         fields = [
-            "event",
+            "step",
             "label",
-            "old_state",
-            "new_state",
+            "from_state",
+            "to_state",
             "old_level",
             "new_level",
-            "actor",
+            "username",
             "at",
             "reason",
         ]
@@ -102,13 +101,18 @@ class AlarmCaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StepSerializer(serializers.Serializer):
-    transition = serializers.ChoiceField(choices=STEP_CHOICES)
+class DisposeSerializer(WorkflowStepSerializer):
+    """The ``dispose`` step: the measures taken (required), people evacuated, power cut."""
+
     measures = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     evacuated = serializers.IntegerField(required=False, min_value=0, max_value=100000)
     power_cut_confirmed = serializers.BooleanField(required=False, default=False)
+
+
+class FeedbackSerializer(WorkflowStepSerializer):
+    """The ``feedback`` step: what the disposal achieved (required)."""
+
     feedback = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class CommentSerializer(serializers.Serializer):
@@ -128,8 +132,8 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
     return dict(serializer.validated_data)
 
 
-class AlarmCaseViewSet(ScopedViewSet):
-    """Alarm cases in jurisdiction; the loop's steps are POST actions (MON-4)."""
+class AlarmCaseViewSet(WorkflowActions, ScopedViewSet):
+    """Alarm cases in jurisdiction; the loop's steps are ``POST <id>/steps/<name>/`` (MON-4)."""
 
     queryset = AlarmCase.objects.all()
     serializer_class = AlarmCaseSerializer
@@ -137,6 +141,7 @@ class AlarmCaseViewSet(ScopedViewSet):
     select = ("mine",)
     http_method_names = ["get", "post", "head", "options"]
     extra_actions_scope = {"step": ACT, "comment": COMMENT, "assign": CHANGE}
+    step_serializers = {"dispose": DisposeSerializer, "feedback": FeedbackSerializer}
 
     def get_queryset(self) -> Any:
         return super().get_queryset().prefetch_related("transitions")
@@ -144,14 +149,8 @@ class AlarmCaseViewSet(ScopedViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raise exceptions.MethodNotAllowed("POST", "报警处置由系统根据报警自动生成")
 
-    @extend_schema(request=StepSerializer)
-    @action(detail=True, methods=["post"])
-    def step(self, request: Request, pk: str | None = None) -> Response:
-        """Take one step of the loop: ``{"transition": "acknowledge", ...}``."""
-        case = self.get_object()
-        data = _valid(StepSerializer, request)
-        case = services.take_step(case, data["transition"], request.user, timezone.now(), data)
-        return Response(AlarmCaseSerializer(case).data)
+    def perform_step(self, obj: Any, name: str, data: dict[str, Any]) -> None:
+        services.take_step(obj, name, self.request.user, timezone.now(), data)
 
     @extend_schema(
         request=CommentSerializer,

@@ -14,7 +14,7 @@ from minesafe.registry.models import Mine
 from minesafe.response import rules
 from minesafe.response.models import PlannedWork
 
-STEP_CHOICES = [(s.name, s.label) for s in rules.STEPS.values()]
+STEP_CHOICES = [(s.name, s.label) for s in rules.CASE_WORKFLOW.steps]
 LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 

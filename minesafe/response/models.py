@@ -15,8 +15,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from minesafe.accounts.choices import ALL_ROLES, MINE_ROLES, REGULATOR_ROLES, Role
-from minesafe.core.models import BaseModel
+from minesafe.core.models import BaseModel, TransitionRecord
+from minesafe.core.roles import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES, Role
 from minesafe.core.scoping import ADD, CHANGE, VIEW, Access, roles
 from minesafe.monitoring.choices import LEVEL_COLORS, AlarmKind, AlarmLevel
 from minesafe.response.choices import (
@@ -33,7 +33,7 @@ from minesafe.response.choices import (
 ACT = "act"  # take a step of the loop (the pure rules then decide which steps)
 COMMENT = "comment"
 
-ACTORS = roles(MINE_ROLES, Role.ENTERPRISE_OFFICER, REGULATOR_ROLES)
+ACTORS = roles(MINE_ROLES, Role.ENTERPRISE_OFFICER, GOVERNMENT_ROLES)
 
 
 class AlarmCase(BaseModel):
@@ -142,35 +142,27 @@ class AlarmCase(BaseModel):
         return self.effective_level < self.level
 
 
-class CaseTransition(BaseModel):
-    """One step in a case's history (old → new, who, when, why): a step of the loop, an
-    escalation, a rise by duration, grouping, suppression or assignment (MON-4, STYLE 7)."""
+class CaseTransition(TransitionRecord, BaseModel):
+    """One entry in a case's history (``rules.CASE_WORKFLOW``, STYLE 7): a step of the loop taken
+    by a person, or an event of the system (opening, escalation, rise by duration, grouping,
+    suppression, assignment) with no user, its ``step`` naming the event and ``label`` saying
+    what happened; the effective level before and after it (MON-4)."""
 
     case = models.ForeignKey(
         AlarmCase, on_delete=models.CASCADE, related_name="transitions", verbose_name="报警处置"
     )
-    event = models.CharField("事件", max_length=30)
-    label = models.CharField("说明", max_length=60)
-    old_state = models.CharField("原状态", max_length=20, choices=CaseState.choices, blank=True)
-    new_state = models.CharField("新状态", max_length=20, choices=CaseState.choices)
+    label = models.CharField("事项", max_length=60, blank=True)
     old_level = models.PositiveSmallIntegerField("原等级", null=True, blank=True)
     new_level = models.PositiveSmallIntegerField("新等级", null=True, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    actor = models.CharField("操作人", max_length=150)
-    at = models.DateTimeField("时间", db_index=True)
-    reason = models.TextField("说明/理由", blank=True)
 
     access: ClassVar[Access] = Access(mine_field="case__mine")
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(TransitionRecord.Meta):
         verbose_name = "处置记录"
         verbose_name_plural = "处置记录"
 
     def __str__(self) -> str:
-        return f"{self.label} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.label or self.step} {self.at:%Y-%m-%d %H:%M}"
 
 
 class CaseComment(BaseModel):

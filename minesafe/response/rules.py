@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from minesafe.core.roles import GOVERNMENT_ROLES, MINE_ROLES, Party, Role, party_of
+from minesafe.core.workflow import REASON, Refusal, Step, Workflow
 from minesafe.response.choices import CaseState as _CaseState
 from minesafe.ruledata import edition_in_force
 
@@ -27,9 +29,6 @@ NEW, ACKNOWLEDGED, DISPOSED, FED_BACK, VERIFIED, CLOSED, SUPPRESSED = (
 STATE_LABELS: dict[str, str] = {str(v): str(label) for v, label in _CaseState.choices}
 
 PACKAGE = "minesafe.response"
-
-#: Who acts, as the rules see a user (services map roles to these).
-MINE, ENTERPRISE, REGULATOR, ADMIN, NOBODY = "mine", "enterprise", "regulator", "admin", "nobody"
 
 #: The audience of each level (MON-4 / issue 6 §1): IV the mine's dispatcher and safety officer;
 #: III the mine manager and the enterprise; II the county regulator; I the city and province.
@@ -50,76 +49,41 @@ def audiences(level: int) -> list[str]:
 
 # --- the loop ---------------------------------------------------------------------------------
 
+_ENTERPRISE, _ADMIN = frozenset({Role.ENTERPRISE_OFFICER}), frozenset({Role.ADMIN})
+#: Who handles a case (the mine and its enterprise) and who checks it (the enterprise and the
+#: government, an inspector as much as a regulator, see ``core.roles``).
+HANDLERS = MINE_ROLES | _ENTERPRISE | _ADMIN
+CHECKERS = _ENTERPRISE | GOVERNMENT_ROLES | _ADMIN
 
-@dataclass(frozen=True)
-class Step:
-    """One legal step of the closed loop: from which states, to which, who, what it needs."""
-
-    name: str
-    label: str
-    sources: frozenset[str]
-    target: str
-    actors: frozenset[str]
-    requires: tuple[str, ...] = ()
-
-
-STEPS: dict[str, Step] = {
-    s.name: s
-    for s in (
-        Step(
-            "acknowledge",
-            "确认接警",
-            frozenset({NEW}),
-            ACKNOWLEDGED,
-            frozenset({MINE, ENTERPRISE, REGULATOR}),
-        ),
-        Step(
-            "dispose",
-            "处置",
-            frozenset({ACKNOWLEDGED}),
-            DISPOSED,
-            frozenset({MINE, ENTERPRISE}),
-            ("measures",),
-        ),
-        Step(
-            "feedback",
-            "反馈处置结果",
-            frozenset({DISPOSED}),
-            FED_BACK,
-            frozenset({MINE, ENTERPRISE}),
-            ("feedback",),
-        ),
-        Step(
-            "verify",
-            "核查",
-            frozenset({FED_BACK}),
-            VERIFIED,
-            frozenset({ENTERPRISE, REGULATOR}),
-        ),
+#: MON-4 (issue 6 §1): the closed loop of a case: acknowledged by anyone told of it, disposed and
+#: fed back by the mine side, verified (or returned with reasons) and closed by the level above;
+#: an alarm during planned work is closed once someone confirms the work.
+CASE_WORKFLOW = Workflow(
+    "alarm_case",
+    STATE_LABELS,
+    (
+        Step("acknowledge", "确认接警", frozenset({NEW}), ACKNOWLEDGED, HANDLERS | CHECKERS),
+        Step("dispose", "处置", frozenset({ACKNOWLEDGED}), DISPOSED, HANDLERS),
+        Step("feedback", "反馈处置结果", frozenset({DISPOSED}), FED_BACK, HANDLERS),
+        Step("verify", "核查", frozenset({FED_BACK}), VERIFIED, CHECKERS),
         Step(
             "return",
             "退回重新处置",
             frozenset({FED_BACK}),
             ACKNOWLEDGED,
-            frozenset({ENTERPRISE, REGULATOR}),
-            ("reason",),
+            CHECKERS,
+            needs=frozenset({REASON}),
         ),
-        Step(
-            "close",
-            "关闭",
-            frozenset({VERIFIED}),
-            CLOSED,
-            frozenset({ENTERPRISE, REGULATOR}),
-        ),
+        Step("close", "关闭", frozenset({VERIFIED}), CLOSED, CHECKERS),
         Step(
             "close_suppressed",
             "确认计划作业并关闭",
             frozenset({SUPPRESSED}),
             CLOSED,
-            frozenset({MINE, ENTERPRISE, REGULATOR}),
+            HANDLERS | CHECKERS,
         ),
-    )
-}
+    ),
+)
 
 #: The step whose time limit runs while a case is in a state.
 STEP_OF_STATE = {
@@ -129,54 +93,49 @@ STEP_OF_STATE = {
     FED_BACK: "verify",
 }
 
-
-class StepRefused(ValueError):
-    """A step that the loop does not allow now, with the Chinese reason shown to the user."""
-
-    def __init__(self, message: str, field: str | None = None, forbidden: bool = False) -> None:
-        super().__init__(message)
-        self.message, self.field, self.forbidden = message, field, forbidden
+#: Steps that only the level above the case's may take.
+CHECKS = frozenset({"verify", "return", "close"})
+#: What a step writes besides a reason, and its name on the form.
+STEP_INPUTS = {"dispose": ("measures", "处置措施"), "feedback": ("feedback", "处置结果反馈")}
 
 
-def verifier_kinds(level: int) -> frozenset[str]:
+def verifier_parties(level: int) -> frozenset[Party]:
     """MON-4 "verified by the level above": levels III–IV are handled inside the mine, so the
-    enterprise or a regulator verifies; levels I–II only a regulator."""
-    return frozenset({ENTERPRISE, REGULATOR}) if level >= 3 else frozenset({REGULATOR})
+    enterprise or the government verifies; levels I–II only the government."""
+    if level >= 3:
+        return frozenset({Party.ENTERPRISE, Party.GOVERNMENT})
+    return frozenset({Party.GOVERNMENT})
 
 
-def check_step(name: str, state: str, level: int, actor: str, data: Mapping[str, Any]) -> Step:
-    """MON-4: the step if ``actor`` may take it from ``state``; else :class:`StepRefused`."""
-    step = STEPS.get(name)
-    if step is None:
-        raise StepRefused(f"未知的处置操作“{name}”", "transition")
-    if state not in step.sources:
-        current = STATE_LABELS.get(state, state)
-        raise StepRefused(f"报警当前为“{current}”状态，不能执行“{step.label}”", "transition")
-    actors = (
-        step.actors & verifier_kinds(level)
-        if name in ("verify", "return", "close")
-        else (step.actors)
-    )
-    if actor != ADMIN and actor not in actors:
-        raise StepRefused(
-            f"您的单位不能对{LEVEL_NAMES[level]}报警执行“{step.label}”", forbidden=True
-        )
-    for needed in step.requires:
-        if not str(data.get(needed) or "").strip():
-            raise StepRefused(f"“{step.label}”须填写{REQUIRED_LABELS[needed]}", needed)
-    return step
+def check_level(name: str, level: int, role: str) -> None:
+    """MON-4: a check of a case (verify, return, close) by a party below its level is refused."""
+    party = party_of(role)
+    if name in CHECKS and party != Party.ADMIN and party not in verifier_parties(level):
+        label = CASE_WORKFLOW.step(name).label
+        text = f"您的单位不能对{LEVEL_NAMES[level]}报警执行“{label}”"
+        raise Refusal("step", text, forbidden=True)
 
 
-REQUIRED_LABELS = {"measures": "处置措施", "feedback": "处置结果反馈", "reason": "退回理由"}
+def step_text(name: str, data: Mapping[str, Any]) -> str:
+    """MON-4: what a step records in words: the measures, the feedback or the reason; a step
+    that writes measures or feedback refuses to go without them."""
+    needed = STEP_INPUTS.get(name)
+    if needed is None:
+        return str(data.get("reason") or "").strip()
+    field_name, label = needed
+    text = str(data.get(field_name) or "").strip()
+    if not text:
+        raise Refusal(field_name, f"“{CASE_WORKFLOW.step(name).label}”须填写{label}")
+    return text
 
 
-def available_steps(state: str, level: int, actor: str) -> list[Step]:
-    """The steps ``actor`` may take on a case in ``state`` (for the case page's forms)."""
+def offered(steps: Iterable[Step], level: int, role: str) -> list[Step]:
+    """Of the steps the table opens to a user, those the case's level leaves them."""
     out = []
-    for step in STEPS.values():
+    for step in steps:
         try:
-            check_step(step.name, state, level, actor, {k: "x" for k in step.requires})
-        except StepRefused:
+            check_level(step.name, level, role)
+        except Refusal:
             continue
         out.append(step)
     return out

@@ -9,15 +9,17 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from minesafe.accounts.choices import MINE_ROLES, REGULATOR_ROLES, Role
 from minesafe.accounts.models import User
 from minesafe.core.audiences import audience_q
 from minesafe.core.context import acting_as
+from minesafe.core.roles import Party, Role, party_of
+from minesafe.core.transitions import Binding, apply, open_steps
+from minesafe.core.workflow import Step
 from minesafe.localtime import local_date
 from minesafe.response import rules
 from minesafe.response.choices import (
@@ -33,19 +35,6 @@ from minesafe.response.transports import transport_config
 def policy_at(now: dt.datetime) -> dict[str, Any]:
     """The rule set in force on ``now``'s local date."""
     return rules.policy(local_date(now))
-
-
-def actor_kind(user: Any) -> str:
-    """How the loop's rules see a user: the mine, the enterprise, a regulator, or an admin."""
-    if user is None or getattr(user, "is_superuser", False) or user.role == Role.ADMIN:
-        return rules.ADMIN
-    if user.role in MINE_ROLES:
-        return rules.MINE
-    if user.role == Role.ENTERPRISE_OFFICER:
-        return rules.ENTERPRISE
-    if user.role in REGULATOR_ROLES:
-        return rules.REGULATOR
-    return rules.NOBODY
 
 
 def _name(user: Any) -> str:
@@ -160,21 +149,25 @@ def record(
     old_level: int | None = None,
     reason: str = "",
 ) -> CaseTransition:
-    """Append one row to the case's history (STYLE 7)."""
+    """Append an event of the system or an action outside the loop (assignment) to the case's
+    history, in the same table as the loop's steps (STYLE 7)."""
     return CaseTransition.objects.create(
         case=case,
-        event=event,
+        step=event,
         label=label,
-        old_state=old_state,
-        new_state=case.state,
+        from_state=old_state,
+        to_state=case.state,
         old_level=old_level,
         new_level=case.effective_level,
         user=user if getattr(user, "pk", None) else None,
-        actor=_name(user),
+        username=_name(user),
         at=now,
         reason=reason,
     )
 
+
+#: The loop on the spine (MON-4): the case, its history and the table in one place.
+CASES = Binding(AlarmCase, CaseTransition, "case", rules.CASE_WORKFLOW, state_field="state")
 
 STEP_FIELDS = {
     "acknowledge": ("acknowledged_by", "acknowledged_at"),
@@ -186,48 +179,50 @@ STEP_FIELDS = {
 }
 
 
+def offered_steps(case: AlarmCase, user: Any) -> list[Step]:
+    """The steps a user may take on a case now (the case page's buttons)."""
+    return rules.offered(open_steps(CASES, case, user), case.effective_level, user.role)
+
+
 def take_step(
     case: AlarmCase, name: str, user: Any, now: dt.datetime, data: Mapping[str, Any]
 ) -> AlarmCase:
-    """MON-4: one step of the loop by ``user``. The row is locked and re-read, so two people
-    pressing the same button get one step and one clear refusal; an illegal step raises
-    ``ValidationError`` (400) or, for a body that may not take it, ``PermissionDenied`` (403)."""
-    with transaction.atomic(), acting_as(user, str(data.get("reason") or "")):
-        case = AlarmCase.objects.select_for_update().select_related("mine").get(pk=case.pk)
-        try:
-            step = rules.check_step(name, case.state, case.effective_level, actor_kind(user), data)
-        except rules.StepRefused as exc:
-            if exc.forbidden:
-                raise PermissionDenied(exc.message) from exc
-            raise ValidationError({exc.field or "transition": exc.message}) from exc
-        old_state = case.state
-        _apply(case, step, user, now, data)
-        case.state = step.target
-        case.deadline = rules.deadline(case.state, case.effective_level, now, policy_at(now))
-        case.save()
-        reason = str(data.get("reason") or data.get("measures") or data.get("feedback") or "")
-        record(case, step.name, step.label, now, user, old_state, case.effective_level, reason)
+    """MON-4: one step of the loop by ``user``, through the spine (the row is locked and
+    re-read, so two people pressing the same button get one step and one clear refusal). The
+    case's level decides who checks it; the step's words (measures, feedback, reason) go into
+    the history. Raises :class:`Refusal`."""
+    text = rules.step_text(name, data)
+
+    def effect(locked: AlarmCase) -> None:
+        rules.check_level(name, locked.effective_level, user.role)
+        _fill(locked, name, user, now, data)
+        target = rules.CASE_WORKFLOW.step(name).target
+        locked.deadline = rules.deadline(target, locked.effective_level, now, policy_at(now))
+
+    with transaction.atomic():
+        row = apply(CASES, case, name, user, now, reason=text, effect=effect)
+        level = case.effective_level
+        CaseTransition.objects.filter(pk=row.pk).update(old_level=level, new_level=level)
         if case.state == CaseState.CLOSED:
             _close_children(case, user, now)
     return case
 
 
-def _apply(case: AlarmCase, step: rules.Step, user: Any, now: dt.datetime, data: Any) -> None:
-    who, when = STEP_FIELDS.get(step.name, (None, None))
+def _fill(case: AlarmCase, name: str, user: Any, now: dt.datetime, data: Any) -> None:
+    """The fields a step of the loop sets on the case."""
+    who, when = STEP_FIELDS.get(name, (None, None))
     if who:
         setattr(case, who, _name(user))
     if when:
         setattr(case, when, now)
-    if step.name == "dispose":
+    if name == "dispose":
         case.measures = str(data["measures"]).strip()
         case.evacuated = data.get("evacuated")
         case.power_cut_confirmed = bool(data.get("power_cut_confirmed"))
-    elif step.name == "feedback":
+    elif name == "feedback":
         case.feedback = str(data["feedback"]).strip()
-    elif step.name in ("verify", "return"):
+    elif name in ("verify", "return"):
         case.verification = str(data.get("reason") or data.get("verification") or "").strip()
-        if step.name == "verify":
-            case.verified_by, case.verified_at = _name(user), now
 
 
 def _close_children(case: AlarmCase, user: Any, now: dt.datetime) -> None:
@@ -265,17 +260,17 @@ def waiting_on(user: Any, mine_org: bool = False) -> Q:
     """The cases waiting on ``user`` ("my alarms") or on their organisation (``mine_org``):
     steps their kind of actor may take now, at a level their audience hears; cases assigned to
     the user always count."""
-    kind = actor_kind(user)
+    party = party_of(user.role)
     handle = Q(state__in=[CaseState.NEW, CaseState.ACKNOWLEDGED, CaseState.DISPOSED])
     verify = Q(state__in=[CaseState.FED_BACK, CaseState.VERIFIED])
-    if kind == rules.MINE:
+    if party == Party.MINE:
         query = handle | Q(state=CaseState.SUPPRESSED)
-    elif kind == rules.ENTERPRISE:
+    elif party == Party.ENTERPRISE:
         query = (handle & Q(effective_level__lte=3)) | (verify & Q(effective_level__gte=3))
-    elif kind == rules.REGULATOR:
+    elif party == Party.GOVERNMENT:
         top = 2 if user.role == Role.COUNTY_REGULATOR else 1
         query = (Q(state=CaseState.NEW) | verify) & Q(effective_level__lte=top)
-    elif kind == rules.ADMIN:
+    elif party == Party.ADMIN:
         query = Q(state__in=[*rules.STEP_OF_STATE, CaseState.VERIFIED])
     else:
         query = Q(pk__in=[])

@@ -46,7 +46,12 @@ def make_case(alarm: Alarm, state: str = CaseState.NEW, **extra: Any) -> AlarmCa
         **extra,
     )
     CaseTransition.objects.create(
-        case=case, event="open", label="报警立案", new_state=state, actor="系统", at=alarm.opened_at
+        case=case,
+        step="open",
+        label="报警立案",
+        to_state=state,
+        username="系统",
+        at=alarm.opened_at,
     )
     return case
 

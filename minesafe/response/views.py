@@ -21,8 +21,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
+from minesafe.core.transitions import steps_of
 from minesafe.core.views import (
     ScopedFormView,
+    WorkflowStepView,
     get_scoped,
     is_htmx,
     paginate,
@@ -79,13 +81,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_scoped(AlarmCase, request.user, VIEW, pk=pk)
     user = request.user
     may_act = AlarmCase.objects.restrict(user, ACT).filter(pk=pk).exists()
-    steps = rules.available_steps(case.state, case.effective_level, services.actor_kind(user))
     context = {
         "case": case,
         "alarm": case.alarm,
         "children": case.children.select_related("alarm").order_by("opened_at", "pk")[:500],
         "timeline": _timeline(case, user),
-        "steps": steps if may_act else [],
+        "steps": services.offered_steps(case, user) if may_act else [],
         "may_comment": can(user, AlarmCase, COMMENT),
         # MON-8/EMG-2: an alarm may call for an evacuation order (the emergency area's model).
         "may_evacuate": can(user, apps.get_model("emergency", "EvacuationOrder"), ADD),
@@ -98,14 +99,23 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _timeline(case: AlarmCase, user: Any) -> list[dict[str, Any]]:
-    """Transitions, comments and notifications of a case in time order."""
+    """History, comments and notifications of a case in time order."""
+    rows = list(case.transitions.all())
     items: list[dict[str, Any]] = [
-        {"at": t.at, "kind": "transition", "item": t} for t in case.transitions.all()
+        {"at": row.at, "kind": "transition", "item": {**shown, "levels": _levels(row)}}
+        for row, shown in zip(rows, steps_of(rows, rules.CASE_WORKFLOW), strict=True)
     ]
     items += [{"at": c.at, "kind": "comment", "item": c} for c in case.comments.all()]
     notes = case.notifications.restrict(user, VIEW).select_related("recipient")
     items += [{"at": n.at, "kind": "notification", "item": n} for n in notes[:300]]
     return sorted(items, key=lambda entry: entry["at"])
+
+
+def _levels(row: Any) -> str:
+    """A change of level an entry made, in words (empty when it made none)."""
+    if row.old_level and row.old_level != row.new_level:
+        return f"等级 {row.old_level} → {row.new_level}"
+    return ""
 
 
 class CaseActionView(LoginRequiredMixin, View):
@@ -136,18 +146,23 @@ class CaseActionView(LoginRequiredMixin, View):
         return render(request, "response/action_error.html", context, status=400)
 
 
-class CaseStepView(CaseActionView):
-    """One step of the loop (acknowledge, dispose, feed back, verify, return, close)."""
+class CaseStepView(WorkflowStepView):
+    """One step of the loop (acknowledge, dispose, feed back, verify, return, close) on the
+    spine's page view; the case page's forms post here, so there is nothing to GET."""
 
+    model = AlarmCase
+    action = ACT
+    form_class = forms.StepForm
     title = "报警处置"
+    template_name = "response/action_error.html"
+    http_method_names = ["post"]
 
-    def make_form(self, request: HttpRequest, case: AlarmCase) -> Any:
-        return forms.StepForm(request.POST)
+    def context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {"case": obj}
 
-    def perform(self, case: AlarmCase, form: Any) -> None:
-        data = form.cleaned_data
-        services.take_step(case, data["transition"], self.request.user, timezone.now(), data)
-        messages.success(self.request, f"已{rules.STEPS[data['transition']].label}")
+    def perform(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> str:
+        services.take_step(obj, data["transition"], request.user, timezone.now(), data)
+        return f"已{rules.CASE_WORKFLOW.step(data['transition']).label}"
 
 
 class CaseCommentView(CaseActionView):

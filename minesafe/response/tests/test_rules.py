@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from minesafe.core.roles import Role
+from minesafe.core.workflow import Actor, Refusal
 from minesafe.response import rules
 from minesafe.response.choices import CaseState
 
@@ -43,27 +45,55 @@ def test_mon4_escalation_goes_one_level_up_and_stops_at_level_i() -> None:
     assert last.deadline is None
 
 
+def actor(role: str, *, in_jurisdiction: bool = True) -> Actor:
+    return Actor(1, role, in_jurisdiction)
+
+
 def test_mon4_legal_steps_and_chinese_refusals() -> None:
-    assert rules.check_step("acknowledge", CaseState.NEW, 4, rules.MINE, {}).target == (
-        CaseState.ACKNOWLEDGED
-    )
-    with pytest.raises(rules.StepRefused, match="当前为“待确认”状态，不能执行“处置”"):
-        rules.check_step("dispose", CaseState.NEW, 4, rules.MINE, {"measures": "x"})
-    with pytest.raises(rules.StepRefused, match="须填写处置措施") as missing:
-        rules.check_step("dispose", CaseState.ACKNOWLEDGED, 4, rules.MINE, {"measures": " "})
-    assert missing.value.field == "measures"
-    with pytest.raises(rules.StepRefused) as forbidden:
-        rules.check_step("verify", CaseState.FED_BACK, 4, rules.MINE, {})
+    flow = rules.CASE_WORKFLOW
+    mine = actor(Role.MINE_SAFETY_OFFICER)
+    assert flow.check(CaseState.NEW, "acknowledge", mine).target == CaseState.ACKNOWLEDGED
+    with pytest.raises(Refusal, match="当前状态为“待确认”，不能处置") as wrong_state:
+        flow.check(CaseState.NEW, "dispose", mine)
+    assert not wrong_state.value.forbidden
+    with pytest.raises(Refusal, match="须填写处置措施") as missing:
+        rules.step_text("dispose", {"measures": " "})
+    assert missing.value.field == "measures" and not missing.value.forbidden
+    assert rules.step_text("feedback", {"feedback": " 已恢复 "}) == "已恢复"
+    with pytest.raises(Refusal) as no_reason:
+        flow.check(CaseState.FED_BACK, "return", actor(Role.COUNTY_REGULATOR))
+    assert no_reason.value.field == "reason" and not no_reason.value.forbidden
+    with pytest.raises(Refusal, match="无权核查") as forbidden:
+        flow.check(CaseState.FED_BACK, "verify", mine)
     assert forbidden.value.forbidden
+    with pytest.raises(Refusal, match="不在管辖范围内") as outside:
+        flow.check(CaseState.NEW, "acknowledge", actor(Role.MINE_MANAGER, in_jurisdiction=False))
+    assert outside.value.forbidden
+
+
+def test_mon4_an_inspector_is_government_like_a_regulator() -> None:
+    inspector = actor(Role.INSPECTOR)
+    assert rules.CASE_WORKFLOW.check(CaseState.FED_BACK, "verify", inspector)
+    rules.check_level("verify", 1, Role.INSPECTOR)
+    with pytest.raises(Refusal):
+        rules.CASE_WORKFLOW.check(CaseState.ACKNOWLEDGED, "dispose", inspector)
 
 
 def test_mon4_verification_by_the_level_above() -> None:
-    assert rules.check_step("verify", CaseState.FED_BACK, 3, rules.ENTERPRISE, {})
-    with pytest.raises(rules.StepRefused, match="II级"):
-        rules.check_step("verify", CaseState.FED_BACK, 2, rules.ENTERPRISE, {})
-    assert rules.check_step("verify", CaseState.FED_BACK, 2, rules.REGULATOR, {})
-    names = [s.name for s in rules.available_steps(CaseState.FED_BACK, 1, rules.REGULATOR)]
+    rules.check_level("verify", 3, Role.ENTERPRISE_OFFICER)
+    with pytest.raises(Refusal, match="II级") as below:
+        rules.check_level("verify", 2, Role.ENTERPRISE_OFFICER)
+    assert below.value.forbidden
+    rules.check_level("verify", 2, Role.COUNTY_REGULATOR)
+    rules.check_level("acknowledge", 1, Role.MINE_SAFETY_OFFICER)  # not a check of the case
+    regulator = actor(Role.COUNTY_REGULATOR)
+    opened = rules.CASE_WORKFLOW.open_steps(CaseState.FED_BACK, regulator)
+    names = [s.name for s in rules.offered(opened, 1, Role.COUNTY_REGULATOR)]
     assert names == ["verify", "return"]
+    enterprise = actor(Role.ENTERPRISE_OFFICER)
+    opened = rules.CASE_WORKFLOW.open_steps(CaseState.FED_BACK, enterprise)
+    assert [s.name for s in opened] == ["verify", "return"]
+    assert rules.offered(opened, 2, Role.ENTERPRISE_OFFICER) == []
 
 
 def test_mon2_unhandled_long_alarm_rises_one_level() -> None:

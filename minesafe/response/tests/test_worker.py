@@ -12,11 +12,12 @@ import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
 from minesafe.accounts.choices import Role
+from minesafe.core.workflow import Refusal
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
 from minesafe.response import services, worker
 from minesafe.response.choices import CaseState, Channel, GroupReason, NotificationReason
@@ -59,7 +60,7 @@ def test_mon4_new_alarm_becomes_one_case_and_the_mine_is_told(world: World) -> N
     assert told(case) == {"mine_a"}
     assert tick(NIGHT).cases == 0  # claimed once
     assert worker._new_case(alarm, NIGHT, state=CaseState.NEW) is None  # conditional insert
-    assert case.transitions.get().event == "open"
+    assert case.transitions.get().step == "open"
 
 
 def test_mon4_level_ii_tells_the_county_and_everyone_below_but_not_other_counties(
@@ -95,7 +96,7 @@ def test_mon4_unacknowledged_case_escalates_level_by_level_across_midnight(world
     services.take_step(case, "acknowledge", world.users["regulator_x"], after, {})
     case.refresh_from_db()
     assert case.state == CaseState.ACKNOWLEDGED and case.acknowledged_by
-    label = case.transitions.filter(event="escalate").first().label
+    label = case.transitions.filter(step="escalate").first().label
     assert label == "未按时确认，升级为III级"
 
 
@@ -111,7 +112,7 @@ def test_mon4_undisposed_case_escalates_and_level_i_is_notified_again(world: Wor
     case.refresh_from_db()
     assert case.effective_level == 1
     assert Notification.objects.filter(case=case, reason=NotificationReason.REPEAT).count() == 5
-    assert case.transitions.filter(event="escalate").get().label == "未按时处置，再次通知"
+    assert case.transitions.filter(step="escalate").get().label == "未按时处置，再次通知"
 
 
 def test_mon4_whole_loop_with_history_and_refusals(world: World) -> None:
@@ -119,13 +120,13 @@ def test_mon4_whole_loop_with_history_and_refusals(world: World) -> None:
     tick(NIGHT)
     case = case_of(alarm)
     mine, regulator = world.users["mine_a"], world.users["regulator_x"]
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.take_step(case, "dispose", mine, NIGHT, {"measures": "撤人"})
-    assert "不能执行“处置”" in str(refused.value)
+    assert "不能处置" in refused.value.message and not refused.value.forbidden
     services.take_step(case, "acknowledge", mine, NIGHT, {})
-    with pytest.raises(ValidationError) as missing:
+    with pytest.raises(Refusal) as missing:
         services.take_step(case, "dispose", mine, NIGHT, {"measures": ""})
-    assert "measures" in missing.value.message_dict
+    assert missing.value.field == "measures"
     services.take_step(
         case,
         "dispose",
@@ -136,16 +137,18 @@ def test_mon4_whole_loop_with_history_and_refusals(world: World) -> None:
     services.take_step(
         case, "feedback", mine, NIGHT + dt.timedelta(minutes=40), {"feedback": "瓦斯浓度已降至0.3%"}
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Refusal) as mine_verifies:
         services.take_step(case, "verify", mine, NIGHT, {})
-    with pytest.raises(PermissionDenied):  # level II: the enterprise is not the level above
+    assert mine_verifies.value.forbidden
+    with pytest.raises(Refusal) as below:  # level II: the enterprise is not the level above
         services.take_step(case, "verify", world.users["enterprise"], NIGHT, {})
+    assert below.value.forbidden
     services.take_step(case, "verify", regulator, NIGHT + dt.timedelta(hours=2), {})
     services.take_step(case, "close", regulator, NIGHT + dt.timedelta(hours=2), {})
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED and case.deadline is None
     assert case.evacuated == 12 and case.power_cut_confirmed
-    events = list(case.transitions.values_list("event", "old_state", "new_state"))
+    events = list(case.transitions.values_list("step", "from_state", "to_state"))
     assert events[1:] == [
         ("acknowledge", "new", "acknowledged"),
         ("dispose", "acknowledged", "disposed"),
@@ -153,7 +156,10 @@ def test_mon4_whole_loop_with_history_and_refusals(world: World) -> None:
         ("verify", "fed_back", "verified"),
         ("close", "verified", "closed"),
     ]
-    assert all(t.actor for t in case.transitions.all())
+    assert all(t.username for t in case.transitions.all())
+    steps = case.transitions.exclude(step="open")
+    assert {t.user_id for t in steps} == {mine.pk, regulator.pk}
+    assert case.transitions.get(step="open").user_id is None
     assert tick(NIGHT + dt.timedelta(days=3)).escalated == 0
 
 
@@ -275,7 +281,7 @@ def test_mon4_comment_and_assignment_are_recorded_and_told(world: World) -> None
     manager = make_user("mgr_a", Role.MINE_MANAGER, mine=world.mine_a)
     services.assign(case, world.users["mine_a"], manager, NIGHT, "请矿长督办")
     assert told(case) >= {"mgr_a"}
-    assert CaseTransition.objects.filter(case=case, event="assign").exists()
+    assert CaseTransition.objects.filter(case=case, step="assign").exists()
     with pytest.raises(ValidationError):
         services.assign(case, world.users["mine_a"], world.users["mine_b"], NIGHT)
     services.add_comment(case, world.users["regulator_x"], "请尽快核实", NIGHT)
