@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from minesafe.accounts.models import User
-from minesafe.emergency import rules, services, worker
+from minesafe.emergency import rules, worker
 from minesafe.emergency.choices import OrderReason, SpotMethod, WarningKind, WarningLevel
 from minesafe.emergency.models import EvacuationOrder, OrderTarget, WeatherWarning
+from minesafe.emergency.services import checks, common, orders, weather
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
@@ -79,7 +80,7 @@ def _past_rainstorm(
     county: Any,
 ) -> None:
     start = (now - dt.timedelta(days=10)).replace(hour=2, minute=0, second=0, microsecond=0)
-    warning = services.record_warning(
+    warning = weather.record_warning(
         user=regulator,
         divisions=[county],
         issuer="青川县气象台",
@@ -91,8 +92,8 @@ def _past_rainstorm(
     )
     issued = start + dt.timedelta(minutes=25)
     deadline = issued + dt.timedelta(minutes=90)
-    bases = dict((m.pk, b) for m, b in services.proposed_mines(warning, regulator))
-    order = services.issue_order(
+    bases = dict((m.pk, b) for m, b in weather.proposed_mines(warning, regulator))
+    order = orders.issue_order(
         user=regulator,
         mines=mines,
         reason=OrderReason.WEATHER,
@@ -108,10 +109,10 @@ def _past_rainstorm(
     pump = {"card": "9001", "name": "周建军", "area_code": "SB01", "area_name": "中央水泵房"}
     # mine1: on time, one pump attendant kept with consent, positioning agrees.
     t1 = targets[mines[0].pk]
-    services.receive(t1, staff["mine1"], issued + dt.timedelta(minutes=4))
+    orders.receive(t1, staff["mine1"], issued + dt.timedelta(minutes=4))
     _snapshot(mines[0], on_time - dt.timedelta(minutes=1), [pump])
     _snapshot(mines[0], deadline - dt.timedelta(minutes=1), [pump])
-    services.confirm(
+    orders.confirm(
         t1,
         staff["mine1"],
         on_time,
@@ -122,25 +123,25 @@ def _past_rainstorm(
     )
     # mine2: late — marked overdue by the clock, confirmed 25 minutes after the deadline.
     t2 = targets[mines[1].pk]
-    services.receive(t2, staff["mine2"], issued + dt.timedelta(minutes=40))
+    orders.receive(t2, staff["mine2"], issued + dt.timedelta(minutes=40))
     _snapshot(mines[1], deadline - dt.timedelta(minutes=1), [])
     # mine3: on time, positioning agrees.
     t3 = targets[mines[2].pk]
     _snapshot(mines[2], on_time - dt.timedelta(minutes=2), [])
     _snapshot(mines[2], deadline - dt.timedelta(minutes=1), [])
-    services.confirm(t3, None, on_time, people_out=97, people_remaining=0)
+    orders.confirm(t3, None, on_time, people_out=97, people_remaining=0)
     _as(t3, "调度员 王建国")
     # mine4: confirmed, but no positioning data: unverifiable, then a video spot check finds two.
     t4 = targets[mines[3].pk]
-    services.confirm(
+    orders.confirm(
         t4, None, on_time, people_out=64, people_remaining=0, lookup=lambda mine, at: None
     )
     _as(t4, "调度员 李志勇")
     worker.tick(deadline + dt.timedelta(minutes=1), lookup=_lookup_except(mines[3]))
     late = deadline + dt.timedelta(minutes=25)
     _snapshot(mines[1], late - dt.timedelta(minutes=1), [])
-    services.confirm(t2, staff["mine2"], late, people_out=142, people_remaining=0)
-    services.spot_check(
+    orders.confirm(t2, staff["mine2"], late, people_out=142, people_remaining=0)
+    checks.spot_check(
         t4,
         inspector or regulator,
         deadline + dt.timedelta(hours=1),
@@ -153,14 +154,14 @@ def _past_rainstorm(
         ],
         checked_at=deadline + dt.timedelta(minutes=50),
     )
-    services.lift(
+    orders.lift(
         order, regulator, start + dt.timedelta(hours=19), "暴雨红色预警解除，经核查可恢复生产"
     )
 
 
-def _lookup_except(mine: Mine) -> services.Lookup:
+def _lookup_except(mine: Mine) -> common.Lookup:
     def lookup(other: Any, at: dt.datetime) -> list[rules.Person] | None:
-        return None if other.pk == mine.pk else services.positioning_lookup(other, at)
+        return None if other.pk == mine.pk else common.positioning_lookup(other, at)
 
     return lookup
 
@@ -169,7 +170,7 @@ def _self_evacuation(now: dt.datetime, dispatcher: User) -> None:
     """EMG-2: the mine's own order on water-inrush signs, reported to the county."""
     mine = dispatcher.mine
     issued = (now - dt.timedelta(days=3)).replace(hour=10, minute=12, second=0, microsecond=0)
-    order = services.issue_order(
+    order = orders.issue_order(
         user=dispatcher,
         mines=[mine],
         reason=OrderReason.OTHER,
@@ -182,15 +183,15 @@ def _self_evacuation(now: dt.datetime, dispatcher: User) -> None:
     target = order.targets.get()
     done = issued + dt.timedelta(minutes=18)
     _snapshot(mine, done - dt.timedelta(minutes=1), [])
-    services.confirm(target, dispatcher, done, people_out=23, people_remaining=0)
+    orders.confirm(target, dispatcher, done, people_out=23, people_remaining=0)
     _snapshot(mine, target.deadline - dt.timedelta(minutes=1), [])
     worker.tick(target.deadline + dt.timedelta(minutes=1))
-    services.lift(order, dispatcher, issued + dt.timedelta(hours=6), "探放水完成，隐患排除")
+    orders.lift(order, dispatcher, issued + dt.timedelta(hours=6), "探放水完成，隐患排除")
 
 
 def _open_order(now: dt.datetime, regulator: User, mines: list[Mine], county: Any) -> None:
     start = now - dt.timedelta(minutes=40)
-    warning = services.record_warning(
+    warning = weather.record_warning(
         user=regulator,
         divisions=[county],
         issuer="青川县气象台",
@@ -200,14 +201,14 @@ def _open_order(now: dt.datetime, regulator: User, mines: list[Mine], county: An
         valid_to=start + dt.timedelta(hours=12),
         text=f"{MARK}预计未来12小时青川县东部降雨量将达50毫米以上。",
     )
-    proposed = services.proposed_mines(warning, regulator)[:3]
+    proposed = weather.proposed_mines(warning, regulator)[:3]
     bases = {m.pk: basis for m, basis in proposed}
     targets = [m for m, _ in proposed]
     for mine in mines:  # the regulator adds the demo logins' mines, as the form allows
         if mine not in targets:
             targets.append(mine)
             bases[mine.pk] = "监管部门根据矿井地面防洪条件增列"
-    services.issue_order(
+    orders.issue_order(
         user=regulator,
         mines=targets,
         reason=OrderReason.WEATHER,

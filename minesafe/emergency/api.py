@@ -14,9 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minesafe.accounts.models import Division
-from minesafe.core.api import ScopedViewSet, id_field
+from minesafe.core.api import ScopedViewSet, WorkflowActions, id_field
 from minesafe.core.scoping import CHANGE
-from minesafe.emergency import rules, services
+from minesafe.core.transitions import actor_for
+from minesafe.emergency import rules
 from minesafe.emergency.choices import OrderReason, OrderScope, SpotMethod
 from minesafe.emergency.models import (
     CONFIRM,
@@ -27,6 +28,7 @@ from minesafe.emergency.models import (
     WeatherWarning,
     alarm_case_model,
 )
+from minesafe.emergency.services import checks, orders, weather
 from minesafe.registry.models import Mine
 
 urlpatterns: list[Any] = []
@@ -63,7 +65,7 @@ class WeatherWarningSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> WeatherWarning:
         divisions = validated_data.pop("divisions")
-        return services.record_warning(
+        return weather.record_warning(
             user=self.context["request"].user, divisions=divisions, **validated_data
         )
 
@@ -98,7 +100,7 @@ class WeatherWarningViewSet(ScopedViewSet):
         warning = self.get_object()
         rows = [
             {"mine": m.pk, "code": m.code, "name": m.name, "basis": basis}
-            for m, basis in services.proposed_mines(warning, request.user)
+            for m, basis in weather.proposed_mines(warning, request.user)
         ]
         return Response(ProposedMineSerializer(rows, many=True).data)
 
@@ -245,10 +247,9 @@ class EvacuationOrderViewSet(ScopedViewSet):
             if alarm_case is None:
                 raise exceptions.ValidationError({"alarm_case": ["报警处置不存在"]})
         bases = dict(
-            (m.pk, basis)
-            for m, basis in (services.proposed_mines(warning, user) if warning else [])
+            (m.pk, basis) for m, basis in (weather.proposed_mines(warning, user) if warning else [])
         )
-        order = services.issue_order(
+        order = orders.issue_order(
             user=user,
             mines=mines,
             reason=data["reason"],
@@ -268,7 +269,7 @@ class EvacuationOrderViewSet(ScopedViewSet):
     def lift(self, request: Request, pk: str | None = None) -> Response:
         order = self.get_object()
         data = _valid(LiftInput, request)
-        services.lift(order, request.user, timezone.now(), data["reason"])
+        orders.lift(order, request.user, timezone.now(), data["reason"])
         return Response(OrderSerializer(order, context={"request": request}).data)
 
 
@@ -302,14 +303,16 @@ class SpotCheckInput(serializers.Serializer):
     people = PersonInput(many=True, required=False)
 
 
-class OrderTargetViewSet(ScopedViewSet):
-    """Each mine's part of an order; the mine receives and confirms, regulators spot-check."""
+class OrderTargetViewSet(WorkflowActions, ScopedViewSet):
+    """Each mine's part of an order: the mine's steps are ``POST <id>/steps/receive/`` and
+    ``POST <id>/steps/confirm/`` (``rules.TARGET_WORKFLOW``); regulators spot-check."""
 
     queryset = OrderTarget.objects.all()
     serializer_class = OrderTargetSerializer
     select = ("mine", "order")
     http_method_names = ["get", "post", "head", "options"]
-    extra_actions_scope = {"receive": CONFIRM, "confirm": CONFIRM, "spot_check": SPOT_CHECK}
+    extra_actions_scope = {"step": CONFIRM, "spot_check": SPOT_CHECK}
+    step_serializers = {"confirm": ConfirmInput}
 
     def get_queryset(self) -> Any:
         return super().get_queryset().prefetch_related("spot_checks").order_by("-deadline", "pk")
@@ -317,28 +320,22 @@ class OrderTargetViewSet(ScopedViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raise exceptions.MethodNotAllowed("POST", "接收煤矿随撤人指令生成")
 
-    @extend_schema(request=None, responses=OrderTargetSerializer)
-    @action(detail=True, methods=["post"])
-    def receive(self, request: Request, pk: str | None = None) -> Response:
-        target = services.receive(self.get_object(), request.user, timezone.now())
-        return Response(OrderTargetSerializer(target).data)
-
-    @extend_schema(request=ConfirmInput, responses=OrderTargetSerializer)
-    @action(detail=True, methods=["post"])
-    def confirm(self, request: Request, pk: str | None = None) -> Response:
-        target = self.get_object()
-        data = _valid(ConfirmInput, request)
-        exemptions = [rules.Exemption(**e) for e in data.get("exemptions", [])]
-        target = services.confirm(
-            target,
-            request.user,
-            timezone.now(),
-            people_out=data["people_out"],
-            people_remaining=data["people_remaining"],
-            exemptions=exemptions,
-            note=data.get("note", ""),
-        )
-        return Response(OrderTargetSerializer(target).data)
+    def perform_step(self, obj: Any, name: str, data: dict[str, Any]) -> None:
+        user, now = self.request.user, timezone.now()
+        if name == "receive":
+            orders.receive(obj, user, now)
+        elif name == "confirm":
+            orders.confirm(
+                obj,
+                user,
+                now,
+                people_out=data["people_out"],
+                people_remaining=data["people_remaining"],
+                exemptions=[rules.Exemption(**e) for e in data.get("exemptions", [])],
+                note=data.get("note", ""),
+            )
+        else:  # not a step a person takes: the table says why (unknown, wrong state, no right)
+            rules.TARGET_WORKFLOW.check(obj.state, name, actor_for(user, obj))
 
     @extend_schema(request=SpotCheckInput, responses=SpotCheckSerializer)
     @action(detail=True, methods=["post"], url_path="spot-check")
@@ -349,7 +346,7 @@ class OrderTargetViewSet(ScopedViewSet):
             rules.Person(card=p["card"], name=p["name"], area_name=p["area"])
             for p in data.get("people", [])
         ]
-        row = services.spot_check(
+        row = checks.spot_check(
             target,
             request.user,
             timezone.now(),

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from minesafe.accounts.choices import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES, REGULATOR_ROLES
-from minesafe.core.models import BaseModel
+from minesafe.core.models import BaseModel, TransitionRecord
 from minesafe.core.scoping import ADD, CHANGE, VIEW, Access, mine_scope, roles
 from minesafe.emergency.choices import (
     CheckResult,
@@ -293,28 +293,23 @@ class OrderTarget(BaseModel):
         return reverse("hazards:hazard_detail", args=[self.hazard_id_ref])
 
 
-class TargetEvent(BaseModel):
-    """One step of a target (STYLE 7): old → new state, who, when, why."""
+class TargetEvent(TransitionRecord, BaseModel):
+    """One step of a mine's part of an order (``rules.TARGET_WORKFLOW``, STYLE 7): the mine's
+    receipt and confirmation, or what the platform did — issuing, the deadline, the positioning
+    check, a spot check, lifting — with the user who caused it, if any, and why."""
 
     target = models.ForeignKey(
         OrderTarget, on_delete=models.CASCADE, related_name="events", verbose_name="接收煤矿"
     )
-    event = models.CharField("事件", max_length=20)
-    old_state = models.CharField("原状态", max_length=14, choices=TargetState.choices, blank=True)
-    new_state = models.CharField("新状态", max_length=14, choices=TargetState.choices)
-    actor = models.CharField("操作人", max_length=150)
-    at = models.DateTimeField("时间", db_index=True)
-    note = models.TextField("说明", blank=True)
 
     access: ClassVar[Access] = Access(mine_field="target__mine")
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(TransitionRecord.Meta):
         verbose_name = "撤人指令记录"
         verbose_name_plural = "撤人指令记录"
 
     def __str__(self) -> str:
-        return f"{self.get_new_state_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{TargetState(self.to_state).label} {self.at:%Y-%m-%d %H:%M}"
 
 
 class SpotCheck(BaseModel):

@@ -2,7 +2,8 @@
 order for which mines, who may give an order for whom, deadlines, the states of a mine's
 answer, and the reconciliation of a mine's confirmation with the positioning data.
 
-No Django, no clock: callers pass ``now`` and the rule set (``policy(on)``) in force.
+No database, no clock: callers pass ``now`` and the rule set (``policy(on)``) in force; who is
+the government and who the mine comes from ``core.roles``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from minesafe.core.roles import MINE_ROLES, REGULATOR_ROLES, Role
+from minesafe.core.workflow import Refusal, Step, Workflow
 from minesafe.ruledata import edition_in_force
 
 PACKAGE = "minesafe.emergency"
 
 LEVEL_RANK = {"blue": 1, "yellow": 2, "orange": 3, "red": 4}
-
-REGULATOR_ROLES = frozenset({"county_regulator", "city_regulator"})
-MINE_ROLES = frozenset({"mine_safety_officer", "mine_manager"})
 
 # Target states (values of choices.TargetState, repeated here to keep this module Django-free).
 ISSUED = "issued"
@@ -97,10 +97,10 @@ def candidate_situation(warning_kind: str | None, table: dict[str, Any]) -> str 
 # --- who may issue, lift, confirm ---------------------------------------------------------
 
 
-def may_issue(
+def check_issue(
     role: str, own_mine_id: int | None, target_ids: Iterable[int], visible_ids: Iterable[int]
-) -> str | None:
-    """Why ``role`` may not order ``target_ids`` evacuated (None = allowed).
+) -> None:
+    """A :class:`Refusal` naming ``mines`` when ``role`` may not order ``target_ids`` evacuated.
 
     MON-8: a county/city regulator orders mines of its jurisdiction. EMG-2 (004 task 7 (5)
     "赋予井下班组长、调度员等紧急情况撤人权"): the mine's own staff (the platform's dispatcher
@@ -108,21 +108,22 @@ def may_issue(
     """
     targets = set(target_ids)
     if not targets:
-        return "请至少选择一座煤矿"
-    if role in REGULATOR_ROLES or role == "admin":
+        raise Refusal("mines", "请至少选择一座煤矿")
+    if role in REGULATOR_ROLES or role == Role.ADMIN:
         if not targets <= set(visible_ids):
-            return "只能向本辖区煤矿下达撤人指令"
-        return None
+            raise Refusal("mines", "只能向本辖区煤矿下达撤人指令")
+        return
     if role in MINE_ROLES:
         if own_mine_id is None or targets != {own_mine_id}:
-            return "煤矿调度员、带班人员只能对本矿下达撤人指令"
-        return None
-    return "您的角色不能下达撤人指令"
+            raise Refusal("mines", "煤矿调度员、带班人员只能对本矿下达撤人指令")
+        return
+    raise Refusal("mines", "您的角色不能下达撤人指令")
 
 
 def may_lift(role: str, issuer_kind: str, own_mine_id: int | None, mine_ids: Iterable[int]) -> bool:
-    """Who lifts an order: the regulator side for its orders; a mine for its own orders."""
-    if role == "admin":
+    """Who lifts an order: the regulator side for its orders; a mine for its own orders (a
+    predicate: the order page shows the form only to them, the service refuses the others)."""
+    if role == Role.ADMIN:
         return True
     if issuer_kind == "regulator":
         return role in REGULATOR_ROLES
@@ -164,24 +165,6 @@ def is_overdue(state: str, deadline: dt.datetime, now: dt.datetime) -> bool:
 # --- the states of a mine's answer --------------------------------------------------------
 
 
-class StateError(ValueError):
-    """A step not allowed from the current state (the message is for the user)."""
-
-
-#: event -> (states it may start from, state it leads to); None keeps the state.
-EVENTS: dict[str, tuple[frozenset[str], str | None]] = {
-    "receive": (frozenset({ISSUED}), RECEIVED),
-    "confirm": (frozenset({ISSUED, RECEIVED, OVERDUE, MISMATCH}), CONFIRMED),
-    "overdue": (frozenset({ISSUED, RECEIVED}), OVERDUE),
-    "mismatch": (frozenset({CONFIRMED, UNVERIFIABLE}), MISMATCH),
-    "no_data": (frozenset({CONFIRMED}), UNVERIFIABLE),
-    "spot_ok": (frozenset({UNVERIFIABLE}), CONFIRMED),
-    "lift": (
-        frozenset({ISSUED, RECEIVED, CONFIRMED, OVERDUE, MISMATCH, UNVERIFIABLE}),
-        LIFTED,
-    ),
-}
-
 STATE_LABELS = {
     ISSUED: "已下达",
     RECEIVED: "已签收",
@@ -192,19 +175,64 @@ STATE_LABELS = {
     LIFTED: "已解除",
 }
 
+RUNNING = frozenset({ISSUED, RECEIVED, CONFIRMED, OVERDUE, MISMATCH, UNVERIFIABLE})
+#: Nobody takes these steps by choice: the order, the clock, the positioning check or a spot
+#: check takes them, and the history records who or what did.
+BY_THE_PLATFORM: frozenset[str] = frozenset()
+
+#: MON-8 (issue 6 §6): one mine's part of an order. The mine's staff sign for it and confirm the
+#: evacuation (EMG-2: 004 task 7 (5)); the deadline, the positioning check and spot checks
+#: (002:44) move it on; lifting the order ends it.
+TARGET_WORKFLOW = Workflow(
+    "evacuation_target",
+    STATE_LABELS,
+    (
+        Step("issue", "下达", frozenset(), ISSUED, BY_THE_PLATFORM),
+        Step("receive", "签收", frozenset({ISSUED}), RECEIVED, MINE_ROLES | {Role.ADMIN}),
+        Step(
+            "confirm",
+            "确认撤离",
+            frozenset({ISSUED, RECEIVED, OVERDUE, MISMATCH}),
+            CONFIRMED,
+            MINE_ROLES | {Role.ADMIN},
+        ),
+        Step("overdue", "逾期未确认", frozenset({ISSUED, RECEIVED}), OVERDUE, BY_THE_PLATFORM),
+        Step(
+            "mismatch",
+            "定位核查不符",
+            frozenset({CONFIRMED, UNVERIFIABLE}),
+            MISMATCH,
+            BY_THE_PLATFORM,
+        ),
+        Step("no_data", "无定位数据", frozenset({CONFIRMED}), UNVERIFIABLE, BY_THE_PLATFORM),
+        Step("spot_ok", "抽查确认落实", frozenset({UNVERIFIABLE}), CONFIRMED, BY_THE_PLATFORM),
+        Step(
+            "spot_failed",
+            "抽查发现未撤人",
+            frozenset({CONFIRMED, UNVERIFIABLE}),
+            MISMATCH,
+            BY_THE_PLATFORM,
+        ),
+        Step("lift", "解除指令", RUNNING, LIFTED, BY_THE_PLATFORM),
+    ),
+)
+
 
 def next_state(state: str, event: str) -> str:
-    """The state after ``event`` or ``StateError`` saying why it cannot happen now."""
-    if event not in EVENTS:
-        raise StateError(f"未知的操作：{event}")
-    sources, target = EVENTS[event]
-    if state not in sources:
-        raise StateError(f"当前状态“{STATE_LABELS.get(state, state)}”不能执行此操作")
-    return target or state
+    """MON-8: the state after ``event``, or a :class:`Refusal` saying why it cannot happen now."""
+    step = TARGET_WORKFLOW.step(event)
+    if state not in step.sources:
+        current = TARGET_WORKFLOW.label(state)
+        raise Refusal("step", f"当前状态为“{current}”，不能{step.label}")
+    return step.target
 
 
 def can(state: str, event: str) -> bool:
-    return event in EVENTS and state in EVENTS[event][0]
+    try:
+        next_state(state, event)
+    except Refusal:
+        return False
+    return True
 
 
 # --- confirmation against positioning -----------------------------------------------------

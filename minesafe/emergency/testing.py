@@ -50,7 +50,7 @@ def make_order(
     for mine in mines:
         target = OrderTarget.objects.create(order=order, mine=mine, deadline=order.deadline)
         TargetEvent.objects.create(
-            target=target, event="issue", new_state=TargetState.ISSUED, actor="测试", at=issued_at
+            target=target, step="issue", to_state=TargetState.ISSUED, username="测试", at=issued_at
         )
     return order
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -22,8 +22,19 @@ from django.views.decorators.http import require_POST, require_safe
 
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
-from minesafe.core.views import get_scoped, is_htmx, paginate, parse_id, pk_model, require
-from minesafe.emergency import forms, rules, services
+from minesafe.core.transitions import open_steps, steps_of
+from minesafe.core.views import (
+    WorkflowStepView,
+    add_errors,
+    get_scoped,
+    is_htmx,
+    paginate,
+    parse_id,
+    pk_model,
+    require,
+)
+from minesafe.core.workflow import Refusal
+from minesafe.emergency import forms, rules
 from minesafe.emergency.choices import (
     CHECK_COLORS,
     LEVEL_COLORS,
@@ -42,6 +53,7 @@ from minesafe.emergency.models import (
     WeatherWarning,
     alarm_case_model,
 )
+from minesafe.emergency.services import checks, common, orders, weather
 from minesafe.registry.models import Mine
 
 #: Filters of the order list: name -> (label, choices).
@@ -82,7 +94,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     filtered = targets
     if state == "spot":
-        filtered = filtered.filter(services.needs_spot_check())
+        filtered = filtered.filter(checks.needs_spot_check())
     elif state in TargetState.values:
         filtered = filtered.filter(state=state)
     if reason in OrderReason.values:
@@ -106,7 +118,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": [(o, mine_rows.get(o.pk, [])) for o in page],
         "counts": [(value, label, counts.get(value, 0)) for value, label in TargetState.choices],
-        "spot_count": targets.filter(services.needs_spot_check()).count(),
+        "spot_count": targets.filter(checks.needs_spot_check()).count(),
         "state": state,
         "reason": reason,
         "q": q,
@@ -139,7 +151,7 @@ class OrderCreateView(LoginRequiredMixin, View):
         if warning_id is not None:
             warning = WeatherWarning.objects.restrict(user).filter(pk=warning_id).first()
             if warning is not None:
-                proposed = services.proposed_mines(warning, user)
+                proposed = weather.proposed_mines(warning, user)
         case_id = _int_param(request, "case")
         if case_id is not None:
             AlarmCase = alarm_case_model()
@@ -152,7 +164,7 @@ class OrderCreateView(LoginRequiredMixin, View):
         return {"mines": mines, "warning": warning, "case": case, "proposed": proposed}
 
     def initial(self, setup: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-        table = services.policy_at(now)
+        table = common.policy_at(now)
         deadline = timezone.localtime(rules.default_deadline(now, table)).replace(
             second=0, microsecond=0
         )
@@ -200,7 +212,7 @@ class OrderCreateView(LoginRequiredMixin, View):
             data = form.cleaned_data
             bases = {m.pk: basis for m, basis in setup["proposed"]}
             try:
-                order = services.issue_order(
+                order = orders.issue_order(
                     user=request.user,
                     mines=list(data["mines"]),
                     reason=data["reason"],
@@ -213,9 +225,8 @@ class OrderCreateView(LoginRequiredMixin, View):
                     areas=form.area_list(),
                     bases=bases,
                 )
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+            except (Refusal, ValidationError) as exc:
+                add_errors(form, exc)
             else:
                 messages.success(request, f"撤人指令{order.number}已下达")
                 return HttpResponseRedirect(order.get_absolute_url())
@@ -283,9 +294,12 @@ class ActionView(LoginRequiredMixin, View):
         if form.is_valid():
             try:
                 done = self.perform(obj, form)
+            except Refusal as refusal:
+                if refusal.forbidden:
+                    raise PermissionDenied(refusal.message) from refusal
+                add_errors(form, refusal)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_errors(form, exc)
             else:
                 messages.success(request, done)
                 return HttpResponseRedirect(self.back(obj))
@@ -302,34 +316,40 @@ class OrderLiftView(ActionView):
         return forms.LiftForm(request.POST)
 
     def perform(self, obj: Any, form: Any) -> str:
-        services.lift(obj, self.request.user, timezone.now(), form.cleaned_data["reason"])
+        orders.lift(obj, self.request.user, timezone.now(), form.cleaned_data["reason"])
         return "撤人指令已解除"
 
 
-class ReceiveView(ActionView):
+class TargetStepView(WorkflowStepView):
+    """A step of the mine on its part of an order (``rules.TARGET_WORKFLOW``) on the spine's
+    page view; the target page's forms post here, so there is nothing to GET."""
+
+    model = OrderTarget
     action = CONFIRM
+    template_name = "emergency/action_error.html"
+    http_method_names = ["post"]
+
+    def context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {"back": obj.get_absolute_url()}
+
+
+class ReceiveView(TargetStepView):
+    form_class = forms.ReceiveForm
     title = "签收撤人指令"
 
-    def make_form(self, request: HttpRequest) -> Any:
-        return forms.ReceiveForm(request.POST)
-
-    def perform(self, obj: Any, form: Any) -> str:
-        services.receive(obj, self.request.user, timezone.now())
+    def perform(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> str:
+        orders.receive(obj, request.user, timezone.now())
         return "已签收"
 
 
-class ConfirmView(ActionView):
-    action = CONFIRM
+class ConfirmView(TargetStepView):
+    form_class = forms.ConfirmForm
     title = "确认撤离"
 
-    def make_form(self, request: HttpRequest) -> Any:
-        return forms.ConfirmForm(request.POST)
-
-    def perform(self, obj: Any, form: Any) -> str:
-        data = form.cleaned_data
-        target = services.confirm(
+    def perform(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> str:
+        target = orders.confirm(
             obj,
-            self.request.user,
+            request.user,
             timezone.now(),
             people_out=data["people_out"],
             people_remaining=data["people_remaining"],
@@ -351,7 +371,7 @@ class SpotCheckView(ActionView):
 
     def perform(self, obj: Any, form: Any) -> str:
         data = form.cleaned_data
-        services.spot_check(
+        checks.spot_check(
             obj,
             self.request.user,
             timezone.now(),
@@ -407,15 +427,14 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One mine's part of an order, with its history and, for the mine, the confirmation form."""
     target = get_scoped(OrderTarget, request.user, VIEW, pk=pk)
     may_confirm = OrderTarget.objects.restrict(request.user, CONFIRM).filter(pk=pk).exists()
+    steps = {step.name for step in open_steps(orders.TARGETS, target, request.user)}
     context = {
         "target": target,
         "order": target.order,
-        "events": target.events.all(),
+        "events": steps_of(target.events.all(), rules.TARGET_WORKFLOW),
         "spot_checks": target.spot_checks.all(),
-        "may_receive": may_confirm and rules.can(target.state, "receive"),
-        "may_confirm": may_confirm
-        and rules.can(target.state, "confirm")
-        and not target.order.is_lifted,
+        "may_receive": may_confirm and "receive" in steps,
+        "may_confirm": may_confirm and "confirm" in steps and not target.order.is_lifted,
         "confirm_form": forms.ConfirmForm(),
         **_colors(),
     }
@@ -478,7 +497,7 @@ class WarningCreateView(LoginRequiredMixin, View):
             data = dict(form.cleaned_data)
             divisions = data.pop("divisions")
             try:
-                warning = services.record_warning(user=request.user, divisions=divisions, **data)
+                warning = weather.record_warning(user=request.user, divisions=divisions, **data)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)

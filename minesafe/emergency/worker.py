@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass
 
 from django.db import transaction
 
-from minesafe.emergency import rules, services
+from minesafe.emergency import rules
 from minesafe.emergency.choices import NoticeKind, TargetState
 from minesafe.emergency.models import OrderTarget
+from minesafe.emergency.services import checks, common, notices
 
 BATCH = 500
 
@@ -32,10 +33,10 @@ class TickReport:
         return asdict(self)
 
 
-def tick(now: dt.datetime, lookup: services.Lookup | None = None) -> TickReport:
+def tick(now: dt.datetime, lookup: common.Lookup | None = None) -> TickReport:
     report = TickReport()
     mark_overdue(now, report)
-    check_deadlines(now, lookup or services.positioning_lookup, report)
+    check_deadlines(now, lookup or common.positioning_lookup, report)
     return report
 
 
@@ -56,14 +57,14 @@ def mark_overdue(now: dt.datetime, report: TickReport) -> None:
             if not claimed:
                 continue  # another worker, or the mine confirmed meanwhile
             target.state, target.overdue_at = TargetState.OVERDUE, now
-            services._log(target, "overdue", old, "系统", now, "撤离期限已到，煤矿未确认撤离")
-            services.notify(
-                target, NoticeKind.OVERDUE, services._regulators(target), now, "逾期未确认撤离"
+            common.record(target, "overdue", old, now, reason="撤离期限已到，煤矿未确认撤离")
+            notices.notify(
+                target, NoticeKind.OVERDUE, notices.regulators(target), now, "逾期未确认撤离"
             )
         report.overdue += 1
 
 
-def check_deadlines(now: dt.datetime, lookup: services.Lookup, report: TickReport) -> None:
+def check_deadlines(now: dt.datetime, lookup: common.Lookup, report: TickReport) -> None:
     due = (
         OrderTarget.objects.filter(deadline__lte=now, deadline_checked_at__isnull=True)
         .exclude(state=TargetState.LIFTED)
@@ -77,7 +78,7 @@ def check_deadlines(now: dt.datetime, lookup: services.Lookup, report: TickRepor
             if not claimed:
                 continue
             target.deadline_checked_at = now
-            recon = services.check(target, now, lookup, at=target.deadline)
+            recon = checks.check(target, now, lookup, at=target.deadline)
         report.checked += 1
         if recon.result == rules.MISMATCH:
             report.mismatches += 1

@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from minesafe.core.roles import Role
+from minesafe.core.workflow import Actor, Refusal
 from minesafe.emergency import rules
 
 T0 = dt.datetime(2026, 7, 20, 14, 0, tzinfo=dt.UTC)
@@ -73,17 +75,23 @@ def test_affected_mines_keeps_order_and_basis() -> None:
 
 
 def test_emg2_mine_staff_order_only_their_own_mine() -> None:
-    assert rules.may_issue("mine_safety_officer", 5, [5], [5]) is None
-    assert rules.may_issue("mine_manager", 5, [5, 6], [5]) is not None
-    assert rules.may_issue("mine_safety_officer", None, [5], [5]) is not None
+    rules.check_issue("mine_safety_officer", 5, [5], [5])
+    with pytest.raises(Refusal):
+        rules.check_issue("mine_manager", 5, [5, 6], [5])
+    with pytest.raises(Refusal):
+        rules.check_issue("mine_safety_officer", None, [5], [5])
 
 
 def test_mon8_regulators_order_only_mines_of_their_jurisdiction() -> None:
-    assert rules.may_issue("county_regulator", None, [1, 2], [1, 2, 3]) is None
-    assert rules.may_issue("county_regulator", None, [1, 9], [1, 2]) is not None
-    assert rules.may_issue("inspector", None, [1], [1]) is not None
-    assert rules.may_issue("enterprise_officer", None, [1], [1]) is not None
-    assert rules.may_issue("county_regulator", None, [], [1]) is not None
+    rules.check_issue("county_regulator", None, [1, 2], [1, 2, 3])
+    with pytest.raises(Refusal):
+        rules.check_issue("county_regulator", None, [1, 9], [1, 2])
+    with pytest.raises(Refusal):
+        rules.check_issue("inspector", None, [1], [1])
+    with pytest.raises(Refusal):
+        rules.check_issue("enterprise_officer", None, [1], [1])
+    with pytest.raises(Refusal):
+        rules.check_issue("county_regulator", None, [], [1])
 
 
 def test_lifting_belongs_to_the_issuer_side() -> None:
@@ -124,21 +132,41 @@ def test_state_machine_allows_the_documented_paths() -> None:
     assert rules.next_state("confirmed", "mismatch") == "mismatch"
     assert rules.next_state("confirmed", "no_data") == "unverifiable"
     assert rules.next_state("unverifiable", "spot_ok") == "confirmed"
+    assert rules.next_state("unverifiable", "spot_failed") == "mismatch"
     assert rules.next_state("mismatch", "lift") == "lifted"
-    with pytest.raises(rules.StateError):
+    with pytest.raises(Refusal, match="当前状态为“已解除”，不能确认撤离"):
         rules.next_state("lifted", "confirm")
-    with pytest.raises(rules.StateError):
+    with pytest.raises(Refusal):
         rules.next_state("confirmed", "receive")
-    with pytest.raises(rules.StateError):
+    with pytest.raises(Refusal, match="没有这个办理步骤"):
         rules.next_state("issued", "fly")
 
 
-@given(st.sampled_from(list(rules.STATE_LABELS)), st.sampled_from(list(rules.EVENTS)))
+def test_mon8_only_the_mine_takes_its_steps_and_only_in_its_jurisdiction() -> None:
+    flow = rules.TARGET_WORKFLOW
+    mine = Actor(1, Role.MINE_SAFETY_OFFICER, in_jurisdiction=True)
+    assert flow.check("issued", "receive", mine).target == "received"
+    assert [s.name for s in flow.open_steps("issued", mine)] == ["receive", "confirm"]
+    with pytest.raises(Refusal) as regulator:
+        flow.check("issued", "confirm", Actor(2, Role.COUNTY_REGULATOR, in_jurisdiction=True))
+    assert regulator.value.forbidden
+    with pytest.raises(Refusal) as other_mine:
+        flow.check("issued", "confirm", Actor(3, Role.MINE_MANAGER, in_jurisdiction=False))
+    assert other_mine.value.forbidden
+    with pytest.raises(Refusal) as platform_only:  # the clock's step, nobody's to take
+        flow.check("issued", "overdue", mine)
+    assert platform_only.value.forbidden
+
+
+STEPS = [s.name for s in rules.TARGET_WORKFLOW.steps]
+
+
+@given(st.sampled_from(list(rules.STATE_LABELS)), st.sampled_from(STEPS))
 def test_lifted_is_final_and_can_agrees_with_next_state(state: str, event: str) -> None:
     if rules.can(state, event):
         assert rules.next_state(state, event) in rules.STATE_LABELS
     else:
-        with pytest.raises(rules.StateError):
+        with pytest.raises(Refusal):
             rules.next_state(state, event)
     if state == "lifted":
         assert not rules.can(state, event)

@@ -9,7 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from minesafe.accounts.choices import Role
-from minesafe.emergency import rules, services, worker
+from minesafe.core.workflow import Refusal
+from minesafe.emergency import rules, worker
 from minesafe.emergency.choices import (
     CheckResult,
     IssuerKind,
@@ -21,6 +22,7 @@ from minesafe.emergency.choices import (
     WarningLevel,
 )
 from minesafe.emergency.models import EvacuationOrder, OrderNotice, OrderTarget
+from minesafe.emergency.services import checks, orders, weather
 from minesafe.emergency.testing import make_warning
 from minesafe.hazards.choices import SuggestionMethod
 from minesafe.hazards.models import Hazard
@@ -43,7 +45,7 @@ def _no_furnished_orders(world: World) -> None:
 
 
 def _order(world: World, *mines: object, warning: object = None) -> object:
-    return services.issue_order(
+    return orders.issue_order(
         user=world.users["regulator_x"],
         mines=list(mines) or [world.mine_a],
         reason=OrderReason.WEATHER if warning else OrderReason.OTHER,
@@ -62,13 +64,13 @@ def test_mon8_warning_proposes_mines_of_the_jurisdiction_by_the_rule(world: Worl
     world.mine_b.hydro_type = "complex"
     world.mine_b.save()
     warning = make_warning([world.city], NOW, kind=WarningKind.RAINSTORM, level=WarningLevel.ORANGE)
-    proposed = services.proposed_mines(warning, world.users["regulator_x"])
+    proposed = weather.proposed_mines(warning, world.users["regulator_x"])
     assert [m for m, _ in proposed] == [world.mine_b]  # mine A is medium; mine C is county Y
-    city = services.proposed_mines(warning, world.users["city"])
+    city = weather.proposed_mines(warning, world.users["city"])
     assert world.mine_c not in [m for m, _ in city]
     warning.level = WarningLevel.RED
     warning.save()
-    every = {m for m, _ in services.proposed_mines(warning, world.users["city"])}
+    every = {m for m, _ in weather.proposed_mines(warning, world.users["city"])}
     assert every == {world.mine_a, world.mine_b, world.mine_c}
 
 
@@ -82,14 +84,14 @@ def test_mon8_issue_notifies_the_mine_and_numbers_the_order(world: World) -> Non
 
 
 def test_mon8_regulator_cannot_order_a_mine_outside_jurisdiction(world: World) -> None:
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(Refusal) as err:
         _order(world, world.mine_c)
-    assert "mines" in err.value.message_dict
+    assert err.value.field == "mines" and "本辖区" in err.value.message
 
 
 def test_deadline_too_close_is_refused(world: World) -> None:
     with pytest.raises(ValidationError) as err:
-        services.issue_order(
+        orders.issue_order(
             user=world.users["regulator_x"],
             mines=[world.mine_a],
             reason=OrderReason.OTHER,
@@ -101,7 +103,7 @@ def test_deadline_too_close_is_refused(world: World) -> None:
 
 
 def test_emg2_dispatcher_orders_own_mine_and_county_is_told(world: World) -> None:
-    order = services.issue_order(
+    order = orders.issue_order(
         user=world.users["mine_a"],
         mines=[world.mine_a],
         reason=OrderReason.OTHER,
@@ -116,8 +118,8 @@ def test_emg2_dispatcher_orders_own_mine_and_county_is_told(world: World) -> Non
     )
     assert world.users["regulator_x"].pk in told
     assert world.users["regulator_y"].pk not in told and world.users["mine_b"].pk not in told
-    with pytest.raises(ValidationError):
-        services.issue_order(
+    with pytest.raises(Refusal, match="只能对本矿"):
+        orders.issue_order(
             user=world.users["mine_a"],
             mines=[world.mine_b],
             reason=OrderReason.OTHER,
@@ -131,7 +133,7 @@ def test_mon8_confirmation_consistent_with_positioning(world: World) -> None:
     target = _target(_order(world), world.mine_a)
     confirm_at = NOW + dt.timedelta(minutes=40)
     make_snapshot(world.mine_a, confirm_at - dt.timedelta(minutes=1), [])
-    services.confirm(target, world.users["mine_a"], confirm_at, people_out=120, people_remaining=0)
+    orders.confirm(target, world.users["mine_a"], confirm_at, people_out=120, people_remaining=0)
     target.refresh_from_db()
     assert target.state == TargetState.CONFIRMED and not target.late
     assert target.check_result == CheckResult.CONSISTENT
@@ -147,7 +149,7 @@ def test_mon8_people_underground_after_deadline_make_violation_and_candidate(
     early = NOW + dt.timedelta(minutes=30)
     make_snapshot(world.mine_a, early - dt.timedelta(minutes=1), [])
     exempt = [rules.Exemption("C0002", "李四", "主排水泵房值守")]
-    services.confirm(
+    orders.confirm(
         target, world.users["mine_a"], early, people_out=80, people_remaining=1, exemptions=exempt
     )
     # People went back down before the deadline; the pump attendant stays with consent.
@@ -174,7 +176,7 @@ def test_mon8_people_underground_after_deadline_make_violation_and_candidate(
 
 def test_mon8_overdue_then_late_confirmation(world: World) -> None:
     target = _target(_order(world), world.mine_a)
-    services.receive(target, world.users["mine_a"], NOW + dt.timedelta(minutes=5))
+    orders.receive(target, world.users["mine_a"], NOW + dt.timedelta(minutes=5))
     before = worker.tick(DEADLINE - dt.timedelta(seconds=1))
     assert before.overdue == 0
     make_snapshot(world.mine_a, DEADLINE - dt.timedelta(minutes=1), [])
@@ -185,7 +187,7 @@ def test_mon8_overdue_then_late_confirmation(world: World) -> None:
     assert OrderNotice.objects.filter(kind=NoticeKind.OVERDUE).exists()
     late = DEADLINE + dt.timedelta(minutes=20)
     make_snapshot(world.mine_a, late - dt.timedelta(minutes=1), [])
-    services.confirm(target, world.users["mine_a"], late, people_out=50, people_remaining=0)
+    orders.confirm(target, world.users["mine_a"], late, people_out=50, people_remaining=0)
     target.refresh_from_db()
     assert target.state == TargetState.CONFIRMED and target.late
     assert target.violation_id_ref is None
@@ -195,7 +197,7 @@ def test_mon8_no_positioning_data_is_unverifiable_and_listed_for_spot_check(
     world: World,
 ) -> None:
     target = _target(_order(world), world.mine_a)
-    services.confirm(
+    orders.confirm(
         target,
         world.users["mine_a"],
         NOW + dt.timedelta(minutes=30),
@@ -209,8 +211,8 @@ def test_mon8_no_positioning_data_is_unverifiable_and_listed_for_spot_check(
     worker.tick(DEADLINE + dt.timedelta(minutes=1), lookup=lambda mine, at: None)
     target.refresh_from_db()
     assert target.state == TargetState.UNVERIFIABLE
-    assert OrderTarget.objects.filter(services.needs_spot_check(), pk=target.pk).exists()
-    services.spot_check(
+    assert OrderTarget.objects.filter(checks.needs_spot_check(), pk=target.pk).exists()
+    checks.spot_check(
         target,
         world.users["inspector"],
         DEADLINE + dt.timedelta(minutes=30),
@@ -220,13 +222,13 @@ def test_mon8_no_positioning_data_is_unverifiable_and_listed_for_spot_check(
     )
     target.refresh_from_db()
     assert target.state == TargetState.CONFIRMED
-    assert not OrderTarget.objects.filter(services.needs_spot_check(), pk=target.pk).exists()
+    assert not OrderTarget.objects.filter(checks.needs_spot_check(), pk=target.pk).exists()
 
 
 def test_mon8_noncompliant_spot_check_records_violation_and_candidate(world: World) -> None:
     target = _target(_order(world), world.mine_a)
     make_user("mgr_a", Role.MINE_MANAGER, mine=world.mine_a)
-    services.confirm(
+    orders.confirm(
         target,
         world.users["mine_a"],
         NOW + dt.timedelta(minutes=30),
@@ -234,7 +236,7 @@ def test_mon8_noncompliant_spot_check_records_violation_and_candidate(world: Wor
         people_remaining=0,
         lookup=lambda mine, at: [],
     )
-    row = services.spot_check(
+    row = checks.spot_check(
         target,
         world.users["regulator_x"],
         DEADLINE + dt.timedelta(minutes=30),
@@ -254,7 +256,7 @@ def test_mon8_noncompliant_spot_check_records_violation_and_candidate(world: Wor
 def test_spot_check_input_is_validated(world: World) -> None:
     target = _target(_order(world), world.mine_a)
     with pytest.raises(ValidationError):
-        services.spot_check(
+        checks.spot_check(
             target,
             world.users["regulator_x"],
             NOW,
@@ -263,7 +265,7 @@ def test_spot_check_input_is_validated(world: World) -> None:
             findings=" ",
         )
     with pytest.raises(ValidationError):
-        services.spot_check(
+        checks.spot_check(
             target,
             world.users["regulator_x"],
             NOW,
@@ -276,13 +278,14 @@ def test_spot_check_input_is_validated(world: World) -> None:
 
 def test_lift_ends_every_running_target_and_blocks_confirmation(world: World) -> None:
     order = _order(world, world.mine_a, world.mine_b)
-    with pytest.raises(ValidationError):
-        services.lift(order, world.users["mine_a"], NOW, "预警解除")
-    services.lift(order, world.users["regulator_x"], NOW + dt.timedelta(hours=3), "预警解除")
+    with pytest.raises(Refusal) as not_theirs:
+        orders.lift(order, world.users["mine_a"], NOW, "预警解除")
+    assert not_theirs.value.forbidden
+    orders.lift(order, world.users["regulator_x"], NOW + dt.timedelta(hours=3), "预警解除")
     assert set(order.targets.values_list("state", flat=True)) == {TargetState.LIFTED}
     target = _target(order, world.mine_a)
-    with pytest.raises(ValidationError):
-        services.confirm(target, world.users["mine_a"], NOW, people_out=1, people_remaining=0)
+    with pytest.raises(Refusal, match="已解除"):
+        orders.confirm(target, world.users["mine_a"], NOW, people_out=1, people_remaining=0)
     assert worker.tick(DEADLINE + dt.timedelta(hours=5)).as_dict() == {
         "overdue": 0,
         "checked": 0,
@@ -294,7 +297,7 @@ def test_lift_ends_every_running_target_and_blocks_confirmation(world: World) ->
 def test_confirmation_with_unlisted_remaining_people_is_refused(world: World) -> None:
     target = _target(_order(world), world.mine_a)
     with pytest.raises(ValidationError) as err:
-        services.confirm(target, world.users["mine_a"], NOW, people_out=1, people_remaining=3)
+        orders.confirm(target, world.users["mine_a"], NOW, people_out=1, people_remaining=3)
     assert "people_remaining" in err.value.message_dict
 
 
@@ -302,7 +305,7 @@ def test_mon8_failed_spot_check_before_the_deadline_is_not_yet_a_violation(
     world: World,
 ) -> None:
     target = _target(_order(world), world.mine_a)
-    services.spot_check(
+    checks.spot_check(
         target,
         world.users["inspector"],
         NOW + dt.timedelta(minutes=20),

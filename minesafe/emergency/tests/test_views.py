@@ -37,7 +37,7 @@ def test_mine_b_cannot_see_or_confirm_mine_a_target(world: World, order: Evacuat
     answer = client.post(url, {"people_out": 1, "people_remaining": 0})
     assert answer.status_code == 404
     api = client.post(
-        f"/api/evacuation-targets/{target_a.pk}/confirm/",
+        f"/api/evacuation-targets/{target_a.pk}/steps/confirm/",
         {"people_out": 1, "people_remaining": 0},
         content_type="application/json",
     )
@@ -163,7 +163,7 @@ def test_api_issue_confirm_and_bad_bodies(world: World) -> None:
     )
     assert outside.status_code == 400
     mine = _client(world, "mine_a")
-    confirm = f"/api/evacuation-targets/{target_id}/confirm/"
+    confirm = f"/api/evacuation-targets/{target_id}/steps/confirm/"
     assert mine.post(confirm, "[]", content_type="application/json").status_code == 400
     done = mine.post(
         confirm, {"people_out": 30, "people_remaining": 0}, content_type="application/json"
