@@ -63,6 +63,39 @@ def test_regulator_sees_but_cannot_confirm(world: World, order: EvacuationOrder)
     )
 
 
+def test_mon8_target_steps_refused_on_the_spine(world: World, order: EvacuationOrder) -> None:
+    """The mine's steps on the workflow spine: out of jurisdiction 404, a role without the step
+    403, a step the state does not allow 400 naming it; the history keeps who took it."""
+    target = OrderTarget.objects.get(order=order, mine=world.mine_a)
+    receive = reverse("emergency:target_receive", args=[target.pk])
+    assert _client(world, "mine_b").post(receive).status_code == 404
+    assert _client(world, "regulator_x").post(receive).status_code == 403
+    mine = _client(world, "mine_a")
+    assert mine.get(receive).status_code == 405
+    assert mine.post(receive).status_code == 302
+    again = mine.post(receive)
+    assert again.status_code == 400 and "不能签收" in again.content.decode()
+    row = target.events.get(step="receive")
+    assert (row.user_id, row.from_state, row.to_state) == (
+        world.users["mine_a"].pk,
+        TargetState.ISSUED,
+        TargetState.RECEIVED,
+    )
+    page = mine.get(reverse("emergency:target_detail", args=[target.pk])).content.decode()
+    assert "已签收" in page and 'id="confirm-form"' in page
+    api = f"/api/evacuation-targets/{target.pk}/steps/"
+    by_hand = mine.post(api + "overdue/", {}, content_type="application/json")
+    assert by_hand.status_code == 403  # the clock's step, nobody's to take
+    unknown = mine.post(api + "fly/", {}, content_type="application/json")
+    assert unknown.status_code == 400 and "step" in unknown.json()
+    inspector = _client(world, "inspector")
+    assert inspector.post(api + "receive/", {}, content_type="application/json").status_code == 403
+    lift = reverse("emergency:order_lift", args=[order.pk])
+    unexplained = _client(world, "regulator_x").post(lift, {"reason": ""})
+    assert unexplained.status_code == 400
+    assert not EvacuationOrder.objects.get(pk=order.pk).is_lifted
+
+
 def test_mine_confirms_through_the_page(world: World, order: EvacuationOrder) -> None:
     target = OrderTarget.objects.get(order=order, mine=world.mine_a)
     client = _client(world, "mine_a")
