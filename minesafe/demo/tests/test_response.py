@@ -37,7 +37,7 @@ def test_mon4_demo_has_every_state_and_is_idempotent() -> None:
     for alarm in history:
         case = AlarmCase.objects.get(alarm=alarm)
         assert case.state == CaseState.CLOSED and not case.notifications.exists()
-        assert case.transitions.filter(event="archive").exists()
+        assert case.transitions.filter(step="archive").exists()
     assert summary.startswith("报警处置：")
     states = set(AlarmCase.objects.values_list("state", flat=True))
     assert states >= {s.value for s in CaseState}

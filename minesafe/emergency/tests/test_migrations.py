@@ -4,18 +4,30 @@ new words (step, from/to state, username, reason) (MON-8, STYLE 12)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from minesafe.core import sealing
+from minesafe.core.models import SealMark
 from minesafe.emergency.models import OrderTarget, TargetEvent
 from minesafe.emergency.testing import make_order
 from minesafe.testing import make_world
 
+LABEL = "emergency.TargetEvent"
 BEFORE = [("emergency", "0001_evacuation_orders")]
 AFTER = [("emergency", "0002_target_event_spine")]
+
+
+def seal_old_shape(old: Any, now: dt.datetime) -> None:
+    """Seal the history in its old shape a day ago, as the sealer did before the migration, and
+    mark the sealer as having read up to now."""
+    old.objects.update(created_at=now - dt.timedelta(days=1))
+    sealing.seal_source(sealing.Source(LABEL, old, "created_at"), now)
+    SealMark.objects.filter(source=LABEL).update(until=now)
 
 
 def migrate(targets: list[tuple[str, str]]) -> MigrationExecutor:
@@ -50,6 +62,7 @@ def test_mon8_history_rows_keep_their_meaning_across_the_spine_migration() -> No
         at=now,
         note="无定位数据，列入抽查",
     )
+    seal_old_shape(old, now)
     migrate(AFTER)
     assert TargetEvent.objects.count() == kept + 2
     rows = TargetEvent.objects.filter(target=target, at=now).order_by("id")
@@ -58,3 +71,6 @@ def test_mon8_history_rows_keep_their_meaning_across_the_spine_migration() -> No
         ("no_data", "confirmed", "unverifiable", "人员定位核查", "无定位数据，列入抽查", None),
     ]
     assert all(r.evidence == {} for r in rows)
+    assert SealMark.objects.get(source=LABEL).until is None
+    sealing.seal_source(next(s for s in sealing.sources() if s.label == LABEL), now)
+    assert [b for b in sealing.verify().breaks if b.source == LABEL] == []

@@ -4,18 +4,30 @@ words (step, from/to state, username, level old/new) (MON-4, STYLE 12)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from minesafe.core import sealing
+from minesafe.core.models import SealMark
 from minesafe.response.models import CaseTransition
 from minesafe.response.testing import make_alarm, make_case
 from minesafe.testing import make_world
 
+LABEL = "response.CaseTransition"
 BEFORE = [("response", "0002_notification_time")]
 AFTER = [("response", "0003_case_transition_spine")]
+
+
+def seal_old_shape(old: Any, now: dt.datetime) -> None:
+    """Seal the history in its old shape a day ago, as the sealer did before the migration, and
+    mark the sealer as having read up to now."""
+    old.objects.update(created_at=now - dt.timedelta(days=1))
+    sealing.seal_source(sealing.Source(LABEL, old, "created_at"), now)
+    SealMark.objects.filter(source=LABEL).update(until=now)
 
 
 def migrate(targets: list[tuple[str, str]]) -> MigrationExecutor:
@@ -56,6 +68,7 @@ def test_mon4_history_rows_keep_their_meaning_across_the_spine_migration() -> No
         at=now,
         reason="已到场",
     )
+    seal_old_shape(old, now)
     migrate(AFTER)
     assert CaseTransition.objects.count() == kept + 2
     rows = CaseTransition.objects.filter(case=case, at=now).order_by("id")
@@ -68,3 +81,6 @@ def test_mon4_history_rows_keep_their_meaning_across_the_spine_migration() -> No
     ]
     assert rows[0].label == "超时未确认，升级为II级" and rows[1].reason == "已到场"
     assert rows[1].evidence == {}
+    assert SealMark.objects.get(source=LABEL).until is None
+    sealing.seal_source(next(s for s in sealing.sources() if s.label == LABEL), now)
+    assert [b for b in sealing.verify().breaks if b.source == LABEL] == []
