@@ -145,8 +145,9 @@ class AlarmCase(BaseModel):
 class CaseTransition(TransitionRecord, BaseModel):
     """One entry in a case's history (``rules.CASE_WORKFLOW``, STYLE 7): a step of the loop taken
     by a person, or an event of the system (opening, escalation, rise by duration, grouping,
-    suppression, assignment) with no user, its ``step`` naming the event and ``label`` saying
-    what happened; the effective level before and after it (MON-4)."""
+    suppression) with no user, or an assignment; ``step`` names it, ``label`` says in words what
+    happened (an escalation's new level, whom a case was assigned to); the effective level
+    before and after it (MON-4)."""
 
     case = models.ForeignKey(
         AlarmCase, on_delete=models.CASCADE, related_name="transitions", verbose_name="报警处置"

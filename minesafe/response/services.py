@@ -201,8 +201,10 @@ def take_step(
 
     with transaction.atomic():
         row = apply(CASES, case, name, user, now, reason=text, effect=effect)
-        level = case.effective_level
-        CaseTransition.objects.filter(pk=row.pk).update(old_level=level, new_level=level)
+        level, label = case.effective_level, rules.CASE_WORKFLOW.step(name).label
+        CaseTransition.objects.filter(pk=row.pk).update(
+            label=label, old_level=level, new_level=level
+        )
         if case.state == CaseState.CLOSED:
             _close_children(case, user, now)
     return case

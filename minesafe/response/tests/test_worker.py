@@ -160,6 +160,7 @@ def test_mon4_whole_loop_with_history_and_refusals(world: World) -> None:
     steps = case.transitions.exclude(step="open")
     assert {t.user_id for t in steps} == {mine.pk, regulator.pk}
     assert case.transitions.get(step="open").user_id is None
+    assert case.transitions.get(step="verify").label == "核查"
     assert tick(NIGHT + dt.timedelta(days=3)).escalated == 0
 
 
