@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
@@ -158,6 +158,7 @@ def _django_errors(exc: DjangoValidationError) -> serializers.ValidationError:
     )
 
 
+@extend_schema_view(step=extend_schema(request=RectifyInput, responses=HazardSerializer))
 class HazardViewSet(WorkflowActions, ScopedViewSet):
     """The ledger (HAZ-1) with the loop's actions (HAZ-2): the steps (``steps/<name>/``: start,
     rectify with ``evidence``, verify, send_back with ``reason``, close), supervise, photos."""
