@@ -21,7 +21,9 @@ def accounts_by_name(users: Any) -> dict[str, int]:
     return {key: next(iter(pks)) for key, pks in seen.items() if len(pks) == 1}
 
 
-def spine_fields(step: str, username: str, reason: str, accounts: Mapping[str, int]) -> dict[str, Any]:
+def spine_fields(
+    step: str, username: str, reason: str, accounts: Mapping[str, int]
+) -> dict[str, Any]:
     """What one old row gains: its account and, for a rectification, the text it recorded (the
     old row kept the rectification's evidence as its reason) as evidence."""
     fields: dict[str, Any] = {"user_id": accounts.get(username)}
@@ -33,7 +35,8 @@ def spine_fields(step: str, username: str, reason: str, accounts: Mapping[str, i
 def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
     User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
     Transition = apps.get_model("hazards", "HazardTransition")
-    accounts = accounts_by_name(User.objects.values_list("pk", "username", "first_name", "last_name"))
+    names = User.objects.values_list("pk", "username", "first_name", "last_name")
+    accounts = accounts_by_name(names)
     for row in Transition.objects.all().iterator():
         fields = spine_fields(row.step, row.username, row.reason, accounts)
         if any(getattr(row, name) != value for name, value in fields.items()):
