@@ -1,5 +1,5 @@
 """Pages of the hazard ledger: list, record, the hazard page with its whole history, and the
-actions of the loop (five fixes, transitions, listing, photos, suggestion decisions)."""
+actions of the loop (five fixes, the workflow's steps, listing, photos, suggestion decisions)."""
 
 from __future__ import annotations
 
@@ -208,8 +208,9 @@ class FixesView(ScopedFormView):
 
 
 class HazardActionView(LoginRequiredMixin, View):
-    """A POST-only action on one hazard: 404 outside jurisdiction, 403 without the right, 400
-    with a Chinese message for bad input or an illegal step, else back to the hazard page."""
+    """A POST-only action on one hazard that is not a workflow step (listing, photos): 404
+    outside jurisdiction, 403 without the right, 400 with a Chinese message for bad input, else
+    back to the hazard page."""
 
     model: Any = Hazard
     action = CHANGE
