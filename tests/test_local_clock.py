@@ -18,7 +18,6 @@ from minesafe.enforcement import services
 from minesafe.enforcement.choices import InspectionKind, Step
 from minesafe.enforcement.models import Inspection
 from minesafe.hazards import services as hazard_services
-from minesafe.hazards.services import TransitionError
 from minesafe.hazards.testing import make_hazard
 from minesafe.localtime import LOCAL, local_date
 from minesafe.positioning import rules as positioning_rules
@@ -85,10 +84,11 @@ def test_enf2_the_draw_page_refuses_yesterday_and_takes_today(
 def test_haz2_a_supervision_deadline_of_today_is_accepted(world: World, clock: dt.datetime) -> None:
     hazard = make_hazard(world.mine_a, situation="4(6)", found_at=clock)
     regulator = world.users["regulator_x"]
-    with pytest.raises(TransitionError):
+    with pytest.raises(ValidationError) as refused:
         hazard_services.list_for_supervision(
             hazard, regulator, BEIJING_DAY - dt.timedelta(days=1), now=clock
         )
+    assert "listed_deadline" in refused.value.message_dict
     listed = hazard_services.list_for_supervision(hazard, regulator, BEIJING_DAY, now=clock)
     assert listed.listed_deadline == BEIJING_DAY
 

@@ -117,6 +117,32 @@ def apply(
     return row
 
 
+def note(
+    binding: Binding,
+    obj: Any,
+    event: str,
+    user: Any,
+    now: dt.datetime,
+    *,
+    reason: str = "",
+    from_state: str | None = None,
+) -> Any:
+    """A history row for something that is not a step and moves no state (an object entered,
+    a listing, a grading): the same who/when/why as a step, so the history stays one table.
+    ``from_state`` defaults to the current state ("" for an object just entered)."""
+    state = getattr(obj, binding.state_field)
+    return binding.history._default_manager.create(
+        **{binding.parent: obj},
+        user=user if getattr(user, "pk", None) else None,
+        username=_name(user),
+        at=now,
+        step=event,
+        from_state=state if from_state is None else from_state,
+        to_state=state,
+        reason=reason.strip(),
+    )
+
+
 def _name(user: Any) -> str:
     if user is None:
         return "系统"
@@ -124,14 +150,22 @@ def _name(user: Any) -> str:
     return str(full or getattr(user, "username", "") or "系统")
 
 
-def steps_of(history: Iterable[Any], workflow: Workflow) -> list[dict[str, Any]]:
-    """History rows as a page shows them: step label, states' labels, who, when, why."""
+def steps_of(
+    history: Iterable[Any], workflow: Workflow, events: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """History rows as a page shows them: step label, states' labels, who, when, why.
+
+    ``events`` labels the rows :func:`note` wrote (records that are not steps)."""
+    named = events or {}
     rows = []
     for row in history:
-        try:
-            label = workflow.step(row.step).label if row.step else ""
-        except Refusal:  # an event outside the table (the system's, say): the row's own words
-            label = getattr(row, "label", "") or row.step
+        if row.step in named:
+            label = named[row.step]
+        else:
+            try:
+                label = workflow.step(row.step).label if row.step else ""
+            except Refusal:  # an event outside the table (the system's, say): the row's words
+                label = getattr(row, "label", "") or row.step
         rows.append(
             {
                 "step": label,
@@ -145,4 +179,13 @@ def steps_of(history: Iterable[Any], workflow: Workflow) -> list[dict[str, Any]]
     return rows
 
 
-__all__ = ["Binding", "Refusal", "actor_for", "apply", "open_steps", "steps_of", "takers"]
+__all__ = [
+    "Binding",
+    "Refusal",
+    "actor_for",
+    "apply",
+    "note",
+    "open_steps",
+    "steps_of",
+    "takers",
+]

@@ -15,6 +15,8 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
+from minesafe.core.workflow import Refusal
+
 log = logging.getLogger(__name__)
 
 
@@ -119,7 +121,7 @@ def close_hazard(hazard_id: int, user: Any, now: dt.datetime, note: str) -> bool
             continue
         try:
             hazard = transition(hazard, name, user, reason=note, now=now)
-        except ValidationError as exc:
+        except (ValidationError, Refusal) as exc:
             log.debug("hazard %s: %s refused on re-check: %s", hazard_id, name, exc)
             return hazard.status in ("verified", "closed")
     return True

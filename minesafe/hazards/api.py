@@ -8,15 +8,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minesafe.core.api import ScopedViewSet
+from minesafe.core.api import ScopedViewSet, WorkflowActions, WorkflowStepSerializer
 from minesafe.core.scoping import ADD, CHANGE
+from minesafe.core.workflow import Refusal
 from minesafe.hazards import forms, rules, services
 from minesafe.hazards.catalogue import items_in_force
 from minesafe.hazards.choices import HazardGrade
@@ -121,9 +122,9 @@ class HazardSerializer(serializers.ModelSerializer):
         return services.save_fixes(instance, self.context["request"].user)
 
 
-class TransitionInput(serializers.Serializer):
-    transition = serializers.ChoiceField(choices=list(rules.TRANSITIONS))
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+class RectifyInput(WorkflowStepSerializer):
+    """Rectified: the reason is optional, the rectification's text is the evidence (HAZ-2)."""
+
     evidence = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
@@ -157,8 +158,10 @@ def _django_errors(exc: DjangoValidationError) -> serializers.ValidationError:
     )
 
 
-class HazardViewSet(ScopedViewSet):
-    """The ledger (HAZ-1) with the loop's actions: transition, supervise, photos (HAZ-2)."""
+@extend_schema_view(step=extend_schema(request=RectifyInput, responses=HazardSerializer))
+class HazardViewSet(WorkflowActions, ScopedViewSet):
+    """The ledger (HAZ-1) with the loop's actions (HAZ-2): the steps (``steps/<name>/``: start,
+    rectify with ``evidence``, verify, send_back with ``reason``, close), supervise, photos."""
 
     queryset = Hazard.objects.all()
     serializer_class = HazardSerializer
@@ -167,7 +170,8 @@ class HazardViewSet(ScopedViewSet):
     ordering_fields = ["found_at", "deadline", "status", "grade"]
     search_fields = ["number", "description", "place"]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    extra_actions_scope = {"transition": CHANGE, "supervise": SUPERVISE, "photos": ADD}
+    extra_actions_scope = {"step": CHANGE, "supervise": SUPERVISE, "photos": ADD}
+    step_serializers = {"rectify": RectifyInput}
 
     def perform_create(self, serializer: Any) -> None:
         try:
@@ -190,22 +194,16 @@ class HazardViewSet(ScopedViewSet):
         hazard.refresh_from_db()
         return Response(HazardSerializer(hazard, context={"request": request}).data)
 
-    @extend_schema(request=TransitionInput, responses=HazardSerializer)
-    @action(detail=True, methods=["post"])
-    def transition(self, request: Request, pk: Any = None) -> Response:
-        """One step of the loop; an illegal step answers 400 with the Chinese reason."""
-        data = TransitionInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        return self._act(
-            request,
-            lambda h: services.transition(
-                h,
-                v["transition"],
-                request.user,
-                reason=v.get("reason", ""),
-                evidence=v.get("evidence", ""),
-            ),
+    def perform_step(self, obj: Any, name: str, data: dict[str, Any]) -> None:
+        """A step of the loop; the five fixes' own step is taken by saving them, not here."""
+        if name in rules.AUTOMATIC_STEPS:
+            raise Refusal("step", "五落实填写齐全后自动完成，不能单独办理")
+        services.transition(
+            obj,
+            name,
+            self.request.user,
+            reason=data.get("reason", ""),
+            evidence=data.get("evidence", ""),
         )
 
     @extend_schema(request=SuperviseInput, responses=HazardSerializer)
@@ -313,8 +311,8 @@ def _read_only(model: Any, fields: list[str], doc: str) -> type:
 
 TransitionViewSet = _read_only(
     HazardTransition,
-    ["id", "hazard", "name", "old_status", "new_status", "actor", "time", "reason"],
-    "Every step of every hazard in scope (who, when, why, old → new).",
+    ["id", "hazard", "step", "from_state", "to_state", "username", "at", "reason", "evidence"],
+    "Every step and event of every hazard in scope (who, when, why, from → to, evidence).",
 )
 NotificationViewSet = _read_only(
     HazardNotification,

@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from minesafe.accounts.choices import OrganizationKind
+from minesafe.core.roles import party_of
 from minesafe.core.scoping import VIEW
 from minesafe.hazards import rules
 from minesafe.hazards.catalogue import items_in_force
 from minesafe.hazards.choices import HazardGrade, HazardSource
 from minesafe.hazards.models import FIVE_FIXES, Hazard, HazardPhoto
-from minesafe.hazards.services import actor_kind
 from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 
@@ -25,9 +25,10 @@ TEXT = forms.Textarea(attrs={"rows": 3})
 
 
 def sources_for(user: Any) -> list[str]:
+    """The sources ``user`` may record, by the party their role acts for (core.roles)."""
     org = getattr(user, "organization", None)
     inspectorate = org is not None and org.kind == OrganizationKind.INSPECTORATE
-    return rules.allowed_sources(actor_kind(user), inspectorate)
+    return rules.allowed_sources(party_of(getattr(user, "role", "")), inspectorate)
 
 
 def validate_photo(upload: Any) -> None:
@@ -93,11 +94,15 @@ class HazardForm(forms.ModelForm):
         return data
 
 
-class TransitionForm(forms.Form):
-    transition = forms.ChoiceField(
-        label="操作", choices=[(t.name, t.label) for t in rules.TRANSITIONS.values()]
-    )
+class StepForm(forms.Form):
+    """A step of the loop: a reason (the table says when one is required, e.g. sending back)."""
+
     reason = forms.CharField(label="说明/理由", required=False, widget=TEXT, max_length=1000)
+
+
+class RectifyForm(StepForm):
+    """Rectified: what was done, the evidence the verifier checks (HAZ-2)."""
+
     evidence = forms.CharField(label="整改情况", required=False, widget=TEXT, max_length=2000)
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from minesafe.accounts.choices import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES, REGULATOR_ROLES, Role
 from minesafe.accounts.models import Organization
-from minesafe.core.models import BaseModel
+from minesafe.core.models import BaseModel, TransitionRecord
 from minesafe.core.scoping import ADD, CHANGE, VIEW, Access, roles
 from minesafe.hazards import rules
 from minesafe.hazards.choices import (
@@ -290,37 +290,24 @@ class HazardPhoto(BaseModel):
         return self.caption or self.image.name
 
 
-class HazardTransition(BaseModel):
-    """One step of the loop: old → new status, who, when, why (HAZ-2, STYLE 7)."""
+class HazardTransition(TransitionRecord, BaseModel):
+    """One row of a hazard's history (HAZ-2, STYLE 7): a step of ``rules.loop_for(grade)`` or
+    an event that moves no state (``rules.EVENT_LABELS``): who, when, from which status to
+    which, why and with what evidence."""
 
     hazard = models.ForeignKey(
         Hazard, on_delete=models.CASCADE, related_name="transitions", verbose_name="隐患"
     )
-    name = models.CharField("操作", max_length=20)
-    old_status = models.CharField("原状态", max_length=20, choices=HazardStatus.choices)
-    new_status = models.CharField("新状态", max_length=20, choices=HazardStatus.choices)
-    actor = models.CharField("操作人", max_length=150)
-    time = models.DateTimeField("时间", db_index=True)
-    reason = models.TextField("说明", blank=True)
 
     access: ClassVar[Access] = Access(mine_field="hazard__mine")
 
-    class Meta:
-        ordering = ["time", "id"]
+    class Meta(TransitionRecord.Meta):
         verbose_name = "隐患流转记录"
         verbose_name_plural = "隐患流转记录"
 
     def __str__(self) -> str:
-        return f"{self.get_old_status_display()} → {self.get_new_status_display()}"
-
-    @property
-    def label(self) -> str:
-        step = rules.TRANSITIONS.get(self.name)
-        return step.label if step else STEP_LABELS.get(self.name, self.name)
-
-
-#: Rows of the history that are not steps of the state machine.
-STEP_LABELS = {"record": "登记", "confirm_major": "确认重大隐患", "list": "挂牌督办"}
+        labels = rules.STATUS_LABELS
+        return f"{labels.get(self.from_state, '')} → {labels.get(self.to_state, self.to_state)}"
 
 
 class HazardNotification(BaseModel):

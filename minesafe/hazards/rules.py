@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from minesafe.core.roles import GOVERNMENT_ROLES, MINE_ROLES, Party, Role
+from minesafe.core.workflow import EVIDENCE, REASON, Refusal, Step, Workflow
 from minesafe.hazards import choices
 from minesafe.localtime import local_date
 from minesafe.ruledata import edition_in_force
@@ -85,121 +87,84 @@ def reminder_due(deadline: dt.date | None, today: dt.date, status: str) -> int |
     return min(due) if due else None
 
 
-# --- the state machine (HAZ-2, STYLE 7) ---------------------------------------------------
+# --- the loop as a workflow table (HAZ-2, STYLE 7) -----------------------------------------
 
-MINE = "mine"
-GOVERNMENT = "government"
-ENTERPRISE = "enterprise"
-ADMIN = "admin"
-
-
-@dataclass(frozen=True)
-class Transition:
-    """One allowed step: from which statuses, to which, and who may take it."""
-
-    name: str
-    label: str
-    sources: tuple[str, ...]
-    target: str
-    actors: frozenset[str]
-    major_actors: frozenset[str] | None = None  # who, when the hazard is major
-    needs_reason: bool = False
-    needs_evidence: bool = False
-
-    def actors_for(self, grade: str) -> frozenset[str]:
-        if grade == MAJOR and self.major_actors is not None:
-            return self.major_actors
-        return self.actors
-
-
-_HANDLERS = frozenset({MINE, GOVERNMENT, ADMIN})
-_MINE = frozenset({MINE, ADMIN})
-_REGULATOR = frozenset({GOVERNMENT, ADMIN})
-
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in [
-        Transition(
-            "complete_fixes",
-            "五落实完成",
-            (REPORTED,),
-            FIXES_COMPLETE,
-            _HANDLERS,
-        ),
-        Transition("start", "开始整改", (FIXES_COMPLETE,), RECTIFYING, _HANDLERS),
-        Transition(
-            "rectify",
-            "整改完成",
-            (RECTIFYING,),
-            RECTIFIED,
-            _MINE,
-            needs_evidence=True,
-        ),
-        Transition(
-            "verify",
-            "验收通过",
-            (RECTIFIED,),
-            VERIFIED,
-            _HANDLERS,
-            major_actors=_REGULATOR,
-        ),
-        Transition(
-            "send_back",
-            "验收不通过，退回整改",
-            (RECTIFIED,),
-            RECTIFYING,
-            _HANDLERS,
-            major_actors=_REGULATOR,
-            needs_reason=True,
-        ),
-        Transition("close", "销号", (VERIFIED,), CLOSED, _HANDLERS, _REGULATOR),
-    ]
-}
 STATUS_LABELS: dict[str, str] = {str(v): str(label) for v, label in choices.HazardStatus.choices}
+#: Who handles a hazard: the mine and government (the administrator stands in for either).
+HANDLER_ROLES = GOVERNMENT_ROLES | MINE_ROLES | {Role.ADMIN}
+#: Rectification is the mine's own work.
+RECTIFIER_ROLES = MINE_ROLES | {Role.ADMIN}
+#: A major hazard is verified and closed by government on site (002:14).
+MAJOR_CHECKER_ROLES = GOVERNMENT_ROLES | {Role.ADMIN}
+#: Taken by saving complete five fixes, never offered as a button.
+AUTOMATIC_STEPS = frozenset({"complete_fixes"})
+#: History rows that record something other than a step (the state does not move).
+EVENT_LABELS = {"record": "登记", "confirm_major": "确认重大隐患", "list": "挂牌督办"}
 
 
-def transition_error(
-    name: str,
-    status: str,
-    grade: str,
-    actor: str,
-    *,
-    missing_fixes: Iterable[str] = (),
-    reason: str = "",
-    evidence: str = "",
-) -> str | None:
-    """HAZ-2: why a step of the loop is refused (a Chinese message), or None when allowed.
+def _loop(name: str, checkers: frozenset[str]) -> Workflow:
+    """HAZ-2: reported → five fixes complete → rectifying → rectified → verified → closed, with
+    sending back to rectifying. Rectified needs evidence, sending back a reason; whoever recorded
+    a rectification may not verify or send it back (nobody verifies their own work)."""
+    own_work = frozenset({"rectify"})
+    return Workflow(
+        name,
+        STATUS_LABELS,
+        (
+            Step(
+                "complete_fixes",
+                "五落实完成",
+                frozenset({REPORTED}),
+                FIXES_COMPLETE,
+                HANDLER_ROLES,
+            ),
+            Step("start", "开始整改", frozenset({FIXES_COMPLETE}), RECTIFYING, HANDLER_ROLES),
+            Step(
+                "rectify",
+                "整改完成",
+                frozenset({RECTIFYING}),
+                RECTIFIED,
+                RECTIFIER_ROLES,
+                needs=frozenset({EVIDENCE}),
+            ),
+            Step(
+                "verify",
+                "验收通过",
+                frozenset({RECTIFIED}),
+                VERIFIED,
+                checkers,
+                not_by_takers_of=own_work,
+            ),
+            Step(
+                "send_back",
+                "验收不通过，退回整改",
+                frozenset({RECTIFIED}),
+                RECTIFYING,
+                checkers,
+                needs=frozenset({REASON}),
+                not_by_takers_of=own_work,
+            ),
+            Step("close", "销号", frozenset({VERIFIED}), CLOSED, checkers),
+        ),
+    )
 
-    No rectifying without the five fixes (HAZ-1); a major hazard is verified and closed by the
-    regulator, a general one by the mine (or a regulator re-checking it); sending back needs a
-    reason; rectified needs evidence.
-    """
-    step = TRANSITIONS.get(name)
-    if step is None:
-        return f"未知的操作：{name}"
-    missing = list(missing_fixes)
-    if name in ("complete_fixes", "start") and missing:
-        return f"五落实未完成（缺少：{'、'.join(missing)}），不能进入整改"
-    if status not in step.sources:
-        return f"当前状态为「{STATUS_LABELS.get(status, status)}」，不能执行「{step.label}」"
-    if actor not in step.actors_for(grade):
-        if grade == MAJOR and step.major_actors is not None:
-            return f"重大事故隐患须由监管部门{step.label}"
-        return f"您的角色不能执行「{step.label}」"
-    if step.needs_reason and not reason.strip():
-        return f"「{step.label}」必须说明理由"
-    if step.needs_evidence and not evidence.strip():
-        return "整改完成须填写整改情况（整改证据）"
-    return None
+
+#: A general hazard is verified and closed by the mine (or a regulator re-checking it).
+GENERAL_LOOP = _loop("hazard", HANDLER_ROLES)
+MAJOR_LOOP = _loop("major_hazard", MAJOR_CHECKER_ROLES)
 
 
-def available_transitions(status: str, grade: str, actor: str) -> list[Transition]:
-    """The steps an actor could take from ``status`` (the page shows these buttons)."""
-    return [
-        t
-        for t in TRANSITIONS.values()
-        if t.name != "complete_fixes" and status in t.sources and actor in t.actors_for(grade)
-    ]
+def loop_for(grade: str) -> Workflow:
+    """The table that judges a hazard of ``grade``: who verifies and closes depends on it."""
+    return MAJOR_LOOP if grade == MAJOR else GENERAL_LOOP
+
+
+def fixes_refusal(missing: Iterable[str]) -> Refusal | None:
+    """HAZ-1 (002:14): no rectifying before the five fixes are in place."""
+    names = list(missing)
+    if not names:
+        return None
+    return Refusal("step", f"五落实未完成（缺少：{'、'.join(names)}），不能进入整改")
 
 
 # --- the repeat rules (HAZ-4, HAZ-5, HAZ-6, HAZ-9, ENF-5) --------------------------------
@@ -420,17 +385,17 @@ def finder_level_of(source: str) -> str:
     }.get(source, "mine")
 
 
-def allowed_sources(actor: str, inspectorate: bool = False) -> list[str]:
-    """HAZ-1, HAZ-9: the sources an actor may record — the mine its self-checks, the enterprise
+def allowed_sources(party: Party, inspectorate: bool = False) -> list[str]:
+    """HAZ-1, HAZ-9: the sources a party may record — the mine its self-checks, the enterprise
     its checks, regulators their inspections and tip-offs, the inspectorate its own findings."""
-    if actor == MINE:
+    if party == Party.MINE:
         return [SELF_CHECK]
-    if actor == ENTERPRISE:
+    if party == Party.ENTERPRISE:
         return [ENTERPRISE_CHECK]
-    if actor == GOVERNMENT:
+    if party == Party.GOVERNMENT:
         own = INSPECTORATE if inspectorate else REGULATOR_INSPECTION
         return [own, TIP_OFF, MONITORING_ALARM]
-    return list(ALL_SOURCES) if actor == ADMIN else []
+    return list(ALL_SOURCES)
 
 
 #: Uploads (HAZ-1): JPEG or PNG by their first bytes, at most 5 MB.

@@ -16,10 +16,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from minesafe.accounts.choices import GOVERNMENT_ROLES, MINE_ROLES, Role
 from minesafe.accounts.models import Organization
 from minesafe.core.context import acting_as
 from minesafe.core.editions import judged_on
+from minesafe.core.transitions import Binding, apply, note
 from minesafe.hazards import rules
 from minesafe.hazards.catalogue import resolve_item
 from minesafe.hazards.choices import (
@@ -42,43 +42,22 @@ from minesafe.hazards.models import (
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
 
+#: Where each grade's loop lives: the hazard, its history, the table judging it (HAZ-2).
+GENERAL_HAZARDS = Binding(Hazard, HazardTransition, "hazard", rules.GENERAL_LOOP)
+MAJOR_HAZARDS = Binding(Hazard, HazardTransition, "hazard", rules.MAJOR_LOOP)
 
-class TransitionError(ValidationError):
-    """A step of the loop refused, with a Chinese message for the form or the API (400)."""
+
+def binding_for(hazard: Hazard) -> Binding:
+    """The binding whose table judges ``hazard`` now (its grade decides who verifies)."""
+    return MAJOR_HAZARDS if hazard.grade == HazardGrade.MAJOR else GENERAL_HAZARDS
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def actor_kind(user: Any) -> str:
-    """The kind of actor the state machine knows (mine, government, enterprise, admin)."""
-    if user is None or getattr(user, "is_superuser", False):
-        return rules.ADMIN
-    role = getattr(user, "role", "")
-    if role in MINE_ROLES:
-        return rules.MINE
-    if role in GOVERNMENT_ROLES:
-        return rules.GOVERNMENT
-    if role == Role.ENTERPRISE_OFFICER:
-        return rules.ENTERPRISE
-    return rules.ADMIN if role == Role.ADMIN else ""
-
-
 def _username(user: Any) -> str:
     return str(user) if user is not None else "系统"
-
-
-def _log(hazard: Hazard, name: str, old: str, user: Any, now: dt.datetime, reason: str) -> None:
-    HazardTransition.objects.create(
-        hazard=hazard,
-        name=name,
-        old_status=old,
-        new_status=hazard.status,
-        actor=_username(user),
-        time=now,
-        reason=reason,
-    )
 
 
 # --- recording ----------------------------------------------------------------------------
@@ -139,6 +118,9 @@ def record_hazard(
         **({"profession": profession} if profession else {}),
         **(fixes or {}),
     )
+    complete = not hazard.missing_fixes()
+    # A hazard entered with its five fixes enters the ledger with them complete (HAZ-1).
+    hazard.status = HazardStatus.FIXES_COMPLETE if complete else HazardStatus.REPORTED
     if origin is not None:
         hazard.origin_type = ContentType.objects.get_for_model(type(origin))
         hazard.origin_id = str(origin.pk)
@@ -147,9 +129,8 @@ def record_hazard(
         hazard.save()
         hazard.number = f"YH{found_on:%Y%m%d}-{hazard.pk:05d}"
         hazard.save(update_fields=["number"])
-        _log(hazard, "record", HazardStatus.REPORTED, user, now, "登记隐患")
-        if not hazard.missing_fixes():
-            _step(hazard, "complete_fixes", user, now, "登记时五落实已齐全")
+        entered = "登记隐患，五落实已齐全" if complete else "登记隐患"
+        note(binding_for(hazard), hazard, "record", user, now, reason=entered, from_state="")
         from minesafe.hazards.suggest import make_suggestions
 
         make_suggestions(hazard)
@@ -165,7 +146,7 @@ def _after_grade(hazard: Hazard, user: Any, now: dt.datetime) -> None:
     refresh_major_count(hazard.mine, now)
 
 
-# --- the five fixes and the state machine ------------------------------------------------
+# --- the five fixes and the loop ---------------------------------------------------------
 
 
 def save_fixes(hazard: Hazard, user: Any, now: dt.datetime | None = None) -> Hazard:
@@ -175,15 +156,8 @@ def save_fixes(hazard: Hazard, user: Any, now: dt.datetime | None = None) -> Haz
     with transaction.atomic():
         hazard.save()
         if hazard.status == HazardStatus.REPORTED and not hazard.missing_fixes():
-            _step(hazard, "complete_fixes", user, now, "五落实已填写齐全")
+            transition(hazard, "complete_fixes", user, reason="五落实已填写齐全", now=now)
     return hazard
-
-
-def _step(hazard: Hazard, name: str, user: Any, now: dt.datetime, reason: str) -> None:
-    old = hazard.status
-    hazard.status = rules.TRANSITIONS[name].target
-    hazard.save(update_fields=["status", "updated_at"])
-    _log(hazard, name, old, user, now, reason)
 
 
 def transition(
@@ -195,34 +169,38 @@ def transition(
     evidence: str = "",
     now: dt.datetime | None = None,
 ) -> Hazard:
-    """Take one step of the loop (HAZ-2) or raise ``TransitionError`` saying why not."""
+    """Take one step of the loop (HAZ-2) through the workflow spine, or raise its ``Refusal``.
+
+    The table (``rules.loop_for``) decides who may take it and what it needs; this adds the
+    hazard's own facts: the five fixes before rectifying, the rectification's text and time,
+    the verifier's name, the close-out time."""
     now = _now(now)
-    with transaction.atomic():
-        locked = Hazard.objects.select_for_update().get(pk=hazard.pk)
-        error = rules.transition_error(
-            name,
-            locked.status,
-            locked.grade,
-            actor_kind(user),
-            missing_fixes=locked.missing_fixes(),
-            reason=reason,
-            evidence=evidence,
-        )
-        if error:
-            raise TransitionError({"transition": error})
-        old = locked.status
-        locked.status = rules.TRANSITIONS[name].target
+    text = evidence.strip()
+
+    def effect(locked: Hazard) -> None:
+        if name in ("complete_fixes", "start"):
+            refusal = rules.fixes_refusal(locked.missing_fixes())
+            if refusal is not None:
+                raise refusal
         if name == "rectify":
-            locked.evidence = evidence.strip()
+            locked.evidence = text
             locked.rectified_at = now
         elif name == "verify":
             locked.verified_by = _username(user)
         elif name == "close":
             locked.closed_at = now
-        with acting_as(user, rules.TRANSITIONS[name].label):
-            locked.save()
-            _log(locked, name, old, user, now, reason or evidence)
-    return locked
+
+    apply(
+        binding_for(hazard),
+        hazard,
+        name,
+        user,
+        now,
+        reason=reason,
+        evidence={"text": text} if text else None,
+        effect=effect,
+    )
+    return hazard
 
 
 def list_for_supervision(
@@ -237,11 +215,11 @@ def list_for_supervision(
     """挂牌督办 (HAZ-2): the regulator lists a major hazard with its own supervision deadline."""
     now = _now(now)
     if not hazard.is_major:
-        raise TransitionError({"transition": "只有重大事故隐患可以挂牌督办"})
+        raise ValidationError("只有重大事故隐患可以挂牌督办")
     if hazard.status == HazardStatus.CLOSED:
-        raise TransitionError({"transition": "已销号的隐患不能挂牌督办"})
+        raise ValidationError("已销号的隐患不能挂牌督办")
     if deadline < local_date(now):
-        raise TransitionError({"listed_deadline": "督办期限不能早于今天"})
+        raise ValidationError({"listed_deadline": "督办期限不能早于今天"})
     org = getattr(user, "organization", None)
     hazard.listed = True
     hazard.listed_at = hazard.listed_at or now
@@ -249,7 +227,7 @@ def list_for_supervision(
     hazard.listed_deadline = deadline
     with transaction.atomic(), acting_as(user, "挂牌督办"):
         hazard.save()
-        _log(hazard, "list", hazard.status, user, now, reason or f"挂牌督办，期限{deadline}")
+        note(binding_for(hazard), hazard, "list", user, now, reason=reason or f"期限{deadline}")
         notify(
             hazard,
             NotificationKind.LISTED,
@@ -320,12 +298,12 @@ def decide_suggestion(
     """A person confirms or rejects a suggested situation; confirming makes the hazard major."""
     now = _now(now)
     if suggestion.decision != Decision.PENDING:
-        raise TransitionError({"decision": "该建议已确认或否定，不能重复处理"})
+        raise ValidationError({"decision": "该建议已确认或否定，不能重复处理"})
     hazard = suggestion.hazard
     if accept and hazard.situation_id and hazard.situation_id != suggestion.item_id:
-        raise TransitionError({"decision": "该隐患已确认了其他重大隐患情形"})
+        raise ValidationError({"decision": "该隐患已确认了其他重大隐患情形"})
     if not accept and not reason.strip():
-        raise TransitionError({"decision_reason": "否定建议须说明理由"})
+        raise ValidationError({"decision_reason": "否定建议须说明理由"})
     suggestion.decision = Decision.CONFIRMED if accept else Decision.REJECTED
     suggestion.decided_by = _username(user)
     suggestion.decided_at = now
@@ -344,7 +322,14 @@ def make_major(
     hazard.situation = item
     hazard.grade = HazardGrade.MAJOR
     hazard.save()
-    _log(hazard, "confirm_major", hazard.status, user, now, reason or f"判定为第{item.code}")
+    note(
+        binding_for(hazard),
+        hazard,
+        "confirm_major",
+        user,
+        now,
+        reason=reason or f"判定为第{item.code}",
+    )
     _after_grade(hazard, user, now)
     return hazard
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from minesafe.hazards import reports, views
+from minesafe.hazards import reports, rules, views
 
 app_name = "hazards"
 
@@ -17,7 +17,15 @@ urlpatterns = [
     path("proposals/", reports.proposals, name="proposals"),
     path("<int:pk>/", views.hazard_detail, name="hazard_detail"),
     path("<int:pk>/fixes/", views.FixesView.as_view(), name="hazard_fixes"),
-    path("<int:pk>/transition/", views.TransitionView.as_view(), name="hazard_transition"),
+    *(
+        path(
+            f"<int:pk>/steps/{step.name}/",
+            views.HazardStepView.as_view(step=step.name),
+            name=f"step_{step.name}",
+        )
+        for step in rules.GENERAL_LOOP.steps
+        if step.name not in rules.AUTOMATIC_STEPS
+    ),
     path("<int:pk>/supervise/", views.SuperviseView.as_view(), name="hazard_supervise"),
     path("<int:pk>/photos/add/", views.PhotoAddView.as_view(), name="photo_add"),
     path("<int:pk>/notice.pdf", reports.notice, name="hazard_notice"),

@@ -1,5 +1,5 @@
 """Pages of the hazard ledger: list, record, the hazard page with its whole history, and the
-actions of the loop (five fixes, transitions, listing, photos, suggestion decisions)."""
+actions of the loop (five fixes, the workflow's steps, listing, photos, suggestion decisions)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views import View
 from django.views.decorators.http import require_safe
 
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
+from minesafe.core.transitions import open_steps, steps_of
 from minesafe.core.views import (
     ScopedFormView,
+    WorkflowStepView,
     get_scoped,
     is_htmx,
     paginate,
@@ -26,6 +29,7 @@ from minesafe.core.views import (
     require,
     sort_queryset,
 )
+from minesafe.core.workflow import EVIDENCE, REASON
 from minesafe.hazards import forms, rules, services
 from minesafe.hazards.choices import GRADE_COLORS, STATUS_COLORS
 from minesafe.hazards.filters import HazardFilterSet
@@ -144,21 +148,20 @@ def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     hazard = get_scoped(Hazard, request.user, VIEW, pk=pk)
     user = request.user
     may_change = Hazard.objects.restrict(user, CHANGE).filter(pk=pk).exists()
-    actor = services.actor_kind(user)
     context = {
         "hazard": hazard,
         "today": local_date(),
         "overdue": hazard.is_overdue(local_date()),
         "missing": hazard.missing_fixes(),
-        "transitions": hazard.transitions.all(),
+        "transitions": steps_of(
+            hazard.transitions.all(), rules.loop_for(hazard.grade), rules.EVENT_LABELS
+        ),
         "photos": hazard.photos.all(),
         "suggestions": hazard.suggestions.select_related("item"),
         "notifications": hazard.notifications.restrict(user, VIEW).select_related("recipient"),
         "proposals": hazard.proposals.restrict(user, VIEW),
         "cases": hazard.cases.restrict(user, VIEW),
-        "actions": rules.available_transitions(hazard.status, hazard.grade, actor)
-        if may_change
-        else [],
+        "actions": _step_buttons(hazard, user) if may_change else [],
         "may_change": may_change,
         "may_supervise": hazard.is_major
         and Hazard.objects.restrict(user, SUPERVISE).filter(pk=pk).exists(),
@@ -172,6 +175,21 @@ def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "photo_form": forms.PhotoForm(),
     }
     return render(request, "hazards/hazard_detail.html", context)
+
+
+def _step_buttons(hazard: Hazard, user: Any) -> list[dict[str, Any]]:
+    """The steps the table lets ``user`` take now, each with its page and what it needs."""
+    return [
+        {
+            "name": step.name,
+            "label": step.label,
+            "url": reverse(f"hazards:step_{step.name}", args=[hazard.pk]),
+            "reason": REASON in step.needs,
+            "evidence": EVIDENCE in step.needs,
+        }
+        for step in open_steps(services.binding_for(hazard), hazard, user)
+        if step.name not in rules.AUTOMATIC_STEPS
+    ]
 
 
 class FixesView(ScopedFormView):
@@ -190,8 +208,9 @@ class FixesView(ScopedFormView):
 
 
 class HazardActionView(LoginRequiredMixin, View):
-    """A POST-only action on one hazard: 404 outside jurisdiction, 403 without the right, 400
-    with a Chinese message for bad input or an illegal step, else back to the hazard page."""
+    """A POST-only action on one hazard that is not a workflow step (listing, photos): 404
+    outside jurisdiction, 403 without the right, 400 with a Chinese message for bad input, else
+    back to the hazard page."""
 
     model: Any = Hazard
     action = CHANGE
@@ -217,22 +236,30 @@ class HazardActionView(LoginRequiredMixin, View):
         raise NotImplementedError
 
 
-class TransitionView(HazardActionView):
-    """One step of the loop (HAZ-2); an illegal step answers 400 with the reason."""
+class HazardStepView(WorkflowStepView):
+    """One step of the loop (HAZ-2) on the spine's page view, one URL per step (``step``):
+    404 outside jurisdiction, 403 without the right (the table's who-may), 400 naming the field
+    (a missing reason or rectification text, an illegal step)."""
 
-    form_class = forms.TransitionForm
-    title = "隐患流转"
+    model = Hazard
+    action = CHANGE
+    template_name = "hazards/hazard_step.html"
+    step = ""
 
-    def perform(self, hazard: Hazard, form: Any) -> None:
-        data = form.cleaned_data
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        step = rules.GENERAL_LOOP.step(self.step)  # both grades' tables share names and labels
+        self.title = step.label
+        self.form_class = forms.RectifyForm if EVIDENCE in step.needs else forms.StepForm
+
+    def perform(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> str:
         services.transition(
-            hazard,
-            data["transition"],
-            self.request.user,
-            reason=data["reason"],
-            evidence=data["evidence"],
+            obj, self.step, request.user, reason=data["reason"], evidence=data.get("evidence", "")
         )
-        messages.success(self.request, f"已{rules.TRANSITIONS[data['transition']].label}")
+        return f"已{self.title}"
+
+    def context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {"hazard": obj}
 
 
 class SuperviseView(HazardActionView):

@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
+from minesafe.core.roles import Role
 from minesafe.hazards.models import Hazard
-from minesafe.testing import World, make_world
+from minesafe.testing import World, make_user, make_world
 from tests.test_browser import browser, login, open_page  # noqa: F401 - shared Chromium fixture
 
 pytestmark = pytest.mark.browser
 
 
-def test_haz2_mine_records_fixes_and_closes_a_hazard_in_the_browser(
+def test_haz2_mine_records_fixes_and_another_verifies_and_closes_in_the_browser(
     live_server: Any,
     transactional_db: None,
     browser: Any,  # noqa: F811
@@ -46,16 +47,22 @@ def test_haz2_mine_records_fixes_and_closes_a_hazard_in_the_browser(
     page.click("main button[type=submit]")
     page.wait_for_selector("#hazard-status >> text=五落实完成")
 
-    for step, evidence in [
-        ("start", ""),
-        ("rectify", "已补打锚杆6根"),
-        ("verify", ""),
-        ("close", ""),
-    ]:
-        page.select_option("#id_transition", step)
-        if evidence:
-            page.fill("#id_evidence", evidence)
-        page.click("#transition-form button[type=submit]")
+    page.click("#step-start button[type=submit]")
+    page.wait_for_selector("#hazard-status >> text=整改中")
+    page.fill("#step-rectify textarea[name=evidence]", "已补打锚杆6根")
+    page.click("#step-rectify button[type=submit]")
+    page.wait_for_selector("#hazard-status >> text=已整改待验收")
+    assert page.locator("#step-verify").count() == 0  # nobody verifies their own work
+    hazard_url = page.url
+    page.context.close()
+
+    # The mine manager, who did not rectify it, verifies and closes it.
+    make_user("mine_a_manager", Role.MINE_MANAGER, mine=world.mine_a)
+    page = open_page(browser, errors)
+    login(page, base, "mine_a_manager")
+    page.goto(hazard_url)
+    for step in ("verify", "close"):
+        page.click(f"#step-{step} button[type=submit]")
         page.wait_for_load_state()
     page.wait_for_selector("#hazard-status >> text=已销号")
     history = page.inner_text("#history")

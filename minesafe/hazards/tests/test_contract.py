@@ -32,7 +32,8 @@ def test_haz1_record_hazard_general_by_default(world: World, mine: Mine) -> None
     assert hazard.grade == HazardGrade.GENERAL
     assert hazard.status == HazardStatus.REPORTED
     assert hazard.number.startswith("YH20261120-")
-    assert HazardTransition.objects.filter(hazard=hazard, name="record").exists()
+    record = HazardTransition.objects.get(hazard=hazard, step="record")
+    assert (record.from_state, record.to_state) == ("", HazardStatus.REPORTED)
 
 
 def test_haz1_record_with_five_fixes_completes_them(world: World, mine: Mine) -> None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from minesafe.core.workflow import Refusal
 from minesafe.hazards import services
 from minesafe.hazards.choices import (
     Decision,
@@ -33,40 +36,80 @@ def at(y: int, m: int, d: int, h: int = 9) -> dt.datetime:
     return dt.datetime(y, m, d, h, 0, tzinfo=SH)
 
 
-def test_haz2_general_hazard_whole_loop_by_the_mine(world: World, mine: Mine) -> None:
-    mine_user = world.users["mine_a"]
+def test_haz2_general_hazard_whole_loop_by_the_mine(
+    world: World, mine: Mine, staff: dict[str, Any]
+) -> None:
+    officer, manager = staff["officer"], staff["manager"]
     hazard = make_hazard(mine, fixes=FIXES)
-    hazard = services.transition(hazard, "start", mine_user)
-    hazard = services.transition(hazard, "rectify", mine_user, evidence="已更换托辊3个")
-    with pytest.raises(services.TransitionError):
-        services.transition(hazard, "send_back", mine_user)
-    hazard = services.transition(hazard, "send_back", mine_user, reason="托辊仍有异响")
+    hazard = services.transition(hazard, "start", officer)
+    hazard = services.transition(hazard, "rectify", officer, evidence="已更换托辊3个")
+    with pytest.raises(Refusal) as missing:
+        services.transition(hazard, "send_back", manager)
+    assert missing.value.field == "reason"
+    hazard = services.transition(hazard, "send_back", manager, reason="托辊仍有异响")
     assert hazard.status == HazardStatus.RECTIFYING
-    hazard = services.transition(hazard, "rectify", mine_user, evidence="全部更换")
-    hazard = services.transition(hazard, "verify", mine_user)
-    hazard = services.transition(hazard, "close", mine_user)
+    hazard = services.transition(hazard, "rectify", officer, evidence="全部更换")
+    hazard = services.transition(hazard, "verify", manager)
+    hazard = services.transition(hazard, "close", manager)
     assert hazard.status == HazardStatus.CLOSED and hazard.closed_at is not None
-    names = list(hazard.transitions.values_list("name", "old_status", "new_status"))
-    assert names[0][0] == "record" and names[1][0] == "complete_fixes"
-    assert ("send_back", "rectified", "rectifying") in names
-    assert all(t.actor for t in hazard.transitions.all())
+    assert hazard.evidence == "全部更换" and hazard.verified_by == str(manager)
+    rows = list(hazard.transitions.values_list("step", "from_state", "to_state"))
+    assert rows[0] == ("record", "", HazardStatus.FIXES_COMPLETE)
+    assert ("send_back", "rectified", "rectifying") in rows
+    assert all(t.username for t in hazard.transitions.all())
+    rectified = hazard.transitions.filter(step="rectify").last()
+    assert rectified.user == officer and rectified.evidence == {"text": "全部更换"}
 
 
-def test_haz2_no_rectifying_without_the_five_fixes(world: World, mine: Mine) -> None:
+def test_haz2_rectifier_may_not_verify_their_own_work(
+    world: World, mine: Mine, staff: dict[str, Any]
+) -> None:
+    officer = staff["officer"]
+    hazard = make_hazard(mine, fixes=FIXES)
+    services.transition(hazard, "start", officer)
+    services.transition(hazard, "rectify", officer, evidence="已更换托辊")
+    with pytest.raises(Refusal) as own:
+        services.transition(hazard, "verify", officer)
+    assert own.value.forbidden and "整改完成的人不能再验收通过" in own.value.message
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.RECTIFIED and not hazard.verified_by
+
+
+def test_haz2_five_fixes_completed_later_take_the_step(
+    world: World, mine: Mine, staff: dict[str, Any]
+) -> None:
     hazard = make_hazard(mine)
-    with pytest.raises(services.TransitionError) as exc:
-        services.transition(hazard, "start", world.users["mine_a"])
-    assert "五落实未完成" in str(exc.value)
+    for name, value in FIXES.items():
+        setattr(hazard, name, value)
+    services.save_fixes(hazard, staff["officer"])
+    assert hazard.status == HazardStatus.FIXES_COMPLETE
+    row = hazard.transitions.get(step="complete_fixes")
+    assert (row.from_state, row.user) == (HazardStatus.REPORTED, staff["officer"])
 
 
-def test_haz2_major_hazard_verified_only_by_regulator(world: World, mine: Mine) -> None:
+def test_haz2_no_rectifying_without_the_five_fixes(
+    world: World, mine: Mine, staff: dict[str, Any]
+) -> None:
+    hazard = make_hazard(mine, fixes=FIXES)
+    Hazard.objects.filter(pk=hazard.pk).update(funds=None)  # a fix withdrawn after completion
+    with pytest.raises(Refusal) as exc:
+        services.transition(hazard, "start", staff["officer"])
+    assert "五落实未完成" in exc.value.message and "整改资金" in exc.value.message
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.FIXES_COMPLETE
+
+
+def test_haz2_major_hazard_verified_only_by_regulator(
+    world: World, mine: Mine, staff: dict[str, Any]
+) -> None:
     hazard = make_hazard(mine, situation="8(2)", fixes=FIXES)
-    mine_user, regulator = world.users["mine_a"], world.users["regulator_x"]
-    services.transition(hazard, "start", mine_user)
-    services.transition(hazard, "rectify", mine_user, evidence="备用风机已安装")
-    with pytest.raises(services.TransitionError) as exc:
-        services.transition(hazard, "verify", mine_user)
-    assert "监管部门" in str(exc.value)
+    officer, manager = staff["officer"], staff["manager"]
+    regulator = world.users["regulator_x"]
+    services.transition(hazard, "start", officer)
+    services.transition(hazard, "rectify", officer, evidence="备用风机已安装")
+    with pytest.raises(Refusal) as exc:
+        services.transition(hazard, "verify", manager)
+    assert exc.value.forbidden and "验收通过" in exc.value.message
     services.transition(hazard, "verify", regulator)
     hazard = services.transition(hazard, "close", regulator)
     assert hazard.status == HazardStatus.CLOSED
@@ -83,7 +126,7 @@ def test_haz2_confirming_a_suggestion_makes_it_major(world: World, mine: Mine) -
     ).exists()
     other = hazard.suggestions.exclude(pk=suggestion.pk).first()
     if other is not None:
-        with pytest.raises(services.TransitionError):
+        with pytest.raises(ValidationError):
             services.decide_suggestion(other, world.users["regulator_x"], False)
         services.decide_suggestion(other, world.users["regulator_x"], False, "不符合")
         other.refresh_from_db()
@@ -123,12 +166,16 @@ def test_haz4_haz5_repeat_and_closure_proposals(world: World, mine: Mine) -> Non
     assert "人民政府" in closure.addressee
 
 
-def test_haz6_fake_rectification_flag(world: World, mine: Mine) -> None:
-    user = world.users["mine_a"]
+def test_haz6_fake_rectification_flag(world: World, mine: Mine, staff: dict[str, Any]) -> None:
+    officer, manager = staff["officer"], staff["manager"]
     hazard = make_hazard(mine, fixes=FIXES, found_at=at(2026, 11, 1))
-    for name, extra in [("start", {}), ("rectify", {"evidence": "已处理"}), ("verify", {})]:
+    for name, user, extra in [
+        ("start", officer, {}),
+        ("rectify", officer, {"evidence": "已处理"}),
+        ("verify", manager, {}),
+    ]:
         services.transition(hazard, name, user, now=at(2026, 11, 2), **extra)
-    services.transition(hazard, "close", user, now=at(2026, 11, 3))
+    services.transition(hazard, "close", manager, now=at(2026, 11, 3))
     again = make_hazard(mine, found_at=at(2026, 11, 20))
     again.refresh_from_db()
     assert again.fake_rectification

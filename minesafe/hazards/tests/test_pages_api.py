@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -79,27 +80,88 @@ def test_haz1_wrong_or_oversized_upload_is_refused(world: World) -> None:
     assert client_for(world, "regulator_y").get(f"/hazards/photos/{photo.pk}/").status_code == 404
 
 
+def step_url(hazard: Hazard, name: str) -> str:
+    return f"/hazards/{hazard.pk}/steps/{name}/"
+
+
 def test_haz2_loop_through_the_pages_and_illegal_step_is_400(world: World) -> None:
-    client = client_for(world, "mine_a")
+    client, regulator = client_for(world, "mine_a"), client_for(world, "regulator_x")
     hazard = make_hazard(world.mine_a)
-    url = f"/hazards/{hazard.pk}/transition/"
-    response = client.post(url, {"transition": "start"})
-    assert response.status_code == 400 and "五落实未完成" in response.content.decode()
+    assert client.get(f"/hazards/{hazard.pk}/").context["actions"] == []
+    response = client.post(step_url(hazard, "start"))
+    assert response.status_code == 400 and "不能开始整改" in response.content.decode()
     fixes = {**FIXES, "deadline": "2026-11-30"}
     assert client.post(f"/hazards/{hazard.pk}/fixes/", fixes).status_code == 302
     bad = {**fixes, "deadline": "2026-11-01", "funds": "-1"}
     response = client.post(f"/hazards/{hazard.pk}/fixes/", bad)
     assert response.status_code == 400
     assert {"deadline", "funds"} <= set(response.context["form"].errors)
-    for step, extra in [("start", {}), ("rectify", {"evidence": "已处理"}), ("verify", {})]:
-        assert client.post(url, {"transition": step, **extra}).status_code == 302, step
-    response = client.post(url, {"transition": "start"})
-    assert response.status_code == 400 and "不能执行" in response.content.decode()
-    assert client.post(url, {"transition": "close"}).status_code == 302
+    buttons = client.get(f"/hazards/{hazard.pk}/").context["actions"]
+    assert [(b["name"], b["url"]) for b in buttons] == [("start", step_url(hazard, "start"))]
+    assert client.get(step_url(hazard, "rectify")).status_code == 200  # the step's own page
+    for step, extra in [("start", {}), ("rectify", {"evidence": "已处理"})]:
+        assert client.post(step_url(hazard, step), extra).status_code == 302, step
+    response = client.post(step_url(hazard, "start"))
+    assert response.status_code == 400 and "不能开始整改" in response.content.decode()
+    for step in ("verify", "close"):
+        assert regulator.post(step_url(hazard, step)).status_code == 302, step
     hazard.refresh_from_db()
-    assert hazard.status == HazardStatus.CLOSED
+    assert hazard.status == HazardStatus.CLOSED and hazard.verified_by == str(
+        world.users["regulator_x"]
+    )
     page = client.get(f"/hazards/{hazard.pk}/").content.decode()
-    assert "验收通过" in page and "销号" in page
+    assert "验收通过" in page and "销号" in page and "已处理" in page
+
+
+def rectified_hazard(world: World) -> Hazard:
+    """A general hazard of mine A that its safety officer recorded rectified."""
+    hazard = make_hazard(world.mine_a, fixes=FIXES)
+    client = client_for(world, "mine_a")
+    client.post(step_url(hazard, "start"))
+    assert client.post(step_url(hazard, "rectify"), {"evidence": "已更换"}).status_code == 302
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.RECTIFIED
+    return hazard
+
+
+def test_haz2_step_pages_refuse_by_who_where_and_what(world: World) -> None:
+    hazard = rectified_hazard(world)
+    verify, send_back = step_url(hazard, "verify"), step_url(hazard, "send_back")
+    assert client_for(world, "regulator_y").post(verify).status_code == 404  # other county
+    assert client_for(world, "mine_b").post(verify).status_code == 404  # other mine
+    assert client_for(world, "enterprise").post(verify).status_code == 403  # no right to handle
+    own = client_for(world, "mine_a").post(verify)  # the rectifier verifying their own work
+    assert own.status_code == 403
+    regulator = client_for(world, "regulator_x")
+    missing = regulator.post(send_back, {"reason": "  "})
+    assert missing.status_code == 400 and "reason" in missing.context["form"].errors
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.RECTIFIED
+    assert regulator.post(send_back, {"reason": "托辊仍有异响"}).status_code == 302
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.RECTIFYING
+    rectify = regulator.post(step_url(hazard, "rectify"), {"evidence": "x"})
+    assert rectify.status_code == 403  # rectifying is the mine's own work
+
+
+def test_haz2_rectified_needs_its_evidence(world: World) -> None:
+    hazard = make_hazard(world.mine_a, fixes=FIXES)
+    client = client_for(world, "mine_a")
+    assert client.post(step_url(hazard, "start")).status_code == 302
+    response = client.post(step_url(hazard, "rectify"), {"evidence": ""})
+    assert response.status_code == 400 and "evidence" in response.context["form"].errors
+
+
+def test_haz2_major_hazard_buttons_only_for_government(world: World) -> None:
+    hazard = make_hazard(world.mine_a, situation="9(8)", fixes=FIXES)
+    client = client_for(world, "mine_a")
+    client.post(step_url(hazard, "start"))
+    client.post(step_url(hazard, "rectify"), {"evidence": "已增设水泵"})
+    assert client.get(f"/hazards/{hazard.pk}/").context["actions"] == []
+    assert client.post(step_url(hazard, "verify")).status_code == 403
+    inspector = client_for(world, "inspector")
+    names = [b["name"] for b in inspector.get(f"/hazards/{hazard.pk}/").context["actions"]]
+    assert names == ["verify", "send_back"]
 
 
 def test_haz2_regulator_lists_major_and_board_shows_it(world: World) -> None:
@@ -148,13 +210,10 @@ def test_api_scoping_create_and_transition(world: World) -> None:
     assert created.status_code == 201, created.content
     pk = created.json()["id"]
     assert created.json()["status"] == HazardStatus.FIXES_COMPLETE
-    bad = api.post(
-        f"/api/hazards/{pk}/transition/", {"transition": "close"}, content_type="application/json"
-    )
-    assert bad.status_code == 400 and "不能执行" in json.dumps(bad.json(), ensure_ascii=False)
-    ok = api.post(
-        f"/api/hazards/{pk}/transition/", {"transition": "start"}, content_type="application/json"
-    )
+    steps = f"/api/hazards/{pk}/steps"
+    bad = api.post(f"{steps}/close/", {}, content_type="application/json")
+    assert bad.status_code == 400 and "不能销号" in json.dumps(bad.json(), ensure_ascii=False)
+    ok = api.post(f"{steps}/start/", {}, content_type="application/json")
     assert ok.status_code == 200 and ok.json()["status"] == HazardStatus.RECTIFYING
     other = dict(body, mine=world.mine_c.pk)
     refused = api.post("/api/hazards/", json.dumps(other), content_type="application/json")
@@ -193,3 +252,29 @@ def test_haz7_common_problems_of_the_month(world: World) -> None:
     assert row["mines"] == 2 and row["n"] == 2  # mine C lies outside county X
     stats = client_for(world, "regulator_x").get("/hazards/stats/").content.decode()
     assert "本月共性问题" in stats and "第8(8)" in stats
+
+
+def test_api_steps_refuse_by_who_where_and_what(world: World) -> None:
+    hazard = rectified_hazard(world)
+    steps = f"/api/hazards/{hazard.pk}/steps"
+
+    def post(persona: str, name: str, body: dict[str, str] | None = None) -> Any:
+        return client_for(world, persona).post(
+            f"{steps}/{name}/", body or {}, content_type="application/json"
+        )
+
+    assert post("regulator_y", "verify").status_code == 404
+    assert post("enterprise", "verify").status_code == 403
+    own = post("mine_a", "verify")
+    assert own.status_code == 403 and "整改完成的人不能再验收通过" in own.json()["detail"]
+    missing = post("regulator_x", "send_back")
+    assert missing.status_code == 400 and "reason" in missing.json()
+    assert post("regulator_x", "no_such_step").status_code == 400
+    assert post("mine_a", "complete_fixes").status_code == 400
+    verified = post("regulator_x", "verify")
+    assert verified.status_code == 200 and verified.json()["status"] == HazardStatus.VERIFIED
+    history = client_for(world, "mine_a").get("/api/hazard-history/", {"hazard": hazard.pk})
+    rows = history.json()["results"] if isinstance(history.json(), dict) else history.json()
+    mine_rows = [r for r in rows if r["hazard"] == hazard.pk]
+    rectify = next(r for r in mine_rows if r["step"] == "rectify")
+    assert rectify["evidence"] == {"text": "已更换"} and rectify["to_state"] == "rectified"

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from minesafe.core.roles import Party, Role
+from minesafe.core.workflow import Actor, Refusal
 from minesafe.hazards import rules
 from minesafe.hazards.choices import HazardGrade, HazardSource, HazardStatus, ProposalKind
 
@@ -59,32 +63,109 @@ def test_haz2_reminders_three_and_one_day_before() -> None:
     }
 
 
+MINE_OFFICER, MANAGER = Role.MINE_SAFETY_OFFICER, Role.MINE_MANAGER
+
+
+def actor(role: str = MINE_OFFICER, user_id: int = 1, inside: bool = True) -> Actor:
+    return Actor(user_id, role, in_jurisdiction=inside)
+
+
+def refused(
+    grade: str, state: str, step: str, who: Actor, given: tuple[str, ...] = (), **takers: set[int]
+) -> Refusal:
+    with pytest.raises(Refusal) as caught:
+        rules.loop_for(grade).check(state, step, who, given, takers)
+    return caught.value
+
+
 def test_haz2_no_rectifying_without_five_fixes() -> None:
-    error = rules.transition_error(
-        "start", HazardStatus.REPORTED, "general", rules.MINE, missing_fixes=["整改资金"]
+    refusal = rules.fixes_refusal(["整改资金"])
+    assert (
+        refusal is not None and "五落实未完成" in refusal.message and "整改资金" in refusal.message
     )
-    assert error is not None and "五落实未完成" in error and "整改资金" in error
+    assert not refusal.forbidden
+    assert rules.fixes_refusal([]) is None
+
+
+def test_haz2_the_loop_in_order() -> None:
+    loop, me = rules.GENERAL_LOOP, actor()
+    state = HazardStatus.REPORTED
+    for step, given in [
+        ("complete_fixes", ()),
+        ("start", ()),
+        ("rectify", ("evidence",)),
+        ("send_back", ("reason",)),
+        ("rectify", ("evidence",)),
+    ]:
+        state = loop.check(state, step, me, given).target
+    assert state == HazardStatus.RECTIFIED
+    assert loop.check(state, "verify", actor(MANAGER, user_id=2), (), {"rectify": {1}}).target == (
+        HazardStatus.VERIFIED
+    )
+    assert loop.check(HazardStatus.VERIFIED, "close", me).target == HazardStatus.CLOSED
 
 
 def test_haz2_major_verified_by_regulator_general_by_mine() -> None:
-    status = HazardStatus.RECTIFIED
-    assert rules.transition_error("verify", status, HazardGrade.GENERAL, rules.MINE) is None
-    refused = rules.transition_error("verify", status, HazardGrade.MAJOR, rules.MINE)
-    assert refused == "重大事故隐患须由监管部门验收通过"
-    assert rules.transition_error("verify", status, HazardGrade.MAJOR, rules.GOVERNMENT) is None
-    assert rules.transition_error("verify", status, HazardGrade.GENERAL, rules.GOVERNMENT) is None
-    assert rules.transition_error("verify", status, "general", rules.ENTERPRISE) is not None
+    rectified = HazardStatus.RECTIFIED
+    for role in (MANAGER, Role.COUNTY_REGULATOR, Role.INSPECTOR, Role.ADMIN):
+        assert rules.GENERAL_LOOP.check(rectified, "verify", actor(role)).target == "verified"
+    for step in ("verify", "close"):
+        state = rectified if step == "verify" else HazardStatus.VERIFIED
+        mine = refused(HazardGrade.MAJOR, state, step, actor(MANAGER))
+        assert mine.forbidden and mine.message.startswith("无权")
+        assert rules.MAJOR_LOOP.check(state, step, actor(Role.INSPECTOR)).name == step
+    enterprise = refused(HazardGrade.GENERAL, rectified, "verify", actor(Role.ENTERPRISE_OFFICER))
+    assert enterprise.forbidden
 
 
-def test_haz2_illegal_transition_message_and_send_back_needs_reason() -> None:
-    error = rules.transition_error("close", HazardStatus.RECTIFYING, "general", rules.MINE)
-    assert error == "当前状态为「整改中」，不能执行「销号」"
-    assert "理由" in rules.transition_error(
-        "send_back", HazardStatus.RECTIFIED, "general", rules.MINE
+def test_haz2_nobody_verifies_their_own_rectification() -> None:
+    for step, given in (("verify", ()), ("send_back", ("reason",))):
+        own = refused(
+            HazardGrade.GENERAL, HazardStatus.RECTIFIED, step, actor(), given, rectify={1}
+        )
+        assert own.forbidden and "整改完成的人不能" in own.message
+    other = actor(MANAGER, user_id=2)
+    assert rules.GENERAL_LOOP.check(
+        HazardStatus.RECTIFIED, "verify", other, (), {"rectify": {1}}
+    ).target == (HazardStatus.VERIFIED)
+
+
+def test_haz2_rectifying_is_the_mines_work_out_of_jurisdiction_nobody_acts() -> None:
+    regulator = refused(
+        HazardGrade.GENERAL, HazardStatus.RECTIFYING, "rectify", actor(Role.COUNTY_REGULATOR)
     )
-    assert "整改情况" in rules.transition_error(
-        "rectify", HazardStatus.RECTIFYING, "general", rules.MINE
+    assert regulator.forbidden
+    outside = refused(
+        HazardGrade.GENERAL, HazardStatus.FIXES_COMPLETE, "start", actor(inside=False)
     )
+    assert outside.forbidden and "管辖" in outside.message
+
+
+def test_haz2_illegal_step_and_what_steps_need() -> None:
+    wrong = refused(HazardGrade.GENERAL, HazardStatus.RECTIFYING, "close", actor())
+    assert (wrong.field, wrong.forbidden) == ("step", False) and "整改中" in wrong.message
+    reason = refused(HazardGrade.GENERAL, HazardStatus.RECTIFIED, "send_back", actor(MANAGER))
+    assert (reason.field, reason.forbidden) == ("reason", False)
+    evidence = refused(HazardGrade.GENERAL, HazardStatus.RECTIFYING, "rectify", actor())
+    assert (evidence.field, evidence.forbidden) == ("evidence", False)
+
+
+def test_haz2_buttons_are_the_open_steps_and_both_tables_share_names() -> None:
+    names = [s.name for s in rules.GENERAL_LOOP.open_steps(HazardStatus.RECTIFIED, actor(MANAGER))]
+    assert names == ["verify", "send_back"]
+    assert rules.MAJOR_LOOP.open_steps(HazardStatus.RECTIFIED, actor(MANAGER)) == []
+    general = [(s.name, s.label) for s in rules.GENERAL_LOOP.steps]
+    assert general == [(s.name, s.label) for s in rules.MAJOR_LOOP.steps]
+    assert rules.loop_for(HazardGrade.MAJOR) is rules.MAJOR_LOOP
+
+
+def test_haz1_sources_by_party() -> None:
+    assert rules.allowed_sources(Party.MINE) == [HazardSource.MINE_SELF_CHECK]
+    assert rules.allowed_sources(Party.ENTERPRISE) == [HazardSource.ENTERPRISE_CHECK]
+    assert rules.allowed_sources(Party.GOVERNMENT, inspectorate=True)[0] == (
+        HazardSource.INSPECTORATE
+    )
+    assert set(rules.allowed_sources(Party.ADMIN)) == set(HazardSource.values)
 
 
 def test_haz4_same_situation_within_12_months_is_repeat() -> None:

@@ -7,13 +7,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-def reseal(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """The sealed digests of these rows were taken over the old fields: the sealer seals every
-    row again from the start (one new version link each; the old links stay in the chains), so
-    ``minesafe verify`` checks each row against a digest of its new shape."""
-    SealMark = apps.get_model("core", "SealMark")
-    SealMark.objects.filter(source="response.CaseTransition").update(until=None)
+from minesafe.core.migration_ops import reseal
 
 
 class Migration(migrations.Migration):
@@ -80,5 +74,5 @@ class Migration(migrations.Migration):
                 verbose_name="操作账号",
             ),
         ),
-        migrations.RunPython(reseal, migrations.RunPython.noop),
+        reseal("response.CaseTransition"),
     ]
