@@ -100,21 +100,41 @@ def apply(
             effect(locked)
         setattr(locked, binding.state_field, step.target)
         locked.save()
-        row = binding.history._default_manager.create(
-            **{binding.parent: locked},
-            user=user if getattr(user, "pk", None) else None,
-            username=_name(user),
-            at=now,
-            step=step.name,
-            from_state=state,
-            to_state=step.target,
-            reason=reason.strip(),
-            evidence=dict(evidence or {}),
-        )
+        row = _record(binding, locked, user, now, step.name, state, step.target, reason, evidence)
         for notify in binding.notify:
             transaction.on_commit(lambda n=notify: n(locked, step, row))
     obj.refresh_from_db()
     return row
+
+
+def opened(binding: Binding, obj: Any, user: Any, now: dt.datetime, reason: str = "") -> Any:
+    """The first history row of a new object: no step taken, from no state to the one it starts
+    in (a page shows where the history begins and who began it)."""
+    return _record(binding, obj, user, now, "", "", getattr(obj, binding.state_field), reason)
+
+
+def _record(
+    binding: Binding,
+    obj: Any,
+    user: Any,
+    now: dt.datetime,
+    step: str,
+    from_state: str,
+    to_state: str,
+    reason: str,
+    evidence: Mapping[str, Any] | None = None,
+) -> Any:
+    return binding.history._default_manager.create(
+        **{binding.parent: obj},
+        user=user if getattr(user, "pk", None) else None,
+        username=_name(user),
+        at=now,
+        step=step,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason.strip(),
+        evidence=dict(evidence or {}),
+    )
 
 
 def _name(user: Any) -> str:
@@ -142,4 +162,13 @@ def steps_of(history: Iterable[Any], workflow: Workflow) -> list[dict[str, Any]]
     return rows
 
 
-__all__ = ["Binding", "Refusal", "actor_for", "apply", "open_steps", "steps_of", "takers"]
+__all__ = [
+    "Binding",
+    "Refusal",
+    "actor_for",
+    "apply",
+    "open_steps",
+    "opened",
+    "steps_of",
+    "takers",
+]

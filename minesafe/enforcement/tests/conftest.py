@@ -35,8 +35,8 @@ def start_check(world: World, officer: Any, mine: Any = None, **extra: Any) -> I
         leader=officer,
         **extra,
     )
-    services.move(inspection, Step.PREPARE, officer, NOW)
-    services.move(inspection, Step.ONSITE, officer, NOW)
+    services.take_step(inspection, Step.PREPARE, officer, NOW)
+    services.take_step(inspection, Step.ONSITE, officer, NOW)
     return inspection
 
 

@@ -19,7 +19,7 @@ def _check(world: World, user: Any, org: Any, when: dt.datetime, **finding: Any)
         mine=world.mine_a, organization=org, planned_on=when.date(), leader=user
     )
     for step in (Step.PREPARE, Step.ONSITE):
-        services.move(inspection, step, user, when)
+        services.take_step(inspection, step, user, when)
     if finding:
         services.add_finding(inspection, user, when.date(), **finding)
     services.sign(inspection, user, when + dt.timedelta(hours=2), when + dt.timedelta(hours=1))
