@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -235,24 +235,32 @@ class InspectionEditView(ServiceFormView):
 
 
 class InspectionStepView(WorkflowStepView):
-    """ENF-3: one step of the flow on the spine's page view (the step's name in the path); the
-    record's page offers the steps open to the user as buttons."""
+    """ENF-3: one step of the flow on the spine's page view, its name in the path (the record's
+    page offers the steps open to the user as buttons). A name that is no step of the flow is
+    bad input: 400, after the 404 and 403 of the record itself."""
 
     model = Inspection
     action = CHANGE
     form_class = forms.StepForm
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            self.step = rules.INSPECTION_WORKFLOW.step(kwargs.pop("name"))
-        except Refusal as refusal:
-            raise Http404(refusal.message) from refusal
-        self.title = self.step.label
-        return super().dispatch(request, *args, **kwargs)
+    def get(self, request: HttpRequest, pk: int, name: str = "") -> HttpResponse:
+        self.name = name
+        return super().get(request, pk)
+
+    def post(self, request: HttpRequest, pk: int, name: str = "") -> HttpResponse:
+        self.name = name
+        return super().post(request, pk)
 
     def perform(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> str:
-        services.take_step(obj, self.step.name, request.user, timezone.now(), data["reason"])
-        return f"已{self.step.label}环节"
+        row = services.take_step(obj, self.name, request.user, timezone.now(), data["reason"])
+        return f"已{rules.INSPECTION_WORKFLOW.step(row.step).label}环节"
+
+    def _render(self, request: HttpRequest, obj: Any, form: Any, status: int = 200) -> HttpResponse:
+        try:
+            self.title = rules.INSPECTION_WORKFLOW.step(self.name).label
+        except Refusal as refusal:
+            self.title, status = refusal.message, 400
+        return super()._render(request, obj, form, status)
 
 
 class _InspectionChildView(ServiceFormView):

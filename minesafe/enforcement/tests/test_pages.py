@@ -374,7 +374,7 @@ def test_enf3_step_page_refuses_wrong_role_403_other_county_404_wrong_stage_400(
     assert _client(world, "regulator_y").post(url).status_code == 404
     client = _client(world, "regulator_x")
     unknown = reverse("enforcement:inspection_step", args=[record.pk, "nowhere"])
-    assert client.post(unknown).status_code == 404
+    assert client.get(unknown).status_code == client.post(unknown).status_code == 400
     skipped = client.post(reverse("enforcement:inspection_step", args=[record.pk, "decide"]))
     assert skipped.status_code == 400
     assert "当前状态为“计划”，不能进入「处理决定」" in skipped.content.decode()
