@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from minesafe.core import sealing
 from minesafe.enforcement import rules
@@ -20,6 +19,7 @@ from minesafe.enforcement.choices import (
 )
 from minesafe.enforcement.models import Document, DocumentCounter, Inspection
 from minesafe.enforcement.services import decision_of
+from minesafe.localtime import local_date
 
 BODY_KIND_MARKS = {
     "emergency": "应急煤",
@@ -81,7 +81,7 @@ def issue_document(inspection: Inspection, kind: str, user: Any, now: dt.datetim
     existing = Document.objects.filter(inspection=inspection, kind=kind).first()
     if existing is not None:
         return existing
-    year = timezone.localtime(now).year
+    year = local_date(now).year
     organization = inspection.organization
     for _ in range(5):
         try:

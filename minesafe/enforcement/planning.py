@@ -13,7 +13,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from minesafe.enforcement import links, rules, services
 from minesafe.enforcement.choices import SEALED_KINDS, InspectionKind
@@ -97,7 +96,7 @@ def _done_by_month(plan: Plan, entries: Sequence[PlanEntry]) -> dict[tuple[int, 
         signed_by__isnull=False,
     ).values_list("mine_id", "finished_at")
     for mine_id, at in finished:
-        key = (mine_id, timezone.localtime(at).month)
+        key = (mine_id, local_date(at).month)
         done[key] = done.get(key, 0) + 1
     return done
 

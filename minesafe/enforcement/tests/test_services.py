@@ -188,10 +188,10 @@ def test_enf6_hidden_face_decision_scores_12_points_and_needs_legal_review(
     onsite: Inspection, officer: Any, world: World
 ) -> None:
     services.add_finding(
-        onsite, officer, NOW.date(), kind=FindingKind.HIDDEN_FACE, description="隐蔽工作面"
+        onsite, officer, local_date(NOW), kind=FindingKind.HIDDEN_FACE, description="隐蔽工作面"
     )
     _sign(onsite, officer)
-    proposal = services.propose(onsite, NOW.date())
+    proposal = services.propose(onsite, local_date(NOW))
     assert Consequence.SUSPENSION in proposal.consequences
     decision = services.decide(
         onsite,
@@ -205,7 +205,7 @@ def test_enf6_hidden_face_decision_scores_12_points_and_needs_legal_review(
     )
     assert not decision.deviated
     assert decision.review_status == ReviewStatus.PENDING
-    record = services.manager_record(ID, NOW.date())
+    record = services.manager_record(ID, local_date(NOW))
     assert record.points_in_cycle == 12 and record.removal_due
     with pytest.raises(ValidationError):
         documents.issue_document(onsite, DocumentKind.SUSPENSION_ORDER, officer, NOW)
@@ -222,7 +222,7 @@ def test_enf5_deviation_needs_a_written_reason_and_goes_to_review(
     services.add_finding(
         onsite,
         officer,
-        NOW.date(),
+        local_date(NOW),
         kind=FindingKind.GENERAL_HAZARD,
         description="巷道积水",
         first_offence=True,
@@ -240,13 +240,13 @@ def test_enf5_deviation_needs_a_written_reason_and_goes_to_review(
 
 def test_enf5_penalty_without_legal_basis_is_refused(onsite: Inspection, officer: Any) -> None:
     services.add_finding(
-        onsite, officer, NOW.date(), kind=FindingKind.MAJOR_HAZARD, description="瓦斯超限作业"
+        onsite, officer, local_date(NOW), kind=FindingKind.MAJOR_HAZARD, description="瓦斯超限作业"
     )
     _sign(onsite, officer)
     with pytest.raises(ValidationError) as err:
         services.decide(
             onsite,
-            consequences=services.propose(onsite, NOW.date()).consequences,
+            consequences=services.propose(onsite, local_date(NOW)).consequences,
             user=officer,
             now=NOW,
             manager_id_number=ID,
@@ -258,12 +258,12 @@ def test_enf6_enf7_beyond_boundary_refers_to_three_departments_and_flags_overdue
     onsite: Inspection, officer: Any
 ) -> None:
     services.add_finding(
-        onsite, officer, NOW.date(), kind=FindingKind.BEYOND_BOUNDARY, description="越界开采"
+        onsite, officer, local_date(NOW), kind=FindingKind.BEYOND_BOUNDARY, description="越界开采"
     )
     _sign(onsite, officer)
     services.decide(
         onsite,
-        consequences=services.propose(onsite, NOW.date()).consequences,
+        consequences=services.propose(onsite, local_date(NOW)).consequences,
         user=officer,
         now=NOW,
         legal_basis="《矿产资源法》",
@@ -286,21 +286,28 @@ def test_enf6_second_major_hazard_check_within_90_days_proposes_closure(
     for _ in range(2):
         inspection = start_check(world, officer)
         services.add_finding(
-            inspection, officer, NOW.date(), kind=FindingKind.MAJOR_HAZARD, description="重大隐患"
+            inspection,
+            officer,
+            local_date(NOW),
+            kind=FindingKind.MAJOR_HAZARD,
+            description="重大隐患",
         )
         _sign(inspection, officer)
-    proposal = services.propose(inspection, NOW.date())
+    proposal = services.propose(inspection, local_date(NOW))
     assert Consequence.CLOSURE_PROPOSAL in proposal.consequences
     world.mine_a.status = MineStatus.SUSPENDED
     world.mine_a.save()
     inspection.mine.refresh_from_db()
-    assert Consequence.CLOSURE_PROPOSAL not in services.propose(inspection, NOW.date()).consequences
+    assert (
+        Consequence.CLOSURE_PROPOSAL
+        not in services.propose(inspection, local_date(NOW)).consequences
+    )
 
 
 def test_per8_failed_quiz_stops_the_worker_until_retrained(onsite: Inspection) -> None:
     quiz = services.add_quiz(
         onsite,
-        NOW.date(),
+        local_date(NOW),
         worker_name="赵六",
         worker_number="B2",
         asked=5,
@@ -308,19 +315,19 @@ def test_per8_failed_quiz_stops_the_worker_until_retrained(onsite: Inspection) -
         failed_topics=["self_rescuer"],
     )
     assert quiz.stopped and not quiz.passed
-    services.retrain(quiz, NOW.date())
+    services.retrain(quiz, local_date(NOW))
     quiz.refresh_from_db()
-    assert not quiz.stopped and quiz.retrained_on == NOW.date()
+    assert not quiz.stopped and quiz.retrained_on == local_date(NOW)
 
 
 def test_per9_history_follows_the_person_across_mines(world: World, officer: Any) -> None:
     for mine, kind in ((world.mine_a, "major_hazard"), (world.mine_b, "sensor_tampering")):
         inspection = start_check(world, officer, mine=mine)
-        services.add_finding(inspection, officer, NOW.date(), kind=kind, description="问题")
+        services.add_finding(inspection, officer, local_date(NOW), kind=kind, description="问题")
         _sign(inspection, officer)
         services.decide(
             inspection,
-            consequences=services.propose(inspection, NOW.date()).consequences,
+            consequences=services.propose(inspection, local_date(NOW)).consequences,
             user=officer,
             now=NOW,
             legal_basis="依据",
@@ -331,7 +338,7 @@ def test_per9_history_follows_the_person_across_mines(world: World, officer: Any
         world.mine_a.pk,
         world.mine_b.pk,
     }
-    record = services.manager_record(ID, NOW.date())
+    record = services.manager_record(ID, local_date(NOW))
     assert record.points_in_cycle == 4 + 6 and not record.removal_due
 
 
@@ -341,19 +348,23 @@ def test_follow_up_recheck_scheduled_and_closes_the_loop_with_the_hazard(
     from minesafe.hazards.models import Hazard
 
     finding = services.add_finding(
-        onsite, officer, NOW.date(), kind=FindingKind.MAJOR_HAZARD, description="主要通风机失修"
+        onsite,
+        officer,
+        local_date(NOW),
+        kind=FindingKind.MAJOR_HAZARD,
+        description="主要通风机失修",
     )
     _sign(onsite, officer)
     services.decide(
         onsite,
-        consequences=services.propose(onsite, NOW.date()).consequences,
+        consequences=services.propose(onsite, local_date(NOW)).consequences,
         user=officer,
         now=NOW,
         legal_basis="依据",
         manager_id_number=ID,
     )
     recheck = Inspection.objects.get(recheck_of=onsite)
-    assert recheck.planned_on == finding.rectify_by == NOW.date() + dt.timedelta(days=30)
+    assert recheck.planned_on == finding.rectify_by == local_date(NOW) + dt.timedelta(days=30)
     with pytest.raises(ValidationError):
         services.close_recheck(recheck, officer, NOW)
     later = NOW + dt.timedelta(days=30)
@@ -369,7 +380,7 @@ def test_follow_up_recheck_scheduled_and_closes_the_loop_with_the_hazard(
     # ... and the regulator's re-check verifies and closes it there.
     assert services.close_recheck(recheck, officer, later) == 1
     finding.refresh_from_db()
-    assert finding.rectified_on == later.date()
+    assert finding.rectified_on == local_date(later)
     assert Hazard.objects.get(pk=finding.hazard_id_ref).status == "closed"
 
 
@@ -401,7 +412,7 @@ def test_enf2_draw_creates_sealed_records_and_verifies(world: World, officer: An
     draw = planning.make_draw(
         organization=world.regulator_x_org,
         kind="night",
-        check_on=NOW.date() + dt.timedelta(days=2),
+        check_on=local_date(NOW) + dt.timedelta(days=2),
         count=1,
         user=officer,
         now=NOW,
@@ -416,7 +427,7 @@ def test_enf2_draw_creates_sealed_records_and_verifies(world: World, officer: An
         planning.make_draw(
             organization=world.regulator_x_org,
             kind="night",
-            check_on=NOW.date() - dt.timedelta(days=1),
+            check_on=local_date(NOW) - dt.timedelta(days=1),
             count=1,
             user=officer,
             now=NOW,
