@@ -7,6 +7,8 @@ then opens an object of mine A and expects 404 from whoever cannot see it, 403 f
 it without the right to act, and success otherwise. Every list answer is checked not to contain
 a mine the persona may not see, nor the change history of an object the persona may not see
 (government-only records of mine A are changed before each walk). Nothing may answer 500.
+Every create/update form and endpoint is also posted a valid body whose foreign key names an
+object outside the actor's jurisdiction: refused on that field, and nothing stored.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django import forms as dj_forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
+from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from minesafe.accounts.models import Organization, User
 from minesafe.core.context import acting_as
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.enforcement.choices import ReferralTarget
@@ -32,7 +38,7 @@ from minesafe.enforcement.models import PlanEntry, Referral
 from minesafe.hazards.choices import ProposalKind
 from minesafe.hazards.models import HazardProposal
 from minesafe.localtime import local_date
-from minesafe.registry.models import Mine
+from minesafe.registry.models import Enterprise, Mine
 from minesafe.testing import World
 
 PERSONAS = [
@@ -300,3 +306,215 @@ def test_every_pk_route_declares_its_model() -> None:
     for route in ROUTES:
         if "pk" in route.kwargs:
             assert _pk_model(route) is not None
+
+
+# --- Valid bodies that point outside the actor's jurisdiction ------------------------------------
+# A form or endpoint may check the object in its URL and still store a foreign key the body names:
+# every create/update form and endpoint is posted a body whose foreign key names an object the
+# actor cannot see. The answer must be 400 naming that field, or 403/404, and nothing is stored.
+
+
+def _restricted_model(field: Any) -> Any:
+    """The related model of a form or serializer field, when that model is jurisdiction-scoped."""
+    queryset = getattr(field, "queryset", None)
+    if queryset is None and hasattr(field, "child_relation"):
+        queryset = field.child_relation.queryset
+    model = getattr(queryset, "model", None)
+    return model if model is not None and hasattr(model._default_manager, "restrict") else None
+
+
+def _form_fk_fields(route: Route) -> list[str]:
+    form_class = _view_attr(route, "form_class")
+    if route.is_api or form_class is None:
+        return []
+    fields = getattr(form_class, "base_fields", {})
+    return [name for name, field in fields.items() if _restricted_model(field) is not None]
+
+
+def _serializer_class(route: Route, action: str) -> Any:
+    cls = route.callback.cls
+    view = cls(action=action, request=None, format_kwarg=None, kwargs={})
+    try:
+        return view.get_serializer_class()
+    except Exception:  # a serializer chosen from the request: the declared one
+        return getattr(cls, "serializer_class", None)
+
+
+def _api_write(route: Route) -> str | None:
+    """The write a router route offers: ``create`` on a list, ``partial_update`` on a detail."""
+    cls = getattr(route.callback, "cls", None)
+    if cls is None:
+        return None
+    actions = getattr(route.callback, "actions", {}) or {}
+    allowed = set(getattr(cls, "http_method_names", ())) & {"post", "patch"}
+    method = next((actions[m] for m in sorted(allowed) if m in actions), None)
+    return method if method in ("create", "partial_update") else None
+
+
+def _api_fk_fields(route: Route) -> list[str]:
+    action = _api_write(route)
+    serializer = _serializer_class(route, action) if action else None
+    if serializer is None:
+        return []
+    fields = serializer().fields
+    return [
+        name
+        for name, field in fields.items()
+        if not field.read_only and _restricted_model(field) is not None
+    ]
+
+
+FK_CASES = [
+    pytest.param(route, name, id=f"{route}.{name}")
+    for route in ROUTES
+    for name in (_api_fk_fields(route) if route.is_api else _form_fk_fields(route))
+]
+
+
+def _foreign(model: Any, user: Any) -> Any:
+    """An object of ``model`` outside the user's jurisdiction (None when there is none). A user
+    account is outside when its organisation, enterprise or mine is (an account sees only
+    itself, yet may name colleagues)."""
+    if model is User:
+        inside = (
+            Q(pk=user.pk)
+            | Q(organization__in=Organization.objects.restrict(user))
+            | Q(enterprise__in=Enterprise.objects.restrict(user))
+            | Q(mine__in=Mine.objects.restrict(user))
+        )
+        return User.objects.exclude(inside).order_by("pk").first()
+    visible = model._default_manager.restrict(user, VIEW).values("pk")
+    return model._default_manager.exclude(pk__in=visible).order_by("pk").first()
+
+
+def _filled(form: Any) -> dict[str, Any]:
+    """What a careful user would submit: the form's initial values, required blanks filled."""
+    data: dict[str, Any] = {}
+    for bound in form:
+        field, value = bound.field, bound.value()
+        if isinstance(field, dj_forms.BooleanField):
+            if value:
+                data[bound.html_name] = "on"
+            continue
+        if value in (None, "", []) and field.required:
+            value = _sample(field)
+        if isinstance(value, (list, tuple)):
+            data[bound.html_name] = [getattr(v, "pk", v) for v in value]
+        elif value is not None:
+            data[bound.html_name] = getattr(value, "pk", value)
+    return data
+
+
+def _sample(field: Any) -> Any:
+    choices = [c for c, _ in getattr(field, "choices", []) if c not in ("", None)]
+    if isinstance(field, dj_forms.ModelChoiceField):
+        first = field.queryset.first()
+        return first.pk if first else ""
+    if choices:
+        return [choices[0]] if isinstance(field, dj_forms.MultipleChoiceField) else choices[0]
+    if isinstance(field, dj_forms.DateTimeField):
+        return timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    if isinstance(field, dj_forms.DateField):
+        return local_date().isoformat()
+    if isinstance(field, (dj_forms.IntegerField, dj_forms.DecimalField, dj_forms.FloatField)):
+        return "1"
+    return "走查填写"
+
+
+def _references(model: Any, name: str, target: Any) -> int:
+    """How many rows of ``model`` name ``target`` in field ``name`` (0 for a field the model
+    does not store under that name: nothing can have been stored there)."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return 0
+    return int(model._default_manager.filter(**{field.name: target}).count())
+
+
+#: Outcomes of one persona's attempt: refused as required, could not open the form or write
+#: at all, or found nothing outside their jurisdiction to point at.
+TRIED, CLOSED, NOTHING_OUTSIDE = "tried", "closed", "nothing outside"
+
+
+@pytest.mark.parametrize(("route", "name"), FK_CASES)
+def test_bodies_pointing_outside_jurisdiction_are_refused(route: Route, name: str, world: World):
+    """REG-1: a valid body whose foreign key names an object outside the actor's jurisdiction
+    answers 400 on that field (or 403/404/405) and stores nothing, for every form and endpoint.
+    Some persona must reach the form; where none tried, every one that reached it found no
+    object outside their jurisdiction (a register every role sees whole)."""
+    has_pk = "pk" in route.kwargs
+    obj = _object_of_mine_a(_pk_model(route), world) if has_pk else None
+    extra = {k: SAMPLE_KWARGS[k] for k in route.kwargs if k != "pk"}
+    url = reverse(route.name, kwargs={**({"pk": obj.pk} if has_pk else {}), **extra} or None)
+    outcomes = {}
+    for persona in PERSONAS[1:]:
+        with transaction.atomic():
+            post = _post_api if route.is_api else _post_form
+            outcomes[persona] = post(route, url, name, world, persona)
+            transaction.set_rollback(True)
+    assert set(outcomes.values()) != {CLOSED}, f"{route}: no persona could submit {name}"
+
+
+def _post_api(route: Route, url: str, name: str, world: World, persona: str) -> str:
+    client, user = _client(world, persona), world.users[persona]
+    action = _api_write(route)
+    serializer = _serializer_class(route, action)
+    field = serializer().fields[name]
+    model = serializer.Meta.model
+    if not can(user, model, ADD if action == "create" else CHANGE):
+        return CLOSED
+    foreign = _foreign(_restricted_model(field), user)
+    if foreign is None:
+        return NOTHING_OUTSIDE
+    value = [foreign.pk] if hasattr(field, "child_relation") else foreign.pk
+    source = field.source or name
+    before = _references(model, source, foreign)
+    body = {**_api_template(serializer, user), name: value}
+    send = client.post if action == "create" else client.patch
+    response = send(url, data=body, content_type="application/json")
+    errors = response.json() if response.status_code == 400 else {}
+    where = f"{route} as {persona}: {name}={foreign!r} answered {response.status_code}"
+    assert response.status_code in {400, 403, 404, 405}, where
+    if response.status_code == 400:
+        assert name in errors, f"{where} without refusing the field: {errors}"
+    assert _references(model, source, foreign) == before, f"{where}: stored"
+    return TRIED
+
+
+def _post_form(route: Route, url: str, name: str, world: World, persona: str) -> str:
+    client, user = _client(world, persona), world.users[persona]
+    page = client.get(url)
+    if page.status_code != 200 or not page.context or "form" not in page.context:
+        return CLOSED
+    form = page.context["form"]
+    base = _view_attr(route, "form_class").base_fields[name]
+    foreign = _foreign(_restricted_model(base), user)
+    if foreign is None:
+        return NOTHING_OUTSIDE
+    model = form._meta.model if hasattr(form, "_meta") else _view_attr(route, "model")
+    before = _references(model, name, foreign) if model else 0
+    many = isinstance(base, dj_forms.ModelMultipleChoiceField)
+    response = client.post(url, data={**_filled(form), name: [foreign.pk] if many else foreign.pk})
+    where = f"{route} as {persona}: {name}={foreign!r} answered {response.status_code}"
+    # A field the form does not show or disables is ignored: only "nothing stored" is asked.
+    if name in form.fields and not form.fields[name].disabled:
+        assert response.status_code in {400, 403, 404}, where
+        if response.status_code == 400:
+            errors = response.context["form"].errors
+            assert name in errors, f"{where} without refusing the field: {dict(errors)}"
+    if model is not None:
+        assert _references(model, name, foreign) == before, f"{where}: stored"
+    return TRIED
+
+
+def _api_template(serializer: Any, user: Any) -> dict[str, Any]:
+    """A body as the API would show an existing visible object (a valid body, give or take
+    unique values), or nothing when the actor sees none."""
+    model = serializer.Meta.model
+    existing = model._default_manager.restrict(user, VIEW).order_by("pk").first()
+    if existing is None:
+        return {}
+    request = type("R", (), {"user": user, "query_params": {}, "GET": {}})()
+    data = serializer(existing, context={"request": request}).data
+    fields = serializer().fields
+    return {k: v for k, v in data.items() if k in fields and not fields[k].read_only}

@@ -327,7 +327,9 @@ class DrawViewSet(ScopedViewSet):
     """ENF-2: draws with seed and inputs; POST draws; ``verify`` re-runs a stored draw."""
 
     queryset = Draw.objects.all()
-    serializer_class = _serializer(Draw, "__all__", ("seed", "inputs", "targets", "drawn_by"))
+    serializer_class = _serializer(
+        Draw, "__all__", ("organization", "seed", "inputs", "targets", "drawn_by")
+    )
     http_method_names = ["get", "post", "head", "options"]
     extra_actions_scope = {"create": DRAW, "verify": VIEW}
 
