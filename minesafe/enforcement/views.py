@@ -244,23 +244,27 @@ class InspectionStepView(WorkflowStepView):
     form_class = forms.StepForm
 
     def get(self, request: HttpRequest, pk: int, name: str = "") -> HttpResponse:
-        self.name = name
+        self._name_step(name)
         return super().get(request, pk)
 
     def post(self, request: HttpRequest, pk: int, name: str = "") -> HttpResponse:
-        self.name = name
+        self._name_step(name)
         return super().post(request, pk)
 
+    def _name_step(self, name: str) -> None:
+        """The step the path names; its label is the page's title and the audit's reason."""
+        self.name, self.known = name, True
+        try:
+            self.title = rules.INSPECTION_WORKFLOW.step(name).label
+        except Refusal as refusal:
+            self.title, self.known = refusal.message, False
+
     def perform(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> str:
-        row = services.take_step(obj, self.name, request.user, timezone.now(), data["reason"])
-        return f"已{rules.INSPECTION_WORKFLOW.step(row.step).label}环节"
+        services.take_step(obj, self.name, request.user, timezone.now(), data["reason"])
+        return f"已{self.title}环节"
 
     def _render(self, request: HttpRequest, obj: Any, form: Any, status: int = 200) -> HttpResponse:
-        try:
-            self.title = rules.INSPECTION_WORKFLOW.step(self.name).label
-        except Refusal as refusal:
-            self.title, status = refusal.message, 400
-        return super()._render(request, obj, form, status)
+        return super()._render(request, obj, form, status if self.known else 400)
 
 
 class _InspectionChildView(ServiceFormView):
