@@ -246,7 +246,7 @@ MINESAFE_EVIDENCE = {
     "monitoring.ArchiveFile": "written_at",
     "response.CaseTransition": "created_at",
     "hazards.HazardTransition": "created_at",
-    "enforcement.InspectionStep": "created_at",
+    "enforcement.InspectionStep": "updated_at",
     "enforcement.Decision": "updated_at",
     "enforcement.Document": "updated_at",
     "emergency.TargetEvent": "created_at",

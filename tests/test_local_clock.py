@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from minesafe.enforcement import services
+from minesafe.enforcement import planning, services
 from minesafe.enforcement.choices import InspectionKind, Step
 from minesafe.enforcement.models import Inspection
 from minesafe.hazards import services as hazard_services
@@ -45,7 +45,7 @@ def test_enf2_a_plan_for_today_starts_and_a_draw_for_yesterday_is_refused(
 ) -> None:
     officer = world.users["regulator_x"]
     with pytest.raises(ValidationError, match="检查日期不能早于今天"):
-        services.make_draw(
+        planning.make_draw(
             organization=world.regulator_x_org,
             kind="night",
             check_on=BEIJING_DAY - dt.timedelta(days=1),
@@ -54,7 +54,7 @@ def test_enf2_a_plan_for_today_starts_and_a_draw_for_yesterday_is_refused(
             now=clock,
             mines=[world.mine_a],
         )
-    draw = services.make_draw(
+    draw = planning.make_draw(
         organization=world.regulator_x_org,
         kind="night",
         check_on=BEIJING_DAY,
@@ -65,8 +65,8 @@ def test_enf2_a_plan_for_today_starts_and_a_draw_for_yesterday_is_refused(
     )
     inspection = Inspection.objects.get(draw=draw)
     assert inspection.kind == InspectionKind.NIGHT and inspection.planned_on == BEIJING_DAY
-    services.move(inspection, Step.PREPARE, officer, clock)
-    services.move(inspection, Step.ONSITE, officer, clock)
+    services.take_step(inspection, Step.PREPARE, officer, clock)
+    services.take_step(inspection, Step.ONSITE, officer, clock)
     assert Inspection.objects.get(pk=inspection.pk).step == Step.ONSITE
 
 

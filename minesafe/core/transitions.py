@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from minesafe.core.context import acting_as
+from minesafe.core.context import acting_as, current_reason
 from minesafe.core.scoping import VIEW
 from minesafe.core.workflow import EVIDENCE, REASON, SIGNATURE, Actor, Refusal, Step, Workflow
 
@@ -90,7 +90,9 @@ def apply(
         for name, ok in ((REASON, reason.strip()), (EVIDENCE, evidence), (SIGNATURE, signed))
         if ok
     }
-    with transaction.atomic(), acting_as(user, reason.strip()):
+    # A step without a reason keeps the audit reason the request gave (the step's title).
+    audit = reason.strip() or current_reason.get()
+    with transaction.atomic(), acting_as(user, audit):
         locked = binding.model._default_manager.select_for_update().get(pk=obj.pk)
         state = getattr(locked, binding.state_field)
         step = binding.workflow.check(
@@ -100,17 +102,7 @@ def apply(
             effect(locked)
         setattr(locked, binding.state_field, step.target)
         locked.save()
-        row = binding.history._default_manager.create(
-            **{binding.parent: locked},
-            user=user if getattr(user, "pk", None) else None,
-            username=_name(user),
-            at=now,
-            step=step.name,
-            from_state=state,
-            to_state=step.target,
-            reason=reason.strip(),
-            evidence=dict(evidence or {}),
-        )
+        row = _record(binding, locked, user, now, step.name, state, step.target, reason, evidence)
         for notify in binding.notify:
             transaction.on_commit(lambda n=notify: n(locked, step, row))
     obj.refresh_from_db()
@@ -131,15 +123,38 @@ def note(
     a listing, a grading): the same who/when/why as a step, so the history stays one table.
     ``from_state`` defaults to the current state ("" for an object just entered)."""
     state = getattr(obj, binding.state_field)
+    return _record(
+        binding, obj, user, now, event, state if from_state is None else from_state, state, reason
+    )
+
+
+def opened(binding: Binding, obj: Any, user: Any, now: dt.datetime, reason: str = "") -> Any:
+    """The first history row of a new object: no step taken, from no state to the one it starts
+    in (a page shows where the history begins and who began it)."""
+    return note(binding, obj, "", user, now, reason=reason, from_state="")
+
+
+def _record(
+    binding: Binding,
+    obj: Any,
+    user: Any,
+    now: dt.datetime,
+    step: str,
+    from_state: str,
+    to_state: str,
+    reason: str,
+    evidence: Mapping[str, Any] | None = None,
+) -> Any:
     return binding.history._default_manager.create(
         **{binding.parent: obj},
         user=user if getattr(user, "pk", None) else None,
         username=_name(user),
         at=now,
-        step=event,
-        from_state=state if from_state is None else from_state,
-        to_state=state,
+        step=step,
+        from_state=from_state,
+        to_state=to_state,
         reason=reason.strip(),
+        evidence=dict(evidence or {}),
     )
 
 
@@ -186,6 +201,7 @@ __all__ = [
     "apply",
     "note",
     "open_steps",
+    "opened",
     "steps_of",
     "takers",
 ]

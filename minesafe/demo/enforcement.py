@@ -22,7 +22,7 @@ from minesafe.accounts.choices import OrganizationKind
 from minesafe.accounts.models import Organization, User
 from minesafe.core.context import acting_as
 from minesafe.demo.registry import COUNTY_CODE
-from minesafe.enforcement import services
+from minesafe.enforcement import documents, planning, services
 from minesafe.enforcement.choices import (
     Consequence,
     DocumentKind,
@@ -121,7 +121,7 @@ class _Demo:
             bodies.append((self.branch, self.inspector))
         for org, officer in bodies:
             for year in (self.today.year - 1, self.today.year):
-                plan = services.generate_plan(org, year)
+                plan = planning.generate_plan(org, year)
                 self._inspect(plan, officer)
         self._overdue_referral()
         self._sealed_draw()
@@ -168,9 +168,9 @@ class _Demo:
         )
         if rng.random() < 0.3:
             inspection.experts.add(*Expert.objects.filter(organization=self.county)[:1])
-        services._transition(inspection, "", Step.PLAN, officer, start, "年度计划")
-        services.move(inspection, Step.PREPARE, officer, start)
-        services.move(inspection, Step.ONSITE, officer, start)
+        services.record_opened(inspection, officer, start, "年度计划")
+        services.take_step(inspection, Step.PREPARE, officer, start)
+        services.take_step(inspection, Step.ONSITE, officer, start)
         for _ in range(rng.choice([0, 1, 1, 2, 3])):
             finding_kind, text, place = rng.choice(FINDINGS[:6] if rng.random() < 0.9 else FINDINGS)
             services.add_finding(
@@ -195,7 +195,7 @@ class _Demo:
             )
         end = start + dt.timedelta(hours=3)
         services.sign(inspection, officer, end, end)
-        services.issue_document(inspection, DocumentKind.SITE_RECORD, officer, end)
+        documents.issue_document(inspection, DocumentKind.SITE_RECORD, officer, end)
         if inspection.findings.exists():
             self._decide(inspection, officer, end)
 
@@ -213,7 +213,7 @@ class _Demo:
             manager_name=name,
             manager_id_number=id_number,
         )
-        services.issue_document(inspection, DocumentKind.RECTIFICATION_ORDER, officer, now)
+        documents.issue_document(inspection, DocumentKind.RECTIFICATION_ORDER, officer, now)
         recent = local_date(now) > self.today - dt.timedelta(days=20)
         if decision.review_status == ReviewStatus.PENDING and self.reviewer and not recent:
             services.review(
@@ -223,7 +223,7 @@ class _Demo:
         if decision.issuable:
             for kind in (DocumentKind.PENALTY_DECISION, DocumentKind.SUSPENSION_ORDER):
                 try:
-                    services.issue_document(inspection, kind, officer, now)
+                    documents.issue_document(inspection, kind, officer, now)
                 except ValidationError:
                     continue  # the decision carries no such measure
             self._follow_up(inspection, officer, now)
@@ -235,19 +235,19 @@ class _Demo:
     def _follow_up(self, inspection: Inspection, officer: Any, now: dt.datetime) -> None:
         """Notify, advise, re-check on the deadline and archive records whose deadline passed."""
         for step in (Step.DECIDE, Step.NOTIFY, Step.ADVISE):
-            services.move(inspection, step, officer, now)
+            services.take_step(inspection, step, officer, now)
         recheck = Inspection.objects.filter(recheck_of=inspection).first()
         if recheck is None or recheck.planned_on >= self.today:
             return
         later = _at(recheck.planned_on, 10)
-        services.move(recheck, Step.PREPARE, officer, later)
-        services.move(recheck, Step.ONSITE, officer, later)
+        services.take_step(recheck, Step.PREPARE, officer, later)
+        services.take_step(recheck, Step.ONSITE, officer, later)
         services.sign(
             recheck, officer, later + dt.timedelta(hours=2), later + dt.timedelta(hours=1)
         )
         services.close_recheck(recheck, officer, later + dt.timedelta(hours=2))
-        services.move(inspection, Step.RECHECK, officer, later)
-        services.move(inspection, Step.ARCHIVE, officer, later + dt.timedelta(hours=3))
+        services.take_step(inspection, Step.RECHECK, officer, later)
+        services.take_step(inspection, Step.ARCHIVE, officer, later + dt.timedelta(hours=3))
 
     def _overdue_referral(self) -> None:
         mine = PlanEntry.objects.filter(plan__organization=self.county).first()
@@ -263,7 +263,7 @@ class _Demo:
         )
 
     def _sealed_draw(self) -> None:
-        services.make_draw(
+        planning.make_draw(
             organization=self.county,
             kind=InspectionKind.NIGHT,
             check_on=self.today + dt.timedelta(days=3),

@@ -16,11 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minesafe.accounts.models import User
-from minesafe.core.api import ScopedViewSet
+from minesafe.core.api import ScopedViewSet, WorkflowActions
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW
-from minesafe.enforcement import services
-from minesafe.enforcement.choices import Consequence, DocumentKind, FindingKind, Step
+from minesafe.enforcement import documents, planning, services
+from minesafe.enforcement.choices import Consequence, DocumentKind, FindingKind
 from minesafe.enforcement.forms import PlanEntryForm, officers
 from minesafe.enforcement.models import (
     DECIDE,
@@ -178,10 +178,6 @@ class DocumentSerializer(serializers.ModelSerializer):
         return obj.get_absolute_url()
 
 
-class MoveSerializer(serializers.Serializer):
-    step = serializers.ChoiceField(choices=Step.choices)
-
-
 class DocumentKindSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
 
@@ -201,8 +197,10 @@ class ProposalSerializer(serializers.Serializer):
     penalty = serializers.CharField()
 
 
-class InspectionViewSet(ScopedViewSet):
-    """ENF-3: inspection records, their flow, findings, signature, decision and documents."""
+class InspectionViewSet(WorkflowActions, ScopedViewSet):
+    """ENF-3: inspection records, findings, signature, decision and documents; the flow's steps
+    through ``steps/<name>/`` (``rules.INSPECTION_WORKFLOW``: each step named after the stage it
+    enters, a note in ``reason``)."""
 
     queryset = Inspection.objects.all()
     serializer_class = InspectionSerializer
@@ -211,7 +209,6 @@ class InspectionViewSet(ScopedViewSet):
     extra_actions_scope = {
         "sign": SIGN,
         "add_finding": CHANGE,
-        "move": CHANGE,
         "proposal": DECIDE,
         "decide": DECIDE,
         "issue_document": ADD,
@@ -222,7 +219,7 @@ class InspectionViewSet(ScopedViewSet):
         if user.organization_id is None:
             raise serializers.ValidationError({"organization": "只有监管监察机构人员可以新建检查"})
         inspection = serializer.save(organization=user.organization, leader=user)
-        services._transition(inspection, "", Step.PLAN, user, timezone.now(), "新建检查")
+        services.record_opened(inspection, user, timezone.now(), "新建检查")
 
     def _object(self, scope: str) -> Inspection:
         inspection = self.get_object()
@@ -234,13 +231,8 @@ class InspectionViewSet(ScopedViewSet):
             self.permission_denied(self.request)
         return inspection
 
-    @extend_schema(request=MoveSerializer)
-    @action(detail=True, methods=["post"])
-    def move(self, request: Request, pk: str) -> Response:
-        inspection = self._object(CHANGE)
-        step = str(request.data.get("step", "")) if isinstance(request.data, dict) else ""
-        services.move(inspection, step, request.user, timezone.now())
-        return Response(InspectionSerializer(inspection, context={"request": request}).data)
+    def perform_step(self, obj: Any, name: str, data: dict[str, Any]) -> None:
+        services.take_step(obj, name, self.request.user, timezone.now(), data["reason"])
 
     @extend_schema(request=NewFindingSerializer, responses={201: FindingSerializer})
     @action(detail=True, methods=["post"], url_path="findings")
@@ -288,7 +280,7 @@ class InspectionViewSet(ScopedViewSet):
         kind = request.data.get("kind") if isinstance(request.data, dict) else None
         if kind not in DocumentKind.values:
             raise serializers.ValidationError({"kind": "未知的文书类型"})
-        document = services.issue_document(inspection, kind, request.user, timezone.now())
+        document = documents.issue_document(inspection, kind, request.user, timezone.now())
         return Response(DocumentSerializer(document).data, status=201)
 
 
@@ -346,7 +338,7 @@ class DrawViewSet(ScopedViewSet):
         data.is_valid(raise_exception=True)
         if request.user.organization_id is None:
             raise serializers.ValidationError({"organization": "只有监管监察机构人员可以抽取"})
-        draw = services.make_draw(
+        draw = planning.make_draw(
             organization=request.user.organization,
             user=request.user,
             now=timezone.now(),
@@ -358,7 +350,7 @@ class DrawViewSet(ScopedViewSet):
     @action(detail=True, methods=["get"])
     def verify(self, request: Request, pk: str) -> Response:
         draw = self.get_object()
-        ok, again = services.verify_draw(draw)
+        ok, again = planning.verify_draw(draw)
         return Response({"same": ok, "targets": draw.targets, "rerun": again, "seed": draw.seed})
 
 

@@ -177,8 +177,9 @@ class DocumentForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    step = forms.CharField(max_length=10)
-    note = forms.CharField(max_length=300, required=False)
+    """A step of the inspection flow: an optional note on why (ENF-3)."""
+
+    reason = forms.CharField(label="说明", max_length=300, required=False)
 
 
 class ChecklistForm(forms.Form):

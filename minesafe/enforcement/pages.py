@@ -20,7 +20,7 @@ from minesafe.core import sealing
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import get_scoped, paginate, pk_model, require
-from minesafe.enforcement import forms, pdf, reports, rules, services
+from minesafe.enforcement import forms, pdf, planning, reports, rules, services
 from minesafe.enforcement.choices import (
     REFERRAL_COLORS,
     STEP_COLORS,
@@ -93,7 +93,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         if request.user.organization_id is None:
             form.add_error(None, "只有监管监察机构人员可以生成执法计划")
         if form.is_valid():
-            plan = services.generate_plan(request.user.organization, form.cleaned_data["year"])
+            plan = planning.generate_plan(request.user.organization, form.cleaned_data["year"])
             messages.success(request, f"已生成 {plan}")
             return HttpResponseRedirect(plan.get_absolute_url())
         status = 400
@@ -117,7 +117,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "plan": plan,
         "entries": entries,
-        "progress": services.plan_progress(plan, entries),
+        "progress": planning.plan_progress(plan, entries),
         "months": range(1, 13),
         "can_edit": Plan.objects.restrict(request.user, CHANGE).filter(pk=pk).exists(),
     }
@@ -160,7 +160,7 @@ def draw_list(request: HttpRequest) -> HttpResponse:
             form.add_error(None, "只有监管监察机构人员可以抽取")
         if form.is_valid():
             try:
-                draw = services.make_draw(
+                draw = planning.make_draw(
                     organization=request.user.organization,
                     user=request.user,
                     now=timezone.now(),
@@ -191,7 +191,7 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ids = [row["mine"] for row in draw.inputs]
     names = dict(Mine.objects.restrict(request.user).filter(pk__in=ids).values_list("pk", "name"))
     rows = [{**row, "name": names.get(row["mine"], "—")} for row in draw.inputs]
-    ok, again = services.verify_draw(draw) if "verify" in request.GET else (None, [])
+    ok, again = planning.verify_draw(draw) if "verify" in request.GET else (None, [])
     context = {
         "draw": draw,
         "rows": rows,
@@ -440,7 +440,7 @@ def analysis_xlsx(request: HttpRequest) -> HttpResponse:
 def draw_verify(request: HttpRequest, pk: int) -> HttpResponse:
     """ENF-2: anyone who may see a draw may re-run it from its stored seed and inputs."""
     draw = get_scoped(Draw, request.user, VIEW, pk=pk)
-    ok, _ = services.verify_draw(draw)
+    ok, _ = planning.verify_draw(draw)
     if ok:
         messages.success(request, "复核一致：以相同种子和输入重新抽取，结果与原抽取相同")
     else:

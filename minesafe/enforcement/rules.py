@@ -10,8 +10,13 @@ import datetime as dt
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from typing import Any
 
+from minesafe.core.roles import GOVERNMENT_ROLES
+from minesafe.core.workflow import Step, Workflow
+from minesafe.enforcement.choices import STEP_ORDER
+from minesafe.enforcement.choices import Step as Stage
 from minesafe.ruledata import edition_in_force
 
 PACKAGE = "minesafe.enforcement"
@@ -129,6 +134,33 @@ def draw_targets(candidates: Sequence[tuple[int, float]], count: int, seed: str)
             keyed.append((u ** (1.0 / weight), mine_id))
     keyed.sort(reverse=True)
     return [mine_id for _, mine_id in keyed[: max(0, count)]]
+
+
+# --- the inspection flow (ENF-3) -------------------------------------------------------------
+
+#: Stages a step may jump to, past the one before them: archiving straight from the advice when
+#: nothing is to be rectified (no re-check needed; :func:`skips_recheck`).
+SKIPS = {Stage.ARCHIVE: Stage.ADVISE}
+
+
+def _forward(old: str, new: str) -> Step:
+    sources = frozenset({old} | ({SKIPS[new]} if new in SKIPS else set()))
+    return Step(new, f"进入「{Stage(new).label}」", sources, new, GOVERNMENT_ROLES)
+
+
+#: ENF-3 (003 执法闭环): the closed inspection flow, one stage after the other and never back;
+#: government officers with jurisdiction over the mine move it (an inspector as much as a
+#: regulator, ``core.roles``). Each step is named after the stage it enters.
+INSPECTION_WORKFLOW = Workflow(
+    "inspection",
+    dict(Stage.choices),
+    tuple(_forward(old, new) for old, new in pairwise(STEP_ORDER)),
+)
+
+
+def skips_recheck(state: str, step: str) -> bool:
+    """ENF-3: the step leaves out the re-check, allowed only when no finding awaits one."""
+    return SKIPS.get(step) == state
 
 
 # --- decisions (ENF-5, ENF-6) ----------------------------------------------------------------

@@ -1,257 +1,60 @@
-"""Enforcement actions: plans, draws, the inspection flow, decisions, documents, scores and
-referrals. Views and the API call these; every clock is passed in (STYLE 10)."""
+"""Enforcement actions on an inspection record: the flow on the workflow spine, on-site
+findings and quizzes, the signature, decisions, legal review, follow-up, scores and referrals.
+Plans and draws are in ``planning``, documents in ``documents``; views and the API call these;
+every clock is passed in (STYLE 10)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
-from django.utils import timezone
+from django.db import transaction
+from django.db.models import Sum
 
-from minesafe.core import sealing
 from minesafe.core.editions import judged_on
+from minesafe.core.transitions import Binding, Effect, apply, open_steps, opened
+from minesafe.core.workflow import Refusal
+from minesafe.core.workflow import Step as WorkflowStep
 from minesafe.enforcement import links, rules
 from minesafe.enforcement.choices import (
-    DOCUMENT_MARKS,
     MAJOR_CONSEQUENCES,
-    PUBLIC_DOCUMENTS,
-    SEALED_KINDS,
-    STEP_ORDER,
     Consequence,
-    DocumentKind,
     InspectionKind,
     ReviewStatus,
     Step,
 )
 from minesafe.enforcement.models import (
     Decision,
-    Document,
-    DocumentCounter,
-    Draw,
     Finding,
     Inspection,
     InspectionStep,
     ManagerScore,
-    Plan,
-    PlanEntry,
     QuizResult,
     Referral,
 )
 from minesafe.localtime import local_date
-from minesafe.registry.choices import MineStatus, Ownership
-from minesafe.registry.models import Mine
-
-BODY_KIND_MARKS = {
-    "emergency": "应急煤",
-    "coal_safety": "煤安",
-    "energy": "能源煤",
-    "inspectorate": "煤监",
-    "government": "政煤",
-}
-
-
-def supervised_mines(organization: Any) -> Any:
-    """The mines a body plans for: those it supervises or inspects, else those in its division."""
-    direct = Mine.objects.filter(Q(supervisor=organization) | Q(inspectorate=organization))
-    if direct.exists():
-        return direct
-    return Mine.objects.filter(county__path__startswith=organization.division.path)
-
-
-# --- plans (ENF-1, ENF-10) -------------------------------------------------------------------
-
-
-def plan_facts(mine: Mine) -> rules.PlanFacts:
-    return rules.PlanFacts(
-        supervision_class=mine.supervision_class,
-        status=mine.status,
-        private=mine.enterprise.ownership == Ownership.PRIVATE,
-        accidents_12m=mine.accidents_12m,
-        management_changes_12m=mine.management_changes_12m,
-    )
-
-
-@transaction.atomic
-def generate_plan(organization: Any, year: int, on: dt.date | None = None) -> Plan:
-    """ENF-1: create or refresh a body's annual plan from each mine's class and risk factors.
-
-    Entries a person has edited (``edited_reason``) are kept as they are.
-    """
-    on = on or dt.date(year, 1, 1)
-    plan, _ = Plan.objects.get_or_create(organization=organization, year=year)
-    mines = supervised_mines(organization).select_related("enterprise").order_by("code")
-    for index, mine in enumerate(mines):
-        entry = PlanEntry.objects.filter(plan=plan, mine=mine).first()
-        if entry is not None and entry.edited_reason:
-            continue
-        advice = rules.plan_checks(plan_facts(mine), on)
-        values = {
-            "checks": advice.checks,
-            "months": rules.spread_months(advice.checks, index),
-            "surprise": advice.surprise,
-            "reasons": [{"text": r.text, "source": r.source} for r in advice.reasons],
-        }
-        PlanEntry.objects.update_or_create(plan=plan, mine=mine, defaults=values)
-    return plan
-
-
-@dataclass
-class ProgressRow:
-    label: str
-    planned: list[int]
-    done: list[int]
-
-    @property
-    def planned_total(self) -> int:
-        return sum(self.planned)
-
-    @property
-    def done_total(self) -> int:
-        return sum(self.done)
-
-    @property
-    def cells(self) -> list[tuple[int, int]]:
-        return list(zip(self.planned, self.done, strict=True))
-
-
-def _done_by_month(plan: Plan, entries: Sequence[PlanEntry]) -> dict[tuple[int, int], int]:
-    """(mine id, month) → checks the plan's body finished at the mine in the plan's year."""
-    done: dict[tuple[int, int], int] = {}
-    finished = Inspection.objects.filter(
-        organization=plan.organization,
-        mine__in=[e.mine_id for e in entries],
-        finished_at__year=plan.year,
-        signed_by__isnull=False,
-    ).values_list("mine_id", "finished_at")
-    for mine_id, at in finished:
-        key = (mine_id, timezone.localtime(at).month)
-        done[key] = done.get(key, 0) + 1
-    return done
-
-
-def plan_progress(plan: Plan, entries: Sequence[PlanEntry]) -> dict[str, list[ProgressRow]]:
-    """ENF-1: planned vs done per month, per mine and per responsible inspector."""
-    done = _done_by_month(plan, entries)
-    by_mine: list[ProgressRow] = []
-    by_inspector: dict[str, ProgressRow] = {}
-    for entry in entries:
-        planned = [1 if m in entry.months else 0 for m in range(1, 13)]
-        actual = [done.get((entry.mine_id, m), 0) for m in range(1, 13)]
-        by_mine.append(ProgressRow(str(entry.mine), planned, actual))
-        name = str(entry.inspector) if entry.inspector_id else "未指定"
-        row = by_inspector.setdefault(name, ProgressRow(name, [0] * 12, [0] * 12))
-        row.planned = [a + b for a, b in zip(row.planned, planned, strict=True)]
-        row.done = [a + b for a, b in zip(row.done, actual, strict=True)]
-    return {"mines": by_mine, "inspectors": sorted(by_inspector.values(), key=lambda r: r.label)}
-
-
-# --- the draw (ENF-2) ------------------------------------------------------------------------
-
-
-def draw_inputs(mines: Iterable[Mine], now: dt.datetime) -> list[dict[str, Any]]:
-    """ENF-2: each candidate's risk facts and weight, stored with the draw."""
-    mines = list(mines)
-    ids = [m.pk for m in mines]
-    lookback = int(rules._edition("draw_weights", local_date(now))["lookback_days"])
-    majors = links.open_major_hazards(ids)
-    alarms = links.recent_alarms(ids, now - dt.timedelta(days=lookback))
-    rows = []
-    for mine in sorted(mines, key=lambda m: m.pk):
-        n_alarms, n_anomalies = alarms.get(mine.pk, (0, 0))
-        facts = rules.RiskFacts(
-            mine.supervision_class, majors.get(mine.pk, 0), n_alarms, n_anomalies
-        )
-        rows.append(
-            {
-                "mine": mine.pk,
-                "class": facts.supervision_class,
-                "open_major_hazards": facts.open_major_hazards,
-                "recent_alarms": facts.recent_alarms,
-                "data_anomalies": facts.data_anomalies,
-                "weight": rules.risk_weight(facts, local_date(now)),
-            }
-        )
-    return rows
-
-
-def _stored_targets(inputs: list[dict[str, Any]], count: int, seed: str) -> list[int]:
-    return rules.draw_targets([(row["mine"], float(row["weight"])) for row in inputs], count, seed)
-
-
-@transaction.atomic
-def make_draw(
-    *,
-    organization: Any,
-    kind: str,
-    check_on: dt.date,
-    count: int,
-    user: Any,
-    now: dt.datetime,
-    mines: Iterable[Mine] | None = None,
-    seed: str | None = None,
-) -> Draw:
-    """ENF-2: draw targets weighted by risk and create their sealed inspection records."""
-    if kind not in SEALED_KINDS and kind != InspectionKind.CLOSED_MINE:
-        raise ValidationError({"kind": "只有突击、夜查、回马枪和关闭矿井检查需要随机抽取"})
-    if check_on < local_date(now):
-        raise ValidationError({"check_on": "检查日期不能早于今天"})
-    if count < 1:
-        raise ValidationError({"count": "抽取数量至少为1"})
-    pool = list(mines if mines is not None else supervised_mines(organization))
-    if kind == InspectionKind.CLOSED_MINE:
-        pool = [m for m in pool if m.status in (MineStatus.CLOSED, MineStatus.LONG_STOPPED)]
-    if not pool:
-        raise ValidationError({"count": "没有可抽取的煤矿"})
-    inputs = draw_inputs(pool, now)
-    seed = seed or secrets.token_hex(16)
-    targets = _stored_targets(inputs, count, seed)
-    draw = Draw.objects.create(
-        organization=organization,
-        kind=kind,
-        check_on=check_on,
-        count=count,
-        seed=seed,
-        inputs=inputs,
-        targets=targets,
-        drawn_by=user,
-        drawn_at=now,
-    )
-    for mine in Mine.objects.filter(pk__in=targets):
-        inspection = Inspection.objects.create(
-            mine=mine,
-            organization=organization,
-            kind=kind,
-            draw=draw,
-            planned_on=check_on,
-            sealed=True,
-            leader=user if getattr(user, "organization_id", None) == organization.pk else None,
-        )
-        _transition(inspection, "", Step.PLAN, user, now, f"随机抽取：{draw}")
-    return draw
-
-
-def verify_draw(draw: Draw) -> tuple[bool, list[int]]:
-    """ENF-2: re-run a draw from its stored seed and inputs; True if the targets are the same."""
-    again = _stored_targets(list(draw.inputs), draw.count, draw.seed)
-    return again == list(draw.targets), again
-
+from minesafe.registry.choices import MineStatus
 
 # --- the inspection flow (ENF-3) -------------------------------------------------------------
 
 
-def _transition(
-    inspection: Inspection, old: str, new: str, user: Any, now: dt.datetime, note: str = ""
+#: The inspection flow on the spine (ENF-3): the record's stage lives in ``Inspection.step``,
+#: its history in ``InspectionStep``.
+INSPECTIONS = Binding(
+    Inspection, InspectionStep, "inspection", rules.INSPECTION_WORKFLOW, state_field="step"
+)
+
+
+def record_opened(
+    inspection: Inspection, user: Any, now: dt.datetime, reason: str = ""
 ) -> InspectionStep:
-    return InspectionStep.objects.create(
-        inspection=inspection, old_step=old, new_step=new, user=user, at=now, note=note
-    )
+    """The first row of a new record's history (created on a page, by the API or by a draw)."""
+    row: InspectionStep = opened(INSPECTIONS, inspection, user, now, reason)
+    return row
 
 
 def decision_of(inspection: Inspection) -> Decision | None:
@@ -259,49 +62,58 @@ def decision_of(inspection: Inspection) -> Decision | None:
     return Decision.objects.filter(inspection=inspection).first()
 
 
-def next_steps(inspection: Inspection) -> list[str]:
-    """ENF-3: where the record may go from here. The flow only moves forward; re-check may be
-    skipped when nothing is to be rectified."""
-    index = STEP_ORDER.index(inspection.step)
-    if index + 1 >= len(STEP_ORDER):
-        return []
-    following = [STEP_ORDER[index + 1]]
-    if following[0] == Step.RECHECK and not inspection.findings.exists():
-        following.append(Step.ARCHIVE)
-    return following
+def _awaits_recheck(inspection: Inspection, step: str) -> bool:
+    return rules.skips_recheck(inspection.step, step) and inspection.findings.exists()
 
 
-def _check_move(inspection: Inspection, new: str, now: dt.datetime) -> None:
-    if new not in next_steps(inspection):
-        raise ValidationError({"step": f"不能从「{inspection.get_step_display()}」直接转到该环节"})
-    if new == Step.ONSITE and inspection.planned_on > local_date(now):
-        raise ValidationError({"step": "未到检查日期，不能开始现场检查"})
-    if new == Step.DECIDE and not inspection.signed:
-        raise ValidationError({"step": "检查记录须先由执法人员签名"})
-    if new == Step.NOTIFY:
-        decision = decision_of(inspection)
-        if decision is None:
-            raise ValidationError({"step": "请先作出处理决定"})
-        if not decision.issuable:
-            raise ValidationError({"step": "处理决定尚未通过法制审核"})
+def offered_steps(inspection: Inspection, user: Any) -> list[WorkflowStep]:
+    """ENF-3: the steps the record's page offers ``user``: the table's open steps, less a skip of
+    the re-check that findings still await."""
+    return [
+        step
+        for step in open_steps(INSPECTIONS, inspection, user)
+        if not _awaits_recheck(inspection, step.name)
+    ]
+
+
+def _entry_checks(step: str, now: dt.datetime) -> Effect:
+    """What a stage asks of the record before it is entered (beyond the table), and what
+    entering it sets: the on-site check starts on its day and unseals an unannounced record."""
+
+    def check(locked: Inspection) -> None:
+        if _awaits_recheck(locked, step):
+            raise Refusal("step", "检查发现的问题须经复查后才能归档")
+        if step == Step.ONSITE:
+            if locked.planned_on > local_date(now):
+                raise Refusal("step", "未到检查日期，不能开始现场检查")
+            locked.sealed = False
+            locked.started_at = locked.started_at or now
+        if step == Step.DECIDE and not locked.signed:
+            raise Refusal("step", "检查记录须先由执法人员签名")
+        if step == Step.NOTIFY:
+            decision = decision_of(locked)
+            if decision is None:
+                raise Refusal("step", "请先作出处理决定")
+            if not decision.issuable:
+                raise Refusal("step", "处理决定尚未通过法制审核")
+
+    return check
 
 
 @transaction.atomic
-def move(inspection: Inspection, new: str, user: Any, now: dt.datetime, note: str = "") -> None:
-    """ENF-3: advance the record one step, appending the transition row. Starting the on-site
-    check unseals an unannounced record: from then on the mine sees it."""
-    _check_move(inspection, new, now)
-    old = inspection.step
-    inspection.step = new
-    fields = ["step", "updated_at"]
-    if new == Step.ONSITE:
-        inspection.sealed = False
-        inspection.started_at = inspection.started_at or now
-        fields += ["sealed", "started_at"]
-    inspection.save(update_fields=fields)
-    _transition(inspection, old, new, user, now, note)
-    if new == Step.ARCHIVE:
+def take_step(
+    inspection: Inspection, step: str, user: Any, now: dt.datetime, reason: str = ""
+) -> InspectionStep:
+    """ENF-3: move the record one stage on (the step is named after the stage it enters),
+    appending its history row; from the on-site check on the mine sees an unannounced record,
+    and archiving traces the responsibility for basic-condition findings (HAZ-9). Raises
+    :class:`~minesafe.core.workflow.Refusal`."""
+    row: InspectionStep = apply(
+        INSPECTIONS, inspection, step, user, now, reason=reason, effect=_entry_checks(step, now)
+    )
+    if step == Step.ARCHIVE:
         links.trace_responsibility(inspection, now)
+    return row
 
 
 @transaction.atomic
@@ -553,85 +365,6 @@ def close_recheck(recheck: Inspection, user: Any, now: dt.datetime) -> int:
         finding.save(update_fields=["rectified_on", "updated_at"])
         closed += 1
     return closed
-
-
-# --- documents (ENF-4) -----------------------------------------------------------------------
-
-
-def number_prefix(organization: Any) -> str:
-    """The issuing body's mark: first character of its division and its kind (青应急煤…)."""
-    return f"{organization.division.name[:1]}{BODY_KIND_MARKS.get(organization.kind, '煤')}"
-
-
-def _next_serial(organization: Any, kind: str, year: int) -> int:
-    """Concurrency-safe: the counter row is locked (PostgreSQL) and the document number is
-    unique, so two inspectors issuing at once never share a number."""
-    DocumentCounter.objects.get_or_create(organization=organization, kind=kind, year=year)
-    counter = DocumentCounter.objects.select_for_update().get(
-        organization=organization, kind=kind, year=year
-    )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
-
-
-DECISION_DOCUMENTS = {
-    DocumentKind.ONSITE_DECISION,
-    DocumentKind.PENALTY_DECISION,
-    DocumentKind.SUSPENSION_ORDER,
-}
-
-
-def _check_issuable(inspection: Inspection, kind: str) -> None:
-    if kind not in DocumentKind.values:
-        raise ValidationError({"kind": "未知的文书类型"})
-    if not inspection.signed:
-        raise ValidationError({"inspection": "检查记录未经执法人员签名，不能制发文书"})
-    decision = decision_of(inspection)
-    if kind == DocumentKind.RECTIFICATION_ORDER and not inspection.findings.exists():
-        raise ValidationError({"kind": "没有发现问题，无需责令整改"})
-    if kind in DECISION_DOCUMENTS:
-        if decision is None:
-            raise ValidationError({"kind": "请先作出处理决定"})
-        if not decision.issuable:
-            raise ValidationError({"kind": "重大执法决定须经法制审核通过后方可制发"})
-        needed = {
-            DocumentKind.PENALTY_DECISION: {Consequence.PENALTY, Consequence.HEAVIER_PENALTY},
-            DocumentKind.SUSPENSION_ORDER: {Consequence.SUSPENSION},
-        }.get(kind)
-        if needed and not needed & set(decision.consequences):
-            raise ValidationError({"kind": "处理决定中没有相应措施"})
-
-
-def issue_document(inspection: Inspection, kind: str, user: Any, now: dt.datetime) -> Document:
-    """ENF-4: issue a numbered document for a signed record (retrying a number clash)."""
-    _check_issuable(inspection, kind)
-    existing = Document.objects.filter(inspection=inspection, kind=kind).first()
-    if existing is not None:
-        return existing
-    year = timezone.localtime(now).year
-    organization = inspection.organization
-    for _ in range(5):
-        try:
-            with transaction.atomic():
-                serial = _next_serial(organization, kind, year)
-                return Document.objects.create(
-                    inspection=inspection,
-                    organization=organization,
-                    kind=kind,
-                    year=year,
-                    serial=serial,
-                    number=rules.document_number(
-                        number_prefix(organization), DOCUMENT_MARKS[kind], year, serial
-                    ),
-                    issued_at=now,
-                    issued_by=user,
-                    public=kind in PUBLIC_DOCUMENTS,
-                    chain_head=sealing.mine_head(inspection.mine_id),
-                )
-        except IntegrityError:
-            continue
-    raise ValidationError({"kind": "文书编号冲突，请重试"})
 
 
 # --- scores and referrals (PER-9, ENF-7) ------------------------------------------------------

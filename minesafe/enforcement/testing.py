@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from minesafe.accounts.choices import Role
 from minesafe.accounts.models import User
-from minesafe.enforcement import rules, services
+from minesafe.enforcement import documents, rules, services
 from minesafe.enforcement.choices import DocumentKind, FindingKind, InspectionKind, Step
 from minesafe.enforcement.models import ChecklistResult, Draw, Expert, Inspection, Plan, PlanEntry
 from minesafe.registry.models import Mine
@@ -69,9 +69,9 @@ def furnish_enforcement(mine: Mine, today: dt.date) -> Inspection:
     )
     inspection.experts.add(expert)
     now = aware(day, 10)
-    services._transition(inspection, "", Step.PLAN, officer, now)
+    services.record_opened(inspection, officer, now)
     for step in (Step.PREPARE, Step.ONSITE):
-        services.move(inspection, step, officer, now)
+        services.take_step(inspection, step, officer, now)
     services.add_finding(
         inspection,
         officer,
@@ -94,7 +94,7 @@ def furnish_enforcement(mine: Mine, today: dt.date) -> Inspection:
         manager_id_number=f"1401{mine.pk:014d}",
         deviation_reason="首次违法但整改不力",
     )
-    services.issue_document(inspection, DocumentKind.RECTIFICATION_ORDER, officer, aware(day, 17))
+    documents.issue_document(inspection, DocumentKind.RECTIFICATION_ORDER, officer, aware(day, 17))
     services.Referral.objects.create(
         mine=mine,
         inspection=inspection,

@@ -12,7 +12,11 @@ urlpatterns = [
     path("inspections/add/", views.InspectionCreateView.as_view(), name="inspection_add"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
     path("inspections/<int:pk>/edit/", views.InspectionEditView.as_view(), name="inspection_edit"),
-    path("inspections/<int:pk>/move/", views.inspection_move, name="inspection_move"),
+    path(
+        "inspections/<int:pk>/steps/<slug:name>/",
+        views.InspectionStepView.as_view(),
+        name="inspection_step",
+    ),
     path(
         "inspections/<int:pk>/findings/add/", views.FindingCreateView.as_view(), name="finding_add"
     ),

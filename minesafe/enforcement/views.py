@@ -16,8 +16,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
-from minesafe.core.views import ScopedFormView, get_scoped, paginate, pk_model, require
-from minesafe.enforcement import forms, links, pdf, rules, services
+from minesafe.core.transitions import steps_of
+from minesafe.core.views import (
+    ScopedFormView,
+    WorkflowStepView,
+    get_scoped,
+    paginate,
+    pk_model,
+    require,
+)
+from minesafe.core.workflow import Refusal
+from minesafe.enforcement import documents, forms, links, pdf, rules, services
 from minesafe.enforcement.choices import (
     REVIEW_COLORS,
     STEP_COLORS,
@@ -139,7 +148,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "inspection": inspection,
-        "steps": inspection.steps.select_related("user"),
+        "steps": steps_of(inspection.steps.all(), rules.INSPECTION_WORKFLOW),
         "findings": [(f, hazards.get(f.hazard_id_ref)) for f in findings],
         "checklist": inspection.checklist.all(),
         "quizzes": inspection.quizzes.all(),
@@ -152,9 +161,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": Document.objects.restrict(user).filter(inspection=inspection),
         "referrals": inspection.referrals.all() if may_change else [],
         "rechecks": Inspection.objects.restrict(user).filter(recheck_of=inspection),
-        "next_steps": [(s, Step(s).label) for s in services.next_steps(inspection)]
-        if may_change
-        else [],
+        "next_steps": services.offered_steps(inspection, user),
         "may_change": may_change,
         "may_sign": may_change and inspection.step == Step.ONSITE and not inspection.signed,
         "onsite": may_change and inspection.step == Step.ONSITE and not inspection.signed,
@@ -201,7 +208,7 @@ class InspectionCreateView(ServiceFormView):
     def save(self, form: Any) -> Inspection:
         inspection = form.save()
         now = timezone.now()
-        services._transition(inspection, "", Step.PLAN, self.request.user, now, "新建检查")
+        services.record_opened(inspection, self.request.user, now, "新建检查")
         return inspection
 
 
@@ -227,29 +234,37 @@ class InspectionEditView(ServiceFormView):
 # --- the flow --------------------------------------------------------------------------------
 
 
-@login_required
-@require_POST
-@acts_on(Inspection, CHANGE)
-def inspection_move(request: HttpRequest, pk: int) -> HttpResponse:
-    """ENF-3: advance the record one step along the flow."""
-    inspection = get_scoped(Inspection, request.user, CHANGE, pk=pk)
-    form = forms.StepForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请选择流程环节")
-        return HttpResponseRedirect(inspection.get_absolute_url(), status=302)
-    try:
-        services.move(
-            inspection,
-            form.cleaned_data["step"],
-            request.user,
-            timezone.now(),
-            form.cleaned_data["note"],
-        )
-    except ValidationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, f"已进入「{inspection.get_step_display()}」环节")
-    return HttpResponseRedirect(inspection.get_absolute_url())
+class InspectionStepView(WorkflowStepView):
+    """ENF-3: one step of the flow on the spine's page view, its name in the path (the record's
+    page offers the steps open to the user as buttons). A name that is no step of the flow is
+    bad input: 400, after the 404 and 403 of the record itself."""
+
+    model = Inspection
+    action = CHANGE
+    form_class = forms.StepForm
+
+    def get(self, request: HttpRequest, pk: int, name: str = "") -> HttpResponse:
+        self._name_step(name)
+        return super().get(request, pk)
+
+    def post(self, request: HttpRequest, pk: int, name: str = "") -> HttpResponse:
+        self._name_step(name)
+        return super().post(request, pk)
+
+    def _name_step(self, name: str) -> None:
+        """The step the path names; its label is the page's title and the audit's reason."""
+        self.name, self.known = name, True
+        try:
+            self.title = rules.INSPECTION_WORKFLOW.step(name).label
+        except Refusal as refusal:
+            self.title, self.known = refusal.message, False
+
+    def perform(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> str:
+        services.take_step(obj, self.name, request.user, timezone.now(), data["reason"])
+        return f"已{self.title}环节"
+
+    def _render(self, request: HttpRequest, obj: Any, form: Any, status: int = 200) -> HttpResponse:
+        return super()._render(request, obj, form, status if self.known else 400)
 
 
 class _InspectionChildView(ServiceFormView):
@@ -461,7 +476,7 @@ def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse("文书类型无效", status=400, content_type="text/plain; charset=utf-8")
     try:
-        document = services.issue_document(
+        document = documents.issue_document(
             inspection, form.cleaned_data["kind"], request.user, timezone.now()
         )
     except ValidationError as exc:

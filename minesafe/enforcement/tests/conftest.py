@@ -11,6 +11,7 @@ from django.utils import timezone
 from minesafe.enforcement import services
 from minesafe.enforcement.choices import Step
 from minesafe.enforcement.models import Inspection
+from minesafe.localtime import local_date
 from minesafe.testing import World
 
 NOW = timezone.make_aware(dt.datetime(2026, 11, 22, 10, 0))
@@ -31,12 +32,12 @@ def start_check(world: World, officer: Any, mine: Any = None, **extra: Any) -> I
     inspection = Inspection.objects.create(
         mine=mine or world.mine_a,
         organization=world.regulator_x_org,
-        planned_on=NOW.date(),
+        planned_on=local_date(NOW),
         leader=officer,
         **extra,
     )
-    services.move(inspection, Step.PREPARE, officer, NOW)
-    services.move(inspection, Step.ONSITE, officer, NOW)
+    services.take_step(inspection, Step.PREPARE, officer, NOW)
+    services.take_step(inspection, Step.ONSITE, officer, NOW)
     return inspection
 
 

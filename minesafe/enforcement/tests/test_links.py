@@ -11,17 +11,18 @@ from minesafe.enforcement.models import Inspection
 from minesafe.enforcement.tests.conftest import NOW
 from minesafe.hazards.catalogue import items_in_force
 from minesafe.hazards.models import Hazard, ResponsibilityCase
+from minesafe.localtime import local_date
 from minesafe.testing import World
 
 
 def _check(world: World, user: Any, org: Any, when: dt.datetime, **finding: Any) -> Inspection:
     inspection = Inspection.objects.create(
-        mine=world.mine_a, organization=org, planned_on=when.date(), leader=user
+        mine=world.mine_a, organization=org, planned_on=local_date(when), leader=user
     )
     for step in (Step.PREPARE, Step.ONSITE):
-        services.move(inspection, step, user, when)
+        services.take_step(inspection, step, user, when)
     if finding:
-        services.add_finding(inspection, user, when.date(), **finding)
+        services.add_finding(inspection, user, local_date(when), **finding)
     services.sign(inspection, user, when + dt.timedelta(hours=2), when + dt.timedelta(hours=1))
     return inspection
 
@@ -45,7 +46,7 @@ def test_enf3_signed_finding_becomes_a_linked_hazard(world: World) -> None:
 
 
 def test_haz9_archive_traces_a_basic_condition_hazard_missed_by_the_county(world: World) -> None:
-    item = items_in_force(NOW.date()).get(code="8(1)")
+    item = items_in_force(local_date(NOW)).get(code="8(1)")
     county = world.users["regulator_x"]
     inspector = world.users["inspector"]
     inspectorate = inspector.organization
@@ -63,7 +64,7 @@ def test_haz9_archive_traces_a_basic_condition_hazard_missed_by_the_county(world
     assert finding.basic_condition and finding.major
     services.decide(
         found,
-        consequences=services.propose(found, NOW.date()).consequences,
+        consequences=services.propose(found, local_date(NOW)).consequences,
         user=inspector,
         now=NOW + dt.timedelta(hours=3),
         legal_basis="《煤矿安全生产条例》",

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from minesafe.core import sealing
 from minesafe.core.models import AuditEntry
-from minesafe.enforcement import services
+from minesafe.enforcement import planning, services
 from minesafe.enforcement.choices import DocumentKind, Step
-from minesafe.enforcement.models import Document, Draw, Inspection, PlanEntry
+from minesafe.enforcement.models import Decision, Document, Draw, Inspection, PlanEntry
+from minesafe.localtime import local_date
 from minesafe.testing import World
 
 
@@ -33,10 +34,10 @@ def _client(world: World, persona: str) -> Client:
 def sealed(world: World) -> Draw:
     """An unannounced night check of mine A drawn by county X for the day after tomorrow."""
     now = timezone.now()
-    return services.make_draw(
+    return planning.make_draw(
         organization=world.regulator_x_org,
         kind="night",
-        check_on=timezone.localdate() + dt.timedelta(days=2),
+        check_on=local_date() + dt.timedelta(days=2),
         count=1,
         user=world.users["regulator_x"],
         now=now,
@@ -71,7 +72,7 @@ def test_enf2_mine_and_enterprise_never_see_a_sealed_check(
     api = client.get("/api/enforcement/inspections/").json()
     assert record.pk not in [r["id"] for r in api["results"]]
     assert client.get(f"/api/enforcement/inspections/{record.pk}/").status_code == 404
-    assert client.get(f"/api/enforcement/draws/{sealed.pk}/").status_code in (403, 404)
+    assert client.get(f"/api/enforcement/draws/{sealed.pk}/").status_code == 404
     assert not Inspection.objects.restrict(world.users[persona]).filter(draw=sealed).exists()
 
 
@@ -88,8 +89,8 @@ def test_enf2_sealed_check_opens_to_the_mine_once_on_site(world: World, sealed: 
     record = Inspection.objects.get(draw=sealed)
     officer = world.users["regulator_x"]
     later = timezone.now() + dt.timedelta(days=2)
-    services.move(record, Step.PREPARE, officer, later)
-    services.move(record, Step.ONSITE, officer, later)
+    services.take_step(record, Step.PREPARE, officer, later)
+    services.take_step(record, Step.ONSITE, officer, later)
     assert _client(world, "mine_a").get(record.get_absolute_url()).status_code == 200
 
 
@@ -106,7 +107,7 @@ def test_enf2_regulator_sees_and_verifies_the_draw(world: World, sealed: Draw) -
 
 def test_enf2_draw_in_the_past_is_a_clear_error(world: World) -> None:
     client = _client(world, "regulator_x")
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    yesterday = local_date() - dt.timedelta(days=1)
     response = client.post(
         reverse("enforcement:draw_list"),
         {"kind": "unannounced", "check_on": yesterday.isoformat(), "count": 1},
@@ -126,16 +127,18 @@ def test_enf3_enf4_flow_through_the_pages_ends_in_a_numbered_pdf(world: World) -
         {
             "mine": world.mine_a.pk,
             "kind": "routine",
-            "planned_on": timezone.localdate(),
+            "planned_on": local_date(),
             "leader": world.users["regulator_x"].pk,
             "route": "主井→1201",
         },
     )
     assert response.status_code == 302, response.content.decode()
     record = Inspection.objects.filter(mine=world.mine_a, kind="routine").latest("pk")
-    move = reverse("enforcement:inspection_move", args=[record.pk])
     for step in ("prepare", "onsite"):
-        assert client.post(move, {"step": step}).status_code == 302
+        moved = client.post(reverse("enforcement:inspection_step", args=[record.pk, step]))
+        assert moved.status_code == 302 and moved["Location"] == record.get_absolute_url()
+    record.refresh_from_db()
+    assert record.step == "onsite" and record.steps.count() == 3
     finding = client.post(
         reverse("enforcement:finding_add", args=[record.pk]),
         {"kind": "general_hazard", "description": "回风巷支护失效", "place": "1201回风巷"},
@@ -188,14 +191,14 @@ def test_enf9_reports_and_analysis_page_pdf_excel(world: World) -> None:
     client = _client(world, "regulator_x")
     page = client.get(reverse("enforcement:mine_reports", args=[world.mine_a.pk]))
     assert page.status_code == 200 and "监察执法报告" in page.content.decode()
-    month = timezone.localdate().strftime("%Y-%m")
+    month = local_date().strftime("%Y-%m")
     assert (
         "执法分析" in client.get(reverse("enforcement:analysis"), {"month": month}).content.decode()
     )
     sealing.seal(timezone.now())
     pdf = client.get(reverse("enforcement:analysis_pdf"), {"month": month})
     text = _pdf_text(pdf.content).replace("\n", "")
-    first = timezone.localdate().replace(day=1)
+    first = local_date().replace(day=1)
     root = sealing.root_of(first, sealing.month_end(first))
     assert "共性问题" in text and f"条链）：{root}" in text
     xlsx = client.get(reverse("enforcement:analysis_xlsx"), {"month": month})
@@ -221,7 +224,7 @@ def test_enf_api_flow_and_clear_errors(world: World) -> None:
         {
             "mine": world.mine_a.pk,
             "kind": "remote",
-            "planned_on": str(timezone.localdate()),
+            "planned_on": str(local_date()),
             "remote_examined": "调阅近7日瓦斯监测曲线和井下视频",
         },
         content_type="application/json",
@@ -230,11 +233,9 @@ def test_enf_api_flow_and_clear_errors(world: World) -> None:
     pk = created.json()["id"]
     for step in ("prepare", "onsite"):
         moved = client.post(
-            f"/api/enforcement/inspections/{pk}/move/",
-            {"step": step},
-            content_type="application/json",
+            f"/api/enforcement/inspections/{pk}/steps/{step}/", {}, content_type="application/json"
         )
-        assert moved.status_code == 200, moved.content
+        assert moved.status_code == 200 and moved.json()["step"] == step, moved.content
     future = (timezone.now() + dt.timedelta(days=1)).isoformat()
     bad = client.post(
         f"/api/enforcement/inspections/{pk}/sign/",
@@ -279,12 +280,12 @@ def test_per8_quiz_page_asks_from_the_bank_and_lists_the_stopped_worker(world: W
     record = Inspection.objects.create(
         mine=world.mine_a,
         organization=world.regulator_x_org,
-        planned_on=timezone.localdate(),
+        planned_on=local_date(),
         leader=officer,
     )
     now = timezone.now()
-    services.move(record, Step.PREPARE, officer, now)
-    services.move(record, Step.ONSITE, officer, now)
+    services.take_step(record, Step.PREPARE, officer, now)
+    services.take_step(record, Step.ONSITE, officer, now)
     client = _client(world, "regulator_x")
     url = reverse("enforcement:quiz_add", args=[record.pk])
     assert "自救器" in client.get(url).content.decode()
@@ -340,7 +341,7 @@ def test_enf1_plan_entry_adjustment_same_choices_rules_and_reason(world: World, 
     done = _adjust_plan_entry(
         client, entry, via, inspector=world.users["regulator_x"].pk, checks=6, edited_reason="增频"
     )
-    assert done.status_code in (200, 302), done.content
+    assert done.status_code == (200 if via == "api" else 302), done.content
     entry.refresh_from_db()
     assert (entry.checks, entry.inspector, entry.edited_reason) == (
         6,
@@ -349,3 +350,83 @@ def test_enf1_plan_entry_adjustment_same_choices_rules_and_reason(world: World, 
     )
     audit = AuditEntry.objects.filter(object_repr=str(entry), action="update").latest("id")
     assert audit.reason == "增频" and audit.changes["checks"] == [4, 6]
+
+
+def _record_of_mine_a(world: World) -> Inspection:
+    """A record of mine A by county X, in the plan stage with its first history row."""
+    officer = world.users["regulator_x"]
+    record = Inspection.objects.create(
+        mine=world.mine_a,
+        organization=world.regulator_x_org,
+        planned_on=local_date(),
+        leader=officer,
+    )
+    services.record_opened(record, officer, timezone.now(), "新建检查")
+    return record
+
+
+def test_enf3_step_page_refuses_wrong_role_403_other_county_404_wrong_stage_400(
+    world: World,
+) -> None:
+    record = _record_of_mine_a(world)
+    url = reverse("enforcement:inspection_step", args=[record.pk, "prepare"])
+    assert _client(world, "mine_a").post(url).status_code == 403
+    assert _client(world, "regulator_y").post(url).status_code == 404
+    client = _client(world, "regulator_x")
+    unknown = reverse("enforcement:inspection_step", args=[record.pk, "nowhere"])
+    assert client.get(unknown).status_code == client.post(unknown).status_code == 400
+    skipped = client.post(reverse("enforcement:inspection_step", args=[record.pk, "decide"]))
+    assert skipped.status_code == 400
+    assert "当前状态为“计划”，不能进入「处理决定」" in skipped.content.decode()
+    record.refresh_from_db()
+    assert record.step == Step.PLAN and record.steps.count() == 1
+    assert client.post(url, {"reason": "组织检查组"}).status_code == 302
+    page = client.get(record.get_absolute_url()).content.decode()
+    assert "计划 → 准备" in page and "组织检查组" in page and "进入「现场检查」" in page
+    assert (
+        "进入「现场检查」"
+        not in _client(world, "mine_a").get(record.get_absolute_url()).content.decode()
+    )
+
+
+def test_enf3_api_step_refuses_wrong_role_403_other_county_404_wrong_stage_400(
+    world: World,
+) -> None:
+    record = _record_of_mine_a(world)
+    url = f"/api/enforcement/inspections/{record.pk}/steps/prepare/"
+    assert (
+        _client(world, "mine_a").post(url, {}, content_type="application/json").status_code == 403
+    )
+    other = _client(world, "regulator_y").post(url, {}, content_type="application/json")
+    assert other.status_code == 404
+    client = _client(world, "regulator_x")
+    skipped = client.post(
+        f"/api/enforcement/inspections/{record.pk}/steps/decide/",
+        {},
+        content_type="application/json",
+    )
+    assert skipped.status_code == 400 and "step" in skipped.json()
+    record.refresh_from_db()
+    assert record.step == Step.PLAN
+    assert (
+        client.post(url, {"reason": "组织检查组"}, content_type="application/json").status_code
+        == 200
+    )
+    assert record.steps.last().reason == "组织检查组"
+
+
+def test_enf4_returning_a_decision_without_a_reason_is_400_on_page_and_api(
+    world: World,
+) -> None:
+    decision = Decision.objects.get(inspection__mine=world.mine_b, review_status="pending")
+    client = _client(world, "regulator_x")
+    page = client.post(reverse("enforcement:decision_review", args=[decision.pk]), {"approve": "0"})
+    assert page.status_code == 400 and "退回须写明审核意见" in page.content.decode()
+    api = client.post(
+        f"/api/enforcement/decisions/{decision.pk}/review/",
+        {"approve": False},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and "退回须写明审核意见" in str(api.json())
+    decision.refresh_from_db()
+    assert decision.review_status == "pending"

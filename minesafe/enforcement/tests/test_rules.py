@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from minesafe.core.roles import Role
+from minesafe.core.workflow import Actor, Refusal
 from minesafe.enforcement import rules
 from minesafe.enforcement.choices import Consequence, FindingKind
 from minesafe.enforcement.rules import FindingFacts, PlanFacts
@@ -196,3 +199,50 @@ def test_enf4_document_number_layout() -> None:
 def test_per8_question_bank_covers_both_must_pass_topics() -> None:
     topics = {q["topic"] for q in rules.quiz_questions(ON)}
     assert {"escape_route", "self_rescuer"} <= topics
+
+
+# --- the inspection flow on the spine (ENF-3) ------------------------------------------------
+
+FLOW = rules.INSPECTION_WORKFLOW
+OFFICER = Actor(user_id=1, role=Role.INSPECTOR, in_jurisdiction=True)
+
+
+def test_enf3_the_flow_moves_one_stage_on_and_may_skip_only_the_recheck() -> None:
+    moves = {(old, s.name) for s in FLOW.steps for old in s.sources}
+    assert moves == {
+        ("plan", "prepare"),
+        ("prepare", "onsite"),
+        ("onsite", "decide"),
+        ("decide", "notify"),
+        ("notify", "advise"),
+        ("advise", "recheck"),
+        ("recheck", "archive"),
+        ("advise", "archive"),
+    }
+    assert all(s.target == s.name for s in FLOW.steps)
+    assert [s.name for s in FLOW.open_steps("advise", OFFICER)] == ["recheck", "archive"]
+    assert FLOW.open_steps("archive", OFFICER) == []
+    assert rules.skips_recheck("advise", "archive")
+    assert not rules.skips_recheck("recheck", "archive")
+    assert not rules.skips_recheck("advise", "recheck")
+
+
+def test_enf3_only_government_in_jurisdiction_moves_a_record_and_never_back() -> None:
+    for role in (Role.COUNTY_REGULATOR, Role.CITY_REGULATOR, Role.INSPECTOR):
+        actor = Actor(user_id=1, role=role, in_jurisdiction=True)
+        assert FLOW.check("plan", "prepare", actor).target == "prepare"
+    for role in (Role.MINE_MANAGER, Role.MINE_SAFETY_OFFICER, Role.ENTERPRISE_OFFICER):
+        mine = Actor(user_id=2, role=role, in_jurisdiction=True, own_mine=True)
+        with pytest.raises(Refusal) as err:
+            FLOW.check("plan", "prepare", mine)
+        assert err.value.forbidden and err.value.message == "无权进入「准备」"
+    outside = Actor(user_id=3, role=Role.COUNTY_REGULATOR, in_jurisdiction=False)
+    with pytest.raises(Refusal) as err:
+        FLOW.check("plan", "prepare", outside)
+    assert err.value.forbidden
+    with pytest.raises(Refusal) as err:
+        FLOW.check("onsite", "prepare", OFFICER)
+    assert (err.value.field, err.value.forbidden) == ("step", False)
+    assert err.value.message == "当前状态为“现场检查”，不能进入「准备」"
+    with pytest.raises(Refusal):
+        FLOW.check("plan", "onsite", OFFICER)

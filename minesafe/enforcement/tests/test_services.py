@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from minesafe.core import sealing
-from minesafe.enforcement import services
+from minesafe.core.workflow import Refusal
+from minesafe.enforcement import documents, planning, services
 from minesafe.enforcement.choices import (
     Consequence,
     DocumentKind,
@@ -24,6 +25,7 @@ from minesafe.enforcement.choices import (
     Step,
 )
 from minesafe.enforcement.models import (
+    Decision,
     Document,
     Inspection,
     InspectionStep,
@@ -33,6 +35,7 @@ from minesafe.enforcement.models import (
 )
 from minesafe.enforcement.pdf import render_document
 from minesafe.enforcement.tests.conftest import NOW, start_check
+from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
 from minesafe.testing import World
 
@@ -47,26 +50,67 @@ def _sign(inspection: Inspection, officer: Any) -> None:
 def test_enf3_flow_is_a_row_per_step_and_only_moves_forward(
     onsite: Inspection, officer: Any
 ) -> None:
-    steps = list(
-        InspectionStep.objects.filter(inspection=onsite).values_list("new_step", flat=True)
-    )
-    assert steps == [Step.PREPARE, Step.ONSITE]
-    with pytest.raises(ValidationError) as err:
-        services.move(onsite, Step.ARCHIVE, officer, NOW)
-    assert "step" in err.value.message_dict
-    with pytest.raises(ValidationError):
-        services.move(onsite, Step.DECIDE, officer, NOW)  # unsigned
+    rows = InspectionStep.objects.filter(inspection=onsite)
+    assert list(rows.values_list("step", "from_state", "to_state", "user")) == [
+        (Step.PREPARE, Step.PLAN, Step.PREPARE, officer.pk),
+        (Step.ONSITE, Step.PREPARE, Step.ONSITE, officer.pk),
+    ]
+    with pytest.raises(Refusal) as err:
+        services.take_step(onsite, Step.ARCHIVE, officer, NOW)
+    assert err.value.field == "step" and not err.value.forbidden
+    with pytest.raises(Refusal) as err:
+        services.take_step(onsite, Step.DECIDE, officer, NOW)  # unsigned
+    assert err.value.message == "检查记录须先由执法人员签名"
+    onsite.refresh_from_db()
+    assert onsite.step == Step.ONSITE and rows.count() == 2
+
+
+def test_enf3_only_government_with_jurisdiction_moves_the_record(
+    world: World, onsite: Inspection
+) -> None:
+    for persona in ("mine_a", "enterprise", "regulator_y"):
+        with pytest.raises(Refusal) as err:
+            services.take_step(onsite, Step.DECIDE, world.users[persona], NOW)
+        assert err.value.forbidden, persona
+    assert services.offered_steps(onsite, world.users["mine_a"]) == []
+    assert [s.name for s in services.offered_steps(onsite, world.users["regulator_x"])] == [
+        Step.DECIDE
+    ]
+
+
+def test_enf3_archive_skips_the_recheck_only_without_findings(world: World, officer: Any) -> None:
+    clean, found = start_check(world, officer), start_check(world, officer)
+    services.add_finding(found, officer, local_date(NOW), kind="general_hazard", description="x")
+    for inspection in (clean, found):
+        _sign(inspection, officer)
+        services.take_step(inspection, Step.DECIDE, officer, LATER)
+        # Nothing found, nothing proposed: the record still carries a decision to notify.
+        consequences = services.propose(inspection, local_date(LATER)).consequences or ["rectify"]
+        Decision.objects.create(
+            inspection=inspection, consequences=consequences, decided_by=officer, decided_at=LATER
+        )
+        services.take_step(inspection, Step.NOTIFY, officer, LATER)
+        services.take_step(inspection, Step.ADVISE, officer, LATER)
+    assert [s.name for s in services.offered_steps(clean, officer)] == [Step.RECHECK, Step.ARCHIVE]
+    assert [s.name for s in services.offered_steps(found, officer)] == [Step.RECHECK]
+    with pytest.raises(Refusal):
+        services.take_step(found, Step.ARCHIVE, officer, LATER)
+    services.take_step(clean, Step.ARCHIVE, officer, LATER, "无问题，直接归档")
+    assert clean.steps.last().reason == "无问题，直接归档"
+    clean.refresh_from_db()
+    assert clean.step == Step.ARCHIVE
 
 
 def test_enf3_cannot_start_on_site_before_the_planned_day(world: World, officer: Any) -> None:
     inspection = Inspection.objects.create(
         mine=world.mine_a,
         organization=world.regulator_x_org,
-        planned_on=NOW.date() + dt.timedelta(days=3),
+        planned_on=local_date(NOW) + dt.timedelta(days=3),
     )
-    services.move(inspection, Step.PREPARE, officer, NOW)
-    with pytest.raises(ValidationError):
-        services.move(inspection, Step.ONSITE, officer, NOW)
+    services.take_step(inspection, Step.PREPARE, officer, NOW)
+    with pytest.raises(Refusal) as err:
+        services.take_step(inspection, Step.ONSITE, officer, NOW)
+    assert err.value.message == "未到检查日期，不能开始现场检查"
 
 
 def test_haz9_sign_refuses_a_check_dated_in_the_future(onsite: Inspection, officer: Any) -> None:
@@ -80,7 +124,7 @@ def test_haz9_sign_refuses_a_check_dated_in_the_future(onsite: Inspection, offic
 
 def test_enf4_document_for_an_unsigned_record_is_refused(onsite: Inspection, officer: Any) -> None:
     with pytest.raises(ValidationError) as err:
-        services.issue_document(onsite, DocumentKind.SITE_RECORD, officer, NOW)
+        documents.issue_document(onsite, DocumentKind.SITE_RECORD, officer, NOW)
     assert "未经执法人员签名" in str(err.value)
 
 
@@ -89,7 +133,7 @@ def test_enf4_numbers_per_body_kind_and_year(world: World, officer: Any) -> None
     for _ in range(3):
         inspection = start_check(world, officer)
         _sign(inspection, officer)
-        numbers.append(services.issue_document(inspection, "site_record", officer, NOW).number)
+        numbers.append(documents.issue_document(inspection, "site_record", officer, NOW).number)
     serials = [int(n.split("〕")[1].rstrip("号")) for n in numbers]
     assert serials == sorted(serials) and len(set(serials)) == 3
     assert numbers[0].startswith("甲应急煤查〔2026〕")
@@ -103,7 +147,7 @@ def test_enf4_a_document_prints_the_mine_evidence_chain_head_of_its_issue(
     assert head.startswith(f"m{world.mine_a.pk}/")
     inspection = start_check(world, officer)
     _sign(inspection, officer)
-    document = services.issue_document(inspection, "site_record", officer, NOW)
+    document = documents.issue_document(inspection, "site_record", officer, NOW)
     assert document.chain_head == head
     pages = pypdf.PdfReader(io.BytesIO(render_document(document))).pages
     text = "".join(page.extract_text() for page in pages).replace("\n", "")
@@ -124,7 +168,7 @@ def test_enf4_numbering_is_safe_under_concurrent_issuing(world: World, officer: 
 
     def issue(record: Inspection) -> None:
         try:
-            services.issue_document(record, "site_record", officer, NOW)
+            documents.issue_document(record, "site_record", officer, NOW)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -144,10 +188,10 @@ def test_enf6_hidden_face_decision_scores_12_points_and_needs_legal_review(
     onsite: Inspection, officer: Any, world: World
 ) -> None:
     services.add_finding(
-        onsite, officer, NOW.date(), kind=FindingKind.HIDDEN_FACE, description="隐蔽工作面"
+        onsite, officer, local_date(NOW), kind=FindingKind.HIDDEN_FACE, description="隐蔽工作面"
     )
     _sign(onsite, officer)
-    proposal = services.propose(onsite, NOW.date())
+    proposal = services.propose(onsite, local_date(NOW))
     assert Consequence.SUSPENSION in proposal.consequences
     decision = services.decide(
         onsite,
@@ -161,14 +205,14 @@ def test_enf6_hidden_face_decision_scores_12_points_and_needs_legal_review(
     )
     assert not decision.deviated
     assert decision.review_status == ReviewStatus.PENDING
-    record = services.manager_record(ID, NOW.date())
+    record = services.manager_record(ID, local_date(NOW))
     assert record.points_in_cycle == 12 and record.removal_due
     with pytest.raises(ValidationError):
-        services.issue_document(onsite, DocumentKind.SUSPENSION_ORDER, officer, NOW)
+        documents.issue_document(onsite, DocumentKind.SUSPENSION_ORDER, officer, NOW)
     with pytest.raises(ValidationError):
         services.review(decision, approve=True, note="", user=officer, now=NOW)  # same person
     services.review(decision, approve=True, note="", user=world.users["city"], now=NOW)
-    doc = services.issue_document(onsite, DocumentKind.SUSPENSION_ORDER, officer, NOW)
+    doc = documents.issue_document(onsite, DocumentKind.SUSPENSION_ORDER, officer, NOW)
     assert doc.public
 
 
@@ -178,7 +222,7 @@ def test_enf5_deviation_needs_a_written_reason_and_goes_to_review(
     services.add_finding(
         onsite,
         officer,
-        NOW.date(),
+        local_date(NOW),
         kind=FindingKind.GENERAL_HAZARD,
         description="巷道积水",
         first_offence=True,
@@ -196,13 +240,13 @@ def test_enf5_deviation_needs_a_written_reason_and_goes_to_review(
 
 def test_enf5_penalty_without_legal_basis_is_refused(onsite: Inspection, officer: Any) -> None:
     services.add_finding(
-        onsite, officer, NOW.date(), kind=FindingKind.MAJOR_HAZARD, description="瓦斯超限作业"
+        onsite, officer, local_date(NOW), kind=FindingKind.MAJOR_HAZARD, description="瓦斯超限作业"
     )
     _sign(onsite, officer)
     with pytest.raises(ValidationError) as err:
         services.decide(
             onsite,
-            consequences=services.propose(onsite, NOW.date()).consequences,
+            consequences=services.propose(onsite, local_date(NOW)).consequences,
             user=officer,
             now=NOW,
             manager_id_number=ID,
@@ -214,12 +258,12 @@ def test_enf6_enf7_beyond_boundary_refers_to_three_departments_and_flags_overdue
     onsite: Inspection, officer: Any
 ) -> None:
     services.add_finding(
-        onsite, officer, NOW.date(), kind=FindingKind.BEYOND_BOUNDARY, description="越界开采"
+        onsite, officer, local_date(NOW), kind=FindingKind.BEYOND_BOUNDARY, description="越界开采"
     )
     _sign(onsite, officer)
     services.decide(
         onsite,
-        consequences=services.propose(onsite, NOW.date()).consequences,
+        consequences=services.propose(onsite, local_date(NOW)).consequences,
         user=officer,
         now=NOW,
         legal_basis="《矿产资源法》",
@@ -242,21 +286,28 @@ def test_enf6_second_major_hazard_check_within_90_days_proposes_closure(
     for _ in range(2):
         inspection = start_check(world, officer)
         services.add_finding(
-            inspection, officer, NOW.date(), kind=FindingKind.MAJOR_HAZARD, description="重大隐患"
+            inspection,
+            officer,
+            local_date(NOW),
+            kind=FindingKind.MAJOR_HAZARD,
+            description="重大隐患",
         )
         _sign(inspection, officer)
-    proposal = services.propose(inspection, NOW.date())
+    proposal = services.propose(inspection, local_date(NOW))
     assert Consequence.CLOSURE_PROPOSAL in proposal.consequences
     world.mine_a.status = MineStatus.SUSPENDED
     world.mine_a.save()
     inspection.mine.refresh_from_db()
-    assert Consequence.CLOSURE_PROPOSAL not in services.propose(inspection, NOW.date()).consequences
+    assert (
+        Consequence.CLOSURE_PROPOSAL
+        not in services.propose(inspection, local_date(NOW)).consequences
+    )
 
 
 def test_per8_failed_quiz_stops_the_worker_until_retrained(onsite: Inspection) -> None:
     quiz = services.add_quiz(
         onsite,
-        NOW.date(),
+        local_date(NOW),
         worker_name="赵六",
         worker_number="B2",
         asked=5,
@@ -264,19 +315,19 @@ def test_per8_failed_quiz_stops_the_worker_until_retrained(onsite: Inspection) -
         failed_topics=["self_rescuer"],
     )
     assert quiz.stopped and not quiz.passed
-    services.retrain(quiz, NOW.date())
+    services.retrain(quiz, local_date(NOW))
     quiz.refresh_from_db()
-    assert not quiz.stopped and quiz.retrained_on == NOW.date()
+    assert not quiz.stopped and quiz.retrained_on == local_date(NOW)
 
 
 def test_per9_history_follows_the_person_across_mines(world: World, officer: Any) -> None:
     for mine, kind in ((world.mine_a, "major_hazard"), (world.mine_b, "sensor_tampering")):
         inspection = start_check(world, officer, mine=mine)
-        services.add_finding(inspection, officer, NOW.date(), kind=kind, description="问题")
+        services.add_finding(inspection, officer, local_date(NOW), kind=kind, description="问题")
         _sign(inspection, officer)
         services.decide(
             inspection,
-            consequences=services.propose(inspection, NOW.date()).consequences,
+            consequences=services.propose(inspection, local_date(NOW)).consequences,
             user=officer,
             now=NOW,
             legal_basis="依据",
@@ -287,7 +338,7 @@ def test_per9_history_follows_the_person_across_mines(world: World, officer: Any
         world.mine_a.pk,
         world.mine_b.pk,
     }
-    record = services.manager_record(ID, NOW.date())
+    record = services.manager_record(ID, local_date(NOW))
     assert record.points_in_cycle == 4 + 6 and not record.removal_due
 
 
@@ -297,24 +348,28 @@ def test_follow_up_recheck_scheduled_and_closes_the_loop_with_the_hazard(
     from minesafe.hazards.models import Hazard
 
     finding = services.add_finding(
-        onsite, officer, NOW.date(), kind=FindingKind.MAJOR_HAZARD, description="主要通风机失修"
+        onsite,
+        officer,
+        local_date(NOW),
+        kind=FindingKind.MAJOR_HAZARD,
+        description="主要通风机失修",
     )
     _sign(onsite, officer)
     services.decide(
         onsite,
-        consequences=services.propose(onsite, NOW.date()).consequences,
+        consequences=services.propose(onsite, local_date(NOW)).consequences,
         user=officer,
         now=NOW,
         legal_basis="依据",
         manager_id_number=ID,
     )
     recheck = Inspection.objects.get(recheck_of=onsite)
-    assert recheck.planned_on == finding.rectify_by == NOW.date() + dt.timedelta(days=30)
+    assert recheck.planned_on == finding.rectify_by == local_date(NOW) + dt.timedelta(days=30)
     with pytest.raises(ValidationError):
         services.close_recheck(recheck, officer, NOW)
     later = NOW + dt.timedelta(days=30)
-    services.move(recheck, Step.PREPARE, officer, later)
-    services.move(recheck, Step.ONSITE, officer, later)
+    services.take_step(recheck, Step.PREPARE, officer, later)
+    services.take_step(recheck, Step.ONSITE, officer, later)
     services.sign(recheck, officer, later, later)
     finding.refresh_from_db()
     assert finding.hazard_id_ref is not None
@@ -325,26 +380,26 @@ def test_follow_up_recheck_scheduled_and_closes_the_loop_with_the_hazard(
     # ... and the regulator's re-check verifies and closes it there.
     assert services.close_recheck(recheck, officer, later) == 1
     finding.refresh_from_db()
-    assert finding.rectified_on == later.date()
+    assert finding.rectified_on == local_date(later)
     assert Hazard.objects.get(pk=finding.hazard_id_ref).status == "closed"
 
 
 def test_enf1_plan_from_classes_keeps_edited_entries(world: World) -> None:
-    plan = services.generate_plan(world.regulator_x_org, 2026)
+    plan = planning.generate_plan(world.regulator_x_org, 2026)
     entries = {e.mine_id: e for e in PlanEntry.objects.filter(plan=plan)}
     assert set(entries) == {world.mine_a.pk, world.mine_b.pk}
     entry = entries[world.mine_b.pk]
     entry.checks, entry.edited_reason = 9, "县政府要求加密"
     entry.save()
-    services.generate_plan(world.regulator_x_org, 2026)
+    planning.generate_plan(world.regulator_x_org, 2026)
     entry.refresh_from_db()
     assert entry.checks == 9
 
 
 def test_enf1_progress_counts_signed_checks_per_month(world: World, officer: Any) -> None:
-    plan = services.generate_plan(world.regulator_x_org, 2026)
+    plan = planning.generate_plan(world.regulator_x_org, 2026)
     entries = list(PlanEntry.objects.filter(plan=plan).select_related("mine", "inspector"))
-    progress = services.plan_progress(plan, entries)
+    progress = planning.plan_progress(plan, entries)
     row = next(r for r in progress["mines"] if r.label == world.mine_a.name)
     # The world (2026-11-22) has one signed check of mine A, on 2026-11-20.
     assert row.done == [0] * 10 + [1, 0] and row.done_total == 1
@@ -354,10 +409,10 @@ def test_enf1_progress_counts_signed_checks_per_month(world: World, officer: Any
 
 
 def test_enf2_draw_creates_sealed_records_and_verifies(world: World, officer: Any) -> None:
-    draw = services.make_draw(
+    draw = planning.make_draw(
         organization=world.regulator_x_org,
         kind="night",
-        check_on=NOW.date() + dt.timedelta(days=2),
+        check_on=local_date(NOW) + dt.timedelta(days=2),
         count=1,
         user=officer,
         now=NOW,
@@ -365,14 +420,14 @@ def test_enf2_draw_creates_sealed_records_and_verifies(world: World, officer: An
     assert len(draw.targets) == 1 and draw.seed and draw.inputs
     inspection = Inspection.objects.get(draw=draw)
     assert inspection.sealed
-    assert services.verify_draw(draw) == (True, draw.targets)
+    assert planning.verify_draw(draw) == (True, draw.targets)
     draw.targets = [0]
-    assert services.verify_draw(draw)[0] is False
+    assert planning.verify_draw(draw)[0] is False
     with pytest.raises(ValidationError):
-        services.make_draw(
+        planning.make_draw(
             organization=world.regulator_x_org,
             kind="night",
-            check_on=NOW.date() - dt.timedelta(days=1),
+            check_on=local_date(NOW) - dt.timedelta(days=1),
             count=1,
             user=officer,
             now=NOW,
