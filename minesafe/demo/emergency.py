@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from minesafe.accounts.models import User
+from minesafe.core.roles import Role
 from minesafe.emergency import rules, worker
 from minesafe.emergency.choices import OrderReason, SpotMethod, WarningKind, WarningLevel
-from minesafe.emergency.models import EvacuationOrder, OrderTarget, WeatherWarning
+from minesafe.emergency.models import EvacuationOrder, WeatherWarning
 from minesafe.emergency.services import checks, common, orders, weather
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
@@ -37,9 +38,17 @@ def _snapshot(mine: Mine, at: dt.datetime, people: list[dict[str, Any]]) -> None
         make_snapshot(mine, at, people)
 
 
-def _as(target: OrderTarget, name: str) -> None:
-    """The mines without a demo login confirm through their dispatcher, named on the row."""
-    OrderTarget.objects.filter(pk=target.pk).update(received_by=name, confirmed_by=name)
+def _dispatcher(mine: Mine, username: str, name: str) -> User:
+    """The dispatcher of a mine without a demo login: an account that confirms in the
+    mine's name but cannot log in (the workflow wants the mine's own person)."""
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"first_name": name, "role": Role.MINE_SAFETY_OFFICER, "mine": mine},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+    return user
 
 
 def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
@@ -129,14 +138,16 @@ def _past_rainstorm(
     t3 = targets[mines[2].pk]
     _snapshot(mines[2], on_time - dt.timedelta(minutes=2), [])
     _snapshot(mines[2], deadline - dt.timedelta(minutes=1), [])
-    orders.confirm(t3, None, on_time, people_out=97, people_remaining=0)
-    _as(t3, "调度员 王建国")
+    dispatcher = _dispatcher(mines[2], "dispatch3", "调度员 王建国")
+    orders.receive(t3, dispatcher, issued + dt.timedelta(minutes=6))
+    orders.confirm(t3, dispatcher, on_time, people_out=97, people_remaining=0)
     # mine4: confirmed, but no positioning data: unverifiable, then a video spot check finds two.
     t4 = targets[mines[3].pk]
+    dispatcher = _dispatcher(mines[3], "dispatch4", "调度员 李志勇")
+    orders.receive(t4, dispatcher, issued + dt.timedelta(minutes=9))
     orders.confirm(
-        t4, None, on_time, people_out=64, people_remaining=0, lookup=lambda mine, at: None
+        t4, dispatcher, on_time, people_out=64, people_remaining=0, lookup=lambda mine, at: None
     )
-    _as(t4, "调度员 李志勇")
     worker.tick(deadline + dt.timedelta(minutes=1), lookup=_lookup_except(mines[3]))
     late = deadline + dt.timedelta(minutes=25)
     _snapshot(mines[1], late - dt.timedelta(minutes=1), [])
