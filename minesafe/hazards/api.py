@@ -15,7 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minesafe.core.api import ScopedViewSet
+from minesafe.core.api import ScopedRelatedField, ScopedViewSet
 from minesafe.core.scoping import ADD, CHANGE
 from minesafe.hazards import forms, rules, services
 from minesafe.hazards.catalogue import items_in_force
@@ -35,7 +35,6 @@ from minesafe.hazards.models import (
 )
 from minesafe.hazards.suggest import text_candidates
 from minesafe.localtime import local_date
-from minesafe.registry.api import ScopedRelatedField
 from minesafe.registry.models import Mine
 
 READ_FIELDS = [

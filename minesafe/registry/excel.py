@@ -15,8 +15,9 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 from typing import IO, Any
 from unicodedata import east_asian_width
 
@@ -31,9 +32,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from minesafe.accounts.choices import DivisionLevel, Role
 from minesafe.accounts.models import Division, Organization
+from minesafe.core import importer
 from minesafe.core.context import acting_as
-from minesafe.core.excel import header_and_rows
-from minesafe.core.imports import ImportRefused, Limits, NotReadable, read_table
+from minesafe.core.importer import ImportResult, OnBadRow, RowError, Rows, Sheet
+from minesafe.core.imports import Limits
 from minesafe.core.scoping import can
 from minesafe.localtime import local_date
 from minesafe.registry import rules
@@ -53,8 +55,6 @@ SHEET = "煤矿名录"
 GUIDE_SHEET = "填写说明"
 IMPORT_REASON = "Excel导入"
 MAX_ROWS = 10_000
-#: Past this many errors the report stops listing them; nobody reads the 5,001st.
-MAX_ERRORS = 500
 YES, NO = "是", "否"
 NOT_XLSX = "无法读取文件：请上传 .xlsx 格式的Excel文件（.xls、.csv 请先另存为 .xlsx）"
 
@@ -124,49 +124,6 @@ HEADERS: list[str] = [c.header for c in COLUMNS] + list(COMPUTED_HEADERS)
 _BY_FIELD = {c.field: c for c in COLUMNS}
 _BY_HEADER = {c.header: c for c in COLUMNS}
 _FOREIGN_KEYS = frozenset({"enterprise", "county", "supervisor", "inspectorate"})
-
-
-# --------------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem, located by Excel row number (0: the file itself) and column header."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = (f"第{self.row}行" if self.row else "") + (
-            f"「{self.column}」" if self.column else ""
-        )
-        return f"{where}：{self.message}" if where else self.message
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message, "text": str(self)}
-
-
-@dataclass
-class ImportResult:
-    """What an import did. With any error nothing is saved and the counts stay 0."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0  # re-imported rows without changes: not saved, so no audit noise
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @classmethod
-    def failed(cls, message: str) -> ImportResult:
-        return cls(errors=[RowError(0, "", message)])
-
-    def as_dict(self) -> dict[str, Any]:
-        counts = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
-        return {"ok": self.ok, **counts, "errors": [e.as_dict() for e in self.errors]}
 
 
 # ---------------------------------------------------------------------------------- export
@@ -321,15 +278,9 @@ def template_workbook() -> bytes:
 
 # ------------------------------------------------------------------------------ import: file
 
-Rows = list[tuple[int, dict[str, Any]]]  # (Excel row number, {header: raw cell value})
-
 
 class CellError(ValueError):
     """A cell's value cannot be used; the message is shown to the user as it is."""
-
-
-class _FileProblem(Exception):
-    """The upload as a whole cannot be used (reported as row 0)."""
 
 
 def _blank(value: Any) -> bool:
@@ -348,30 +299,18 @@ def _key(value: Any) -> str:
     return unicodedata.normalize("NFKC", _plain(value)).strip()
 
 
-def _read_sheet(fileobj: IO[bytes] | bytes) -> tuple[list[str], Rows]:
-    """The first sheet's header and non-blank data rows, read within the import limits."""
-    try:
-        table = read_table("", fileobj, Limits(max_rows=MAX_ROWS))
-    except NotReadable as exc:
-        raise _FileProblem(NOT_XLSX) from exc
-    except ImportRefused as exc:
-        raise _FileProblem(str(exc)) from exc
-    header, rows = header_and_rows(table, title=_key)
-    if not header:
-        raise _FileProblem("第一个工作表为空：第1行应为列名，请使用导入模板")
-    if not rows:
-        raise _FileProblem("没有数据：请从第2行起填写煤矿信息")
-    return header, rows
-
-
-def _header_errors(header: list[str]) -> list[RowError]:
-    """Missing, unknown and repeated columns, each by name (columns may come in any order)."""
-    errors = [RowError(1, c.header, "缺少此列") for c in COLUMNS if c.header not in header]
-    errors += [
-        RowError(1, h, "无法识别的列名，请使用导入模板") for h in header if h and h not in HEADERS
-    ]
-    repeated = sorted({h for h in header if h and header.count(h) > 1}, key=header.index)
-    return errors + [RowError(1, h, "列名重复") for h in repeated]
+#: The register is one body of record: a bad row rejects the whole file, so a county never ends
+#: up with half a register and no idea which half.
+IMPORT_SHEET = Sheet(
+    columns=tuple(c.header for c in COLUMNS),
+    required=tuple(c.header for c in COLUMNS),
+    on_bad_row=OnBadRow.REJECT_FILE,
+    limits=Limits(max_rows=MAX_ROWS),
+    not_readable=NOT_XLSX,
+    no_data="没有数据：请从第2行起填写煤矿信息",
+    ignored=COMPUTED_HEADERS,
+    title=_key,
+)
 
 
 # ----------------------------------------------------------------------------- import: cells
@@ -590,6 +529,12 @@ def _check_row(
     return _Checked(target, created=mine is None, changed=before != _snapshot(target)), []
 
 
+def _row_check(rows: Rows, user: Any) -> importer.RowCheck[_Checked]:
+    """The check of one row, with what every row refers to fetched once and the codes seen so
+    far remembered (a code twice in a file is an error)."""
+    return partial(_check_row, lk=_load_lookups(rows, user), seen={})
+
+
 def _save(rows: list[_Checked], user: Any) -> ImportResult:
     """All rows in one transaction, audited as the user with reason "Excel导入".
 
@@ -609,13 +554,6 @@ def _save(rows: list[_Checked], user: Any) -> ImportResult:
     return result
 
 
-def _capped(errors: list[RowError]) -> list[RowError]:
-    if len(errors) <= MAX_ERRORS:
-        return errors
-    more = RowError(0, "", f"另有{len(errors) - MAX_ERRORS}处错误未列出，请先修改以上错误")
-    return [*errors[:MAX_ERRORS], more]
-
-
 def import_mines(fileobj: IO[bytes] | bytes, user: Any) -> ImportResult:
     """Create or update mines by code from an .xlsx; any error anywhere imports nothing.
 
@@ -624,20 +562,6 @@ def import_mines(fileobj: IO[bytes] | bytes, user: Any) -> ImportResult:
     """
     if not can(user, Mine, IMPORT):
         raise PermissionDenied("您没有导入煤矿名录的权限")
-    try:
-        header, rows = _read_sheet(fileobj)
-    except _FileProblem as exc:
-        return ImportResult.failed(str(exc))
-    errors = _header_errors(header)
-    if errors:
-        return ImportResult(errors=errors)
-    lookups = _load_lookups(rows, user)
-    checked: list[_Checked] = []
-    seen: dict[str, int] = {}
-    for number, raw in rows:
-        row, row_errors = _check_row(number, raw, lookups, seen)
-        errors += row_errors
-        checked += [row] if row else []
-    if errors:
-        return ImportResult(errors=_capped(errors))
-    return _save(checked, user)
+    return importer.run(
+        IMPORT_SHEET, fileobj, check=partial(_row_check, user=user), save=partial(_save, user=user)
+    )

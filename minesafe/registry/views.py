@@ -23,6 +23,7 @@ from django.views import View
 from django.views.decorators.http import require_http_methods, require_safe
 
 from minesafe.core.context import audit_reason
+from minesafe.core.filters import render_controls
 from minesafe.core.models import AuditAction, AuditEntry
 from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, can, may
 from minesafe.core.templatetags.minesafe import audit_changes
@@ -54,7 +55,6 @@ from minesafe.registry.filters import (
     EnterpriseFilterSet,
     LicenceFilterSet,
     MineFilterSet,
-    render_controls,
 )
 from minesafe.registry.models import (
     CLASSIFY,

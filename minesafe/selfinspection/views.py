@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_safe
@@ -435,9 +436,10 @@ class TemplateImportView(LoginRequiredMixin, View):
             result = excel.import_checklist(
                 data["file"], name=data["name"], kind=data["kind"], version=data["version"]
             )
-        if result.ok and result.template:
+        if result.ok:
             messages.success(request, "检查表导入成功")
-            return HttpResponseRedirect(result.template.get_absolute_url())
+            pk = result.detail["template"]
+            return HttpResponseRedirect(reverse("selfinspection:template_detail", args=[pk]))
         return self._render(request, form, result, status=400)
 
     def _render(

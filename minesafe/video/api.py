@@ -24,10 +24,9 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minesafe.core.api import ScopedViewSet, author_is_caller
+from minesafe.core.api import ModelRulesSerializer, ScopedViewSet, author_is_caller
 from minesafe.core.scoping import ADD, VIEW, can
 from minesafe.hazards.forms import validate_photo
-from minesafe.registry.api import ModelRulesSerializer
 from minesafe.registry.models import Mine
 from minesafe.video import services
 from minesafe.video.choices import ChannelStatus, FindingKind, FindingState, PlaceKind

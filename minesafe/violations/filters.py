@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from minesafe.registry.filters import ALL, CHIPS, ScopedFilterSet
+from minesafe.core.filters import ALL, CHIPS, ScopedFilterSet
 from minesafe.registry.models import Mine
 from minesafe.violations.choices import PenaltyKind, Severity, ViolationKind, ViolationSource
 from minesafe.violations.models import Violation

@@ -25,7 +25,7 @@ import pytest
 from django.test import Client
 from openpyxl import Workbook
 
-from minesafe.positioning.forms import read_register
+from minesafe.positioning import excel as positioning_excel
 from minesafe.registry import excel as registry_excel
 from minesafe.selfinspection import excel as checklist_excel
 from minesafe.testing import World
@@ -204,7 +204,8 @@ def _registry(world: World, name: str, data: bytes) -> list[str]:
 
 
 def _checklist(world: World, name: str, data: bytes) -> list[str]:
-    return [e.message for e in checklist_excel.parse_rows(data)[1]]
+    result = checklist_excel.import_checklist(data, name="炸弹", kind="underground", version="1")
+    return [e.message for e in result.errors]
 
 
 def _video(world: World, name: str, data: bytes) -> list[str]:
@@ -212,7 +213,8 @@ def _video(world: World, name: str, data: bytes) -> list[str]:
 
 
 def _descents(world: World, name: str, data: bytes) -> list[str]:
-    return [message for _, message in read_register(name, data).errors]
+    result = positioning_excel.import_descents(world.mine_a, "test", name, data)
+    return [e.message for e in result.errors]
 
 
 XLSX_IMPORTS = [_registry, _checklist, _video, _descents]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -15,9 +16,11 @@ from openpyxl import Workbook, load_workbook
 
 from minesafe.accounts.choices import DivisionLevel, OrganizationKind, Role
 from minesafe.accounts.models import Division, Organization, User
+from minesafe.core.importer import RowError
+from minesafe.core.imports import Limits
 from minesafe.core.models import AuditAction, AuditEntry
 from minesafe.registry import excel
-from minesafe.registry.excel import COLUMNS, HEADERS, RowError
+from minesafe.registry.excel import COLUMNS, HEADERS
 from minesafe.registry.models import Enterprise, Licence, Mine
 
 CREDIT = "91140500MA0TEST001"
@@ -363,7 +366,7 @@ def test_reg1_unreadable_upload_gives_a_clean_error(
 
 
 def test_reg1_too_many_rows_are_refused(world: dict[str, Any], monkeypatch: Any) -> None:
-    monkeypatch.setattr(excel, "MAX_ROWS", 2)
+    monkeypatch.setattr(excel, "IMPORT_SHEET", replace(excel.IMPORT_SHEET, limits=Limits(2)))
     rows = [row(code=f"14052500001{i}") for i in range(3)]
 
     result = excel.import_mines(xlsx(rows), world["users"]["a"])
