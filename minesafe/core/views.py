@@ -19,6 +19,11 @@ from minesafe.core.scoping import VIEW, can
 from minesafe.core.workflow import Refusal
 
 PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+PNG, JPEG = "image/png", "image/jpeg"
+PLAIN_TEXT = "text/plain; charset=utf-8"
+FILE_TYPES = {"xlsx": XLSX, "pdf": PDF}
 
 
 def get_scoped(model: type[models.Model], user: Any, action: str = VIEW, **lookup: Any) -> Any:
@@ -81,6 +86,34 @@ def paginate(request: HttpRequest, queryset: models.QuerySet[Any]) -> Any:
 
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The request's query string without ``names``: links that change one parameter (a sort
+    column, a page) keep every other filter."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def download(body: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    """``body`` as a file the browser saves (or, ``inline``, shows), its type read from the
+    name's suffix."""
+    response = HttpResponse(body, content_type=FILE_TYPES[filename.rsplit(".", 1)[-1].lower()])
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def image(data: bytes, name: str) -> HttpResponse:
+    """An uploaded photo or snapshot: PNG by its name, JPEG otherwise (the two accepted)."""
+    return HttpResponse(data, content_type=PNG if name.lower().endswith(".png") else JPEG)
+
+
+def plain_text(message: str, status: int) -> HttpResponse:
+    """A short refusal for a URL that answers a file, not a page."""
+    return HttpResponse(message, status=status, content_type=PLAIN_TEXT)
 
 
 class ScopedFormView(LoginRequiredMixin, View):

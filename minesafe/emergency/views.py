@@ -22,7 +22,15 @@ from django.views.decorators.http import require_POST, require_safe
 
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
-from minesafe.core.views import get_scoped, is_htmx, paginate, parse_id, pk_model, require
+from minesafe.core.views import (
+    get_scoped,
+    is_htmx,
+    paginate,
+    parse_id,
+    pk_model,
+    query_without,
+    require,
+)
 from minesafe.emergency import forms, rules, services
 from minesafe.emergency.choices import (
     CHECK_COLORS,
@@ -54,13 +62,6 @@ def _colors() -> dict[str, Any]:
         "check_colors": CHECK_COLORS,
         "level_colors": LEVEL_COLORS,
     }
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -112,7 +113,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "q": q,
         "state_choices": STATE_FILTER,
         "reason_choices": OrderReason.choices,
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "can_issue": can(user, EvacuationOrder, ADD),
         "now": timezone.now(),
         **_colors(),
@@ -393,7 +394,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "page": paginate(request, targets),
         "show": show,
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "now": timezone.now(),
         **_colors(),
     }
@@ -456,7 +457,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
         "can_add": can(request.user, WeatherWarning, ADD),
         "can_issue": can(request.user, EvacuationOrder, ADD),
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         **_colors(),
     }
     return render(request, "emergency/warning_list.html", context)
@@ -498,7 +499,7 @@ def notices(request: HttpRequest) -> HttpResponse:
     rows = OrderNotice.objects.restrict(request.user, VIEW).select_related(
         "target__order", "target__mine"
     )
-    context = {"page": paginate(request, rows), "query": _query_without(request, "page")}
+    context = {"page": paginate(request, rows), "query": query_without(request, "page")}
     return render(request, "emergency/notices.html", context)
 
 

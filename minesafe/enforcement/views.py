@@ -16,7 +16,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
-from minesafe.core.views import ScopedFormView, get_scoped, paginate, pk_model, require
+from minesafe.core.views import (
+    ScopedFormView,
+    download,
+    get_scoped,
+    paginate,
+    pk_model,
+    plain_text,
+    require,
+)
 from minesafe.enforcement import forms, links, pdf, rules, services
 from minesafe.enforcement.choices import (
     REVIEW_COLORS,
@@ -459,7 +467,7 @@ def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Document, ADD)
     form = forms.DocumentForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("文书类型无效", status=400, content_type="text/plain; charset=utf-8")
+        return plain_text("文书类型无效", status=400)
     try:
         document = services.issue_document(
             inspection, form.cleaned_data["kind"], request.user, timezone.now()
@@ -477,9 +485,7 @@ def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
 def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """ENF-4: the document as PDF, rendered from the records."""
     document = get_scoped(Document, request.user, VIEW, pk=pk)
-    response = HttpResponse(pdf.render_document(document), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="document-{document.pk}.pdf"'
-    return response
+    return download(pdf.render_document(document), f"document-{document.pk}.pdf", inline=True)
 
 
 @login_required

@@ -29,10 +29,12 @@ from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, can, may
 from minesafe.core.templatetags.minesafe import audit_changes
 from minesafe.core.views import (
     ScopedFormView,
+    download,
     get_scoped,
     is_htmx,
     paginate,
     pk_model,
+    query_without,
     require,
     shows_audit_history,
     sort_queryset,
@@ -78,7 +80,6 @@ MINE_SORTS = {
     "capacity": "capacity",
     "gas": "gas_grade",
 }
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _mines(request: HttpRequest) -> QuerySet[Mine]:
@@ -149,16 +150,9 @@ MINE_COLUMNS = [
 ]
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
 def _sort_columns(request: HttpRequest, sort: str) -> list[tuple[str, str, str]]:
     """(label, link, arrow) per column: a click sorts by it, a second click reverses."""
-    base = _query_without(request, "page", "sort")
+    base = query_without(request, "page", "sort")
     columns = []
     for key, label in MINE_COLUMNS:
         target = f"-{key}" if sort == key else key
@@ -239,7 +233,7 @@ def mine_list(request: HttpRequest) -> HttpResponse:
         "rows": _mine_rows(page),
         "page": page,
         "sort": sort,
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "columns": _sort_columns(request, sort),
         "can_import": can(request.user, Mine, IMPORT),
     }
@@ -252,18 +246,14 @@ def mine_list(request: HttpRequest) -> HttpResponse:
 def mine_export(request: HttpRequest) -> HttpResponse:
     """The filtered register as Excel; the same scope and filters as the list."""
     _, queryset, _ = _filtered_mines(request)
-    response = HttpResponse(excel.export_mines(queryset), content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="mines-{stamp}.xlsx"'
-    return response
+    return download(excel.export_mines(queryset), f"mines-{stamp}.xlsx")
 
 
 @login_required
 @require_safe
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(excel.template_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="mine-register-template.xlsx"'
-    return response
+    return download(excel.template_workbook(), "mine-register-template.xlsx")
 
 
 @login_required

@@ -25,6 +25,7 @@ from minesafe.core.transitions import steps_of
 from minesafe.core.views import (
     WorkflowStepView,
     add_errors,
+    download,
     get_scoped,
     is_htmx,
     paginate,
@@ -51,8 +52,6 @@ from minesafe.selfinspection.models import (
     ChecklistItem,
     ChecklistTemplate,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _reports(request: HttpRequest) -> QuerySet[CampaignReport]:
@@ -411,9 +410,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def template_download(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind")
     kind = kind if kind in TemplateKind.values else TemplateKind.UNDERGROUND
-    response = HttpResponse(excel.template_workbook(kind), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="checklist-{kind}.xlsx"'
-    return response
+    return download(excel.template_workbook(kind), f"checklist-{kind}.xlsx")
 
 
 class TemplateImportView(LoginRequiredMixin, View):

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from minesafe.hazards.models import Hazard
-from minesafe.testing import World, make_world
-from tests.test_browser import browser, login, open_page  # noqa: F401 - shared Chromium fixture
+from minesafe.testing import World, login, make_world, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.browser
 def test_haz2_mine_records_fixes_and_closes_a_hazard_in_the_browser(
     live_server: Any,
     transactional_db: None,
-    browser: Any,  # noqa: F811
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     world: World = make_world()
