@@ -23,10 +23,10 @@ from rest_framework.response import Response
 from minesafe.core.api import ScopedViewSet
 from minesafe.core.scoping import ADD
 from minesafe.positioning import services
+from minesafe.positioning.choices import DescentSource
 from minesafe.positioning.forms import FUTURE_SLACK
 from minesafe.positioning.models import (
     DescentRecord,
-    DescentSource,
     PositioningArea,
     Presence,
     TrackPoint,

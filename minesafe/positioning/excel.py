@@ -19,8 +19,9 @@ from minesafe.core import importer
 from minesafe.core.context import audit_reason
 from minesafe.core.importer import ImportResult, OnBadRow, RowError, Rows, Sheet
 from minesafe.core.imports import Limits
+from minesafe.positioning.choices import DescentSource
 from minesafe.positioning.forms import FUTURE_SLACK, MAX_IMPORT_BYTES
-from minesafe.positioning.models import DescentRecord, DescentSource
+from minesafe.positioning.models import DescentRecord
 from minesafe.registry.models import Mine
 
 NAME, CARD, DOWN, UP = "姓名", "定位卡号", "入井时间", "出井时间"

@@ -20,13 +20,8 @@ from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import ScopedFormView, get_scoped, paginate, pk_model, require
 from minesafe.localtime import local_date
 from minesafe.positioning import excel, forms, rules, services
-from minesafe.positioning.models import (
-    DescentRecord,
-    DescentSource,
-    PositioningArea,
-    Presence,
-    WellheadDisplay,
-)
+from minesafe.positioning.choices import DescentSource
+from minesafe.positioning.models import DescentRecord, PositioningArea, Presence, WellheadDisplay
 from minesafe.registry.models import Mine
 
 

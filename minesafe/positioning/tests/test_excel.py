@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from minesafe.core.importer import EMPTY, RowError
+from minesafe.positioning.choices import DescentSource
 from minesafe.positioning.excel import import_descents
-from minesafe.positioning.models import DescentRecord, DescentSource
+from minesafe.positioning.models import DescentRecord
 
 pytestmark = pytest.mark.django_db
 
