@@ -15,7 +15,7 @@ from minesafe.accounts.models import Division, Organization
 from minesafe.core.api import ModelRulesSerializer, ScopedRelatedField, ScopedViewSet
 from minesafe.core.scoping import can
 from minesafe.localtime import local_date
-from minesafe.registry import excel, rules
+from minesafe.registry import excel_import, rules
 from minesafe.registry.choices import GasGrade, HydroType, MineSize, ProjectKind
 from minesafe.registry.filters import (
     EnterpriseFilterSet,
@@ -202,7 +202,7 @@ class MineViewSet(ScopedViewSet):
         upload = request.FILES.get("file")
         if upload is None:
             return Response({"file": ["请上传Excel文件"]}, status=status.HTTP_400_BAD_REQUEST)
-        result = excel.import_mines(upload, request.user)
+        result = excel_import.import_mines(upload, request.user)
         return Response(result.as_dict(), status=200 if result.ok else 400)
 
 

@@ -26,7 +26,7 @@ from django.test import Client
 from openpyxl import Workbook
 
 from minesafe.positioning import excel as positioning_excel
-from minesafe.registry import excel as registry_excel
+from minesafe.registry import excel_import as registry_import
 from minesafe.selfinspection import excel as checklist_excel
 from minesafe.testing import World
 from minesafe.video import excel as video_excel
@@ -199,7 +199,7 @@ def _csv_giant_cell() -> bytes:
 
 
 def _registry(world: World, name: str, data: bytes) -> list[str]:
-    result = registry_excel.import_mines(data, world.users["regulator_x"])
+    result = registry_import.import_mines(data, world.users["regulator_x"])
     return [e.message for e in result.errors]
 
 

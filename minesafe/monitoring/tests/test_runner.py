@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from minesafe.monitoring import cli as monitoring_cli
 from minesafe.monitoring import runner
 from minesafe.monitoring.models import Alarm, EngineCheckpoint, ReadingStat, SensorPoint
 from minesafe.monitoring.quarantine import QuarantineFile
@@ -126,4 +127,4 @@ def test_mon1_definitions_before_data_of_the_same_second() -> None:
 
 def test_mon1_runner_needs_a_source() -> None:
     with pytest.raises(SystemExit):
-        runner.main(["--once"])
+        monitoring_cli.main(["--once"])
