@@ -18,6 +18,7 @@ these functions, so the three can never disagree. Pure: no I/O, ``now`` comes fr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,31 @@ def missing_point_due(config: EngineConfig, mine_first_t: F64) -> F64:
     return mine_first_t + float(config.rules["missing_point"]["grace_s"])
 
 
+@dataclass(frozen=True, slots=True)
+class Silences:
+    """The due times of every silence rule over the current registry, and the conditions the
+    timers and the deadlines read alongside."""
+
+    line_break: F64  # per point
+    alive: Bool  # per point: its mine kept reporting after it went quiet
+    missing_point: F64  # per point
+    never_reported: Bool  # per point
+    network_down: F64  # per mine
+
+
+def _silences(state: PointState, registry: PointRegistry, config: EngineConfig) -> Silences:
+    tr, mt = state.track, state.mines
+    n, m = len(registry), len(registry.mines)
+    mine, lt = registry.mine[:n], tr.last_t[:n]
+    return Silences(
+        line_break=line_break_due(config, lt, tr.dt_est[:n]),
+        alive=mine_kept_reporting(mt.last_t[mine], lt, tr.dt_est[:n]),
+        missing_point=missing_point_due(config, mt.first_t[mine]),
+        never_reported=np.isnan(lt),
+        network_down=network_down_due(config, mt.last_t[:m]),
+    )
+
+
 def timer_events(
     state: PointState, registry: PointRegistry, config: EngineConfig, now: float
 ) -> list[RawEvents]:
@@ -64,18 +90,17 @@ def timer_events(
     out: list[RawEvents] = []
     tr, mt = state.track, state.mines
     n, m = len(registry), len(registry.mines)
-    mine = registry.mine[:n]
-    lt = tr.last_t[:n]
-    due = line_break_due(config, lt, tr.dt_est[:n])
-    alive = mine_kept_reporting(mt.last_t[mine], lt, tr.dt_est[:n])
-    lb = ~tr.lb_open[:n] & (due <= now) & alive
-    _open_silence(out, AlarmKind.LINE_BREAK, np.flatnonzero(lb), due, tr.lb_open, tr.lb_opened)
-    mdue = missing_point_due(config, mt.first_t[mine])
-    miss = np.isnan(lt) & ~tr.missing_open[:n] & (mdue <= now)
+    s = _silences(state, registry, config)
+    lb = ~tr.lb_open[:n] & (s.line_break <= now) & s.alive
+    _open_silence(
+        out, AlarmKind.LINE_BREAK, np.flatnonzero(lb), s.line_break, tr.lb_open, tr.lb_opened
+    )
+    mdue = s.missing_point
+    miss = s.never_reported & ~tr.missing_open[:n] & (mdue <= now)
     _open_silence(
         out, AlarmKind.MISSING_POINT, np.flatnonzero(miss), mdue, tr.missing_open, tr.missing_opened
     )
-    ndue = network_down_due(config, mt.last_t[:m])
+    ndue = s.network_down
     down = np.flatnonzero(~mt.net_open[:m] & (ndue <= now)).astype(np.int32)
     if down.shape[0]:
         mt.net_open[down] = True
@@ -102,14 +127,12 @@ def deadlines(
     something to do; a line break already due at ``clock`` waits for its mine to report."""
     tr, mt = state.track, state.mines
     n, m = len(registry), len(registry.mines)
-    mine = registry.mine[:n]
-    lt = tr.last_t[:n]
-    due = line_break_due(config, lt, tr.dt_est[:n])
-    alive = mine_kept_reporting(mt.last_t[mine], lt, tr.dt_est[:n])
-    out = [due[~tr.lb_open[:n] & ((due > clock) | alive) & np.isfinite(due)]]
-    mdue = missing_point_due(config, mt.first_t[mine])
-    out.append(mdue[np.isnan(lt) & ~tr.missing_open[:n] & np.isfinite(mdue)])
-    ndue = network_down_due(config, mt.last_t[:m])
+    s = _silences(state, registry, config)
+    due = s.line_break
+    out = [due[~tr.lb_open[:n] & ((due > clock) | s.alive) & np.isfinite(due)]]
+    mdue = s.missing_point
+    out.append(mdue[s.never_reported & ~tr.missing_open[:n] & np.isfinite(mdue)])
+    ndue = s.network_down
     out.append(ndue[~mt.net_open[:m] & np.isfinite(ndue)])
     for kind in KERNEL_KINDS:
         st = state.kinds[kind]
