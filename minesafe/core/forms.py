@@ -8,7 +8,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-DATE = forms.DateInput(attrs={"type": "date"})
+#: Browser date and time pickers take ISO values only; the zh-Hans input format (2026/01/02)
+#: would leave an edit form's date empty, so the widgets render ISO themselves.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class ReasonForm(forms.ModelForm):

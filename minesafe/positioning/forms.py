@@ -11,9 +11,9 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from minesafe.core.forms import DATETIME
 from minesafe.positioning.models import DescentRecord, WellheadDisplay
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 #: How far in the future an entered time may lie (clock skew between a phone and the server).
 FUTURE_SLACK = dt.timedelta(minutes=10)
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
