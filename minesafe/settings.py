@@ -231,7 +231,7 @@ LOGGING = {
 
 # The clocks ``minesafe manage scheduler`` runs (started by ``minesafe serve``): (tick, seconds).
 MINESAFE_CLOCKS = [
-    ("minesafe.hazards.scheduler.tick", 300),
+    ("minesafe.hazards.worker.tick", 300),
     ("minesafe.response.worker.tick", 5),
     ("minesafe.emergency.worker.tick", 60),
     ("minesafe.positioning.worker.tick", 3600),  # snapshot thinning and expiry

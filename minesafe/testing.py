@@ -272,3 +272,22 @@ def _build_world(today: dt.date) -> World:
         mine_c,
         users,
     )
+
+
+# ------------------------------------------------------------------------- browser tests
+
+
+def open_page(browser: Any, errors: list[str]) -> Any:
+    """A fresh Chinese-locale page in its own context; script errors are appended to ``errors``."""
+    page = browser.new_context(locale="zh-CN").new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page
+
+
+def login(page: Any, base: str, username: str) -> None:
+    """Sign in through the login page as a persona of the small world; waits for the home page."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")

@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from minesafe.emergency.models import EvacuationOrder, OrderTarget
 from minesafe.positioning.testing import make_snapshot
-from minesafe.testing import make_world
-from tests.test_browser import browser, login, open_page  # noqa: F401 - shared Chromium fixture
+from minesafe.testing import login, make_world, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.browser
 def test_mon8_issue_from_a_warning_then_the_mine_confirms(
     live_server: Any,
     transactional_db: None,
-    browser: Any,  # noqa: F811
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     world = make_world()

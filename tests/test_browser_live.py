@@ -14,8 +14,7 @@ from django.utils import timezone
 from minesafe.monitoring.choices import AlarmLevel, StatPeriod
 from minesafe.monitoring.models import ReadingStat, SensorPoint
 from minesafe.monitoring.testing import make_alarm
-from minesafe.testing import World, make_world
-from tests.test_browser import browser, login, open_page  # noqa: F401 - the fixture
+from minesafe.testing import World, login, make_world, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +46,7 @@ def _furnish_live(world: World) -> SensorPoint:
 def test_board_map_live_sparklines_and_history_chart(
     live_server: Any,
     transactional_db: None,
-    browser: Any,  # noqa: F811 - the fixture imported above
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     world = make_world()

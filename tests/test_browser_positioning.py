@@ -13,8 +13,7 @@ import pytest
 from django.utils import timezone
 
 from minesafe.positioning.testing import make_descent, make_display, make_snapshot
-from minesafe.testing import make_world
-from tests.test_browser import browser, login, open_page  # noqa: F401 - shared Chromium fixture
+from minesafe.testing import login, make_world, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.browser
 def test_mon5_regulator_reads_mine_page_and_card_trajectory(
     live_server: Any,
     transactional_db: None,
-    browser: Any,  # noqa: F811
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     world = make_world()

@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from minesafe.testing import make_world
+from minesafe.testing import login, make_world, open_page
 from minesafe.video.choices import ChannelStatus
 from minesafe.video.models import VideoChannel
-from tests.test_browser import browser, login, open_page  # noqa: F401 - shared Chromium fixture
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.browser
 def test_mon7_regulator_sees_county_coverage_and_work_without_video(
     live_server: Any,
     transactional_db: None,
-    browser: Any,  # noqa: F811
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     world = make_world()

@@ -35,10 +35,9 @@ from minesafe.selfinspection.models import (
     ChecklistSection,
     ReportAnswer,
 )
-from minesafe.testing import World, make_world
+from minesafe.testing import World, login, make_world
 from minesafe.video.models import VideoChannel
 from minesafe.violations.models import Violation
-from tests.test_browser import browser, login  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
 
@@ -138,7 +137,7 @@ def _furnish(world: World) -> Presence:
 def test_payloads_in_shown_texts_never_run(
     live_server: Any,
     transactional_db: None,
-    browser: Any,  # noqa: F811 - the fixture imported above
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     world = make_world()
@@ -200,7 +199,7 @@ def test_payloads_in_shown_texts_never_run(
 def test_api_docs_work_under_the_policy(
     live_server: Any,
     transactional_db: None,
-    browser: Any,  # noqa: F811 - the fixture imported above
+    browser: Any,
 ) -> None:
     """Swagger UI (local assets, its start script served as a file) renders the schema."""
     make_world()

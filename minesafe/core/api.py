@@ -3,6 +3,7 @@ bad input."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -28,6 +29,27 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     """The id of a row as input: a positive integer a column can hold, so a larger one is a 400
     naming the field rather than an overflow in the query."""
     return serializers.IntegerField(min_value=1, max_value=MAX_DB_INTEGER, **kwargs)
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key that only accepts objects the caller may see."""
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        return super().get_queryset().restrict(getattr(request, "user", None), VIEW)
+
+
+class ModelRulesSerializer(serializers.ModelSerializer):
+    """Apply the model's own ``clean()`` and constraints, so pages and API share one rule set."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        instance = copy.copy(self.instance) if self.instance else self.Meta.model()
+        for name, value in attrs.items():
+            setattr(instance, name, value)
+        instance.clean()
+        instance.validate_constraints()
+        return attrs
 
 
 ACTIONS = {

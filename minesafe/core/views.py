@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.safestring import SafeString, mark_safe
 from django.views import View
 
 from minesafe.core.api import MAX_DB_INTEGER
@@ -19,6 +22,11 @@ from minesafe.core.scoping import VIEW, can
 from minesafe.core.workflow import Refusal
 
 PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+PNG, JPEG = "image/png", "image/jpeg"
+PLAIN_TEXT = "text/plain; charset=utf-8"
+FILE_TYPES = {"xlsx": XLSX, "pdf": PDF}
 
 
 def get_scoped(model: type[models.Model], user: Any, action: str = VIEW, **lookup: Any) -> Any:
@@ -81,6 +89,48 @@ def paginate(request: HttpRequest, queryset: models.QuerySet[Any]) -> Any:
 
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def _escaped(value: Any) -> str:
+    """Django's ``conditional_escape`` without its lazy-string wrapper (the same output)."""
+    return str(value.__html__()) if hasattr(value, "__html__") else html.escape(str(value))
+
+
+def html_rows(row: str, rows: Iterable[Iterable[Any]], sep: str = "\n") -> SafeString:
+    """``format_html_join`` for long tables: each cell escaped once, then ``str.format``.
+
+    On the list and the dossier Django's version spent more time in its lazy-string checks
+    around ``escape`` than in escaping itself (about 2 ms per page of 200 rows).
+    """
+    return mark_safe(sep.join(row.format(*map(_escaped, cells)) for cells in rows))
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The request's query string without ``names``: links that change one parameter (a sort
+    column, a page) keep every other filter."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def download(body: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    """``body`` as a file the browser saves (or, ``inline``, shows), its type read from the
+    name's suffix."""
+    response = HttpResponse(body, content_type=FILE_TYPES[filename.rsplit(".", 1)[-1].lower()])
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def image(data: bytes, name: str) -> HttpResponse:
+    """An uploaded photo or snapshot: PNG by its name, JPEG otherwise (the two accepted)."""
+    return HttpResponse(data, content_type=PNG if name.lower().endswith(".png") else JPEG)
+
+
+def plain_text(message: str, status: int) -> HttpResponse:
+    """A short refusal for a URL that answers a file, not a page."""
+    return HttpResponse(message, status=status, content_type=PLAIN_TEXT)
 
 
 class ScopedFormView(LoginRequiredMixin, View):

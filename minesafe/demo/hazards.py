@@ -16,8 +16,8 @@ from minesafe.demo.registry import COUNTY_CODE
 from minesafe.hazards import rules, services
 from minesafe.hazards.choices import HazardSource, HazardStatus, Profession
 from minesafe.hazards.models import Hazard
-from minesafe.hazards.scheduler import tick
 from minesafe.hazards.suggest import load_examples
+from minesafe.hazards.worker import tick
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine

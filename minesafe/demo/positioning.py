@@ -21,7 +21,8 @@ from django.utils import timezone
 from minesafe.engine.familya import parse_family_a
 from minesafe.localtime import local_date
 from minesafe.positioning import rules
-from minesafe.positioning.models import DescentRecord, DescentSource, Snapshot, WellheadDisplay
+from minesafe.positioning.choices import DescentSource
+from minesafe.positioning.models import DescentRecord, Snapshot, WellheadDisplay
 from minesafe.positioning.store import store_parsed
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine, WorkingFace

@@ -31,6 +31,7 @@ from minesafe.core.views import (
     paginate,
     parse_id,
     pk_model,
+    query_without,
     require,
 )
 from minesafe.core.workflow import Refusal
@@ -66,13 +67,6 @@ def _colors() -> dict[str, Any]:
         "check_colors": CHECK_COLORS,
         "level_colors": LEVEL_COLORS,
     }
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -124,7 +118,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "q": q,
         "state_choices": STATE_FILTER,
         "reason_choices": OrderReason.choices,
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "can_issue": can(user, EvacuationOrder, ADD),
         "now": timezone.now(),
         **_colors(),
@@ -413,7 +407,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "page": paginate(request, targets),
         "show": show,
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "now": timezone.now(),
         **_colors(),
     }
@@ -475,7 +469,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
         "can_add": can(request.user, WeatherWarning, ADD),
         "can_issue": can(request.user, EvacuationOrder, ADD),
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         **_colors(),
     }
     return render(request, "emergency/warning_list.html", context)
@@ -517,7 +511,7 @@ def notices(request: HttpRequest) -> HttpResponse:
     rows = OrderNotice.objects.restrict(request.user, VIEW).select_related(
         "target__order", "target__mine"
     )
-    context = {"page": paginate(request, rows), "query": _query_without(request, "page")}
+    context = {"page": paginate(request, rows), "query": query_without(request, "page")}
     return render(request, "emergency/notices.html", context)
 
 

@@ -16,7 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minesafe.accounts.models import User
-from minesafe.core.api import ScopedViewSet, WorkflowActions
+from minesafe.core.api import (
+    ModelRulesSerializer,
+    ScopedRelatedField,
+    ScopedViewSet,
+    WorkflowActions,
+)
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW
 from minesafe.enforcement import documents, planning, services
@@ -41,7 +46,6 @@ from minesafe.enforcement.models import (
 )
 from minesafe.hazards.models import MajorHazardItem
 from minesafe.localtime import local_date
-from minesafe.registry.api import ModelRulesSerializer, ScopedRelatedField
 from minesafe.registry.models import Mine
 
 urlpatterns: list[Any] = []

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from minesafe.accounts.choices import GOVERNMENT_ROLES
 from minesafe.accounts.models import User
+from minesafe.core.forms import DATE, DATETIME
 from minesafe.enforcement.choices import (
     Consequence,
     DocumentKind,
@@ -21,8 +22,6 @@ from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 from minesafe.violations.choices import Severity, ViolationKind
 
-DATE = forms.DateInput(attrs={"type": "date"})
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 QUIZ_TOPICS = [("escape_route", "避灾逃生路线"), ("self_rescuer", "自救器使用")]
 
 

@@ -19,7 +19,7 @@ from minesafe.accounts.choices import GOVERNMENT_ROLES
 from minesafe.core import sealing
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
-from minesafe.core.views import get_scoped, paginate, pk_model, require
+from minesafe.core.views import download, get_scoped, paginate, pk_model, plain_text, require
 from minesafe.enforcement import forms, pdf, planning, reports, rules, services
 from minesafe.enforcement.choices import (
     REFERRAL_COLORS,
@@ -43,8 +43,6 @@ from minesafe.enforcement.models import (
 from minesafe.enforcement.views import ServiceFormView, _fail, acts_on
 from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -407,16 +405,10 @@ def analysis(request: HttpRequest) -> HttpResponse:
 def analysis_pdf(request: HttpRequest) -> HttpResponse:
     result = _analysis(request)
     if result is None:
-        return HttpResponse(
-            "月份格式应为 YYYY-MM", status=400, content_type="text/plain; charset=utf-8"
-        )
+        return plain_text("月份格式应为 YYYY-MM", status=400)
     chain = sealing.month_summary(result.year, result.month)
     body = pdf.render_analysis(result.title, result.sections(), chain)
-    response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="analysis-{result.year}-{result.month:02d}.pdf"'
-    )
-    return response
+    return download(body, f"analysis-{result.year}-{result.month:02d}.pdf", inline=True)
 
 
 @login_required
@@ -424,14 +416,9 @@ def analysis_pdf(request: HttpRequest) -> HttpResponse:
 def analysis_xlsx(request: HttpRequest) -> HttpResponse:
     result = _analysis(request)
     if result is None:
-        return HttpResponse(
-            "月份格式应为 YYYY-MM", status=400, content_type="text/plain; charset=utf-8"
-        )
-    response = HttpResponse(reports.analysis_workbook(result), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="analysis-{result.year}-{result.month:02d}.xlsx"'
-    )
-    return response
+        return plain_text("月份格式应为 YYYY-MM", status=400)
+    name = f"analysis-{result.year}-{result.month:02d}.xlsx"
+    return download(reports.analysis_workbook(result), name)
 
 
 @login_required

@@ -20,9 +20,11 @@ from minesafe.core.transitions import steps_of
 from minesafe.core.views import (
     ScopedFormView,
     WorkflowStepView,
+    download,
     get_scoped,
     paginate,
     pk_model,
+    plain_text,
     require,
 )
 from minesafe.core.workflow import Refusal
@@ -474,7 +476,7 @@ def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Document, ADD)
     form = forms.DocumentForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("文书类型无效", status=400, content_type="text/plain; charset=utf-8")
+        return plain_text("文书类型无效", status=400)
     try:
         document = documents.issue_document(
             inspection, form.cleaned_data["kind"], request.user, timezone.now()
@@ -492,9 +494,7 @@ def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
 def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """ENF-4: the document as PDF, rendered from the records."""
     document = get_scoped(Document, request.user, VIEW, pk=pk)
-    response = HttpResponse(pdf.render_document(document), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="document-{document.pk}.pdf"'
-    return response
+    return download(pdf.render_document(document), f"document-{document.pk}.pdf", inline=True)
 
 
 @login_required

@@ -14,7 +14,6 @@ Typical use::
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import math
@@ -22,9 +21,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from minesafe.engine import definitions, kernel
+from minesafe.engine import definitions, timers
 from minesafe.engine.config import EngineConfig
 from minesafe.engine.events import Action, AlarmEvent, AlarmKind, Level
 from minesafe.engine.grading import Grader
@@ -36,12 +34,13 @@ from minesafe.engine.model import (
     PersonnelSnapshot,
     PointColumns,
     PointDef,
+    RawEvents,
     ReadingBatch,
 )
 from minesafe.engine.personnel import PersonnelRules
-from minesafe.engine.pointrules import RawEvents, evaluate
-from minesafe.engine.registry import PointRegistry, gas_of
-from minesafe.engine.state import KERNEL_KINDS, PointState
+from minesafe.engine.pointrules import evaluate
+from minesafe.engine.registry import PointRegistry
+from minesafe.engine.state import PointState
 from minesafe.engine.timeutil import iso_local
 
 _RANK = {Action.OPEN: 0, Action.UPDATE: 1, Action.CLOSE: 2}
@@ -171,13 +170,14 @@ class Engine:
         """Everything due by ``now``: silences (line_break, network_down, missing_point),
         pending closes after the anti-flapping gap, high-frequency windows that ran out."""
         self.clock = max(self.clock, now)
-        events = self._to_events(self._timer_raw(now))
+        events = self._to_events(timers.timer_events(self.state, self.registry, self.config, now))
         events += self._hf_close(now)
         return self._done(events)
 
     def next_deadline(self) -> float | None:
         """The earliest time at which :meth:`on_timer` has something to do (None: nothing)."""
-        cands = [d for d in self._deadlines() if d.shape[0]]
+        deadlines = timers.deadlines(self.state, self.registry, self.config, self.clock)
+        cands = [d for d in deadlines if d.shape[0]]
         if not cands:
             return None
         best = min(float(np.min(d)) for d in cands)
@@ -268,85 +268,7 @@ class Engine:
         return self._finding_events(findings, defined_at)
 
     def _judge_columns(self, cols: PointColumns, mines: list[str]) -> list[AlarmEvent]:
-        """The definition rules over columns: each rule runs once per distinct input (points
-        of a mine share sensor types, units, installation texts and thresholds)."""
-        text, nums = cols.text, cols.nums
-        mine_values, mine_code = text["mine_code"]
-        sensors, sensor = text["sensor_type"]
-        units, unit = text["unit"]
-        locations, location = text["location"]
-        codes, point_code = text["point_code"]
-        grades = [self._gas_grade(m) for m in mine_values]
-        grade_names = sorted(set(grades))
-        grade = np.asarray([grade_names.index(g) for g in grades], np.int64)[mine_code]
-        a_hi, p_hi, at = nums["alarm_hi"], nums["poweroff_hi"], nums["defined_at"]
-        # one id per distinct (sensor type, unit, installation text), then with the grade
-        # and the two thresholds the rule reads
-        place = _factorize(_factorize(sensor, unit), location)
-        keys = _factorize(_factorize(_factorize(place, grade), _bits(a_hi)), _bits(p_hi))
-        first = _first_rows(keys)
-        flagged: dict[int, definitions.Finding] = {}
-        for k, row in enumerate(first.tolist()):
-            rep = PointDef(
-                "",
-                "",
-                sensors[sensor[row]],
-                unit=units[unit[row]],
-                location=locations[location[row]],
-                alarm_hi=float(a_hi[row]),
-                poweroff_hi=float(p_hi[row]),
-            )
-            f = definitions.looser_than_regulation(rep, self.config, grade_names[grade[row]])
-            if f is not None:
-                flagged[k] = f
-        findings: dict[str, definitions.Finding] = {}
-        if flagged:
-            for row in np.flatnonzero(np.isin(keys, list(flagged))).tolist():
-                f = flagged[int(keys[row])]
-                f = definitions.Finding(
-                    f.kind,
-                    mine_values[mine_code[row]],
-                    codes[point_code[row]],
-                    float(at[row]),
-                    copy.deepcopy(f.details),
-                )
-                findings[f.ident] = f
-        # required sensors: what each mine measures where, from each distinct place's gas and
-        # location kind; stamped with the mine's latest definition time
-        cfg = self.config
-        place_rows = _first_rows(place).tolist()
-        gas_names: list[str] = []
-        kind_names: list[str] = []
-        for row in place_rows:
-            loc = locations[location[row]]
-            rep = PointDef("", "", sensors[sensor[row]], unit=units[unit[row]], location=loc)
-            gas_names.append(gas_of(rep, cfg.sensor_types))
-            kind_names.append(cfg.location_kind(loc))
-        pairs = sorted(set(zip(gas_names, kind_names, strict=True)))
-        pair_of_place = np.asarray(
-            [pairs.index((g, k)) for g, k in zip(gas_names, kind_names, strict=True)], np.int64
-        )
-        mine_pairs = np.unique(mine_code * len(pairs) + pair_of_place[place])
-        held: dict[int, list[tuple[str, str]]] = {}
-        for mp in mine_pairs.tolist():
-            held.setdefault(mp // len(pairs), []).append(pairs[mp % len(pairs)])
-        real = ~np.isnan(at)
-        latest = np.full(len(mine_values), -np.inf)
-        np.maximum.at(latest, mine_code[real], at[real])
-        defined_at: dict[str, list[float]] = {}
-        order = np.argsort(mine_code, kind="stable")
-        bounds = np.searchsorted(mine_code[order], np.arange(len(mine_values) + 1))
-        for m, name in enumerate(mine_values):
-            if bounds[m + 1] == bounds[m]:
-                continue
-            defined_at[name] = at[order[bounds[m] : bounds[m + 1]]].tolist()
-            kinds_any = {kind for _, kind in held[m]}
-            present: dict[str, set[str]] = {}
-            for gas, kind in held[m]:
-                present.setdefault(gas, set()).add(kind)
-            last = float(latest[m]) if np.isfinite(latest[m]) else math.nan
-            found = definitions.required_missing_of(name, last, kinds_any, present, cfg)
-            findings.update({f.ident: f for f in found})
+        findings, defined_at = definitions.findings_of_columns(cols, self.config, self._gas_grade)
         return self._finding_events(findings, defined_at)
 
     def _finding_events(
@@ -400,79 +322,6 @@ class Engine:
                 )
             )
         return self._done(events)
-
-    def _timer_raw(self, now: float) -> list[RawEvents]:
-        out: list[RawEvents] = []
-        tr, mt, reg = self.state.track, self.state.mines, self.registry
-        n = len(reg)
-        mine = reg.mine[:n]
-        lt = tr.last_t[:n]
-        due = lt + float(self.config.rules["line_break"]["polling_cycles"]) * tr.dt_est[:n]
-        # The mine must have reported a polling interval after this point went quiet: when the
-        # whole mine stops it is network_down, not a line break at every point.
-        lb = ~tr.lb_open[:n] & (due <= now) & (mt.last_t[mine] >= lt + tr.dt_est[:n])
-        _open_silence(out, AlarmKind.LINE_BREAK, np.flatnonzero(lb), due, tr.lb_open, tr.lb_opened)
-        grace = float(self.config.rules["missing_point"]["grace_s"])
-        mdue = mt.first_t[mine] + grace
-        miss = np.isnan(lt) & ~tr.missing_open[:n] & (mdue <= now)
-        _open_silence(
-            out,
-            AlarmKind.MISSING_POINT,
-            np.flatnonzero(miss),
-            mdue,
-            tr.missing_open,
-            tr.missing_opened,
-        )
-        m = len(reg.mines)
-        ndue = mt.last_t[:m] + float(self.config.rules["network_down"]["silence_s"])
-        down = np.flatnonzero(~mt.net_open[:m] & (ndue <= now)).astype(np.int32)
-        if down.shape[0]:
-            mt.net_open[down] = True
-            mt.net_opened[down] = ndue[down]
-            nan = np.full(down.shape[0], np.nan)
-            out.append(
-                RawEvents(
-                    AlarmKind.NETWORK_DOWN,
-                    Action.OPEN,
-                    np.full(down.shape[0], -1, np.int32),
-                    ndue[down],
-                    nan,
-                    nan,
-                    ndue[down],
-                    down,
-                )
-            )
-        for kind in KERNEL_KINDS:
-            gap = float(self.config.rules.get(kind.value, {}).get("min_gap_s", 0))
-            if kind is AlarmKind.LONG_DURATION:
-                gap = float(self.config.rules["over_limit"]["min_gap_s"])
-            pts, opened, closed, peak = kernel.close_due(self.state.kinds[kind], now, gap)
-            if pts.shape[0]:
-                out.append(RawEvents(kind, Action.CLOSE, pts, opened, closed, peak, closed))
-        return out
-
-    def _deadlines(self) -> list[F64]:
-        tr, mt, reg = self.state.track, self.state.mines, self.registry
-        n, m = len(reg), len(reg.mines)
-        mine = reg.mine[:n]
-        lt = tr.last_t[:n]
-        due = lt + float(self.config.rules["line_break"]["polling_cycles"]) * tr.dt_est[:n]
-        alive = mt.last_t[mine] >= lt + tr.dt_est[:n]
-        out = [due[~tr.lb_open[:n] & ((due > self.clock) | alive) & np.isfinite(due)]]
-        mdue = mt.first_t[mine] + float(self.config.rules["missing_point"]["grace_s"])
-        out.append(mdue[np.isnan(lt) & ~tr.missing_open[:n] & np.isfinite(mdue)])
-        ndue = mt.last_t[:m] + float(self.config.rules["network_down"]["silence_s"])
-        out.append(ndue[~mt.net_open[:m] & np.isfinite(ndue)])
-        for kind in KERNEL_KINDS:
-            st = self.state.kinds[kind]
-            gap = float(self.config.rules.get(kind.value, {}).get("min_gap_s", 0))
-            if kind is AlarmKind.LONG_DURATION:
-                gap = float(self.config.rules["over_limit"]["min_gap_s"])
-            pend = st.below_since[:n][st.active[:n] & ~np.isnan(st.below_since[:n])]
-            out.append(pend + gap)
-        hf = self.state.hf_times[:n][tr.hf_open[:n]]
-        out.append(hf[:, 0] + float(self.config.rules["high_frequency"]["window_s"]))
-        return out
 
     def _to_events(self, raws: list[RawEvents]) -> list[AlarmEvent]:
         events: list[AlarmEvent] = []
@@ -626,37 +475,3 @@ class Engine:
         events.sort(key=lambda e: (e.at, _RANK[e.action]))
         self.stats["events"] += len(events)
         return events
-
-
-def _open_silence(
-    out: list[RawEvents], kind: AlarmKind, pts: Any, due: F64, flag: Any, opened: F64
-) -> None:
-    if not pts.shape[0]:
-        return
-    pts = pts.astype(np.int32)
-    flag[pts] = True
-    opened[pts] = due[pts]
-    nan = np.full(pts.shape[0], np.nan)
-    out.append(RawEvents(kind, Action.OPEN, pts, due[pts], nan, nan, due[pts]))
-
-
-def _factorize(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """One dense id per distinct (a, b) pair; both are dense ids already (no overflow)."""
-    if not a.shape[0]:
-        return a
-    key = a * (int(b.max()) + 1) + b
-    inverse: npt.NDArray[np.int64] = np.unique(key, return_inverse=True)[1].reshape(-1)
-    return inverse
-
-
-def _bits(x: F64) -> npt.NDArray[np.int64]:
-    """Dense ids of float values (by bits: every NaN of the parser is the same NaN)."""
-    inverse: npt.NDArray[np.int64] = np.unique(x.view(np.int64), return_inverse=True)[1]
-    return inverse.reshape(-1)
-
-
-def _first_rows(ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """The first row of each dense id, in id order."""
-    first = np.full(int(ids.max()) + 1 if ids.shape[0] else 0, ids.shape[0], np.int64)
-    np.minimum.at(first, ids, np.arange(ids.shape[0], dtype=np.int64))
-    return first

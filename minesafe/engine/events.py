@@ -54,9 +54,6 @@ class Level(enum.IntEnum):
     IV = 4
 
 
-LEVEL_COLOURS = {Level.I: "red", Level.II: "orange", Level.III: "yellow", Level.IV: "blue"}
-
-
 class Action(enum.StrEnum):
     OPEN = "open"
     UPDATE = "update"

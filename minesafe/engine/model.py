@@ -13,6 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from minesafe.engine.events import Action, AlarmKind
+
 F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
@@ -323,3 +325,17 @@ class ParsedFile:
     snapshot: PersonnelSnapshot | None = None
     stations: dict[str, tuple[float, float]] = field(default_factory=dict)
     quarantine: list[Quarantine] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RawEvents:
+    """Events of one kind and action as arrays (turned into AlarmEvent objects by the engine)."""
+
+    kind: AlarmKind
+    action: Action
+    point: I32
+    opened: F64
+    closed: F64
+    peak: F64
+    at: F64
+    mine: I32 | None = None

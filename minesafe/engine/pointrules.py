@@ -17,24 +17,11 @@ import numpy as np
 from minesafe.engine.config import EngineConfig
 from minesafe.engine.events import Action, AlarmKind
 from minesafe.engine.kernel import Episodes, Layout, layout, run_sparse
-from minesafe.engine.model import F64, I32, Bool, ReadingBatch
+from minesafe.engine.model import F64, I32, Bool, RawEvents, ReadingBatch
 from minesafe.engine.registry import GAS_CODE, PointRegistry
 from minesafe.engine.state import PointState
+from minesafe.engine.timers import line_break_due, min_gap, mine_kept_reporting, network_down_due
 from minesafe.engine.timeutil import local_seconds_of_day
-
-
-@dataclass(slots=True)
-class RawEvents:
-    """Events of one kind and action as arrays (turned into AlarmEvent objects by the engine)."""
-
-    kind: AlarmKind
-    action: Action
-    point: I32
-    opened: F64
-    closed: F64
-    peak: F64
-    at: F64
-    mine: I32 | None = None
 
 
 @dataclass(slots=True)
@@ -127,10 +114,10 @@ def _kernel(
     on: Bool,
     off: Bool,
     ps: PointState,
-    min_gap: float,
+    config: EngineConfig,
     out: list[RawEvents],
 ) -> tuple[Episodes, I32 | None]:
-    ep, rows = run_sparse(ps.kinds[kind], lay, v, on, off, min_gap)
+    ep, rows = run_sparse(ps.kinds[kind], lay, v, on, off, min_gap(config, kind))
     nan = np.full(ep.open_point.shape[0], np.nan)
     if ep.open_point.shape[0]:
         out.append(
@@ -166,10 +153,6 @@ def _kernel(
     return ep, rows
 
 
-def _gap(config: EngineConfig, kind: str) -> float:
-    return float(config.rules[kind].get("min_gap_s", 0))
-
-
 def _over_limit(
     lay: Layout,
     v: F64,
@@ -188,7 +171,7 @@ def _over_limit(
     r_lo = np.where(np.isnan(r_lo), a_lo, r_lo)
     on = judged & ((v >= a_hi) | lo_on)
     off = judged & ~(v >= r_hi) & ~((a_lo > lo_rng) & (v <= r_lo))
-    return _kernel(AlarmKind.OVER_LIMIT, lay, v, on, off, ps, _gap(config, "over_limit"), out)
+    return _kernel(AlarmKind.OVER_LIMIT, lay, v, on, off, ps, config, out)
 
 
 def _high_value(
@@ -205,7 +188,7 @@ def _high_value(
     is_gas = np.isin(gas, [GAS_CODE[g] for g in prm["gases"]])
     on = judged & is_gas & (v >= float(prm["at_least"]))
     off = judged & is_gas & (v < float(prm["restore_below"]))
-    _kernel(AlarmKind.HIGH_VALUE, lay, v, on, off, ps, _gap(config, "high_value"), out)
+    _kernel(AlarmKind.HIGH_VALUE, lay, v, on, off, ps, config, out)
 
 
 def _long_duration(
@@ -228,7 +211,7 @@ def _long_duration(
     else:
         on, off = np.zeros(n, bool), np.ones(n, bool)
         on[rows], off[rows] = old, ~up
-    _kernel(AlarmKind.LONG_DURATION, lay, v, on, off, ps, _gap(config, "over_limit"), out)
+    _kernel(AlarmKind.LONG_DURATION, lay, v, on, off, ps, config, out)
 
 
 def _power_off_failed(
@@ -248,7 +231,7 @@ def _power_off_failed(
     cut = (status & 2) != 0
     on = judged & (v >= poff) & ~cut
     off = judged & (~(v >= pon) | cut)
-    _kernel(AlarmKind.POWER_OFF_FAILED, lay, v, on, off, ps, _gap(config, "power_off_failed"), out)
+    _kernel(AlarmKind.POWER_OFF_FAILED, lay, v, on, off, ps, config, out)
 
 
 def _shift(lay: Layout, x: F64, seed: F64) -> F64:
@@ -297,7 +280,7 @@ def _flat_line(
     varied = changes - 1 >= int(prm["min_changes"])
     on = judged & varied & (lay.t - since >= float(prm["at_least_s"])) & (np.abs(v) > eps)
     off = brk
-    _kernel(AlarmKind.FLAT_LINE, lay, v, on, off, ps, 0.0, out)
+    _kernel(AlarmKind.FLAT_LINE, lay, v, on, off, ps, config, out)
     last = lay.last
     tr.flat_since[lay.point[last]] = since[last]
     tr.changes[lay.point[last]] = changes[last]
@@ -320,7 +303,7 @@ def _air_blown(
     near = float(prm["near_zero_ratio"]) * a_hi
     on = judged & (prev >= float(prm["rise_floor_ratio"]) * a_hi) & (prev > prev2) & (v <= near)
     off = judged & (v > near)
-    _kernel(AlarmKind.AIR_BLOWN, lay, v, on, off, ps, _gap(config, "air_blown"), out)
+    _kernel(AlarmKind.AIR_BLOWN, lay, v, on, off, ps, config, out)
 
 
 def _out_of_range(
@@ -346,7 +329,7 @@ def _out_of_range(
         judged & cond,
         judged & ~cond,
         ps,
-        _gap(config, "out_of_range"),
+        config,
         out,
     )
 
@@ -371,7 +354,7 @@ def _negative(
         judged & (v < below),
         judged & (v >= below),
         ps,
-        _gap(config, "negative_value"),
+        config,
         out,
     )
 
@@ -409,7 +392,7 @@ def _calibration(
         outside,
         ~cal,
         ps,
-        _gap(config, "calibration_outside_window"),
+        config,
         out,
     )
 
@@ -457,9 +440,8 @@ def _gaps_seen(
     tr, mt = ps.track, ps.mines
     sp, t0 = lay.point[lay.first], lay.t[lay.first]
     seg_mine = reg.mine[sp]
-    k = float(config.rules["line_break"]["polling_cycles"])
-    due = tr.last_t[sp] + k * tr.dt_est[sp]
-    alive = mt.last_t[seg_mine] >= tr.last_t[sp] + tr.dt_est[sp]
+    due = line_break_due(config, tr.last_t[sp], tr.dt_est[sp])
+    alive = mine_kept_reporting(mt.last_t[seg_mine], tr.last_t[sp], tr.dt_est[sp])
     lb = ~tr.lb_open[sp] & (t0 > due) & alive
     if lb.any():
         pts = sp[lb]
@@ -492,8 +474,7 @@ def _gaps_seen(
     np.maximum.at(latest_all, seg_mine, lay.t[lay.last])
     mines = np.flatnonzero(np.isfinite(first_all))
     first, latest = first_all[mines], latest_all[mines]
-    silence = float(config.rules["network_down"]["silence_s"])
-    net_due = mt.last_t[mines] + silence
+    net_due = network_down_due(config, mt.last_t[mines])
     seen = ~mt.net_open[mines] & (first > net_due)
     if seen.any():
         nan = np.full(int(seen.sum()), np.nan)

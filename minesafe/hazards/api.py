@@ -15,7 +15,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minesafe.core.api import ScopedViewSet, WorkflowActions, WorkflowStepSerializer
+from minesafe.core.api import (
+    ScopedRelatedField,
+    ScopedViewSet,
+    WorkflowActions,
+    WorkflowStepSerializer,
+)
 from minesafe.core.scoping import ADD, CHANGE
 from minesafe.core.workflow import Refusal
 from minesafe.hazards import forms, rules, services
@@ -36,7 +41,6 @@ from minesafe.hazards.models import (
 )
 from minesafe.hazards.suggest import text_candidates
 from minesafe.localtime import local_date
-from minesafe.registry.api import ScopedRelatedField
 from minesafe.registry.models import Mine
 
 READ_FIELDS = [

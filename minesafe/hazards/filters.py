@@ -7,10 +7,10 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
+from minesafe.core.filters import ALL, ScopedFilterSet
 from minesafe.hazards.choices import OPEN_STATUSES, HazardGrade, HazardSource, HazardStatus
 from minesafe.hazards.models import Hazard, MajorHazardCategory
 from minesafe.localtime import local_date
-from minesafe.registry.filters import ALL, ScopedFilterSet
 from minesafe.registry.models import Mine
 
 YES_NO = [("yes", "是"), ("no", "否")]

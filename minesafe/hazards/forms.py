@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from minesafe.accounts.choices import OrganizationKind
+from minesafe.core.forms import DATE, DATETIME
 from minesafe.core.roles import party_of
 from minesafe.core.scoping import VIEW
 from minesafe.hazards import rules
@@ -19,8 +20,6 @@ from minesafe.hazards.models import FIVE_FIXES, Hazard, HazardPhoto
 from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 
-DATE = forms.DateInput(attrs={"type": "date"})
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXT = forms.Textarea(attrs={"rows": 3})
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from minesafe.core.scoping import VIEW
-from minesafe.core.views import get_scoped, paginate, pk_model
+from minesafe.core.views import download, get_scoped, paginate, pk_model
 from minesafe.hazards import excel, pdf, rules
 from minesafe.hazards.catalogue import edition_on
 from minesafe.hazards.choices import (
@@ -37,8 +37,6 @@ from minesafe.hazards.models import (
 )
 from minesafe.hazards.views import filtered, scoped_hazards
 from minesafe.localtime import local_date
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _month_start(today: dt.date) -> dt.datetime:
@@ -180,10 +178,8 @@ def export(request: HttpRequest) -> HttpResponse:
     """The filtered ledger as Excel, same scope and filters as the list (§8)."""
     _, queryset, _ = filtered(request)
     data = excel.export_hazards(queryset.select_related("situation"), "隐患排查治理台账")
-    response = HttpResponse(data, content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="hazards-{stamp}.xlsx"'
-    return response
+    return download(data, f"hazards-{stamp}.xlsx")
 
 
 @login_required
@@ -192,9 +188,7 @@ def export(request: HttpRequest) -> HttpResponse:
 def notice(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF hazard notice (隐患整改通知书)."""
     hazard = get_scoped(Hazard, request.user, VIEW, pk=pk)
-    response = HttpResponse(pdf.notice_pdf(hazard), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="notice-{hazard.pk}.pdf"'
-    return response
+    return download(pdf.notice_pdf(hazard), f"notice-{hazard.pk}.pdf", inline=True)
 
 
 @login_required

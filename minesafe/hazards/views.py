@@ -23,9 +23,11 @@ from minesafe.core.views import (
     ScopedFormView,
     WorkflowStepView,
     get_scoped,
+    image,
     is_htmx,
     paginate,
     pk_model,
+    query_without,
     require,
     sort_queryset,
 )
@@ -64,13 +66,6 @@ def filtered(request: HttpRequest) -> tuple[HazardFilterSet, QuerySet[Hazard], s
     return filterset, queryset, sort
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
 @login_required
 @require_safe
 def hazard_list(request: HttpRequest) -> HttpResponse:
@@ -82,7 +77,7 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "sort": sort,
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "today": local_date(),
         "can_add": can(request.user, Hazard, ADD),
         "status_colors": STATUS_COLORS,
@@ -310,11 +305,7 @@ def photo_file(request: HttpRequest, pk: int) -> HttpResponse:
             data = handle.read()  # ≤ 5 MB by validation
     except (FileNotFoundError, ValueError) as exc:
         raise Http404("照片文件不存在") from exc
-    return HttpResponse(data, content_type=_content_type(photo.image.name))
-
-
-def _content_type(name: str) -> str:
-    return "image/png" if name.lower().endswith(".png") else "image/jpeg"
+    return image(data, photo.image.name)
 
 
 class DecideView(LoginRequiredMixin, View):

@@ -75,3 +75,21 @@ class ValueType(models.TextChoices):
     ANALOGUE = "MN", "模拟量"
     SWITCH = "KG", "开关量"
     OTHER = "", "其他"
+
+
+class PointStatus(models.TextChoices):
+    """A sensor point's state on a mine's live page (MON-1): reading normally, in alarm, or
+    silent past the no-data window."""
+
+    NORMAL = "normal", "正常"
+    ALARM = "alarm", "报警"
+    NO_DATA = "nodata", "无数据"
+
+
+POINT_STATUS_COLORS = {
+    PointStatus.NORMAL: "green",
+    PointStatus.ALARM: "red",
+    PointStatus.NO_DATA: "grey",
+}
+#: Map colours (hex: ECharts needs real colours) of a mine by its worst open level; green = none.
+MAP_COLORS = {0: "#16a34a", 1: "#dc2626", 2: "#ea580c", 3: "#ca8a04", 4: "#2563eb"}

@@ -7,9 +7,9 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
+from minesafe.core.filters import ALL, CHIPS, ScopedFilterSet
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
 from minesafe.monitoring.models import Alarm, LateReading, SensorPoint
-from minesafe.registry.filters import ALL, CHIPS, ScopedFilterSet
 from minesafe.registry.models import Mine
 
 STATES = [("open", "未结束"), ("closed", "已结束")]

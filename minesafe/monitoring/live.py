@@ -23,7 +23,14 @@ from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from minesafe.core.scoping import VIEW
-from minesafe.monitoring.choices import LEVEL_COLORS, AlarmLevel, StatPeriod
+from minesafe.monitoring.choices import (
+    LEVEL_COLORS,
+    MAP_COLORS,
+    POINT_STATUS_COLORS,
+    AlarmLevel,
+    PointStatus,
+    StatPeriod,
+)
 from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
@@ -31,11 +38,7 @@ from minesafe.ruledata import edition_in_force
 
 STATIC = Path(__file__).resolve().parent / "static"
 
-NORMAL, ALARM, NO_DATA = "normal", "alarm", "nodata"
-STATUS_LABELS = {NORMAL: "正常", ALARM: "报警", NO_DATA: "无数据"}
-STATUS_COLORS = {NORMAL: "green", ALARM: "red", NO_DATA: "grey"}
-#: Map colours (hex: ECharts needs real colours) of a mine by its worst open level; green = none.
-MAP_COLORS = {0: "#16a34a", 1: "#dc2626", 2: "#ea580c", 3: "#ca8a04", 4: "#2563eb"}
+NORMAL, ALARM, NO_DATA = PointStatus.NORMAL, PointStatus.ALARM, PointStatus.NO_DATA
 
 
 # --- settings (data file) ------------------------------------------------------------------------
@@ -371,11 +374,15 @@ class PointRow:
     def status_label(self) -> str:
         if self.status == ALARM and self.level is not None:
             return f"报警 {AlarmLevel(self.level).label}"
-        return STATUS_LABELS[self.status]
+        return PointStatus(self.status).label
 
     @property
     def color(self) -> str:
-        return level_color(self.level) if self.status == ALARM else STATUS_COLORS[self.status]
+        return (
+            level_color(self.level)
+            if self.status == ALARM
+            else POINT_STATUS_COLORS[PointStatus(self.status)]
+        )
 
 
 @dataclass
@@ -482,4 +489,4 @@ def status_counts(rows: list[PointRow]) -> list[tuple[str, str, int, str]]:
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row.status] += 1
-    return [(s, STATUS_LABELS[s], counts.get(s, 0), STATUS_COLORS[s]) for s in STATUS_LABELS]
+    return [(s, s.label, counts.get(s, 0), POINT_STATUS_COLORS[s]) for s in PointStatus]

@@ -33,6 +33,8 @@ class QuarantineFile:
         return len(lines)
 
     def read(self) -> list[dict[str, Any]]:
+        """Every line written, split on newlines only: a raw record may hold characters that
+        ``str.splitlines`` also breaks on (U+2028, U+0085…), kept unescaped by ``write``."""
         if not self.path.exists():
             return []
-        return [json.loads(line) for line in self.path.read_text("utf-8").splitlines() if line]
+        return [json.loads(line) for line in self.path.read_text("utf-8").split("\n") if line]

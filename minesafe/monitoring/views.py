@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from minesafe.core.scoping import VIEW
-from minesafe.core.views import get_scoped, is_htmx, paginate, pk_model
+from minesafe.core.views import download, get_scoped, is_htmx, paginate, pk_model, query_without
 from minesafe.localtime import local_date
 from minesafe.monitoring import history, live
-from minesafe.monitoring.choices import LEVEL_COLORS, AlarmLevel, StatPeriod
+from minesafe.monitoring.choices import LEVEL_COLORS, AlarmLevel, PointStatus, StatPeriod
 from minesafe.monitoring.filters import AlarmFilterSet
 from minesafe.monitoring.models import Alarm, LateReading, ReadingStat, SensorPoint
 from minesafe.monitoring.statistics import alarm_statistics, workbook
@@ -38,13 +38,6 @@ def _alarms(request: HttpRequest) -> QuerySet[Alarm]:
     return Alarm.objects.restrict(request.user, VIEW).select_related("mine")
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
 @login_required
 @require_safe
 def alarm_list(request: HttpRequest) -> HttpResponse:
@@ -57,7 +50,7 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "page": paginate(request, alarms),
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "level_colors": LEVEL_COLORS,
         "open_counts": [
             (label, open_by_level.get(value, 0), LEVEL_COLORS[AlarmLevel(value)])
@@ -153,7 +146,7 @@ def _live_filter(request: HttpRequest, types: list[tuple[str, str]]) -> live.Liv
     status = request.GET.get("status", "")
     return live.LiveFilter(
         sensor_type=sensor_type if sensor_type in dict(types) else "",
-        status=status if status in live.STATUS_LABELS else "",
+        status=status if status in PointStatus.values else "",
         q=request.GET.get("q", "").strip()[:60],
     )
 
@@ -182,7 +175,7 @@ def mine_live(request: HttpRequest, pk: int) -> HttpResponse:
         "counts": live.status_counts(rows),
         "total": len(rows),
         "types": types,
-        "statuses": list(live.STATUS_LABELS.items()),
+        "statuses": PointStatus.choices,
         "filters": filters,
         "settings": settings,
         "refresh": settings.refresh_seconds,
@@ -285,10 +278,4 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
     """The statistics page's tables as an Excel workbook, with the same filters."""
     _, alarms, period = statistics_queryset(request)
     stats = alarm_statistics(alarms, timezone.now(), _settings().top_points)
-    response = HttpResponse(
-        workbook(stats, period),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    name = f"alarm-statistics-{local_date():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(workbook(stats, period), f"alarm-statistics-{local_date():%Y%m%d}.xlsx")

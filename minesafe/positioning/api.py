@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -24,10 +23,10 @@ from rest_framework.response import Response
 from minesafe.core.api import ScopedViewSet
 from minesafe.core.scoping import ADD
 from minesafe.positioning import services
+from minesafe.positioning.choices import DescentSource
 from minesafe.positioning.forms import FUTURE_SLACK
 from minesafe.positioning.models import (
     DescentRecord,
-    DescentSource,
     PositioningArea,
     Presence,
     TrackPoint,
@@ -124,20 +123,12 @@ class CorrespondenceSerializer(serializers.Serializer):
     disagreements = DisagreementSerializer(source="result.disagreements", many=True)
 
 
-class MineFilter(django_filters.FilterSet):
-    code = django_filters.CharFilter(field_name="code")
-
-    class Meta:
-        model = Mine
-        fields = ["code"]
-
-
 class PositioningMineViewSet(ScopedViewSet):
     """Mines in jurisdiction with their people underground now (MON-5, PER-7)."""
 
     queryset = Mine.objects.all()
     serializer_class = MineSummarySerializer
-    filterset_class = MineFilter
+    filterset_fields = ["code"]
     http_method_names = READ_ONLY
 
     def get_queryset(self) -> Any:
@@ -174,18 +165,12 @@ class AreaSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AreaFilter(django_filters.FilterSet):
-    class Meta:
-        model = PositioningArea
-        fields = ["mine"]
-
-
 class AreaViewSet(ScopedViewSet):
     """Positioning areas (RYQY) with their approved headcount."""
 
     queryset = PositioningArea.objects.all()
     serializer_class = AreaSerializer
-    filterset_class = AreaFilter
+    filterset_fields = ["mine"]
     select = ("mine",)
     http_method_names = READ_ONLY
 
@@ -208,20 +193,12 @@ class CardSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CardFilter(django_filters.FilterSet):
-    card = django_filters.CharFilter(field_name="card")
-
-    class Meta:
-        model = Presence
-        fields = ["mine", "underground", "card"]
-
-
 class CardViewSet(ScopedViewSet):
     """Every card's current state; ``trajectory`` is one stay underground (MON-5)."""
 
     queryset = Presence.objects.all()
     serializer_class = CardSerializer
-    filterset_class = CardFilter
+    filterset_fields = ["mine", "underground", "card"]
     select = ("mine",)
     http_method_names = READ_ONLY
 
@@ -271,18 +248,12 @@ class DescentSerializer(MineEntrySerializer):
         return attrs
 
 
-class DescentFilter(django_filters.FilterSet):
-    class Meta:
-        model = DescentRecord
-        fields = ["mine"]
-
-
 class DescentViewSet(ScopedViewSet):
     """The descent register (三对应 source 1); mine staff add lines for their own mine."""
 
     queryset = DescentRecord.objects.all()
     serializer_class = DescentSerializer
-    filterset_class = DescentFilter
+    filterset_fields = ["mine"]
     select = ("mine",)
     http_method_names = READ_ADD
 
@@ -309,18 +280,12 @@ class DisplaySerializer(MineEntrySerializer):
         return attrs
 
 
-class DisplayFilter(django_filters.FilterSet):
-    class Meta:
-        model = WellheadDisplay
-        fields = ["mine"]
-
-
 class DisplayViewSet(ScopedViewSet):
     """What the wellhead display showed (三对应 source 2), posted by the mine's staff."""
 
     queryset = WellheadDisplay.objects.all()
     serializer_class = DisplaySerializer
-    filterset_class = DisplayFilter
+    filterset_fields = ["mine"]
     select = ("mine",)
     http_method_names = READ_ADD
 

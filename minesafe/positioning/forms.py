@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
-from minesafe.core.imports import ImportRefused, Limits, read_table
+from minesafe.core.forms import DATETIME
 from minesafe.positioning.models import DescentRecord, WellheadDisplay
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 #: How far in the future an entered time may lie (clock skew between a phone and the server).
 FUTURE_SLACK = dt.timedelta(minutes=10)
-MAX_IMPORT_ROWS = 5000
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
@@ -112,91 +109,3 @@ class DescentImportForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError("只支持 .csv 或 .xlsx 文件")
         return upload
-
-
-@dataclass
-class ImportResult:
-    """Rows read from a register file: the good ones, and the refused ones with a reason."""
-
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-HEADERS = {
-    "name": ("姓名", "name"),
-    "card": ("定位卡号", "卡号", "card"),
-    "went_down_at": ("入井时间", "下井时间", "went_down_at"),
-    "came_up_at": ("出井时间", "升井时间", "came_up_at"),
-}
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
-
-
-def _time(value: Any) -> dt.datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        naive = value
-    else:
-        text = str(value).strip().replace("T", " ")
-        naive = None
-        for fmt in TIME_FORMATS:
-            try:
-                naive = dt.datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        if naive is None:
-            raise ValueError(f"时间“{text[:30]}”格式不对（应为 2026-11-23 08:05）")
-    return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
-
-
-def read_register(name: str, data: bytes) -> ImportResult:
-    """Parse a register file; a bad row is reported with its row number, the rest are kept."""
-    out = ImportResult()
-    limits = Limits(max_rows=MAX_IMPORT_ROWS, max_bytes=MAX_IMPORT_BYTES)
-    try:
-        table = read_table(name, data, limits, allow_csv=True)
-    except ImportRefused as exc:
-        out.errors.append((0, f"无法读取文件：{exc}"))
-        return out
-    if not table:
-        out.errors.append((0, "文件为空"))
-        return out
-    header = [str(h or "").strip() for h in table[0]]
-    columns: dict[str, int] = {}
-    for key, names in HEADERS.items():
-        for i, h in enumerate(header):
-            if h in names:
-                columns[key] = i
-                break
-    missing = [HEADERS[k][0] for k in ("name", "went_down_at") if k not in columns]
-    if missing:
-        out.errors.append((1, "缺少列：" + "、".join(missing)))
-        return out
-    now = timezone.now()
-    for number, row in enumerate(table[1:], start=2):
-        cells = {k: (row[i] if i < len(row) else None) for k, i in columns.items()}
-        if all(v in (None, "") for v in cells.values()):
-            continue
-        name_value = str(cells.get("name") or "").strip()
-        if not name_value or len(name_value) > 50:
-            out.errors.append((number, "姓名为空或超过50字"))
-            continue
-        try:
-            down = _time(cells.get("went_down_at"))
-            up = _time(cells.get("came_up_at"))
-        except ValueError as exc:
-            out.errors.append((number, str(exc)))
-            continue
-        if down is None:
-            out.errors.append((number, "缺少入井时间"))
-            continue
-        if down > now + FUTURE_SLACK or (up is not None and up > now + FUTURE_SLACK):
-            out.errors.append((number, "时间晚于当前时间"))
-            continue
-        if up is not None and up < down:
-            out.errors.append((number, "出井时间早于入井时间"))
-            continue
-        card = str(cells.get("card") or "").strip()[:32]
-        out.rows.append({"name": name_value, "card": card, "went_down_at": down, "came_up_at": up})
-    return out

@@ -26,6 +26,7 @@ from django.urls import reverse
 from minesafe.accounts.choices import ALL_ROLES, MINE_ROLES
 from minesafe.core.models import BaseModel
 from minesafe.core.scoping import ADD, CHANGE, VIEW, Access
+from minesafe.positioning.choices import DescentSource, TrackKind
 
 #: Data of the mine's positioning system: everyone in jurisdiction reads it, nobody edits it.
 SYSTEM_DATA = Access(mine_field="mine", roles={VIEW: ALL_ROLES})
@@ -171,12 +172,6 @@ class Presence(BaseModel):
         return f"{self.name}（{self.card}）"
 
 
-class TrackKind(models.TextChoices):
-    ENTER = "enter", "入井"
-    MOVE = "move", "位置变化"
-    EXIT = "exit", "出井"
-
-
 class TrackPoint(BaseModel):
     """The trajectory of a card: a row on entry, on exit, and when its area or station changes.
 
@@ -207,12 +202,6 @@ class TrackPoint(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.card} {self.get_kind_display()} {self.at:%H:%M:%S}"
-
-
-class DescentSource(models.TextChoices):
-    MANUAL = "manual", "人工录入"
-    IMPORT = "import", "文件导入"
-    API = "api", "接口上报"
 
 
 class DescentRecord(BaseModel):

@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from minesafe.localtime import local_date
 from minesafe.positioning import rules
+from minesafe.positioning.choices import TrackKind
 from minesafe.positioning.models import (
     CardHolder,
     DescentRecord,
     PositioningArea,
     Presence,
     Snapshot,
-    TrackKind,
     TrackPoint,
     WellheadDisplay,
 )

@@ -26,13 +26,13 @@ from minesafe.core.context import audit_reason, current_reason
 from minesafe.core.signals import BulkChange, log_bulk
 from minesafe.engine.model import Area, ParsedFile, Person
 from minesafe.engine.model import Presence as SnapPresence
+from minesafe.positioning.choices import TrackKind
 from minesafe.positioning.models import (
     BaseStation,
     CardHolder,
     PositioningArea,
     Presence,
     Snapshot,
-    TrackKind,
     TrackPoint,
 )
 from minesafe.registry.models import WorkingFace

@@ -15,13 +15,8 @@ from django.utils import timezone
 
 from minesafe.engine.model import Area, Person
 from minesafe.engine.model import Presence as SnapPresence
-from minesafe.positioning.models import (
-    DescentRecord,
-    DescentSource,
-    Presence,
-    Snapshot,
-    WellheadDisplay,
-)
+from minesafe.positioning.choices import DescentSource
+from minesafe.positioning.models import DescentRecord, Presence, Snapshot, WellheadDisplay
 from minesafe.positioning.store import store_areas, store_persons, store_snapshot
 
 

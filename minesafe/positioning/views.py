@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,18 +16,12 @@ from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_safe
 
-from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import ScopedFormView, get_scoped, paginate, pk_model, require
 from minesafe.localtime import local_date
-from minesafe.positioning import forms, rules, services
-from minesafe.positioning.models import (
-    DescentRecord,
-    DescentSource,
-    PositioningArea,
-    Presence,
-    WellheadDisplay,
-)
+from minesafe.positioning import excel, forms, rules, services
+from minesafe.positioning.choices import DescentSource
+from minesafe.positioning.models import DescentRecord, PositioningArea, Presence, WellheadDisplay
 from minesafe.registry.models import Mine
 
 
@@ -230,14 +223,7 @@ class DescentImportView(LoginRequiredMixin, View):
             context = {"mine": mine, "form": form, "result": None}
             return render(request, "positioning/import.html", context, status=400)
         upload = form.cleaned_data["file"]
-        result = forms.read_register(upload.name, upload.read())
-        rows = [
-            DescentRecord(mine=mine, source=DescentSource.IMPORT, entered_by=str(request.user), **r)
-            for r in result.rows
-        ]
-        with transaction.atomic(), audit_reason("导入入井记录"):
-            for row in rows:  # saved one by one so each line is on the audit trail
-                row.save()
+        result = excel.import_descents(mine, str(request.user), upload.name, upload.read())
         context = {"mine": mine, "form": forms.DescentImportForm(), "result": result}
-        status = 200 if rows or not result.errors else 400
+        status = 200 if result.created or result.ok else 400
         return render(request, "positioning/import.html", context, status=status)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -13,10 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minesafe.accounts.models import Division, Organization
-from minesafe.core.api import ScopedViewSet
-from minesafe.core.scoping import VIEW, can
+from minesafe.core.api import ModelRulesSerializer, ScopedRelatedField, ScopedViewSet
+from minesafe.core.scoping import can
 from minesafe.localtime import local_date
-from minesafe.registry import excel, rules
+from minesafe.registry import excel_import, rules
 from minesafe.registry.choices import GasGrade, HydroType, MineSize, ProjectKind
 from minesafe.registry.filters import (
     EnterpriseFilterSet,
@@ -34,27 +33,6 @@ from minesafe.registry.models import (
     Mine,
     WorkingFace,
 )
-
-
-class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A foreign key that only accepts objects the caller may see."""
-
-    def get_queryset(self) -> Any:
-        request = self.context.get("request")
-        return super().get_queryset().restrict(getattr(request, "user", None), VIEW)
-
-
-class ModelRulesSerializer(serializers.ModelSerializer):
-    """Apply the model's own ``clean()`` and constraints, so pages and API share one rule set."""
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        instance = copy.copy(self.instance) if self.instance else self.Meta.model()
-        for name, value in attrs.items():
-            setattr(instance, name, value)
-        instance.clean()
-        instance.validate_constraints()
-        return attrs
 
 
 class EnterpriseSerializer(ModelRulesSerializer):
@@ -224,7 +202,7 @@ class MineViewSet(ScopedViewSet):
         upload = request.FILES.get("file")
         if upload is None:
             return Response({"file": ["请上传Excel文件"]}, status=status.HTTP_400_BAD_REQUEST)
-        result = excel.import_mines(upload, request.user)
+        result = excel_import.import_mines(upload, request.user)
         return Response(result.as_dict(), status=200 if result.ok else 400)
 
 

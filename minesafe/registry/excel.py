@@ -4,24 +4,19 @@ Counties keep their registers in spreadsheets; this module lets them move the re
 out without retyping it. One declarative :data:`COLUMNS` list drives the export, the template
 and the import, so the three can never disagree about a header or an allowed value.
 
-The import is all-or-nothing: every cell of every row is checked first, and a single error
-imports nothing, so a county never ends up with half a register and no idea which half.
+The import (:mod:`minesafe.registry.excel_import`) reads the same columns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import re
-import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import IO, Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 from unicodedata import east_asian_width
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -29,12 +24,6 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from minesafe.accounts.choices import DivisionLevel, Role
-from minesafe.accounts.models import Division, Organization
-from minesafe.core.context import acting_as
-from minesafe.core.excel import header_and_rows
-from minesafe.core.imports import ImportRefused, Limits, NotReadable, read_table
-from minesafe.core.scoping import can
 from minesafe.localtime import local_date
 from minesafe.registry import rules
 from minesafe.registry.choices import (
@@ -47,14 +36,12 @@ from minesafe.registry.choices import (
     SpontaneousCombustion,
     StandardizationGrade,
 )
-from minesafe.registry.models import IMPORT, Enterprise, Mine
+from minesafe.registry.models import Mine
 
 SHEET = "煤矿名录"
 GUIDE_SHEET = "填写说明"
 IMPORT_REASON = "Excel导入"
 MAX_ROWS = 10_000
-#: Past this many errors the report stops listing them; nobody reads the 5,001st.
-MAX_ERRORS = 500
 YES, NO = "是", "否"
 NOT_XLSX = "无法读取文件：请上传 .xlsx 格式的Excel文件（.xls、.csv 请先另存为 .xlsx）"
 
@@ -121,52 +108,7 @@ COLUMNS: tuple[Column, ...] = (
 #: file can be edited and imported back as it is.
 COMPUTED_HEADERS: tuple[str, ...] = ("监管类别", "证照预警")
 HEADERS: list[str] = [c.header for c in COLUMNS] + list(COMPUTED_HEADERS)
-_BY_FIELD = {c.field: c for c in COLUMNS}
 _BY_HEADER = {c.header: c for c in COLUMNS}
-_FOREIGN_KEYS = frozenset({"enterprise", "county", "supervisor", "inspectorate"})
-
-
-# --------------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem, located by Excel row number (0: the file itself) and column header."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = (f"第{self.row}行" if self.row else "") + (
-            f"「{self.column}」" if self.column else ""
-        )
-        return f"{where}：{self.message}" if where else self.message
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message, "text": str(self)}
-
-
-@dataclass
-class ImportResult:
-    """What an import did. With any error nothing is saved and the counts stay 0."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0  # re-imported rows without changes: not saved, so no audit noise
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @classmethod
-    def failed(cls, message: str) -> ImportResult:
-        return cls(errors=[RowError(0, "", message)])
-
-    def as_dict(self) -> dict[str, Any]:
-        counts = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
-        return {"ok": self.ok, **counts, "errors": [e.as_dict() for e in self.errors]}
 
 
 # ---------------------------------------------------------------------------------- export
@@ -249,7 +191,7 @@ def _to_bytes(workbook: Workbook) -> bytes:
 # -------------------------------------------------------------------------------- template
 
 
-def _range_text(column: Column) -> str:
+def range_text(column: Column) -> str:
     if column.high is None:
         return f"不小于{column.low}"
     return f"在{column.low}～{column.high}之间"
@@ -270,7 +212,7 @@ def _allowed_text(column: Column) -> str:
     """What 填写说明 says a column accepts, with the default a blank cell gets."""
     allowed = "、".join(column.labels) or _KIND_TEXT[column.kind]
     if column.low is not None:
-        allowed += f"，{_range_text(column)}"
+        allowed += f"，{range_text(column)}"
     default = Mine._meta.get_field(column.field).default
     if column.required or default is models.NOT_PROVIDED:
         return allowed
@@ -317,327 +259,3 @@ def template_workbook() -> bytes:
     for letter, width in (("A", 26), ("B", 10), ("C", 90)):
         guide.column_dimensions[letter].width = width
     return _to_bytes(workbook)
-
-
-# ------------------------------------------------------------------------------ import: file
-
-Rows = list[tuple[int, dict[str, Any]]]  # (Excel row number, {header: raw cell value})
-
-
-class CellError(ValueError):
-    """A cell's value cannot be used; the message is shown to the user as it is."""
-
-
-class _FileProblem(Exception):
-    """The upload as a whole cannot be used (reported as row 0)."""
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _plain(value: Any) -> str:
-    """The cell as text; Excel turns a typed code like 140525 into the float 140525.0."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _key(value: Any) -> str:
-    """Text for matching: full-width digits, letters and brackets folded (NFKC)."""
-    return unicodedata.normalize("NFKC", _plain(value)).strip()
-
-
-def _read_sheet(fileobj: IO[bytes] | bytes) -> tuple[list[str], Rows]:
-    """The first sheet's header and non-blank data rows, read within the import limits."""
-    try:
-        table = read_table("", fileobj, Limits(max_rows=MAX_ROWS))
-    except NotReadable as exc:
-        raise _FileProblem(NOT_XLSX) from exc
-    except ImportRefused as exc:
-        raise _FileProblem(str(exc)) from exc
-    header, rows = header_and_rows(table, title=_key)
-    if not header:
-        raise _FileProblem("第一个工作表为空：第1行应为列名，请使用导入模板")
-    if not rows:
-        raise _FileProblem("没有数据：请从第2行起填写煤矿信息")
-    return header, rows
-
-
-def _header_errors(header: list[str]) -> list[RowError]:
-    """Missing, unknown and repeated columns, each by name (columns may come in any order)."""
-    errors = [RowError(1, c.header, "缺少此列") for c in COLUMNS if c.header not in header]
-    errors += [
-        RowError(1, h, "无法识别的列名，请使用导入模板") for h in header if h and h not in HEADERS
-    ]
-    repeated = sorted({h for h in header if h and header.count(h) > 1}, key=header.index)
-    return errors + [RowError(1, h, "列名重复") for h in repeated]
-
-
-# ----------------------------------------------------------------------------- import: cells
-
-
-@dataclass
-class _Lookups:
-    """Everything the rows refer to, fetched in a few queries before any row is checked."""
-
-    enterprises: dict[str, Enterprise]  # visible to the user, by credit code
-    divisions: dict[str, Division]  # every division with a cited code, to explain refusals
-    counties: dict[str, Division]  # those where the user may import mines
-    organizations: dict[str, Organization]  # visible to the user, by name
-    existing: dict[str, Mine]  # mines the user may update, by code
-    taken: set[str]  # every cited mine code already in use, in jurisdiction or not
-
-
-def _parse_code(column: Column, raw: Any, lk: _Lookups) -> str:
-    code = _key(raw)
-    if not re.fullmatch(r"[0-9A-Z]{6,20}", code):
-        raise CellError(f"“{code}”格式不正确，应为6～20位数字或大写字母")
-    return code
-
-
-def _parse_decimal(column: Column, raw: Any, lk: _Lookups) -> Decimal:
-    try:
-        value = Decimal(_key(raw).replace(",", ""))
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if isinstance(raw, bool) or not value.is_finite():
-        raise CellError(f"“{_plain(raw)}”不是有效的数字")
-    if column.places is not None:
-        value = value.quantize(Decimal(1).scaleb(-column.places), rounding=ROUND_HALF_UP)
-    if not (column.low is None or column.low <= value) or not (
-        column.high is None or value <= column.high
-    ):
-        raise CellError(f"“{_plain(raw)}”超出范围，应{_range_text(column)}")
-    return value
-
-
-def _parse_integer(column: Column, raw: Any, lk: _Lookups) -> int:
-    value = _parse_decimal(column, raw, lk)
-    if value != value.to_integral_value():
-        raise CellError(f"“{_plain(raw)}”不是整数")
-    return int(value)
-
-
-def _parse_choice(column: Column, raw: Any, lk: _Lookups) -> str:
-    """The Chinese label as in choices.py, or the stored code value."""
-    key = _key(raw)
-    for value, label in column.choices:
-        if key == label or key.lower() == value.lower():
-            return value
-    raise CellError(f"无法识别的值“{key}”，可选：{'、'.join(column.labels)}")
-
-
-def _parse_bool(column: Column, raw: Any, lk: _Lookups) -> bool:
-    return raw if isinstance(raw, bool) else _parse_choice(column, raw, lk) == "true"
-
-
-def _parse_enterprise(column: Column, raw: Any, lk: _Lookups) -> Enterprise:
-    code = _key(raw).upper()
-    if code not in lk.enterprises:
-        raise CellError(f"统一社会信用代码“{code}”对应的企业不存在或您无权查看")
-    return lk.enterprises[code]
-
-
-def _parse_county(column: Column, raw: Any, lk: _Lookups) -> Division:
-    code = _key(raw)
-    division = lk.divisions.get(code)
-    if division is None:
-        raise CellError(f"区划代码“{code}”不存在")
-    if division.level != DivisionLevel.COUNTY:
-        raise CellError(f"“{division.name}”（{code}）不是县级区划")
-    if code not in lk.counties:
-        raise CellError(f"“{division.name}”（{code}）不在您的管辖范围内")
-    return division
-
-
-def _parse_organization(column: Column, raw: Any, lk: _Lookups) -> Organization:
-    name = _plain(raw)
-    if name not in lk.organizations:
-        raise CellError(f"监管部门“{name}”不存在或不在您的管辖范围内")
-    return lk.organizations[name]
-
-
-_PARSERS: dict[str, Callable[[Column, Any, _Lookups], Any]] = {
-    CODE: _parse_code,
-    TEXT: lambda column, raw, lk: _plain(raw),
-    ENTERPRISE: _parse_enterprise,
-    COUNTY: _parse_county,
-    ORGANIZATION: _parse_organization,
-    DECIMAL: _parse_decimal,
-    INTEGER: _parse_integer,
-    CHOICE: _parse_choice,
-    BOOL: _parse_bool,
-}
-
-
-def _jurisdiction_counties(user: Any) -> models.QuerySet[Division]:
-    """Counties where a new mine would fall inside ``Mine.objects.restrict(user, IMPORT)``.
-
-    Division's view scope adds the chain above a regulator's division (for display); that
-    is not jurisdiction, so a regulator's counties are cut to its division's subtree.
-    """
-    counties = Division.objects.restrict(user).filter(level=DivisionLevel.COUNTY)
-    if user.organization_id and not (user.is_superuser or user.role == Role.ADMIN):
-        counties = counties.filter(path__startswith=user.organization.division.path)
-    return counties
-
-
-def _load_lookups(rows: Rows, user: Any) -> _Lookups:
-    def cited(name: str, normalise: Callable[[Any], str] = _key) -> set[str]:
-        header = _BY_FIELD[name].header
-        return {normalise(raw[header]) for _, raw in rows if not _blank(raw[header])}
-
-    codes, counties = cited("code"), cited("county")
-    credit = cited("enterprise", lambda v: _key(v).upper())
-    names = cited("supervisor", _plain)
-    visible_orgs = Organization.objects.restrict(user).filter(name__in=names)
-    return _Lookups(
-        enterprises={
-            e.credit_code: e
-            for e in Enterprise.objects.restrict(user).filter(credit_code__in=credit)
-        },
-        divisions={d.code: d for d in Division.objects.filter(code__in=counties)},
-        counties={d.code: d for d in _jurisdiction_counties(user).filter(code__in=counties)},
-        organizations={o.name: o for o in visible_orgs},
-        existing={m.code: m for m in Mine.objects.restrict(user, IMPORT).filter(code__in=codes)},
-        taken=set(Mine.objects.filter(code__in=codes).values_list("code", flat=True)),
-    )
-
-
-# ------------------------------------------------------------------------------ import: rows
-
-
-@dataclass
-class _Checked:
-    mine: Mine
-    created: bool
-    changed: bool
-
-
-def _snapshot(mine: Mine) -> dict[str, Any]:
-    return {c.field: getattr(mine, Mine._meta.get_field(c.field).attname) for c in COLUMNS}
-
-
-def _parse_cells(
-    number: int, raw: dict[str, Any], lk: _Lookups
-) -> tuple[dict[str, Any], list[RowError]]:
-    """Every cell of a row; a blank optional cell is left out (default, or unchanged)."""
-    values: dict[str, Any] = {}
-    errors: list[RowError] = []
-    for column in COLUMNS:
-        cell = raw.get(column.header)
-        if _blank(cell):
-            if column.required:
-                errors.append(RowError(number, column.header, "必填项不能为空"))
-            continue
-        try:
-            values[column.field] = _PARSERS[column.kind](column, cell, lk)
-        except CellError as exc:
-            errors.append(RowError(number, column.header, str(exc)))
-    return values, errors
-
-
-def _code_errors(number: int, code: str, lk: _Lookups, seen: dict[str, int]) -> list[str]:
-    if code in seen:
-        return [f"与第{seen[code]}行的煤矿编码重复"]
-    seen[code] = number
-    if code in lk.taken and code not in lk.existing:
-        return [f"煤矿“{code}”已存在且不在您的管辖范围内，不能更新"]
-    return []
-
-
-def _model_errors(number: int, mine: Mine, skip: Iterable[str]) -> list[RowError]:
-    """The model's own validators (max length, ranges, choices) mapped to column headers.
-
-    Relations are resolved already (``ForeignKey.validate`` would cost a query per row) and
-    code uniqueness is checked for the whole file at once, so both are left out here.
-    """
-    try:
-        mine.full_clean(
-            exclude={*_FOREIGN_KEYS, *skip}, validate_unique=False, validate_constraints=False
-        )
-    except ValidationError as exc:
-        return [
-            RowError(number, _BY_FIELD[name].header if name in _BY_FIELD else "", message)
-            for name, messages in exc.message_dict.items()
-            for message in messages
-        ]
-    return []
-
-
-def _check_row(
-    number: int, raw: dict[str, Any], lk: _Lookups, seen: dict[str, int]
-) -> tuple[_Checked | None, list[RowError]]:
-    """One row as an unsaved mine: a new one, or the existing one with that code, updated."""
-    values, errors = _parse_cells(number, raw, lk)
-    code = values.get("code")
-    if code is not None:
-        code_header = _BY_FIELD["code"].header
-        errors += [RowError(number, code_header, m) for m in _code_errors(number, code, lk, seen)]
-    mine = lk.existing.get(code) if code else None
-    before = _snapshot(mine) if mine else None
-    if before and values.get("status", before["status"]) != before["status"]:
-        message = "已有煤矿的生产状态须通过“状态变更”登记原因（REG-7），不能通过导入修改"
-        errors.append(RowError(number, _BY_FIELD["status"].header, message))
-    target = mine or Mine()
-    for name, value in values.items():
-        setattr(target, name, value)
-    failed = {_BY_HEADER[e.column].field for e in errors}
-    errors += _model_errors(number, target, failed)
-    if errors:
-        return None, errors
-    return _Checked(target, created=mine is None, changed=before != _snapshot(target)), []
-
-
-def _save(rows: list[_Checked], user: Any) -> ImportResult:
-    """All rows in one transaction, audited as the user with reason "Excel导入".
-
-    ``Mine.save`` recomputes the supervision class (REG-4). Unchanged mines are not saved.
-    """
-    result = ImportResult()
-    try:
-        with acting_as(user, IMPORT_REASON), transaction.atomic():
-            for row in rows:
-                if row.created or row.changed:
-                    row.mine.save()
-                result.created += row.created
-                result.updated += row.changed and not row.created
-                result.unchanged += not (row.created or row.changed)
-    except IntegrityError:  # a concurrent edit took a code between checking and saving
-        return ImportResult.failed("保存时数据已被他人修改，未导入任何数据，请重新导入")
-    return result
-
-
-def _capped(errors: list[RowError]) -> list[RowError]:
-    if len(errors) <= MAX_ERRORS:
-        return errors
-    more = RowError(0, "", f"另有{len(errors) - MAX_ERRORS}处错误未列出，请先修改以上错误")
-    return [*errors[:MAX_ERRORS], more]
-
-
-def import_mines(fileobj: IO[bytes] | bytes, user: Any) -> ImportResult:
-    """Create or update mines by code from an .xlsx; any error anywhere imports nothing.
-
-    Raises ``PermissionDenied`` for a user whose role may not import. Every problem with the
-    file or its content comes back in the result instead, for the page and the API to show.
-    """
-    if not can(user, Mine, IMPORT):
-        raise PermissionDenied("您没有导入煤矿名录的权限")
-    try:
-        header, rows = _read_sheet(fileobj)
-    except _FileProblem as exc:
-        return ImportResult.failed(str(exc))
-    errors = _header_errors(header)
-    if errors:
-        return ImportResult(errors=errors)
-    lookups = _load_lookups(rows, user)
-    checked: list[_Checked] = []
-    seen: dict[str, int] = {}
-    for number, raw in rows:
-        row, row_errors = _check_row(number, raw, lookups, seen)
-        errors += row_errors
-        checked += [row] if row else []
-    if errors:
-        return ImportResult(errors=_capped(errors))
-    return _save(checked, user)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from minesafe.core.forms import DATE, ReasonForm, restrict_choices
 from minesafe.registry import rules
 from minesafe.registry.choices import (
     GasGrade,
@@ -25,34 +26,6 @@ from minesafe.registry.models import (
     SupervisionAssignment,
     WorkingFace,
 )
-
-DATE = forms.DateInput(attrs={"type": "date"})
-
-
-class ReasonForm(forms.ModelForm):
-    """A model form with the change reason that ends up on the audit row.
-
-    It also validates every model constraint, including those on fields the form does not show
-    (a working face's unique name within its mine), so a clash is a field error, not a 500.
-    """
-
-    reason = forms.CharField(
-        label="变更原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def validate_unique(self) -> None:
-        super().validate_unique()
-        try:
-            self.instance.validate_constraints()
-        except ValidationError as exc:
-            self._update_errors(exc)
-
-
-def restrict_choices(form: forms.ModelForm, user: Any, *names: str) -> None:
-    """Offer only related objects the user may see (the same scope as every query)."""
-    for name in names:
-        field = form.fields[name]
-        field.queryset = field.queryset.restrict(user)  # type: ignore[attr-defined]
 
 
 class MineForm(ReasonForm):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from minesafe.registry import forms, views
+from minesafe.registry import dossier, forms, views
 from minesafe.registry.models import DisasterAppraisal, Licence, SupervisionAssignment, WorkingFace
 
 app_name = "registry"
@@ -11,21 +11,21 @@ def child_routes(prefix: str, model: type, form_class: type, title: str, name: s
     return [
         path(
             f"mines/<int:pk>/{prefix}/add/",
-            views.MineChildCreateView.as_view(
+            dossier.MineChildCreateView.as_view(
                 model=model, form_class=form_class, title=f"新增{title}"
             ),
             name=f"{name}_add",
         ),
         path(
             f"{prefix}/<int:pk>/edit/",
-            views.MineChildEditView.as_view(
+            dossier.MineChildEditView.as_view(
                 model=model, form_class=form_class, title=f"编辑{title}"
             ),
             name=f"{name}_edit",
         ),
         path(
             f"{prefix}/<int:pk>/delete/",
-            views.MineChildDeleteView.as_view(model=model),
+            dossier.MineChildDeleteView.as_view(model=model),
             name=f"{name}_delete",
         ),
     ]
@@ -37,10 +37,10 @@ urlpatterns = [
     path("mines/export.xlsx", views.mine_export, name="mine_export"),
     path("mines/import/", views.mine_import, name="mine_import"),
     path("mines/import/template.xlsx", views.import_template, name="import_template"),
-    path("mines/<int:pk>/", views.mine_detail, name="mine_detail"),
-    path("mines/<int:pk>/edit/", views.MineEditView.as_view(), name="mine_edit"),
-    path("mines/<int:pk>/class/", views.ClassOverrideView.as_view(), name="mine_class"),
-    path("mines/<int:pk>/status/", views.StatusChangeView.as_view(), name="mine_status"),
+    path("mines/<int:pk>/", dossier.mine_detail, name="mine_detail"),
+    path("mines/<int:pk>/edit/", dossier.MineEditView.as_view(), name="mine_edit"),
+    path("mines/<int:pk>/class/", dossier.ClassOverrideView.as_view(), name="mine_class"),
+    path("mines/<int:pk>/status/", dossier.StatusChangeView.as_view(), name="mine_status"),
     *child_routes("working-faces", WorkingFace, forms.WorkingFaceForm, "工作面", "working_face"),
     *child_routes("licences", Licence, forms.LicenceForm, "证照", "licence"),
     *child_routes("appraisals", DisasterAppraisal, forms.AppraisalForm, "灾害鉴定", "appraisal"),

@@ -8,8 +8,8 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from minesafe.core.filters import ALL, ScopedFilterSet
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
-from minesafe.registry.filters import ALL, ScopedFilterSet
 from minesafe.registry.models import Mine
 from minesafe.response import services
 from minesafe.response.choices import OPEN_STATES, CaseState

@@ -30,6 +30,7 @@ from minesafe.core.views import (
     paginate,
     parse_id,
     pk_model,
+    query_without,
     require,
 )
 from minesafe.monitoring.choices import LEVEL_COLORS
@@ -37,13 +38,6 @@ from minesafe.response import forms, rules, services
 from minesafe.response.choices import STATE_COLORS, Channel
 from minesafe.response.filters import CaseFilterSet
 from minesafe.response.models import ACT, COMMENT, AlarmCase, Notification, PlannedWork
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def _colors() -> dict[str, Any]:
@@ -64,7 +58,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "page": page,
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "now": timezone.now(),
         "waiting_count": cases.filter(services.waiting_on(request.user)).count(),
         **_colors(),
@@ -204,7 +198,7 @@ def planned_list(request: HttpRequest) -> HttpResponse:
         "may_change": set(
             PlannedWork.objects.restrict(request.user, CHANGE).values_list("pk", flat=True)
         ),
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
     }
     return render(request, "response/planned_list.html", context)
 
@@ -282,7 +276,7 @@ def my_notifications(request: HttpRequest) -> QuerySet[Notification]:
 def notifications(request: HttpRequest) -> HttpResponse:
     """The user's in-app notifications, newest first (issue 6 §3)."""
     notes = my_notifications(request).select_related("case__mine")
-    context = {"page": paginate(request, notes), "query": _query_without(request, "page")}
+    context = {"page": paginate(request, notes), "query": query_without(request, "page")}
     return render(request, "response/notifications.html", context)
 
 

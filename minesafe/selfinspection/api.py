@@ -14,10 +14,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minesafe.core.api import ScopedViewSet, WorkflowActions, id_field
+from minesafe.core.api import ScopedRelatedField, ScopedViewSet, WorkflowActions, id_field
 from minesafe.core.scoping import VIEW
 from minesafe.localtime import local_date
-from minesafe.registry.api import ScopedRelatedField
 from minesafe.registry.models import Mine
 from minesafe.selfinspection import excel, rules, services
 from minesafe.selfinspection.choices import AnswerResult, ReportStatus, ScopeMode, TemplateKind

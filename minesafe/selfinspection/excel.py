@@ -1,24 +1,25 @@
 """Checklist templates from Excel (HAZ-8): a download template and an all-or-nothing import.
 
-One bad row imports nothing; every problem is reported by row and column, like the register's
-import (:mod:`minesafe.registry.excel`, whose ``RowError`` this module shares).
+One bad row imports nothing; every problem is reported by row and column through the shared
+importer (:mod:`minesafe.core.importer`).
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from functools import partial
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
-from minesafe.core.excel import append_header, cell_text, header_and_rows
-from minesafe.core.imports import Limits, NotReadable, read_table
-from minesafe.registry.excel import RowError
+from minesafe.core import importer
+from minesafe.core.excel import append_header, cell_text
+from minesafe.core.importer import ImportResult, OnBadRow, RowError, Rows, Sheet
+from minesafe.core.imports import Limits
 from minesafe.selfinspection.checklists import ItemRow, build_template, default_checklist, rows_of
 from minesafe.selfinspection.choices import TemplateKind
-from minesafe.selfinspection.models import ChecklistItem, ChecklistTemplate
+from minesafe.selfinspection.models import ChecklistTemplate
 
 SECTION, CODE, TEXT, BASIS = "检查项目", "编号", "检查内容", "检查依据"
 HEADERS = [SECTION, CODE, TEXT, BASIS]
@@ -28,26 +29,16 @@ MAX_ROWS = 2000
 NOT_XLSX = "文件不是有效的 Excel (.xlsx) 文件"
 
 
-@dataclass
-class ChecklistImport:
-    """The outcome: the template made, or the errors (then nothing was saved)."""
-
-    template: ChecklistTemplate | None = None
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "template": self.template.pk if self.template else None,
-            "items": ChecklistItem.objects.filter(section__template=self.template).count()
-            if self.template
-            else 0,
-            "errors": [e.as_dict() for e in self.errors],
-        }
+#: A checklist is one document: a bad row rejects the whole file, since a template missing an
+#: item would be published to every mine as if it were complete.
+SHEET = Sheet(
+    columns=tuple(HEADERS),
+    required=REQUIRED,
+    on_bad_row=OnBadRow.REJECT_FILE,
+    limits=Limits(max_rows=MAX_ROWS),
+    not_readable=NOT_XLSX,
+    no_data="没有数据：请从第2行起填写检查内容",
+)
 
 
 def template_workbook(kind: str = TemplateKind.UNDERGROUND) -> bytes:
@@ -72,12 +63,22 @@ def template_workbook(kind: str = TemplateKind.UNDERGROUND) -> bytes:
     return out.getvalue()
 
 
-def _read(fileobj: IO[bytes] | bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    try:
-        table = read_table("", fileobj, Limits(max_rows=MAX_ROWS))
-    except NotReadable as exc:
-        raise ValueError(NOT_XLSX) from exc
-    return header_and_rows(table)
+def _row_check(rows: Rows) -> importer.RowCheck[ItemRow]:
+    """The check of one row; an item code may stand only once in the file."""
+    codes: dict[str, int] = {}
+
+    def check(number: int, raw: dict[str, Any]) -> tuple[ItemRow | None, list[RowError]]:
+        errors = _row_errors(number, raw, codes)
+        if errors:
+            return None, errors
+        return ItemRow(
+            section=cell_text(raw.get(SECTION)),
+            text=cell_text(raw.get(TEXT)),
+            basis=cell_text(raw.get(BASIS)),
+            code=cell_text(raw.get(CODE)),
+        ), []
+
+    return check
 
 
 def _row_errors(number: int, raw: dict[str, Any], codes: dict[str, int]) -> list[RowError]:
@@ -96,49 +97,22 @@ def _row_errors(number: int, raw: dict[str, Any], codes: dict[str, int]) -> list
     return errors
 
 
-def parse_rows(fileobj: IO[bytes] | bytes) -> tuple[list[ItemRow], list[RowError]]:
-    """The checklist rows of an upload, or every problem found in it."""
+def _save(rows: list[ItemRow], *, name: str, kind: str, version: str) -> ImportResult:
+    if kind not in TemplateKind.values:
+        return ImportResult.failed("适用煤矿类型无效")
+    if ChecklistTemplate.objects.filter(name=name, version=version).exists():
+        return ImportResult.failed("同名同版本的检查表已存在")
     try:
-        header, rows = _read(fileobj)
-    except ValueError as exc:
-        return [], [RowError(0, "", str(exc))]
-    missing = [RowError(1, h, "缺少此列") for h in REQUIRED if h not in header]
-    unknown = [RowError(1, h, "无法识别的列名，请使用导入模板") for h in header if h not in HEADERS]
-    if missing or unknown:
-        return [], missing + unknown
-    if not rows:
-        return [], [RowError(0, "", "没有数据：请从第2行起填写检查内容")]
-    errors: list[RowError] = []
-    codes: dict[str, int] = {}
-    items = []
-    for number, raw in rows:
-        problems = _row_errors(number, raw, codes)
-        errors += problems
-        if not problems:
-            items.append(
-                ItemRow(
-                    section=cell_text(raw.get(SECTION)),
-                    text=cell_text(raw.get(TEXT)),
-                    basis=cell_text(raw.get(BASIS)),
-                    code=cell_text(raw.get(CODE)),
-                )
-            )
-    return items, errors
+        template = build_template(name=name, kind=kind, version=version, rows=rows)
+    except ValidationError as exc:  # pragma: no cover - rows are validated above
+        return ImportResult.failed("；".join(exc.messages))
+    detail = {"template": template.pk, "items": len(rows)}
+    return ImportResult(created=len(rows), detail=detail)
 
 
 def import_checklist(
     fileobj: IO[bytes] | bytes, *, name: str, kind: str, version: str
-) -> ChecklistImport:
+) -> ImportResult:
     """Build a template from an upload; with any error, nothing is saved."""
-    rows, errors = parse_rows(fileobj)
-    if errors:
-        return ChecklistImport(errors=errors)
-    if kind not in TemplateKind.values:
-        return ChecklistImport(errors=[RowError(0, "", "适用煤矿类型无效")])
-    if ChecklistTemplate.objects.filter(name=name, version=version).exists():
-        return ChecklistImport(errors=[RowError(0, "", "同名同版本的检查表已存在")])
-    try:
-        template = build_template(name=name, kind=kind, version=version, rows=rows)
-    except ValidationError as exc:  # pragma: no cover - rows are validated above
-        return ChecklistImport(errors=[RowError(0, "", "；".join(exc.messages))])
-    return ChecklistImport(template=template)
+    save = partial(_save, name=name, kind=kind, version=version)
+    return importer.run(SHEET, fileobj, check=_row_check, save=save)

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from minesafe.core.forms import DATE
 from minesafe.core.scoping import VIEW
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus, MiningMethod, SupervisionClass
@@ -17,7 +18,6 @@ from minesafe.selfinspection.models import ChecklistItem, ChecklistTemplate
 from minesafe.selfinspection.services import AnswerInput
 
 CHIPS = forms.CheckboxSelectMultiple(attrs={"class": "chips"})
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CampaignForm(forms.Form):

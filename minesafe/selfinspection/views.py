@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_safe
@@ -24,6 +25,7 @@ from minesafe.core.transitions import steps_of
 from minesafe.core.views import (
     WorkflowStepView,
     add_errors,
+    download,
     get_scoped,
     is_htmx,
     paginate,
@@ -50,8 +52,6 @@ from minesafe.selfinspection.models import (
     ChecklistItem,
     ChecklistTemplate,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _reports(request: HttpRequest) -> QuerySet[CampaignReport]:
@@ -410,9 +410,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def template_download(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind")
     kind = kind if kind in TemplateKind.values else TemplateKind.UNDERGROUND
-    response = HttpResponse(excel.template_workbook(kind), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="checklist-{kind}.xlsx"'
-    return response
+    return download(excel.template_workbook(kind), f"checklist-{kind}.xlsx")
 
 
 class TemplateImportView(LoginRequiredMixin, View):
@@ -435,9 +433,10 @@ class TemplateImportView(LoginRequiredMixin, View):
             result = excel.import_checklist(
                 data["file"], name=data["name"], kind=data["kind"], version=data["version"]
             )
-        if result.ok and result.template:
+        if result.ok:
             messages.success(request, "检查表导入成功")
-            return HttpResponseRedirect(result.template.get_absolute_url())
+            pk = result.detail["template"]
+            return HttpResponseRedirect(reverse("selfinspection:template_detail", args=[pk]))
         return self._render(request, form, result, status=400)
 
     def _render(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -24,13 +23,13 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minesafe.core.api import ScopedViewSet, author_is_caller
+from minesafe.core.api import ModelRulesSerializer, ScopedViewSet, author_is_caller
 from minesafe.core.scoping import ADD, VIEW, can
 from minesafe.hazards.forms import validate_photo
-from minesafe.registry.api import ModelRulesSerializer
 from minesafe.registry.models import Mine
 from minesafe.video import services
-from minesafe.video.choices import ChannelStatus, FindingKind, FindingState, PlaceKind
+from minesafe.video.choices import ChannelStatus
+from minesafe.video.filters import VideoChannelFilterSet, VideoFindingFilterSet
 from minesafe.video.models import HEARTBEAT, VideoChannel, VideoFinding
 
 READ_ONLY_METHODS = ["get", "head", "options"]
@@ -60,15 +59,6 @@ class VideoChannelSerializer(serializers.ModelSerializer):
             "retention_days",
         ]
         read_only_fields = fields
-
-
-class VideoChannelFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ChannelStatus.choices)
-    place_kind = django_filters.ChoiceFilter(choices=PlaceKind.choices)
-
-    class Meta:
-        model = VideoChannel
-        fields = ["mine", "status", "place_kind"]
 
 
 class VideoChannelViewSet(ScopedViewSet):
@@ -130,15 +120,6 @@ class VideoFindingSerializer(ModelRulesSerializer):
         if channel is not None:
             attrs["mine"] = channel.mine
         return super().validate(attrs)
-
-
-class VideoFindingFilterSet(django_filters.FilterSet):
-    state = django_filters.ChoiceFilter(choices=FindingState.choices)
-    kind = django_filters.ChoiceFilter(choices=FindingKind.choices)
-
-    class Meta:
-        model = VideoFinding
-        fields = ["mine", "channel", "state", "kind"]
 
 
 class VideoFindingViewSet(ScopedViewSet):

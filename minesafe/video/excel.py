@@ -2,24 +2,25 @@
 
 Mines keep the list of their cameras in the spreadsheet their video-system vendor delivered.
 Every cell is checked first; one bad row imports nothing, and every problem is reported by row
-and column, like the register's import (:mod:`minesafe.registry.excel`, whose ``RowError`` this
-module shares). Rows are matched to existing channels by code, so a re-import updates them.
+and column through the shared importer (:mod:`minesafe.core.importer`). Rows are matched to
+existing channels by code, so a re-import updates them.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from openpyxl import Workbook
 
+from minesafe.core import importer
 from minesafe.core.context import audit_reason
-from minesafe.core.excel import append_header, cell_text, header_and_rows
-from minesafe.core.imports import Limits, NotReadable, read_table
-from minesafe.registry.excel import RowError
+from minesafe.core.excel import append_header, cell_text
+from minesafe.core.importer import ImportResult, OnBadRow, RowError, Rows, Sheet
+from minesafe.core.imports import Limits
 from minesafe.registry.models import Mine, WorkingFace
 from minesafe.video.choices import FACE_KINDS, PlaceKind
 from minesafe.video.models import VideoChannel
@@ -49,25 +50,17 @@ FIELD_HEADERS = {
 KIND_BY_LABEL = {label: value for value, label in PlaceKind.choices}
 
 
-@dataclass
-class ChannelImport:
-    """The outcome: how many channels were created and updated, or the errors (nothing saved)."""
-
-    created: int = 0
-    updated: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "created": self.created,
-            "updated": self.updated,
-            "errors": [e.as_dict() for e in self.errors],
-        }
+#: A channel register is the mine's list of record: a bad row rejects the whole file, so the
+#: coverage check never runs on a register that is half old and half new.
+SHEET = Sheet(
+    columns=tuple(HEADERS),
+    required=REQUIRED,
+    on_bad_row=OnBadRow.REJECT_FILE,
+    limits=Limits(max_rows=MAX_ROWS, max_bytes=MAX_BYTES),
+    not_readable=NOT_READABLE,
+    no_data="没有数据：请从第2行起填写通道",
+    allow_csv=True,
+)
 
 
 def template_workbook() -> bytes:
@@ -90,17 +83,6 @@ def template_workbook() -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def read_rows(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    """(header, [(row number, {header: value})]) of an .xlsx or .csv upload; blank rows skipped."""
-    try:
-        table = read_table(
-            name, data, Limits(max_rows=MAX_ROWS, max_bytes=MAX_BYTES), allow_csv=True
-        )
-    except NotReadable as exc:
-        raise ValueError(NOT_READABLE) from exc
-    return header_and_rows(table)
 
 
 def _row(
@@ -158,47 +140,45 @@ def _row(
     }, []
 
 
-def import_channels(mine: Mine, name: str, data: bytes) -> ChannelImport:
-    """Create or update the mine's channels from an upload; with any error nothing is saved."""
-    try:
-        header, rows = read_rows(name, data)
-    except ValueError as exc:
-        return ChannelImport(errors=[RowError(0, "", str(exc))])
-    missing = [RowError(1, h, "缺少此列") for h in REQUIRED if h not in header]
-    unknown = [RowError(1, h, "无法识别的列名，请使用导入模板") for h in header if h not in HEADERS]
-    if missing or unknown:
-        return ChannelImport(errors=missing + unknown)
-    if not rows:
-        return ChannelImport(errors=[RowError(0, "", "没有数据：请从第2行起填写通道")])
+def _row_check(rows: Rows, mine: Mine) -> importer.RowCheck[VideoChannel]:
+    """The check of one row against the mine's working faces and existing channels (fetched
+    once); a channel code may stand only once in the file."""
     faces = {f.name: f for f in WorkingFace.objects.filter(mine=mine)}
     existing = {c.code: c for c in VideoChannel.objects.filter(mine=mine)}
     seen: dict[str, int] = {}
-    result = ChannelImport()
-    planned: list[VideoChannel] = []
-    for number, raw in rows:
+
+    def check(number: int, raw: dict[str, Any]) -> tuple[VideoChannel | None, list[RowError]]:
         fields, errors = _row(number, raw, mine, faces, seen)
         if errors or fields is None:
-            result.errors += errors
-            continue
+            return None, errors
         channel = existing.get(fields["code"]) or VideoChannel(mine=mine)
         for key, value in fields.items():
             setattr(channel, key, value)
         try:
             channel.full_clean(validate_unique=False)
         except ValidationError as exc:
-            for key, messages in exc.message_dict.items():
-                result.errors.append(
-                    RowError(number, FIELD_HEADERS.get(key, ""), "；".join(messages))
-                )
-            continue
-        planned.append(channel)
-    if result.errors:
-        return result
+            return None, [
+                RowError(number, FIELD_HEADERS.get(key, ""), "；".join(messages))
+                for key, messages in exc.message_dict.items()
+            ]
+        return channel, []
+
+    return check
+
+
+def _save(channels: list[VideoChannel]) -> ImportResult:
+    result = ImportResult()
     with transaction.atomic(), audit_reason("视频通道导入"):
-        for channel in planned:
+        for channel in channels:
             if channel.pk:
                 result.updated += 1
             else:
                 result.created += 1
             channel.save()
     return result
+
+
+def import_channels(mine: Mine, name: str, data: bytes) -> ImportResult:
+    """Create or update the mine's channels from an upload; with any error nothing is saved."""
+    check = partial(_row_check, mine=mine)
+    return importer.run(SHEET, data, check=check, save=_save, name=name)

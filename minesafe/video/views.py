@@ -22,9 +22,13 @@ from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import (
     PAGE_SIZE,
     ScopedFormView,
+    download,
     get_scoped,
+    image,
     paginate,
     pk_model,
+    plain_text,
+    query_without,
     require,
 )
 from minesafe.localtime import local_date
@@ -45,15 +49,6 @@ from minesafe.video.models import (
     VideoChannel,
     VideoFinding,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -88,7 +83,7 @@ def coverage_overview(request: HttpRequest) -> HttpResponse:
     policy = rules.policy_on(local_date(now))
     context = {
         "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "totals": {
             "mines": len(rows),
             "required": required,
@@ -176,7 +171,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         channels = channels.filter(place_kind=kind)
     context = {
         "page": paginate(request, channels.order_by("mine__code", "place_kind", "code")),
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "statuses": ChannelStatus.choices,
         "kinds": PlaceKind.choices,
         "status": status,
@@ -254,7 +249,7 @@ class ChannelImportView(LoginRequiredMixin, View):
     def render(
         self, request: HttpRequest, form: Any, result: Any = None, status: int = 200
     ) -> HttpResponse:
-        context = {"form": form, "result": result, "max_errors": 500}
+        context = {"form": form, "result": result}
         return render(request, "video/import.html", context, status=status)
 
 
@@ -262,9 +257,7 @@ class ChannelImportView(LoginRequiredMixin, View):
 @require_safe
 def channel_template(request: HttpRequest) -> HttpResponse:
     """The import template (.xlsx) with example rows and the allowed values."""
-    response = HttpResponse(excel.template_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="video_channels_template.xlsx"'
-    return response
+    return download(excel.template_workbook(), "video_channels_template.xlsx")
 
 
 # ---------------------------------------------------------------------------- AI findings
@@ -282,7 +275,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         state = ""
     context = {
         "page": paginate(request, findings.order_by("-at", "-pk")),
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "states": FindingState.choices,
         "state": state,
         "pending": VideoFinding.objects.restrict(request.user, VIEW)
@@ -317,14 +310,13 @@ def finding_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
     """The snapshot, served only to those who may see the finding (not from a public URL)."""
     finding = get_scoped(VideoFinding, request.user, VIEW, pk=pk)
     if not finding.snapshot:
-        return HttpResponse("该识别没有抓拍图片", status=404, content_type="text/plain")
+        return plain_text("该识别没有抓拍图片", status=404)
     try:
         with finding.snapshot.open("rb") as handle:
             data = handle.read()
     except OSError:
-        return HttpResponse("图片文件不存在", status=404, content_type="text/plain")
-    kind = "image/png" if finding.snapshot.name.lower().endswith(".png") else "image/jpeg"
-    return HttpResponse(data, content_type=kind)
+        return plain_text("图片文件不存在", status=404)
+    return image(data, finding.snapshot.name)
 
 
 class FindingReviewView(LoginRequiredMixin, View):

@@ -11,9 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minesafe.core.api import ScopedViewSet
+from minesafe.core.api import ModelRulesSerializer, ScopedRelatedField, ScopedViewSet
 from minesafe.localtime import local_date
-from minesafe.registry.api import ModelRulesSerializer, ScopedRelatedField
 from minesafe.registry.models import Mine
 from minesafe.violations import rules
 from minesafe.violations.filters import ViolationFilterSet

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 
-from minesafe.registry.filters import ALL, CHIPS, ScopedFilterSet
+from minesafe.core.filters import ALL, CHIPS, ScopedFilterSet
+from minesafe.core.forms import DATE
 from minesafe.registry.models import Mine
 from minesafe.violations.choices import PenaltyKind, Severity, ViolationKind, ViolationSource
 from minesafe.violations.models import Violation
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class ViolationFilterSet(ScopedFilterSet):

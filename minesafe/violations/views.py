@@ -13,7 +13,16 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
-from minesafe.core.views import ScopedFormView, get_scoped, is_htmx, paginate, pk_model, require
+from minesafe.core.views import (
+    ScopedFormView,
+    download,
+    get_scoped,
+    is_htmx,
+    paginate,
+    pk_model,
+    query_without,
+    require,
+)
 from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 from minesafe.violations import excel, rules
@@ -26,8 +35,6 @@ from minesafe.violations.choices import (
 from minesafe.violations.filters import ViolationFilterSet
 from minesafe.violations.forms import ViolationForm
 from minesafe.violations.models import Violation
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _violations(request: HttpRequest) -> QuerySet[Violation]:
@@ -43,13 +50,6 @@ def _filtered(request: HttpRequest) -> tuple[ViolationFilterSet, QuerySet[Violat
     return filterset, queryset.order_by("-found_at", "-pk")
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
 @login_required
 @require_safe
 def violation_list(request: HttpRequest) -> HttpResponse:
@@ -58,7 +58,7 @@ def violation_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "page": paginate(request, queryset),
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "can_add": can(request.user, Violation, ADD),
         "kind_colors": KIND_COLORS,
         "severity_colors": SEVERITY_COLORS,
@@ -72,10 +72,8 @@ def violation_list(request: HttpRequest) -> HttpResponse:
 def violation_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as Excel (same scope and filters as the page)."""
     _, queryset = _filtered(request)
-    response = HttpResponse(excel.export_violations(queryset), content_type=XLSX)
     stamp = local_date().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="violations-{stamp}.xlsx"'
-    return response
+    return download(excel.export_violations(queryset), f"violations-{stamp}.xlsx")
 
 
 @login_required

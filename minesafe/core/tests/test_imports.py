@@ -25,8 +25,8 @@ import pytest
 from django.test import Client
 from openpyxl import Workbook
 
-from minesafe.positioning.forms import read_register
-from minesafe.registry import excel as registry_excel
+from minesafe.positioning import excel as positioning_excel
+from minesafe.registry import excel_import as registry_import
 from minesafe.selfinspection import excel as checklist_excel
 from minesafe.testing import World
 from minesafe.video import excel as video_excel
@@ -199,12 +199,13 @@ def _csv_giant_cell() -> bytes:
 
 
 def _registry(world: World, name: str, data: bytes) -> list[str]:
-    result = registry_excel.import_mines(data, world.users["regulator_x"])
+    result = registry_import.import_mines(data, world.users["regulator_x"])
     return [e.message for e in result.errors]
 
 
 def _checklist(world: World, name: str, data: bytes) -> list[str]:
-    return [e.message for e in checklist_excel.parse_rows(data)[1]]
+    result = checklist_excel.import_checklist(data, name="炸弹", kind="underground", version="1")
+    return [e.message for e in result.errors]
 
 
 def _video(world: World, name: str, data: bytes) -> list[str]:
@@ -212,7 +213,8 @@ def _video(world: World, name: str, data: bytes) -> list[str]:
 
 
 def _descents(world: World, name: str, data: bytes) -> list[str]:
-    return [message for _, message in read_register(name, data).errors]
+    result = positioning_excel.import_descents(world.mine_a, "test", name, data)
+    return [e.message for e in result.errors]
 
 
 XLSX_IMPORTS = [_registry, _checklist, _video, _descents]

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from minesafe.testing import World, make_world
-from tests.test_browser import browser, login, open_page  # noqa: F401 - shared Chromium fixture
+from minesafe.testing import World, login, make_world, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_inspector_records_signs_and_opens_the_rectification_order(
     live_server: Any,
     transactional_db: None,
-    browser: Any,  # noqa: F811
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     world: World = make_world()

@@ -10,8 +10,7 @@ import pytest
 
 from minesafe.core.roles import Role
 from minesafe.hazards.models import Hazard
-from minesafe.testing import World, make_user, make_world
-from tests.test_browser import browser, login, open_page  # noqa: F401 - shared Chromium fixture
+from minesafe.testing import World, login, make_user, make_world, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.browser
 def test_haz2_mine_records_fixes_and_another_verifies_and_closes_in_the_browser(
     live_server: Any,
     transactional_db: None,
-    browser: Any,  # noqa: F811
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     world: World = make_world()

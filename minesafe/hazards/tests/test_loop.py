@@ -24,8 +24,8 @@ from minesafe.hazards.choices import (
     ProposalKind,
 )
 from minesafe.hazards.models import Hazard, HazardNotification, HazardProposal
-from minesafe.hazards.scheduler import tick
 from minesafe.hazards.testing import FIXES, make_hazard
+from minesafe.hazards.worker import tick
 from minesafe.registry.models import Mine
 from minesafe.testing import World
 

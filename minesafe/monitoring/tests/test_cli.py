@@ -14,6 +14,6 @@ def test_mon1_engine_run_hands_everything_to_the_monitoring_runner(
 
     seen: list[list[str]] = []
     monkeypatch.setattr(monitoring_cli, "django_setup", lambda: None)
-    monkeypatch.setattr("minesafe.monitoring.runner.main", lambda argv: seen.append(argv) or 0)
+    monkeypatch.setattr(monitoring_cli, "main", lambda argv: seen.append(argv) or 0)
     assert cli.main(["engine", "run", "--dir", "x", "--once"]) == 0
     assert seen == [["--dir", "x", "--once"]]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from minesafe.monitoring import cli as monitoring_cli
 from minesafe.monitoring import runner
 from minesafe.monitoring.models import Alarm, EngineCheckpoint, ReadingStat, SensorPoint
 from minesafe.monitoring.quarantine import QuarantineFile
@@ -126,4 +127,13 @@ def test_mon1_definitions_before_data_of_the_same_second() -> None:
 
 def test_mon1_runner_needs_a_source() -> None:
     with pytest.raises(SystemExit):
-        runner.main(["--once"])
+        monitoring_cli.main(["--once"])
+
+
+def test_mon1_quarantine_reads_back_raw_text_with_unicode_line_separators(tmp_path: Path) -> None:
+    quarantine = QuarantineFile(tmp_path / "q.jsonl")
+    raw = "a\u2028b\x85c\x1cd"
+    now = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
+    quarantine.write("runner", [{"file": "f.txt", "record": 1, "reason": "x", "raw": raw}], now)
+    quarantine.write("runner", [{"file": "f.txt", "record": 2, "reason": "y", "raw": ""}], now)
+    assert [(row["record"], row["raw"]) for row in quarantine.read()] == [(1, raw), (2, "")]

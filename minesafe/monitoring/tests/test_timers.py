@@ -69,7 +69,7 @@ def test_mon1_sigterm_stops_the_runner_with_a_final_checkpoint(world, tmp_path: 
 
     async def main() -> runner.Stats:
         asyncio.get_running_loop().call_later(1.5, os.kill, os.getpid(), signal.SIGTERM)
-        return await runner._serve(live)
+        return await runner.serve(live)
 
     # A safety net: should the runner not install its handler, SIGTERM must not kill pytest.
     previous = signal.signal(signal.SIGTERM, lambda *args: None)

@@ -11,13 +11,13 @@ import pytest
 from minesafe.engine.familya import parse_family_a
 from minesafe.monitoring.sink import MineIndex
 from minesafe.positioning import services
+from minesafe.positioning.choices import TrackKind
 from minesafe.positioning.models import (
     BaseStation,
     CardHolder,
     PositioningArea,
     Presence,
     Snapshot,
-    TrackKind,
     TrackPoint,
 )
 from minesafe.positioning.store import face_for, store_parsed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -15,9 +16,11 @@ from openpyxl import Workbook, load_workbook
 
 from minesafe.accounts.choices import DivisionLevel, OrganizationKind, Role
 from minesafe.accounts.models import Division, Organization, User
+from minesafe.core.importer import RowError
+from minesafe.core.imports import Limits
 from minesafe.core.models import AuditAction, AuditEntry
-from minesafe.registry import excel
-from minesafe.registry.excel import COLUMNS, HEADERS, RowError
+from minesafe.registry import excel, excel_import
+from minesafe.registry.excel import COLUMNS, HEADERS
 from minesafe.registry.models import Enterprise, Licence, Mine
 
 CREDIT = "91140500MA0TEST001"
@@ -139,7 +142,7 @@ def test_reg1_good_file_imports_and_reimport_updates_by_code(world: dict[str, An
     user = world["users"]["a"]
     rows = [row(), row(code="140525000003", name="泽州县北山煤矿", gas_grade="煤与瓦斯突出")]
 
-    result = excel.import_mines(SimpleUploadedFile("mines.xlsx", xlsx(rows)), user)
+    result = excel_import.import_mines(SimpleUploadedFile("mines.xlsx", xlsx(rows)), user)
 
     assert result.ok, result.errors
     assert (result.created, result.updated) == (2, 0)
@@ -150,7 +153,7 @@ def test_reg1_good_file_imports_and_reimport_updates_by_code(world: dict[str, An
     assert Mine.objects.get(code="140525000003").supervision_class == "C"  # REG-4 on save
 
     rows[0]["capacity"] = 150
-    again = excel.import_mines(xlsx(rows), user)
+    again = excel_import.import_mines(xlsx(rows), user)
 
     assert again.as_dict() == {
         "ok": True,
@@ -170,7 +173,7 @@ def test_reg1_import_with_one_bad_row_imports_nothing(world: dict[str, Any]) -> 
     bad = row(code="140525000003", gas_grade="中瓦斯")
     rows = [row(), {}, bad, row(code="140525000004")]  # a blank row 3 keeps Excel numbering
 
-    result = excel.import_mines(xlsx(rows), world["users"]["a"])
+    result = excel_import.import_mines(xlsx(rows), world["users"]["a"])
 
     assert not result.ok
     assert result.errors == [
@@ -186,7 +189,7 @@ def test_reg1_import_with_one_bad_row_imports_nothing(world: dict[str, Any]) -> 
 def test_reg1_duplicate_code_in_file_is_refused(world: dict[str, Any]) -> None:
     rows = [row(), row(name="重复的煤矿")]
 
-    result = excel.import_mines(xlsx(rows), world["users"]["a"])
+    result = excel_import.import_mines(xlsx(rows), world["users"]["a"])
 
     assert result.errors == [RowError(3, "煤矿编码", "与第2行的煤矿编码重复")]
     assert not Mine.objects.filter(code="140525000002").exists()
@@ -195,7 +198,7 @@ def test_reg1_duplicate_code_in_file_is_refused(world: dict[str, Any]) -> None:
 def test_reg1_unknown_and_missing_columns_are_named(world: dict[str, Any]) -> None:
     header = [c.header for c in COLUMNS if c.header != "瓦斯等级"] + ["备注"]
 
-    result = excel.import_mines(xlsx([row()], header), world["users"]["a"])
+    result = excel_import.import_mines(xlsx([row()], header), world["users"]["a"])
 
     assert result.errors == [
         RowError(1, "瓦斯等级", "缺少此列"),
@@ -210,14 +213,14 @@ def test_reg1_columns_in_any_order_and_computed_columns_are_ignored(
     header = [wide if h == "核定产能(万吨/年)" else h for h in reversed(HEADERS)]
     cells = {**row(), wide: 130, "监管类别": "A类", "证照预警": "已过期"}
 
-    result = excel.import_mines(xlsx([cells], header), world["users"]["a"])
+    result = excel_import.import_mines(xlsx([cells], header), world["users"]["a"])
 
     assert result.ok and result.created == 1, result.errors
     assert Mine.objects.get(code="140525000002").capacity == Decimal("130")
 
 
 def test_reg1_county_of_other_regulator_is_refused(world: dict[str, Any]) -> None:
-    result = excel.import_mines(xlsx([row(county="140581")]), world["users"]["a"])
+    result = excel_import.import_mines(xlsx([row(county="140581")]), world["users"]["a"])
 
     assert result.errors == [RowError(2, "所在县区代码", "“高平市”（140581）不在您的管辖范围内")]
     assert not Mine.objects.filter(code="140525000002").exists()
@@ -227,7 +230,7 @@ def test_reg1_existing_mine_outside_jurisdiction_is_never_updated(world: dict[st
     other = world["mines"]["b"]
     before = snapshot(other)
 
-    result = excel.import_mines(xlsx([row(code=other.code)]), world["users"]["a"])
+    result = excel_import.import_mines(xlsx([row(code=other.code)]), world["users"]["a"])
 
     assert result.errors == [
         RowError(2, "煤矿编码", "煤矿“140581000001”已存在且不在您的管辖范围内，不能更新")
@@ -267,7 +270,7 @@ def test_reg1_existing_mine_outside_jurisdiction_is_never_updated(world: dict[st
 def test_reg1_bad_cells_are_reported_by_row_and_column(
     world: dict[str, Any], field: str, value: Any, column: str, message: str
 ) -> None:
-    result = excel.import_mines(xlsx([row(**{field: value})]), world["users"]["a"])
+    result = excel_import.import_mines(xlsx([row(**{field: value})]), world["users"]["a"])
 
     assert [(e.row, e.column) for e in result.errors] == [(2, column)]
     assert message in result.errors[0].message
@@ -279,7 +282,9 @@ def test_reg1_enterprise_the_user_cannot_see_is_refused(world: dict[str, Any]) -
         name="外省煤业", credit_code="91610000MA0OTHER01", ownership="private"
     )
 
-    result = excel.import_mines(xlsx([row(enterprise="91610000MA0OTHER01")]), world["users"]["a"])
+    result = excel_import.import_mines(
+        xlsx([row(enterprise="91610000MA0OTHER01")]), world["users"]["a"]
+    )
 
     assert [e.column for e in result.errors] == ["主体企业统一社会信用代码"]
 
@@ -297,7 +302,7 @@ def test_reg1_codes_full_width_text_and_numeric_cells_are_understood(
         standardization_grade=1,
     )
 
-    result = excel.import_mines(xlsx([cells]), world["users"]["a"])
+    result = excel_import.import_mines(xlsx([cells]), world["users"]["a"])
 
     assert result.ok, result.errors
     mine = Mine.objects.get(code="140525000009")
@@ -325,7 +330,7 @@ def test_reg1_blank_optional_cells_keep_existing_values(world: dict[str, Any]) -
         standardization_grade=None,
     )
 
-    result = excel.import_mines(xlsx([cells]), world["users"]["a"])
+    result = excel_import.import_mines(xlsx([cells]), world["users"]["a"])
 
     assert (result.updated, result.unchanged) == (0, 1)
     mine.refresh_from_db()
@@ -335,7 +340,9 @@ def test_reg1_blank_optional_cells_keep_existing_values(world: dict[str, Any]) -
 def test_reg7_import_does_not_change_status_of_existing_mine(world: dict[str, Any]) -> None:
     mine = world["mines"]["a"]
 
-    result = excel.import_mines(xlsx([row(code=mine.code, status="停产整顿")]), world["users"]["a"])
+    result = excel_import.import_mines(
+        xlsx([row(code=mine.code, status="停产整顿")]), world["users"]["a"]
+    )
 
     assert [(e.row, e.column) for e in result.errors] == [(2, "生产状态")]
     mine.refresh_from_db()
@@ -356,17 +363,19 @@ def test_reg7_import_does_not_change_status_of_existing_mine(world: dict[str, An
 def test_reg1_unreadable_upload_gives_a_clean_error(
     world: dict[str, Any], upload: Any, message: str
 ) -> None:
-    result = excel.import_mines(upload, world["users"]["a"])
+    result = excel_import.import_mines(upload, world["users"]["a"])
 
     assert result.errors == [RowError(0, "", message)]
     assert result.as_dict()["errors"][0]["text"] == message
 
 
 def test_reg1_too_many_rows_are_refused(world: dict[str, Any], monkeypatch: Any) -> None:
-    monkeypatch.setattr(excel, "MAX_ROWS", 2)
+    monkeypatch.setattr(
+        excel_import, "IMPORT_SHEET", replace(excel_import.IMPORT_SHEET, limits=Limits(2))
+    )
     rows = [row(code=f"14052500001{i}") for i in range(3)]
 
-    result = excel.import_mines(xlsx(rows), world["users"]["a"])
+    result = excel_import.import_mines(xlsx(rows), world["users"]["a"])
 
     [error] = result.errors
     assert error.row == 0 and "超过2行数据" in error.message
@@ -378,7 +387,7 @@ def test_reg1_mine_safety_officer_may_not_import(world: dict[str, Any]) -> None:
     )
 
     with pytest.raises(PermissionDenied):
-        excel.import_mines(xlsx([row()]), officer)
+        excel_import.import_mines(xlsx([row()]), officer)
     assert not Mine.objects.filter(code="140525000002").exists()
 
 
@@ -388,7 +397,7 @@ def test_reg1_city_regulator_imports_into_any_county_of_its_city(world: dict[str
     )
     rows = [row(), row(code="140581000002", county="140581", supervisor="高平市应急管理局")]
 
-    result = excel.import_mines(xlsx(rows), city_user)
+    result = excel_import.import_mines(xlsx(rows), city_user)
 
     assert result.ok and result.created == 2, result.errors
 
@@ -416,11 +425,11 @@ def test_reg1_export_import_round_trip_gives_the_same_data(world: dict[str, Any]
         capacity=Decimal("1"), gas_grade="outburst", depth=None, rock_burst=False, latitude=None
     )
 
-    result = excel.import_mines(data, user)
+    result = excel_import.import_mines(data, user)
 
     assert (result.created, result.updated, result.unchanged) == (0, 1, 0), result.errors
     assert snapshot(mine) == original
-    assert excel.import_mines(data, user).unchanged == 1
+    assert excel_import.import_mines(data, user).unchanged == 1
 
 
 def test_reg1_export_has_labels_class_and_licence_warning(
@@ -469,6 +478,6 @@ def test_reg1_template_header_equals_export_header(world: dict[str, Any]) -> Non
 
 def test_reg1_template_example_row_is_a_valid_row_shape(world: dict[str, Any]) -> None:
     """The example is checked like any row: only its made-up references are refused."""
-    result = excel.import_mines(excel.template_workbook(), world["users"]["a"])
+    result = excel_import.import_mines(excel.template_workbook(), world["users"]["a"])
 
     assert {e.column for e in result.errors} == {"主体企业统一社会信用代码"}

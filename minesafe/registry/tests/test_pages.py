@@ -226,3 +226,13 @@ def test_regulator_registers_an_enterprise_in_its_division(world: World) -> None
         not Enterprise.objects.restrict(world.users["regulator_x"]).filter(pk=created.pk).exists()
     )
     assert login(world, "mine_a").get(reverse("registry:enterprise_add")).status_code == 403
+
+
+def test_reg3_licence_edit_form_shows_the_stored_date_in_the_date_picker(world: World) -> None:
+    """A browser date picker takes only ISO dates: the zh-Hans format (2026/01/02) would show an
+    empty field and the edit would lose the stored expiry date."""
+    licence = world.mine_a.licences.first()
+    assert licence is not None
+    client = login(world, "regulator_x")
+    body = client.get(reverse("registry:licence_edit", args=[licence.pk])).content.decode()
+    assert f'value="{licence.valid_until:%Y-%m-%d}"' in body

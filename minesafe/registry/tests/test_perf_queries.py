@@ -22,13 +22,15 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from minesafe.accounts.models import User
+from minesafe.core.filters import render_controls
 from minesafe.core.models import AuditEntry
 from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, may
 from minesafe.registry.api import MineListSerializer, MineSerializer
 from minesafe.registry.choices import CLASS_COLORS, STATUS_COLORS
-from minesafe.registry.filters import MineFilterSet, render_controls
+from minesafe.registry.dossier import _history_rows
+from minesafe.registry.filters import MineFilterSet
 from minesafe.registry.models import CLASSIFY, IMPORT, Licence, Mine, WorkingFace
-from minesafe.registry.views import _history_rows, _mine_rows
+from minesafe.registry.views import _mine_rows
 from minesafe.testing import World, make_mine
 
 # session, user, count, county choices, enterprise choices, the page's rows

@@ -14,8 +14,7 @@ from minesafe.response import worker
 from minesafe.response.choices import CaseState
 from minesafe.response.models import AlarmCase
 from minesafe.response.testing import make_alarm
-from minesafe.testing import make_world
-from tests.test_browser import browser, login, open_page  # noqa: F401 - shared Chromium fixture
+from minesafe.testing import login, make_world, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.browser
 def test_mon4_mine_acknowledges_and_disposes_regulator_verifies(
     live_server: Any,
     transactional_db: None,
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     world = make_world()
     AlarmCase.objects.update(state=CaseState.CLOSED, deadline=None)

@@ -10,12 +10,7 @@ import pytest
 
 from minesafe.accounts.choices import Role
 from minesafe.selfinspection.models import CampaignReport
-from minesafe.testing import World, make_user, make_world
-from tests import test_browser as shared
-
-browser = shared.browser  # the Chromium fixture, shared with the register's browser test
-login = shared.login
-open_page = shared.open_page
+from minesafe.testing import World, login, make_user, make_world, open_page
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from minesafe.core.clock import TickCommand
-from minesafe.hazards.scheduler import tick
+from minesafe.hazards.worker import tick
 
 
 class Command(TickCommand):
