@@ -26,7 +26,6 @@ from minesafe.hazards.models import (
     FIVE_FIXES,
     SUPERVISE,
     Hazard,
-    HazardNotification,
     HazardPhoto,
     HazardProposal,
     HazardSuggestion,
@@ -316,11 +315,6 @@ TransitionViewSet = _read_only(
     ["id", "hazard", "name", "old_status", "new_status", "actor", "time", "reason"],
     "Every step of every hazard in scope (who, when, why, old → new).",
 )
-NotificationViewSet = _read_only(
-    HazardNotification,
-    ["id", "hazard", "mine", "kind", "recipient", "recipient_label", "message", "time"],
-    "Major-hazard reports, reminders, overdue and escalation messages.",
-)
 ProposalViewSet = _read_only(
     HazardProposal,
     ["id", "mine", "hazard", "kind", "addressee", "basis", "evidence", "time"],
@@ -417,6 +411,5 @@ def register(router: Any) -> None:
     router.register("hazards", HazardViewSet, basename="hazard")
     router.register("hazard-suggestions", SuggestionViewSet, basename="hazard-suggestion")
     router.register("hazard-history", TransitionViewSet, basename="hazard-history")
-    router.register("hazard-notifications", NotificationViewSet, basename="hazard-notification")
     router.register("hazard-proposals", ProposalViewSet, basename="hazard-proposal")
     router.register("responsibility-cases", CaseViewSet, basename="responsibility-case")

@@ -38,6 +38,7 @@ from minesafe.hazards.models import (
     HazardSuggestion,
 )
 from minesafe.localtime import local_date
+from minesafe.notifications import services as notifications
 
 SORTS = {
     "found": "found_at",
@@ -153,7 +154,7 @@ def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "transitions": hazard.transitions.all(),
         "photos": hazard.photos.all(),
         "suggestions": hazard.suggestions.select_related("item"),
-        "notifications": hazard.notifications.restrict(user, VIEW).select_related("recipient"),
+        "notifications": notifications.about(hazard, user),
         "proposals": hazard.proposals.restrict(user, VIEW),
         "cases": hazard.cases.restrict(user, VIEW),
         "actions": rules.available_transitions(hazard.status, hazard.grade, actor)
