@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from minesafe.accounts.models import Organization, User
 from minesafe.core.audiences import roles_q
+from minesafe.core.roles import Role
 from minesafe.core.scoping import VIEW
 from minesafe.localtime import local_date
 from minesafe.notifications import rules
@@ -172,7 +173,8 @@ def notify(
     (another worker, a retry) writes nothing.
     """
     now = now or timezone.now()
-    audiences = [audience] if isinstance(audience, ToUsers | ToRoles | ToOrganization) else audience
+    single = isinstance(audience, ToUsers | ToRoles | ToOrganization)
+    audiences = [audience] if single else list(audience)
     people, orgs = _resolve(audiences)
     defaults = list(channels or rules.default_channels(level, rules.policy(local_date(now))))
     message = Message(
@@ -199,10 +201,24 @@ def notify(
                 rows.append(message.row(channel, f"u{user.pk}", str(user), address, recipient=user))
     for org in orgs.values():
         rows.append(message.row(Channel.IN_APP, f"o{org.pk}", str(org), "", organization=org))
+    if not rows:  # nobody holds the roles yet: the message is still recorded (for administrators)
+        rows.append(message.row(Channel.IN_APP, "nobody", _describe(audiences), ""))
     hook = current_config().webhook_url
     if hook:
         rows.append(message.row(Channel.WEBHOOK, "hook", "Webhook", hook))
     return _insert(rows)
+
+
+def _describe(audiences: Iterable[Audience]) -> str:
+    """Whom a message was meant for, in words (for a row nobody received)."""
+    names = []
+    for audience in audiences:
+        if isinstance(audience, ToRoles):
+            roles = "、".join(Role(role).label for role in sorted(audience.roles))
+            names.append(f"{audience.mine}（{roles}）")
+        elif isinstance(audience, ToOrganization):
+            names.append(str(audience.organization))
+    return "；".join(names) or "无接收人"
 
 
 def _members(orgs: Mapping[int, Organization], people: Mapping[int, User]) -> list[User]:
