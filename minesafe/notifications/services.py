@@ -113,7 +113,7 @@ class Message:
     subject: str
     body: str
     about: Any
-    mine: Any
+    mine_id: int | None
     data: Mapping[str, Any]
     key: str
     now: dt.datetime
@@ -125,7 +125,7 @@ class Message:
             kind=self.kind,
             kind_label=self.kind_label,
             level=self.level,
-            mine=self.mine,
+            mine_id=self.mine_id,
             about_type=ContentType.objects.get_for_model(self.about) if self.about else None,
             about_id=self.about.pk if self.about else None,
             url=_url(self.about),
@@ -142,6 +142,11 @@ class Message:
             at=self.now,
             **to,
         )
+
+
+def _mine_of(about: Any) -> int | None:
+    """The mine an object belongs to (its dossier), for jurisdiction and the webhook."""
+    return about.audit_mine_id() if hasattr(about, "audit_mine_id") else None
 
 
 def _url(about: Any) -> str:
@@ -185,7 +190,7 @@ def notify(
         subject,
         body,
         about,
-        mine or getattr(about, "mine", None),
+        mine.pk if mine is not None else _mine_of(about),
         data or {},
         key,
         now,
