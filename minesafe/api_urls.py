@@ -13,6 +13,7 @@ from minesafe.emergency import api as emergency_api
 from minesafe.enforcement import api as enforcement_api
 from minesafe.hazards import api as hazards_api
 from minesafe.monitoring import api as monitoring_api
+from minesafe.notifications import api as notifications_api
 from minesafe.positioning import api as positioning_api
 from minesafe.registry import api as registry_api
 from minesafe.response import api as response_api
@@ -30,6 +31,7 @@ AREAS = (
     positioning_api,
     emergency_api,
     video_api,
+    notifications_api,
 )
 
 router = DefaultRouter()

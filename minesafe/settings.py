@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "minesafe.positioning",
     "minesafe.emergency",
     "minesafe.video",
+    "minesafe.notifications",
     "minesafe.demo",  # the demo county (load_demo) and the living demo feed; no models
 ]
 
@@ -230,9 +231,19 @@ LOGGING = {
 }
 
 # The clocks ``minesafe manage scheduler`` runs (started by ``minesafe serve``): (tick, seconds).
+# Where notifications leave the platform (docs/notifications.md): empty = that channel is off;
+# in-app and e-mail (Django's EMAIL_* settings) are always on.
+MINESAFE_NOTIFICATIONS = {
+    "WEBHOOK_URL": os.environ.get("MINESAFE_WEBHOOK_URL", ""),
+    "SMS_GATEWAY_URL": os.environ.get("MINESAFE_SMS_GATEWAY_URL", ""),
+    "SMS_TOKEN": os.environ.get("MINESAFE_SMS_TOKEN", ""),
+    "TIMEOUT": 5.0,
+}
+
 MINESAFE_CLOCKS = [
     ("minesafe.hazards.worker.tick", 300),
     ("minesafe.response.worker.tick", 5),
+    ("minesafe.notifications.worker.tick", 5),  # delivery through e-mail, SMS, webhook
     ("minesafe.emergency.worker.tick", 60),
     ("minesafe.positioning.worker.tick", 3600),  # snapshot thinning and expiry
     ("minesafe.core.sealing.tick", 60),  # evidence into the hash chains

@@ -12,6 +12,7 @@ urlpatterns = [
     path("positioning/", include("minesafe.positioning.urls")),
     path("emergency/", include("minesafe.emergency.urls")),
     path("video/", include("minesafe.video.urls")),
+    path("notifications/", include("minesafe.notifications.urls")),
     path("accounts/", include("minesafe.accounts.urls")),
     path("api/", include("minesafe.api_urls")),
     path("admin/", admin.site.urls),

@@ -62,7 +62,7 @@ class _Demo:
         return self.now - dt.timedelta(minutes=minutes_ago)
 
     def case(self, alarm: Alarm) -> AlarmCase:
-        worker.tick(alarm.opened_at, transports={})
+        worker.tick(alarm.opened_at)
         return AlarmCase.objects.get(alarm=alarm)
 
     def steps(self, case: AlarmCase, plan: list[tuple[str, str, float, dict[str, Any]]]) -> None:
@@ -155,11 +155,11 @@ def _story(demo: _Demo, mines: list[Mine]) -> PlannedWork:
             peak=None,
             closed_at=demo.at(10),
         )
-    worker.tick(demo.at(24), transports={})
+    worker.tick(demo.at(24))
     # A flapping point: three episodes minutes apart are one case.
     for k in range(3):
         _alarm(m2, demo.at(70 - 6 * k), 9, closed_at=demo.at(69 - 6 * k), level=AlarmLevel.IV)
-    worker.tick(demo.at(55), transports={})
+    worker.tick(demo.at(55))
     return work
 
 
@@ -218,7 +218,7 @@ def load_demo(seed: int = 20261122, today: dt.date | None = None) -> str:
         _drain(demo.at(360))
         _archive_history(now)
         _story(demo, unique)
-        worker.tick(now, transports={})
+        worker.tick(now)
     cases = AlarmCase.objects.filter(mine__county__code=COUNTY_CODE)
     escalated = cases.filter(escalations__gt=0).count()
     return (

@@ -3,8 +3,8 @@
 A :class:`WeatherWarning` (entered by a regulator) or an alarm case leads to an
 :class:`EvacuationOrder` with a deadline, sent to one :class:`OrderTarget` per mine. The target
 keeps its state, the mine's confirmation and the positioning check on the row (STYLE 7); every
-change is a :class:`TargetEvent`. Regulators record :class:`SpotCheck` rows; in-app messages are
-:class:`OrderNotice` rows.
+change is a :class:`TargetEvent`. Regulators record :class:`SpotCheck` rows; notices about orders
+are the notifications app's.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from minesafe.core.scoping import ADD, CHANGE, VIEW, Access, mine_scope, roles
 from minesafe.emergency.choices import (
     CheckResult,
     IssuerKind,
-    NoticeKind,
     OrderReason,
     OrderScope,
     SpotMethod,
@@ -346,43 +345,6 @@ class SpotCheck(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {'落实' if self.compliant else '未落实'}"
-
-
-class OrderNotice(BaseModel):
-    """An in-app message about an order to one user (new order, overdue, mismatch …).
-
-    The response area's ``Notification`` needs an alarm case, which a weather order has not;
-    recipients are chosen with the response area's audiences (``core.audiences.audience_q``).
-    """
-
-    target = models.ForeignKey(
-        OrderTarget, on_delete=models.CASCADE, related_name="notices", verbose_name="接收煤矿"
-    )
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="evacuation_notices",
-        verbose_name="接收人",
-    )
-    kind = models.CharField("类型", max_length=12, choices=NoticeKind.choices)
-    subject = models.CharField("标题", max_length=200)
-    body = models.TextField("内容")
-    at = models.DateTimeField("时间", db_index=True)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
-    key = models.CharField("去重标识", max_length=200, unique=True)
-
-    access: ClassVar[Access] = Access(
-        mine_field="target__mine", scope=lambda user: Q(recipient_id=user.pk)
-    )
-    audit_exclude = BaseModel.audit_exclude | {"body"}
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name = "撤人通知"
-        verbose_name_plural = "撤人通知"
-
-    def __str__(self) -> str:
-        return self.subject
 
 
 def alarm_case_model() -> Any:

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_POST, require_safe
 
-from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.transitions import open_steps, steps_of
 from minesafe.core.views import (
@@ -49,12 +48,13 @@ from minesafe.emergency.models import (
     CONFIRM,
     SPOT_CHECK,
     EvacuationOrder,
-    OrderNotice,
     OrderTarget,
     WeatherWarning,
     alarm_case_model,
 )
 from minesafe.emergency.services import checks, common, orders, weather
+from minesafe.notifications import services as notifications
+from minesafe.notifications.choices import Topic
 from minesafe.registry.models import Mine
 
 #: Filters of the order list: name -> (label, choices).
@@ -508,9 +508,7 @@ class WarningCreateView(LoginRequiredMixin, View):
 @require_safe
 def notices(request: HttpRequest) -> HttpResponse:
     """The user's in-app notices about evacuation orders."""
-    rows = OrderNotice.objects.restrict(request.user, VIEW).select_related(
-        "target__order", "target__mine"
-    )
+    rows = notifications.inbox(request.user, Topic.EVACUATION)
     context = {"page": paginate(request, rows), "query": query_without(request, "page")}
     return render(request, "emergency/notices.html", context)
 
@@ -518,8 +516,5 @@ def notices(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notices_read(request: HttpRequest) -> HttpResponse:
-    with audit_reason("已读"):
-        OrderNotice.objects.restrict(request.user, VIEW).filter(read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
+    notifications.mark_read(notifications.inbox(request.user, Topic.EVACUATION))
     return HttpResponseRedirect(reverse("emergency:notices"))

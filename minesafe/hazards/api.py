@@ -32,7 +32,6 @@ from minesafe.hazards.models import (
     FIVE_FIXES,
     SUPERVISE,
     Hazard,
-    HazardNotification,
     HazardPhoto,
     HazardProposal,
     HazardSuggestion,
@@ -318,11 +317,6 @@ TransitionViewSet = _read_only(
     ["id", "hazard", "step", "from_state", "to_state", "username", "at", "reason", "evidence"],
     "Every step and event of every hazard in scope (who, when, why, from → to, evidence).",
 )
-NotificationViewSet = _read_only(
-    HazardNotification,
-    ["id", "hazard", "mine", "kind", "recipient", "recipient_label", "message", "time"],
-    "Major-hazard reports, reminders, overdue and escalation messages.",
-)
 ProposalViewSet = _read_only(
     HazardProposal,
     ["id", "mine", "hazard", "kind", "addressee", "basis", "evidence", "time"],
@@ -419,6 +413,5 @@ def register(router: Any) -> None:
     router.register("hazards", HazardViewSet, basename="hazard")
     router.register("hazard-suggestions", SuggestionViewSet, basename="hazard-suggestion")
     router.register("hazard-history", TransitionViewSet, basename="hazard-history")
-    router.register("hazard-notifications", NotificationViewSet, basename="hazard-notification")
     router.register("hazard-proposals", ProposalViewSet, basename="hazard-proposal")
     router.register("responsibility-cases", CaseViewSet, basename="responsibility-case")

@@ -1,5 +1,6 @@
 """The hazard closed loop (HAZ-1 … HAZ-9): the major-hazard catalogue, the ledger with the five
-fixes, its transitions, notifications, suggestions, proposals and responsibility cases."""
+fixes, its transitions, suggestions, proposals and responsibility cases (its notifications are
+the notifications app's)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from minesafe.hazards.choices import (
     HazardGrade,
     HazardSource,
     HazardStatus,
-    NotificationKind,
     Profession,
     ProposalKind,
     SuggestionMethod,
@@ -308,51 +308,6 @@ class HazardTransition(TransitionRecord, BaseModel):
     def __str__(self) -> str:
         labels = rules.STATUS_LABELS
         return f"{labels.get(self.from_state, '')} → {labels.get(self.to_state, self.to_state)}"
-
-
-class HazardNotification(BaseModel):
-    """A message of the loop to an organisation or a mine: major report, reminder, overdue,
-    escalation, listing, proposal (HAZ-2). ``key`` makes each one idempotent."""
-
-    hazard = models.ForeignKey(
-        Hazard,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="notifications",
-        verbose_name="隐患",
-    )
-    mine = models.ForeignKey(
-        "registry.Mine", on_delete=models.CASCADE, related_name="+", verbose_name="煤矿"
-    )
-    kind = models.CharField("类型", max_length=20, choices=NotificationKind.choices)
-    recipient = models.ForeignKey(
-        Organization,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="hazard_notifications",
-        verbose_name="接收单位",
-    )
-    recipient_label = models.CharField("接收方", max_length=150)
-    message = models.TextField("内容")
-    time = models.DateTimeField("时间", db_index=True)
-    key = models.CharField(max_length=80)
-
-    access: ClassVar[Access] = Access(mine_field="mine")
-
-    class Meta:
-        ordering = ["-time", "-id"]
-        verbose_name = "隐患通知"
-        verbose_name_plural = "隐患通知"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["mine", "hazard", "kind", "key"], name="hazard_notification_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}：{self.message[:40]}"
 
 
 class HazardSuggestion(BaseModel):

@@ -30,13 +30,14 @@ from minesafe.hazards.choices import (
 from minesafe.hazards.filters import overdue_q
 from minesafe.hazards.models import (
     Hazard,
-    HazardNotification,
     HazardProposal,
     MajorHazardCategory,
     ResponsibilityCase,
 )
 from minesafe.hazards.views import filtered, scoped_hazards
 from minesafe.localtime import local_date
+from minesafe.notifications.choices import Topic
+from minesafe.notifications.services import inbox
 
 
 def _month_start(today: dt.date) -> dt.datetime:
@@ -215,10 +216,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def notifications(request: HttpRequest) -> HttpResponse:
-    """Reports, reminders, overdue and escalation messages of the hazards in scope (HAZ-2)."""
-    rows = HazardNotification.objects.restrict(request.user, VIEW).select_related(
-        "hazard", "recipient", "mine"
-    )
+    """The user's reports, reminders, overdue and escalation messages of hazards (HAZ-2)."""
+    rows = inbox(request.user, Topic.HAZARD).select_related("mine")
     kind = request.GET.get("kind", "")
     if kind:
         rows = rows.filter(kind=kind)

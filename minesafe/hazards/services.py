@@ -13,12 +13,13 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from minesafe.accounts.models import Organization
 from minesafe.core.context import acting_as
 from minesafe.core.editions import judged_on
+from minesafe.core.roles import MINE_ROLES
 from minesafe.core.transitions import Binding, apply, note
 from minesafe.hazards import rules
 from minesafe.hazards.catalogue import resolve_item
@@ -32,7 +33,6 @@ from minesafe.hazards.choices import (
 )
 from minesafe.hazards.models import (
     Hazard,
-    HazardNotification,
     HazardProposal,
     HazardSuggestion,
     HazardTransition,
@@ -40,6 +40,8 @@ from minesafe.hazards.models import (
     ResponsibilityCase,
 )
 from minesafe.localtime import local_date
+from minesafe.notifications import services as notifications
+from minesafe.notifications.choices import Level, Topic
 from minesafe.registry.choices import MineStatus
 
 #: Where each grade's loop lives: the hazard, its history, the table judging it (HAZ-2).
@@ -242,37 +244,50 @@ def list_for_supervision(
 # --- notifications and major-hazard reporting ---------------------------------------------
 
 
+#: How urgent each kind of message of the loop is (I most severe): a major hazard and its
+#: supervision reach e-mail and SMS by default, a reminder stays in the inbox.
+NOTICE_LEVELS = {
+    NotificationKind.MAJOR_REPORT: Level.II,
+    NotificationKind.REMINDER: Level.IV,
+    NotificationKind.OVERDUE: Level.III,
+    NotificationKind.ESCALATION: Level.II,
+    NotificationKind.LISTED: Level.II,
+    NotificationKind.PROPOSAL: Level.III,
+}
+
+
 def notify(
-    hazard: Hazard | None,
+    hazard: Hazard,
     kind: str,
     recipient: Organization | None,
     message: str,
     now: dt.datetime,
     *,
     key: str = "",
-    mine: Any = None,
 ) -> bool:
-    """One notification, at most once per (hazard, kind, key); True when it is new."""
-    mine = mine or hazard.mine
-    label = str(recipient) if recipient else str(mine)
-    key = key or kind
-    try:
-        with transaction.atomic():
-            _, created = HazardNotification.objects.get_or_create(
-                mine=mine,
-                hazard=hazard,
-                kind=kind,
-                key=f"{key}-{recipient.pk if recipient else 'mine'}"[:80],
-                defaults={
-                    "recipient": recipient,
-                    "recipient_label": label,
-                    "message": message,
-                    "time": now,
-                },
-            )
-    except IntegrityError:  # another worker wrote it first
-        return False
-    return created
+    """One message of the loop (HAZ-2) to an organisation, or to the mine's own staff when
+    ``recipient`` is None, through the notifications app: at most once per (hazard, kind,
+    key, recipient); True when it is new. An overdue major hazard is as urgent as its report."""
+    mine = hazard.mine
+    major_overdue = kind == NotificationKind.OVERDUE and hazard.grade == HazardGrade.MAJOR
+    level = Level.II if major_overdue else NOTICE_LEVELS[NotificationKind(kind)]
+    audience = (
+        notifications.to_organization(recipient)
+        if recipient
+        else notifications.to_roles(mine, MINE_ROLES)
+    )
+    new = notifications.notify(
+        audience,
+        Topic.HAZARD,
+        f"{NotificationKind(kind).label}：{mine.name} 隐患{hazard.number}",
+        message,
+        key=f"hazard|{mine.pk}|{hazard.pk}|{kind}|{key or kind}",
+        about=hazard,
+        level=level,
+        kind=NotificationKind(kind),
+        now=now,
+    )
+    return new > 0
 
 
 def report_major(hazard: Hazard, now: dt.datetime) -> None:

@@ -44,6 +44,7 @@ from minesafe.hazards.models import (
     HazardSuggestion,
 )
 from minesafe.localtime import local_date
+from minesafe.notifications import services as notifications
 
 SORTS = {
     "found": "found_at",
@@ -153,7 +154,7 @@ def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "photos": hazard.photos.all(),
         "suggestions": hazard.suggestions.select_related("item"),
-        "notifications": hazard.notifications.restrict(user, VIEW).select_related("recipient"),
+        "notifications": notifications.about(hazard, user),
         "proposals": hazard.proposals.restrict(user, VIEW),
         "cases": hazard.cases.restrict(user, VIEW),
         "actions": _step_buttons(hazard, user) if may_change else [],

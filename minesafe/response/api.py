@@ -1,36 +1,33 @@
 """REST API of the graded alarm response (MON-4), registered on the shared router by
 :mod:`minesafe.api_urls`: cases (list, retrieve, and the loop's actions as POSTs) and planned
-work (list, retrieve, create, edit, cancel), and the caller's own in-app notifications (list,
-mark read). Scoped like every other endpoint."""
+work (list, retrieve, create, edit, cancel). Scoped like every other endpoint; the caller's
+notifications are the notifications app's (``/api/notifications/``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiTypes, extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minesafe.accounts.models import User
-from minesafe.core.api import ScopedViewSet, WorkflowActions, WorkflowStepSerializer, id_field
+from minesafe.core.api import ScopedViewSet, WorkflowActions, WorkflowStepSerializer
 from minesafe.core.context import audit_reason
-from minesafe.core.scoping import CHANGE, VIEW
+from minesafe.core.scoping import CHANGE
 from minesafe.localtime import local_date
 from minesafe.monitoring.choices import AlarmKind
 from minesafe.registry.models import Mine
 from minesafe.response import rules, services
-from minesafe.response.choices import Channel
 from minesafe.response.filters import CaseFilterSet
 from minesafe.response.models import (
     ACT,
     COMMENT,
     AlarmCase,
     CaseTransition,
-    Notification,
     PlannedWork,
 )
 
@@ -247,100 +244,7 @@ class PlannedWorkViewSet(ScopedViewSet):
         return Response(PlannedWorkSerializer(work, context={"request": request}).data)
 
 
-# --- in-app notifications (issue 6 §3) ----------------------------------------------------------
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    mine_name = serializers.CharField(source="case.mine.name", read_only=True)
-    level_display = serializers.CharField(source="get_level_display", read_only=True)
-    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
-    unread = serializers.SerializerMethodField()
-    case_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Notification
-        fields = [
-            "id",
-            "case",
-            "case_url",
-            "mine_name",
-            "level",
-            "level_display",
-            "reason",
-            "reason_display",
-            "subject",
-            "body",
-            "at",
-            "read_at",
-            "unread",
-        ]
-        read_only_fields = fields
-
-    def get_unread(self, note: Notification) -> bool:
-        return note.read_at is None
-
-    def get_case_url(self, note: Notification) -> str:
-        return str(note.case.get_absolute_url())
-
-
-class MarkReadSerializer(serializers.Serializer):
-    """Either ``ids`` (of the caller's own notifications) or ``all: true``."""
-
-    ids = serializers.ListField(child=id_field(), required=False, max_length=1000)
-    all = serializers.BooleanField(required=False, default=False)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs.get("all") and not attrs.get("ids"):
-            raise serializers.ValidationError("请给出 ids 或 all: true")
-        return attrs
-
-
-class NotificationFilterSet(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(
-        field_name="read_at", lookup_expr="isnull", label="仅未读"
-    )
-
-    class Meta:
-        model = Notification
-        fields = ["unread"]
-
-
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The caller's own in-app notifications, newest first, and marking them read (issue 6 §3).
-
-    Only the recipient's rows, whatever the caller's jurisdiction: a county regulator may see a
-    case of every mine of the county, but another person's inbox is not theirs to read or mark.
-    There is no detail route on purpose (the list carries every field).
-    """
-
-    queryset = Notification.objects.all()
-    serializer_class = NotificationSerializer
-    filterset_class = NotificationFilterSet
-    ordering_fields = ["at"]
-    ordering = ["-at", "-id"]
-
-    def get_queryset(self) -> Any:
-        user = self.request.user
-        return (
-            Notification.objects.restrict(user, VIEW)
-            .filter(recipient_id=user.pk, channel=Channel.IN_APP)
-            .select_related("case__mine")
-        )
-
-    @extend_schema(request=MarkReadSerializer, responses={200: OpenApiTypes.OBJECT})
-    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
-    def read(self, request: Request) -> Response:
-        """Mark notifications read: ``{"ids": [...]}`` or ``{"all": true}``; answers how many
-        changed and how many stay unread. Ids of other people's notifications are ignored."""
-        data = _valid(MarkReadSerializer, request)
-        unread = self.get_queryset().filter(read_at__isnull=True)
-        chosen = unread if data.get("all") else unread.filter(pk__in=data.get("ids") or [])
-        marked = chosen.update(read_at=timezone.now())
-        return Response({"marked": marked, "unread": unread.count()})
-
-
 def register(router: Any) -> None:
     """Register this area's viewsets on the shared router."""
     router.register("alarm-cases", AlarmCaseViewSet, basename="alarm-case")
     router.register("planned-work", PlannedWorkViewSet, basename="planned-work")
-    router.register("notifications", NotificationViewSet, basename="notification")

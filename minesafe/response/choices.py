@@ -1,4 +1,5 @@
-"""States, steps, channels and their Chinese labels and colours (MON-4, issue 6 §1–§3)."""
+"""States, steps, notification reasons and their Chinese labels and colours (MON-4, issue 6
+§1–§3)."""
 
 from django.db import models
 
@@ -55,24 +56,9 @@ class PlannedWorkKind(models.TextChoices):
     OTHER = "other", "其他计划作业"
 
 
-class Channel(models.TextChoices):
-    """How a notification travels (issue 6 §3)."""
-
-    IN_APP = "in_app", "站内消息"
-    EMAIL = "email", "电子邮件"
-    SMS = "sms", "短信"
-    WEBHOOK = "webhook", "Webhook"
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "待发送"
-    RETRYING = "retrying", "重试中"
-    SENT = "sent", "已发送"
-    FAILED = "failed", "发送失败"
-    SKIPPED = "skipped", "未配置"
-
-
 class NotificationReason(models.TextChoices):
+    """Why people hear of a case (the kind of its notifications)."""
+
     OPENED = "opened", "新报警"
     REPEAT = "repeat", "超时未处理再次通知"
     ESCALATED = "escalated", "升级通知"

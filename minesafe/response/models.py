@@ -1,5 +1,5 @@
-"""Alarm cases in the closed loop, their history, planned work and notifications (MON-4,
-issue 6 §1–§3).
+"""Alarm cases in the closed loop, their history and planned work (MON-4, issue 6 §1–§3); their
+notifications are the notifications app's.
 
 Each engine :class:`~minesafe.monitoring.models.Alarm` becomes one :class:`AlarmCase` (claimed by
 the worker with a conditional insert). The case keeps its state, effective level and the deadline
@@ -13,21 +13,12 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 
 from minesafe.core.models import BaseModel, TransitionRecord
 from minesafe.core.roles import ALL_ROLES, GOVERNMENT_ROLES, MINE_ROLES, Role
 from minesafe.core.scoping import ADD, CHANGE, VIEW, Access, roles
 from minesafe.monitoring.choices import LEVEL_COLORS, AlarmKind, AlarmLevel
-from minesafe.response.choices import (
-    OPEN_STATES,
-    CaseState,
-    Channel,
-    DeliveryStatus,
-    GroupReason,
-    NotificationReason,
-    PlannedWorkKind,
-)
+from minesafe.response.choices import OPEN_STATES, CaseState, GroupReason, PlannedWorkKind
 
 #: Custom actions checked through ``Access`` like view/add/change.
 ACT = "act"  # take a step of the loop (the pure rules then decide which steps)
@@ -224,56 +215,3 @@ class PlannedWork(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("response:planned_list")
-
-
-class Notification(BaseModel):
-    """One message about a case to one recipient through one channel, with its delivery
-    outcome (issue 6 §3). In-app rows are the message itself; the others are sent by the
-    worker through a transport, retried with backoff on retryable errors."""
-
-    case = models.ForeignKey(
-        AlarmCase, on_delete=models.CASCADE, related_name="notifications", verbose_name="报警处置"
-    )
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="alarm_notifications",
-        verbose_name="接收人",
-    )
-    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
-    address = models.CharField("地址", max_length=300, blank=True)
-    reason = models.CharField("原因", max_length=20, choices=NotificationReason.choices)
-    level = models.PositiveSmallIntegerField("通知等级", choices=AlarmLevel.choices)
-    subject = models.CharField("标题", max_length=200)
-    body = models.TextField("内容")
-    status = models.CharField(
-        "发送状态",
-        max_length=10,
-        choices=DeliveryStatus.choices,
-        default=DeliveryStatus.PENDING,
-        db_index=True,
-    )
-    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
-    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True, db_index=True)
-    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
-    last_error = models.TextField("错误", blank=True)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
-    key = models.CharField("去重标识", max_length=200, unique=True)
-    #: When the worker decided to notify (its injected clock, not the row's insertion time).
-    at = models.DateTimeField("通知时间", default=timezone.now, db_index=True)
-
-    access: ClassVar[Access] = Access(mine_field="case__mine")
-    audit_exclude = BaseModel.audit_exclude | {"body"}
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [
-            models.Index(fields=["recipient", "read_at"], name="notif_unread_idx"),
-        ]
-        verbose_name = "报警通知"
-        verbose_name_plural = "报警通知"
-
-    def __str__(self) -> str:
-        return self.subject

@@ -1,5 +1,6 @@
 """The graded response as pure rules (MON-4, issue 6 §1–§3): time limits, legal steps,
-escalation, severity rising with duration, suppression, grouping, flapping and retry backoff.
+escalation, severity rising with duration, suppression, grouping and flapping (channels and
+delivery retries are the notifications app's).
 
 No database, no clock: callers pass ``now``. Numbers come from ``data/response_rules.yaml``.
 """
@@ -316,21 +317,3 @@ def pick_parent(
         if groups_under(child, facts, table):
             return ident
     return None
-
-
-# --- notifications ----------------------------------------------------------------------------
-
-
-def channels(level: int, table: Mapping[str, Any]) -> list[str]:
-    """Issue 6 §3: the channels people are notified through at ``level``."""
-    return list(table["channels"][max(1, min(4, level))])
-
-
-def retry_at(attempts: int, now: dt.datetime, table: Mapping[str, Any]) -> dt.datetime | None:
-    """Issue 6 §3: when to try a retryable failure again after ``attempts`` tries; None when the
-    attempts are spent (the notification is then recorded as failed)."""
-    delivery = table["delivery"]
-    if attempts >= int(delivery["max_attempts"]):
-        return None
-    backoff = delivery["backoff_seconds"]
-    return now + dt.timedelta(seconds=float(backoff[min(attempts, len(backoff)) - 1]))

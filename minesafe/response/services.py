@@ -5,7 +5,6 @@ clock; pages and the API call them for people."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,21 +14,17 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from minesafe.accounts.models import User
-from minesafe.core.audiences import audience_q
+from minesafe.core.audiences import AUDIENCE_ROLES, audience_q
 from minesafe.core.context import acting_as
 from minesafe.core.roles import Party, Role, party_of
 from minesafe.core.transitions import Binding, apply, open_steps
 from minesafe.core.workflow import Step
 from minesafe.localtime import local_date
+from minesafe.notifications import services as notifications
+from minesafe.notifications.choices import Topic
 from minesafe.response import rules
-from minesafe.response.choices import (
-    CaseState,
-    Channel,
-    DeliveryStatus,
-    NotificationReason,
-)
-from minesafe.response.models import AlarmCase, CaseComment, CaseTransition, Notification
-from minesafe.response.transports import transport_config
+from minesafe.response.choices import CaseState, NotificationReason
+from minesafe.response.models import AlarmCase, CaseComment, CaseTransition
 
 
 def policy_at(now: dt.datetime) -> dict[str, Any]:
@@ -44,12 +39,9 @@ def _name(user: Any) -> str:
 # --- who hears of a case ----------------------------------------------------------------------
 
 
-def recipients(mine: Any, level: int) -> list[User]:
-    """Everyone who hears of a case at ``level`` (its audience and those below)."""
-    query = Q(pk__in=[])
-    for audience in rules.audiences(level):
-        query |= audience_q(mine, audience)
-    return list(User.objects.filter(query, is_active=True).order_by("pk").distinct())
+def level_roles(level: int) -> frozenset[str]:
+    """MON-4: the roles who hear of a case at ``level`` (its audience and those below)."""
+    return frozenset().union(*(AUDIENCE_ROLES[name] for name in rules.audiences(level)))
 
 
 def assignable(case: AlarmCase) -> QuerySet[User]:
@@ -58,12 +50,6 @@ def assignable(case: AlarmCase) -> QuerySet[User]:
     for audience in rules.audiences(1):
         query |= audience_q(case.mine, audience)
     return User.objects.filter(query, is_active=True).order_by("username").distinct()
-
-
-def _address(user: User, channel: str) -> str:
-    return {Channel.IN_APP: str(user.pk), Channel.EMAIL: user.email, Channel.SMS: user.phone}.get(
-        channel, ""
-    )
 
 
 def message(case: AlarmCase, reason: str) -> tuple[str, str]:
@@ -86,54 +72,45 @@ def message(case: AlarmCase, reason: str) -> tuple[str, str]:
     return subject[:200], "\n".join(lines)
 
 
+def facts(case: AlarmCase) -> dict[str, Any]:
+    """What a webhook receiver learns of the case besides the message."""
+    return {
+        "case": case.pk,
+        "kind": case.kind,
+        "point_code": case.point_code,
+        "state": case.state,
+        "opened_at": case.opened_at.isoformat(),
+    }
+
+
 def notify(
     case: AlarmCase,
     reason: str,
     now: dt.datetime,
     round_key: str,
     people: Iterable[User] | None = None,
-    env: Mapping[str, str] | None = None,
 ) -> int:
-    """Issue 6 §3: one notification row per recipient and channel (plus the webhook, if one is
-    configured). In-app rows are delivered by being stored; the others wait for the worker.
-    ``round_key`` makes a repeat of the same round (another worker, a retry) write nothing."""
-    table = policy_at(now)
+    """Issue 6 §3: tell who hears of the case at its level (or ``people``) through the
+    notifications app, at the case's level. ``round_key`` makes a repeat of the same round
+    (another worker, a retry) write nothing."""
     subject, body = message(case, reason)
-    people = recipients(case.mine, case.effective_level) if people is None else list(people)
-    rows: list[Notification] = []
-
-    def add(channel: str, recipient: User | None, address: str) -> None:
-        in_app = channel == Channel.IN_APP
-        who = recipient.pk if recipient else "hook"
-        rows.append(
-            Notification(
-                case=case,
-                recipient=recipient,
-                channel=channel,
-                address=address,
-                reason=reason,
-                level=case.effective_level,
-                subject=subject,
-                body=body,
-                status=DeliveryStatus.SENT if in_app else DeliveryStatus.PENDING,
-                sent_at=now if in_app else None,
-                next_attempt_at=None if in_app else now,
-                key=f"{case.pk}|{round_key}|{who}|{channel}"[:200],
-                at=now,
-            )
-        )
-
-    for user in people:
-        for channel in rules.channels(case.effective_level, table):
-            address = _address(user, channel)
-            if address:
-                add(channel, user, address)
-    hook = transport_config(os.environ if env is None else env).webhook_url
-    if hook:
-        add(Channel.WEBHOOK, None, hook)
-    # Bulk, like the alarm sink: the rows are themselves the record of who was told what.
-    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(created)
+    audience = (
+        notifications.to_roles(case.mine, level_roles(case.effective_level))
+        if people is None
+        else notifications.to_users(people)
+    )
+    return notifications.notify(
+        audience,
+        Topic.ALARM,
+        subject,
+        body,
+        key=f"alarm|{case.pk}|{round_key}",
+        about=case,
+        level=case.effective_level,
+        kind=NotificationReason(reason),
+        data=facts(case),
+        now=now,
+    )
 
 
 # --- the loop ---------------------------------------------------------------------------------

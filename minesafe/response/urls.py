@@ -16,7 +16,7 @@ urlpatterns = [
     path("planned/add/", views.PlannedWorkCreateView.as_view(), name="planned_add"),
     path("planned/<int:pk>/edit/", views.PlannedWorkEditView.as_view(), name="planned_edit"),
     path("planned/<int:pk>/cancel/", views.PlannedWorkCancelView.as_view(), name="planned_cancel"),
-    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/", views.notifications_page, name="notifications"),
     path("notifications/badge/", views.unread_badge, name="unread_badge"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -10,8 +10,8 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,10 +34,12 @@ from minesafe.core.views import (
     require,
 )
 from minesafe.monitoring.choices import LEVEL_COLORS
+from minesafe.notifications import services as notifications
+from minesafe.notifications.choices import Topic
 from minesafe.response import forms, rules, services
-from minesafe.response.choices import STATE_COLORS, Channel
+from minesafe.response.choices import STATE_COLORS
 from minesafe.response.filters import CaseFilterSet
-from minesafe.response.models import ACT, COMMENT, AlarmCase, Notification, PlannedWork
+from minesafe.response.models import ACT, COMMENT, AlarmCase, PlannedWork
 
 
 def _colors() -> dict[str, Any]:
@@ -100,7 +102,7 @@ def _timeline(case: AlarmCase, user: Any) -> list[dict[str, Any]]:
         for row, shown in zip(rows, steps_of(rows, rules.CASE_WORKFLOW), strict=True)
     ]
     items += [{"at": c.at, "kind": "comment", "item": c} for c in case.comments.all()]
-    notes = case.notifications.restrict(user, VIEW).select_related("recipient")
+    notes = notifications.about(case, user).select_related("recipient")
     items += [{"at": n.at, "kind": "notification", "item": n} for n in notes[:300]]
     return sorted(items, key=lambda entry: entry["at"])
 
@@ -265,17 +267,11 @@ class PlannedWorkCancelView(LoginRequiredMixin, View):
 # --- in-app notifications ---------------------------------------------------------------------
 
 
-def my_notifications(request: HttpRequest) -> QuerySet[Notification]:
-    return Notification.objects.restrict(request.user, VIEW).filter(
-        recipient_id=request.user.pk, channel=Channel.IN_APP
-    )
-
-
 @login_required
 @require_safe
-def notifications(request: HttpRequest) -> HttpResponse:
-    """The user's in-app notifications, newest first (issue 6 §3)."""
-    notes = my_notifications(request).select_related("case__mine")
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    """The user's in-app notifications of alarm cases, newest first."""
+    notes = notifications.inbox(request.user, Topic.ALARM).select_related("mine")
     context = {"page": paginate(request, notes), "query": query_without(request, "page")}
     return render(request, "response/notifications.html", context)
 
@@ -284,20 +280,22 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_safe
 def unread_badge(request: HttpRequest) -> HttpResponse:
     """The unread count, polled by htmx from the navigation bar."""
-    count = my_notifications(request).filter(read_at__isnull=True).count()
+    count = notifications.inbox(request.user, Topic.ALARM).filter(read_at__isnull=True).count()
     return render(request, "response/_badge.html", {"count": count})
 
 
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    """Mark the user's notifications read (all, or those of one case)."""
-    notes = my_notifications(request).filter(read_at__isnull=True)
+    """Mark the user's alarm notifications read (all, or those of one case)."""
+    notes = notifications.inbox(request.user, Topic.ALARM)
     case = request.POST.get("case", "")
     if case:
         case_id = parse_id(case)
         if case_id is None:
             return HttpResponse("case: 参数必须是正整数", status=400)
-        notes = notes.filter(case_id=case_id)
-    notes.update(read_at=timezone.now())
+        notes = notes.filter(
+            about_type=ContentType.objects.get_for_model(AlarmCase), about_id=case_id
+        )
+    notifications.mark_read(notes)
     return HttpResponseRedirect(reverse("response:notifications"))

@@ -1,10 +1,11 @@
 """The response clock (MON-4, issue 6 §1–§3, STYLE 8): one ``tick(now)`` picks up new alarms as
-cases, escalates cases whose step is overdue, raises long-lasting unhandled cases, reminds late
-feedback and verification, and delivers pending notifications.
+cases, escalates cases whose step is overdue, raises long-lasting unhandled cases and reminds
+late feedback and verification. It decides whom to notify of what; the notifications app's
+worker delivers.
 
 Every piece of work is claimed so several workers may run at once: a case is created by a
 conditional insert (the alarm is unique on the case), an escalation by an ``UPDATE`` that names
-the deadline it saw, a delivery by an ``UPDATE`` that names the attempt count it saw.
+the deadline it saw.
 ``minesafe manage response_tick`` runs one step or loops until SIGTERM.
 """
 
@@ -23,21 +24,12 @@ from minesafe.response import rules, services
 from minesafe.response.choices import (
     ESCALATING_STATES,
     CaseState,
-    DeliveryStatus,
     GroupReason,
     NotificationReason,
 )
-from minesafe.response.models import AlarmCase, Notification, PlannedWork
-from minesafe.response.transports import (
-    PermanentError,
-    RetryableError,
-    Transport,
-    configured,
-)
+from minesafe.response.models import AlarmCase, PlannedWork
 
 BATCH = 1000
-#: How long a claimed delivery is hidden from other workers while it is being sent.
-LEASE = dt.timedelta(seconds=120)
 
 
 @dataclass
@@ -49,23 +41,18 @@ class TickReport:
     escalated: int = 0
     raised: int = 0
     reminded: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    skipped: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
 
 
-def tick(now: dt.datetime, transports: Mapping[str, Transport] | None = None) -> TickReport:
+def tick(now: dt.datetime) -> TickReport:
     """One step of the response clock at ``now`` (aware)."""
     report = TickReport()
     intake(now, report)
     escalate(now, report)
     raise_by_duration(now, report)
     remind(now, report)
-    deliver(now, configured() if transports is None else transports, report)
     return report
 
 
@@ -347,66 +334,3 @@ def remind(now: dt.datetime, report: TickReport) -> None:
             report.reminded += 1
             key = f"reminder-{case.deadline.isoformat()}"
             services.notify(case, NotificationReason.REMINDER, now, key)
-
-
-# --- delivery ---------------------------------------------------------------------------------
-
-
-def deliver(now: dt.datetime, transports: Mapping[str, Transport], report: TickReport) -> None:
-    """Issue 6 §3: send what is due; retryable failures come back with backoff, permanent ones
-    and exhausted retries are recorded as failed, channels without a transport as skipped."""
-    table = services.policy_at(now)
-    due = Notification.objects.filter(
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING], next_attempt_at__lte=now
-    )
-    for note in due.select_related("case__mine", "recipient").order_by("next_attempt_at", "pk")[
-        :BATCH
-    ]:
-        claimed = Notification.objects.filter(
-            pk=note.pk, attempts=note.attempts, status=note.status
-        ).update(attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
-        if claimed:
-            note.attempts += 1
-            _send(note, now, transports.get(note.channel), table, report)
-
-
-def _send(
-    note: Notification,
-    now: dt.datetime,
-    transport: Transport | None,
-    table: Mapping[str, Any],
-    report: TickReport,
-) -> None:
-    fields: dict[str, Any]
-    if transport is None:
-        report.skipped += 1
-        fields = {
-            "status": DeliveryStatus.SKIPPED,
-            "last_error": "该渠道未配置",
-            "next_attempt_at": None,
-        }
-    else:
-        try:
-            transport.send(note)
-        except RetryableError as exc:
-            again = rules.retry_at(note.attempts, now, table)
-            report.retried += again is not None
-            report.failed += again is None
-            status = DeliveryStatus.RETRYING if again else DeliveryStatus.FAILED
-            fields = {"status": status, "last_error": str(exc)[:500], "next_attempt_at": again}
-        except PermanentError as exc:
-            report.failed += 1
-            fields = {
-                "status": DeliveryStatus.FAILED,
-                "last_error": str(exc)[:500],
-                "next_attempt_at": None,
-            }
-        else:
-            report.sent += 1
-            fields = {
-                "status": DeliveryStatus.SENT,
-                "sent_at": now,
-                "next_attempt_at": None,
-                "last_error": "",
-            }
-    Notification.objects.filter(pk=note.pk).update(**fields)

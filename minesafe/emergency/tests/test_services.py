@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from minesafe.accounts.choices import Role
 from minesafe.core.workflow import Refusal
@@ -21,11 +22,13 @@ from minesafe.emergency.choices import (
     WarningKind,
     WarningLevel,
 )
-from minesafe.emergency.models import EvacuationOrder, OrderNotice, OrderTarget
+from minesafe.emergency.models import EvacuationOrder, OrderTarget
 from minesafe.emergency.services import checks, orders, weather
 from minesafe.emergency.testing import make_warning
 from minesafe.hazards.choices import SuggestionMethod
 from minesafe.hazards.models import Hazard
+from minesafe.notifications.choices import Channel, Topic
+from minesafe.notifications.models import Notification
 from minesafe.positioning.testing import make_snapshot
 from minesafe.testing import World, make_user
 from minesafe.violations.choices import ViolationKind
@@ -42,6 +45,11 @@ def _no_furnished_orders(world: World) -> None:
     """The shared world's orders (for the permission walk) are past due: keep them out of the
     clock's counts here."""
     EvacuationOrder.objects.all().delete()
+
+
+def notices() -> QuerySet[Notification]:
+    """The in-app notices about evacuation orders."""
+    return Notification.objects.filter(topic=Topic.EVACUATION, channel=Channel.IN_APP)
 
 
 def _order(world: World, *mines: object, warning: object = None) -> object:
@@ -78,7 +86,7 @@ def test_mon8_issue_notifies_the_mine_and_numbers_the_order(world: World) -> Non
     order = _order(world, world.mine_a, world.mine_b)
     assert order.number.startswith("CR20261123-")
     assert order.targets.count() == 2
-    notes = OrderNotice.objects.filter(kind=NoticeKind.NEW_ORDER)
+    notes = notices().filter(kind=NoticeKind.NEW_ORDER)
     told = {n.recipient for n in notes}
     assert {world.users["mine_a"], world.users["mine_b"], world.users["enterprise"]} == told
 
@@ -113,9 +121,7 @@ def test_emg2_dispatcher_orders_own_mine_and_county_is_told(world: World) -> Non
     )
     assert order.issuer_kind == IssuerKind.MINE and order.issuer_mine == world.mine_a
     assert order.number.startswith("ZZ")
-    told = OrderNotice.objects.filter(kind=NoticeKind.SELF_ISSUED).values_list(
-        "recipient", flat=True
-    )
+    told = notices().filter(kind=NoticeKind.SELF_ISSUED).values_list("recipient", flat=True)
     assert world.users["regulator_x"].pk in told
     assert world.users["regulator_y"].pk not in told and world.users["mine_b"].pk not in told
     with pytest.raises(Refusal, match="只能对本矿"):
@@ -166,9 +172,7 @@ def test_mon8_people_underground_after_deadline_make_violation_and_candidate(
     assert hazard.origin_id == str(target.pk) and hazard.grade == "general"
     suggestion = hazard.suggestions.get(item__code="9(6)")
     assert suggestion.method == SuggestionMethod.FACT and suggestion.decision == "pending"
-    assert OrderNotice.objects.filter(
-        kind=NoticeKind.MISMATCH, recipient=world.users["regulator_x"]
-    ).exists()
+    assert notices().filter(kind=NoticeKind.MISMATCH, recipient=world.users["regulator_x"]).exists()
     # A second tick changes nothing: the check is claimed once.
     assert worker.tick(DEADLINE + dt.timedelta(minutes=2)).checked == 0
     assert Violation.objects.filter(origin_id=target.pk).count() == 1
@@ -184,7 +188,7 @@ def test_mon8_overdue_then_late_confirmation(world: World) -> None:
     assert report.overdue == 1
     target.refresh_from_db()
     assert target.state == TargetState.OVERDUE and target.check_result == CheckResult.CONSISTENT
-    assert OrderNotice.objects.filter(kind=NoticeKind.OVERDUE).exists()
+    assert notices().filter(kind=NoticeKind.OVERDUE).exists()
     late = DEADLINE + dt.timedelta(minutes=20)
     make_snapshot(world.mine_a, late - dt.timedelta(minutes=1), [])
     orders.confirm(target, world.users["mine_a"], late, people_out=50, people_remaining=0)
@@ -315,4 +319,4 @@ def test_mon8_failed_spot_check_before_the_deadline_is_not_yet_a_violation(
     )
     target.refresh_from_db()
     assert target.violation_id_ref is None and target.hazard_id_ref is None
-    assert OrderNotice.objects.filter(kind=NoticeKind.SPOT_FAILED).exists()
+    assert notices().filter(kind=NoticeKind.SPOT_FAILED).exists()

@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from minesafe.hazards import services
 from minesafe.hazards.choices import HazardGrade, HazardStatus, NotificationKind
 from minesafe.hazards.models import (
-    HazardNotification,
     HazardTransition,
     MajorHazardCategory,
     MajorHazardItem,
 )
 from minesafe.hazards.testing import FIXES, NOW, make_hazard
+from minesafe.notifications.choices import Channel
+from minesafe.notifications.testing import notes
 from minesafe.registry.models import Licence, Mine
 from minesafe.testing import World
 
@@ -45,9 +46,9 @@ def test_haz2_situation_code_makes_major_and_reports(world: World, mine: Mine) -
     hazard = make_hazard(mine, description="矿井单回路供电", situation="14(1)")
     assert hazard.grade == HazardGrade.MAJOR and hazard.situation.code == "14(1)"
     recipients = set(
-        HazardNotification.objects.filter(
-            hazard=hazard, kind=NotificationKind.MAJOR_REPORT
-        ).values_list("recipient", flat=True)
+        notes(hazard)
+        .filter(kind=NotificationKind.MAJOR_REPORT, channel=Channel.IN_APP)
+        .values_list("organization", flat=True)
     )
     assert recipients == {mine.supervisor_id, mine.inspectorate_id}
     mine.refresh_from_db()

@@ -23,9 +23,11 @@ from minesafe.hazards.choices import (
     NotificationKind,
     ProposalKind,
 )
-from minesafe.hazards.models import Hazard, HazardNotification, HazardProposal
+from minesafe.hazards.models import Hazard, HazardProposal
 from minesafe.hazards.testing import FIXES, make_hazard
 from minesafe.hazards.worker import tick
+from minesafe.notifications.choices import Channel
+from minesafe.notifications.testing import notes
 from minesafe.registry.models import Mine
 from minesafe.testing import World
 
@@ -121,9 +123,7 @@ def test_haz2_confirming_a_suggestion_makes_it_major(world: World, mine: Mine) -
     services.decide_suggestion(suggestion, world.users["regulator_x"], True, "现场核实")
     hazard.refresh_from_db()
     assert hazard.grade == HazardGrade.MAJOR and hazard.situation.code == "8(8)"
-    assert HazardNotification.objects.filter(
-        hazard=hazard, kind=NotificationKind.MAJOR_REPORT
-    ).exists()
+    assert notes(hazard).filter(kind=NotificationKind.MAJOR_REPORT).exists()
     other = hazard.suggestions.exclude(pk=suggestion.pk).first()
     if other is not None:
         with pytest.raises(ValidationError):
@@ -210,8 +210,8 @@ def test_haz2_clock_reminds_marks_overdue_and_escalates_across_month_end(
     assert major.overdue_since and general.overdue_since
     assert major.listed and major.escalation_level == 1
     assert major.listed_deadline == dt.date(2028, 3, 16)
-    escalation = HazardNotification.objects.get(hazard=major, kind=NotificationKind.ESCALATION)
-    assert escalation.recipient == world.city_org  # one level up from the county
+    escalation = notes(major).get(kind=NotificationKind.ESCALATION, channel=Channel.IN_APP)
+    assert escalation.organization == world.city_org  # one level up from the county
     assert tick(at(2028, 3, 2)).as_dict() == {
         "reminders": 0,
         "overdue": 0,

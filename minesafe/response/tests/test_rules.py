@@ -152,15 +152,6 @@ def test_flapping_within_the_minimum_gap() -> None:
     assert not rules.is_flapping(T0, T0 + dt.timedelta(minutes=gap + 1), TABLE)
 
 
-def test_retry_backoff_and_exhaustion() -> None:
-    backoff = TABLE["delivery"]["backoff_seconds"]
-    assert rules.retry_at(1, T0, TABLE) == T0 + dt.timedelta(seconds=backoff[0])
-    assert rules.retry_at(2, T0, TABLE) == T0 + dt.timedelta(seconds=backoff[1])
-    assert rules.retry_at(TABLE["delivery"]["max_attempts"], T0, TABLE) is None
-    assert rules.channels(4, TABLE) == ["in_app"]
-    assert "sms" in rules.channels(1, TABLE)
-
-
 def test_backlog_is_an_ended_alarm_older_than_the_window() -> None:
     hours = TABLE["intake"]["backlog_hours"]
     old = T0 - dt.timedelta(hours=hours + 1)

@@ -19,9 +19,12 @@ from django.utils import timezone
 from minesafe.accounts.choices import Role
 from minesafe.core.workflow import Refusal
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
+from minesafe.notifications.choices import Channel
+from minesafe.notifications.models import Notification
+from minesafe.notifications.testing import notes
 from minesafe.response import services, worker
-from minesafe.response.choices import CaseState, Channel, GroupReason, NotificationReason
-from minesafe.response.models import AlarmCase, CaseTransition, Notification
+from minesafe.response.choices import CaseState, GroupReason, NotificationReason
+from minesafe.response.models import AlarmCase, CaseTransition
 from minesafe.response.testing import make_alarm, make_planned_work
 from minesafe.testing import World, make_user
 
@@ -37,7 +40,7 @@ def quiet_world(world: World) -> None:
 
 
 def tick(now: dt.datetime) -> worker.TickReport:
-    return worker.tick(now, transports={})
+    return worker.tick(now)
 
 
 def case_of(alarm: object) -> AlarmCase:
@@ -46,7 +49,7 @@ def case_of(alarm: object) -> AlarmCase:
 
 def told(case: AlarmCase) -> set[str]:
     """Usernames told in-app about ``case``."""
-    rows = Notification.objects.filter(case=case, channel=Channel.IN_APP)
+    rows = notes(case).filter(channel=Channel.IN_APP)
     return {n.recipient.username for n in rows.select_related("recipient")}
 
 
@@ -88,7 +91,7 @@ def test_mon4_unacknowledged_case_escalates_level_by_level_across_midnight(world
     assert case.effective_level == 3 and case.escalations == 1
     assert case.deadline == after + dt.timedelta(minutes=15)
     assert "ent" in told(case)
-    assert Notification.objects.filter(case=case, reason=NotificationReason.ESCALATED).exists()
+    assert notes(case).filter(kind=NotificationReason.ESCALATED).exists()
     tick(after + dt.timedelta(minutes=15))
     case.refresh_from_db()
     assert case.effective_level == 2 and "reg_x" in told(case)
@@ -111,7 +114,7 @@ def test_mon4_undisposed_case_escalates_and_level_i_is_notified_again(world: Wor
     assert report.escalated == 1
     case.refresh_from_db()
     assert case.effective_level == 1
-    assert Notification.objects.filter(case=case, reason=NotificationReason.REPEAT).count() == 5
+    assert notes(case).filter(kind=NotificationReason.REPEAT).count() == 5
     assert case.transitions.filter(step="escalate").get().label == "未按时处置，再次通知"
 
 
@@ -172,11 +175,11 @@ def test_mon4_suppressed_by_planned_work_recorded_but_never_notified(world: Worl
     assert report.suppressed == 1 and report.cases == 1
     case = case_of(alarm)
     assert case.state == CaseState.SUPPRESSED and case.planned_work is not None
-    assert not case.notifications.exists()
+    assert not notes(case).exists()
     tick(NIGHT + dt.timedelta(hours=5))
     case.refresh_from_db()
-    assert case.effective_level == 2 and not case.notifications.exists()
-    assert case_of(outside).notifications.exists()
+    assert case.effective_level == 2 and not notes(case).exists()
+    assert notes(case_of(outside)).exists()
     services.take_step(case, "close_suppressed", world.users["mine_a"], NIGHT, {})
 
 
@@ -204,7 +207,8 @@ def test_mon4_network_down_gives_one_parent_case_not_200(world: World) -> None:
     parent = case_of(down)
     assert parent.children.count() == 200 and parent.children_count == 200
     assert {c.group_reason for c in parent.children.all()} == {GroupReason.OUTAGE}
-    assert Notification.objects.filter(case__parent=parent).count() == 0
+    children = list(parent.children.values_list("pk", flat=True))
+    assert not Notification.objects.filter(topic="alarm", about_id__in=children).exists()
     assert case_of(points[0]).state == CaseState.GROUPED
     # Closing the parent closes its children.
     for step, user, data in [
@@ -272,7 +276,7 @@ def test_mon4_late_feedback_is_reminded_once(world: World) -> None:
     late = NIGHT + dt.timedelta(hours=9)
     assert tick(late).reminded == 1
     assert tick(late + dt.timedelta(minutes=5)).reminded == 0
-    assert case.notifications.filter(reason=NotificationReason.REMINDER).count() == 1
+    assert notes(case).filter(kind=NotificationReason.REMINDER).count() == 1
 
 
 def test_mon4_comment_and_assignment_are_recorded_and_told(world: World) -> None:
@@ -349,6 +353,6 @@ def test_mon4_stale_ended_alarm_gets_a_case_without_notification_or_escalation(
     report = tick(NIGHT)
     case = case_of(alarm)
     assert report.backlog == 1 and case.state == CaseState.NEW and case.deadline is None
-    assert not case.notifications.exists()
+    assert not notes(case).exists()
     assert tick(NIGHT + dt.timedelta(hours=2)).escalated == 0
     services.take_step(case, "acknowledge", world.users["mine_a"], NIGHT, {})

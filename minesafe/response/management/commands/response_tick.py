@@ -16,7 +16,7 @@ from minesafe.response.worker import tick
 
 
 class Command(TickCommand):
-    help = "报警分级处置：新报警立案、超时升级、通知发送（一次或循环）"
+    help = "报警分级处置：新报警立案、超时升级、决定通知（一次或循环）"
     interval = 5.0
 
     def tick(self, now: dt.datetime) -> Any:

@@ -1,5 +1,5 @@
-"""The notifications API: the caller's own in-app notifications only, unread filter, mark read
-(issue 6 §3)."""
+"""The notifications API: the caller's own in-app notifications of every area only (theirs and
+their organisation's), topic and unread filters, mark read."""
 
 from __future__ import annotations
 
@@ -9,24 +9,34 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from minesafe.response.choices import Channel, NotificationReason
-from minesafe.response.models import AlarmCase, Notification
+from minesafe.notifications.choices import Channel, DeliveryStatus, Topic
+from minesafe.notifications.models import Notification
+from minesafe.notifications.services import about_q
+from minesafe.response.models import AlarmCase
 from minesafe.testing import World
 
 _keys = itertools.count(1)
 
 
 def _note(case: AlarmCase, user: Any, channel: str = Channel.IN_APP, **extra: Any) -> Notification:
+    about = Notification(about=case)
+    fields = {"topic": Topic.ALARM, **extra}
     return Notification.objects.create(
-        case=case,
+        kind="opened",
+        kind_label="新报警",
+        mine=case.mine,
+        about_type=about.about_type,
+        about_id=case.pk,
+        url=case.get_absolute_url(),
         recipient=user,
+        recipient_label=str(user or extra.get("organization")),
         channel=channel,
-        reason=NotificationReason.OPENED,
         level=case.level,
         subject=f"{case.mine.name} 新报警",
         body="甲烷超限",
+        status=DeliveryStatus.SENT,
         key=f"test-note-{next(_keys)}",
-        **extra,
+        **fields,
     )
 
 
@@ -38,6 +48,7 @@ def _client(world: World, persona: str) -> APIClient:
 
 @pytest.fixture
 def notes(world: World) -> dict[str, list[Notification]]:
+    Notification.objects.all().delete()  # the world's own (hazards furnished for the mines)
     case_a = AlarmCase.objects.filter(mine=world.mine_a).first()
     case_b = AlarmCase.objects.filter(mine=world.mine_b).first()
     assert case_a is not None and case_b is not None
@@ -55,7 +66,8 @@ def test_list_shows_only_the_callers_in_app_notifications(world: World, notes: A
     ids = {row["id"] for row in body["results"]}
     assert ids == {n.pk for n in notes["regulator"]}  # not mine staff's, not the e-mail row
     row = body["results"][0]
-    assert row["unread"] is True and row["case_url"].startswith("/response/")
+    assert row["unread"] is True and row["url"].startswith("/response/")
+    assert row["topic"] == "alarm" and row["mine_name"]
     mine_b = _client(world, "mine_b").get("/api/notifications/").json()
     assert [r["id"] for r in mine_b["results"]] == [notes["mine_b"][0].pk]
     assert "标记矿甲一" not in str(mine_b)
@@ -119,3 +131,17 @@ def test_no_detail_route_and_no_writes(world: World, notes: Any) -> None:
     pk = notes["regulator"][0].pk
     assert client.get(f"/api/notifications/{pk}/").status_code == 404
     assert client.post("/api/notifications/", {}, format="json").status_code == 405
+
+
+def test_organisation_rows_reach_its_members_and_topics_filter(world: World, notes: Any) -> None:
+    case = AlarmCase.objects.filter(mine=world.mine_a).first()
+    assert case is not None
+    org_row = _note(case, None, organization=world.regulator_x_org, topic=Topic.HAZARD)
+    client = _client(world, "regulator_x")
+    ids = {r["id"] for r in client.get("/api/notifications/").json()["results"]}
+    assert org_row.pk in ids
+    hazard = client.get("/api/notifications/", {"topic": "hazard"}).json()["results"]
+    assert [r["id"] for r in hazard] == [org_row.pk]
+    other = _client(world, "regulator_y").get("/api/notifications/").json()["results"]
+    assert org_row.pk not in {r["id"] for r in other}
+    assert Notification.objects.filter(about_q(case), pk=org_row.pk).exists()

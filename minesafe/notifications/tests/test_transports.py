@@ -1,23 +1,23 @@
-"""Delivery through the transport interface (issue 6 §3): a local fake transport for the
-retry logic, Django's locmem outbox for e-mail, and a tiny HTTP server on 127.0.0.1 as the real
-receiver of the webhook and the SMS gateway."""
+"""Delivery through the transport interface: a local fake transport for the retry logic and
+the delivery log, Django's locmem outbox for e-mail, and a tiny HTTP server on 127.0.0.1 as the
+real receiver of the webhook and the SMS gateway."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from minesafe.monitoring.choices import AlarmLevel
-from minesafe.response import rules, transports, worker
-from minesafe.response.choices import CaseState, Channel, DeliveryStatus
-from minesafe.response.models import AlarmCase, Notification
+from minesafe.notifications import rules, transports, worker
+from minesafe.notifications.choices import Channel, DeliveryStatus
+from minesafe.notifications.models import DeliveryAttempt, Notification
+from minesafe.notifications.testing import Receiver, notes
+from minesafe.response import worker as response_worker
+from minesafe.response.choices import CaseState
+from minesafe.response.models import AlarmCase
 from minesafe.response.testing import make_alarm
 from minesafe.testing import World
 
@@ -48,12 +48,12 @@ def quiet_world(world: World) -> None:
 
 def open_case(world: World, level: int = AlarmLevel.III) -> AlarmCase:
     alarm = make_alarm(world.mine_a, T0, level=level, point_code=f"P-{level}")
-    worker.intake(T0, worker.TickReport())  # cases and rows, nothing delivered yet
+    response_worker.intake(T0, response_worker.TickReport())  # cases and rows, nothing sent
     return AlarmCase.objects.get(alarm=alarm)
 
 
 def emails(case: AlarmCase) -> list[Notification]:
-    return list(case.notifications.filter(channel=Channel.EMAIL))
+    return list(notes(case).filter(channel=Channel.EMAIL))
 
 
 def test_retryable_errors_are_retried_with_backoff_then_sent(world: World) -> None:
@@ -76,6 +76,12 @@ def test_retryable_errors_are_retried_with_backoff_then_sent(world: World) -> No
     note.refresh_from_db()
     assert note.status == DeliveryStatus.SENT and note.attempts == 3 and note.last_error == ""
     assert fake.sent == ["mine_a@example.test"]
+    log = list(note.log.order_by("at", "pk").values_list("outcome", "error", "address"))
+    assert log == [
+        (DeliveryStatus.RETRYING, "scripted", "mine_a@example.test"),
+        (DeliveryStatus.RETRYING, "scripted", "mine_a@example.test"),
+        (DeliveryStatus.SENT, "", "mine_a@example.test"),
+    ]
 
 
 def test_permanent_errors_and_exhausted_retries_are_recorded(world: World) -> None:
@@ -93,7 +99,7 @@ def test_permanent_errors_and_exhausted_retries_are_recorded(world: World) -> No
     for _ in range(TABLE["delivery"]["max_attempts"]):
         worker.tick(now, transports={Channel.EMAIL: always})
         now += dt.timedelta(hours=1)
-    first = other.notifications.get(channel=Channel.EMAIL, reason="opened")
+    first = notes(other).get(channel=Channel.EMAIL, kind="opened")
     assert first.status == DeliveryStatus.FAILED and first.attempts == 5
 
 
@@ -112,63 +118,36 @@ def test_email_goes_through_djangos_backend(world: World, mailoutbox: list[Any])
     assert emails(case)[0].status == DeliveryStatus.SENT
 
 
-class Receiver(BaseHTTPRequestHandler):
-    """A webhook receiver / SMS gateway on loopback that answers with scripted codes."""
-
-    codes: list[int] = []
-    bodies: list[dict[str, Any]] = []
-    auth: list[str] = []
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", 0))
-        type(self).bodies.append(json.loads(self.rfile.read(length)))
-        type(self).auth.append(self.headers.get("Authorization", ""))
-        code = type(self).codes.pop(0) if type(self).codes else 200
-        self.send_response(code)
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[str]:
-    Receiver.codes, Receiver.bodies, Receiver.auth = [], [], []
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
-    server.server_close()
-
-
 def test_webhook_is_a_real_http_post_retried_on_5xx(
-    world: World, receiver: str, monkeypatch: pytest.MonkeyPatch
+    world: World, receiver: str, settings: Any
 ) -> None:
-    monkeypatch.setenv("MINESAFE_RESPONSE_WEBHOOK_URL", receiver)
+    settings.MINESAFE_NOTIFICATIONS = {"WEBHOOK_URL": receiver}
     case = open_case(world)
-    hook = case.notifications.get(channel=Channel.WEBHOOK)
+    hook = notes(case).get(channel=Channel.WEBHOOK)
     Receiver.codes = [503]
-    config = transports.transport_config({"MINESAFE_RESPONSE_WEBHOOK_URL": receiver})
+    config = transports.transport_config({"WEBHOOK_URL": receiver})
     worker.tick(T0, transports=transports.build(config))
     hook.refresh_from_db()
     assert hook.status == DeliveryStatus.RETRYING and "503" in hook.last_error
     worker.tick(hook.next_attempt_at, transports=transports.build(config))
     hook.refresh_from_db()
     assert hook.status == DeliveryStatus.SENT
-    assert Receiver.bodies[-1]["case"] == case.pk
-    assert Receiver.bodies[-1]["mine_code"] == world.mine_a.code
+    body = Receiver.bodies[-1]
+    assert body["case"] == case.pk and body["mine_code"] == world.mine_a.code
+    assert body["topic"] == "alarm" and body["reason"] == "opened" and body["kind"] == case.kind
 
 
 def test_webhook_4xx_is_permanent(world: World, receiver: str) -> None:
     Receiver.codes = [410]
     case = open_case(world)
     note = Notification.objects.create(
-        case=case,
+        topic="alarm",
+        kind="opened",
+        kind_label="新报警",
+        mine=case.mine,
+        recipient_label="Webhook",
         channel=Channel.WEBHOOK,
         address=receiver,
-        reason="opened",
         level=3,
         subject="s",
         body="b",
@@ -178,17 +157,17 @@ def test_webhook_4xx_is_permanent(world: World, receiver: str) -> None:
     worker.tick(T0, transports={Channel.WEBHOOK: transports.WebhookTransport(receiver)})
     note.refresh_from_db()
     assert note.status == DeliveryStatus.FAILED and "410" in note.last_error
+    attempt = DeliveryAttempt.objects.get(notification=note)
+    assert attempt.outcome == DeliveryStatus.FAILED and "410" in attempt.error
 
 
 def test_sms_gateway_gets_phone_text_and_token(world: World, receiver: str) -> None:
     world.users["regulator_x"].phone = "13800000000"
     world.users["regulator_x"].save()
     case = open_case(world, AlarmLevel.II)
-    sms = case.notifications.get(channel=Channel.SMS)
+    sms = notes(case).get(channel=Channel.SMS)
     assert sms.address == "13800000000"
-    config = transports.transport_config(
-        {"MINESAFE_SMS_GATEWAY_URL": receiver, "MINESAFE_SMS_TOKEN": "t0k"}
-    )
+    config = transports.transport_config({"SMS_GATEWAY_URL": receiver, "SMS_TOKEN": "t0k"})
     worker.tick(T0, transports=transports.build(config))
     sms.refresh_from_db()
     assert sms.status == DeliveryStatus.SENT

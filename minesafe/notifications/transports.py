@@ -1,17 +1,15 @@
-"""How a notification leaves the platform (issue 6 §3, STYLE 9; healthchecks
-``hc/api/transports.py``).
+"""How a notification leaves the platform (STYLE 9; healthchecks ``hc/api/transports.py``).
 
-A transport sends one :class:`~minesafe.response.models.Notification` or raises a typed error:
-:class:`RetryableError` (the worker tries again with backoff) or :class:`PermanentError`
-(recorded, never retried). Which transports exist comes from the environment, read once by
-:func:`configured`; tests pass their own (a local fake, or the real ones pointed at a loopback
-server).
+A transport sends one :class:`~minesafe.notifications.models.Notification` or raises a typed
+error: :class:`RetryableError` (the worker tries again with backoff) or :class:`PermanentError`
+(recorded, never retried). Which transports exist comes from the ``MINESAFE_NOTIFICATIONS``
+setting, read by :func:`configured`; tests pass their own (a local fake, or the real ones pointed
+at a loopback server).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import smtplib
 import urllib.error
 import urllib.request
@@ -22,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.mail import send_mail
 
-from minesafe.response.choices import Channel
+from minesafe.notifications.choices import Channel
 
 if TYPE_CHECKING:  # pragma: no cover
-    from minesafe.response.models import Notification
+    from minesafe.notifications.models import Notification
 
 
 class TransportError(Exception):
@@ -55,7 +53,7 @@ class InAppTransport(Transport):
     channel = Channel.IN_APP
 
     def send(self, notification: Notification) -> None:
-        if notification.recipient_id is None:
+        if notification.recipient_id is None and notification.organization_id is None:
             raise PermanentError("站内消息没有接收人")
 
 
@@ -98,33 +96,31 @@ def post_json(url: str, payload: Mapping[str, Any], timeout: float, token: str =
         raise RetryableError(f"连接失败: {exc}") from exc
 
 
-def case_payload(notification: Notification) -> dict[str, Any]:
-    """What a webhook receiver gets: the case, the alarm and the message."""
-    case = notification.case
+def webhook_payload(notification: Notification) -> dict[str, Any]:
+    """What a webhook receiver gets: the message, its topic and level, and the facts of the
+    object it is about (for an alarm case: the case, its kind, point, state and opening time)."""
     return {
-        "case": case.pk,
-        "mine_code": case.mine.code,
-        "kind": case.kind,
-        "point_code": case.point_code,
+        "topic": notification.topic,
+        "reason": notification.kind,
         "level": notification.level,
-        "state": case.state,
-        "opened_at": case.opened_at.isoformat(),
-        "reason": notification.reason,
+        "mine_code": notification.mine.code if notification.mine else "",
+        "url": notification.url,
         "subject": notification.subject,
         "text": notification.body,
+        **notification.data,
     }
 
 
 @dataclass
 class WebhookTransport(Transport):
-    """A real HTTP POST of the case as JSON to a configured URL."""
+    """A real HTTP POST of the notification as JSON to a configured URL."""
 
     url: str
     timeout: float = 5.0
     channel = Channel.WEBHOOK
 
     def send(self, notification: Notification) -> None:
-        post_json(notification.address or self.url, case_payload(notification), self.timeout)
+        post_json(notification.address or self.url, webhook_payload(notification), self.timeout)
 
 
 @dataclass
@@ -151,20 +147,22 @@ class SmsTransport(Transport):
 
 @dataclass(frozen=True)
 class TransportConfig:
-    """The outbound endpoints, from the environment (empty = that channel is off)."""
+    """The outbound endpoints (empty = that channel is off)."""
 
     webhook_url: str = ""
     sms_gateway_url: str = ""
     sms_token: str = ""
+    timeout: float = 5.0
 
 
-def transport_config(env: Mapping[str, str]) -> TransportConfig:
-    """Pure: ``MINESAFE_RESPONSE_WEBHOOK_URL``, ``MINESAFE_SMS_GATEWAY_URL`` and
-    ``MINESAFE_SMS_TOKEN``."""
+def transport_config(values: Mapping[str, Any]) -> TransportConfig:
+    """Pure: the ``MINESAFE_NOTIFICATIONS`` setting (``WEBHOOK_URL``, ``SMS_GATEWAY_URL``,
+    ``SMS_TOKEN``, ``TIMEOUT``) as a configuration."""
     return TransportConfig(
-        webhook_url=env.get("MINESAFE_RESPONSE_WEBHOOK_URL", "").strip(),
-        sms_gateway_url=env.get("MINESAFE_SMS_GATEWAY_URL", "").strip(),
-        sms_token=env.get("MINESAFE_SMS_TOKEN", "").strip(),
+        webhook_url=str(values.get("WEBHOOK_URL") or "").strip(),
+        sms_gateway_url=str(values.get("SMS_GATEWAY_URL") or "").strip(),
+        sms_token=str(values.get("SMS_TOKEN") or "").strip(),
+        timeout=float(values.get("TIMEOUT") or 5.0),
     )
 
 
@@ -175,12 +173,17 @@ def build(config: TransportConfig) -> dict[str, Transport]:
         Channel.EMAIL: EmailTransport(),
     }
     if config.webhook_url:
-        out[Channel.WEBHOOK] = WebhookTransport(config.webhook_url)
+        out[Channel.WEBHOOK] = WebhookTransport(config.webhook_url, config.timeout)
     if config.sms_gateway_url:
-        out[Channel.SMS] = SmsTransport(config.sms_gateway_url, config.sms_token)
+        out[Channel.SMS] = SmsTransport(config.sms_gateway_url, config.sms_token, config.timeout)
     return out
 
 
+def current_config() -> TransportConfig:
+    """This process's configuration, from the settings."""
+    return transport_config(getattr(settings, "MINESAFE_NOTIFICATIONS", {}))
+
+
 def configured() -> dict[str, Transport]:
-    """The transports of this process's environment."""
-    return build(transport_config(os.environ))
+    """The transports of this process's settings."""
+    return build(current_config())
