@@ -59,6 +59,8 @@ class SourceFailed(RuntimeError):
 #: committed checkpoint, where nothing past it was acknowledged, so nothing is lost or doubled.
 TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, SourceFailed)
 RESTART_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+#: How often the loop looks whether a checkpoint being written has finished.
+WRITE_POLL_S = 0.1
 Clock = Callable[[], float]
 
 
@@ -267,8 +269,17 @@ class Runner:
         return items
 
     def _sleep_budget(self) -> float:
-        """Seconds until the engine's next deadline or the next checkpoint, whichever is first."""
-        budget = max(0.0, self.options.checkpoint_every - self._since_checkpoint())
+        """Seconds until the engine's next deadline or the next checkpoint, whichever is first.
+
+        Only acknowledgements waiting for a checkpoint make one due: an idle runner (nothing
+        read since the last one) sleeps until input or a timer, and while a checkpoint is being
+        written it looks again every ``WRITE_POLL_S``; it never spins.
+        """
+        budget = self.options.checkpoint_every
+        if self._writing is not None:
+            budget = min(budget, WRITE_POLL_S)
+        elif self._acks:
+            budget = max(0.0, budget - self._since_checkpoint())
         if self.options.once:
             budget = min(budget, 0.2)
         deadline = None if self.options.data_clock else self.pipeline.next_deadline()

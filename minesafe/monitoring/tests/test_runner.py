@@ -137,3 +137,23 @@ def test_mon1_quarantine_reads_back_raw_text_with_unicode_line_separators(tmp_pa
     quarantine.write("runner", [{"file": "f.txt", "record": 1, "reason": "x", "raw": raw}], now)
     quarantine.write("runner", [{"file": "f.txt", "record": 2, "reason": "y", "raw": ""}], now)
     assert [(row["record"], row["raw"]) for row in quarantine.read()] == [(1, raw), (2, "")]
+
+
+def test_an_idle_runner_sleeps_instead_of_spinning(world: World, tmp_path: Path, monkeypatch):
+    """With no input and nothing to checkpoint the loop waits for input or a timer: over two
+    seconds with a checkpoint period of 0.1 s it turns a few dozen times at most (it used to
+    spin, every turn with a zero timeout, at a whole core)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    args = runner.build_parser().parse_args(
+        ["--dir", str(folder), "--worker", "idle", "--checkpoint-every", "0.1",
+         "--max-seconds", "2", "--archive", str(tmp_path / "archive"),
+         "--quarantine", str(tmp_path / "q.jsonl")]
+    )  # fmt: skip
+    worker = runner.build_runner(args)
+    budgets: list[float] = []
+    measure = worker._sleep_budget
+    monkeypatch.setattr(worker, "_sleep_budget", lambda: budgets.append(measure()) or budgets[-1])
+    asyncio.run(worker.run())
+    assert budgets and len(budgets) < 60, len(budgets)
+    assert min(budgets) > 0
