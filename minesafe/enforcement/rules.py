@@ -157,6 +157,11 @@ INSPECTION_WORKFLOW = Workflow(
     tuple(_forward(old, new) for old, new in pairwise(STEP_ORDER)),
 )
 
+#: ENF-2, ENF-3: the steps the mine is told of. An unannounced check stays sealed until the
+#: officers stand on site, so planning, preparing and the visit itself notify nobody; the
+#: decision, the advice, the re-check and the archiving reach the mine's management.
+MINE_TOLD_STEPS = frozenset({Stage.NOTIFY, Stage.ADVISE, Stage.RECHECK, Stage.ARCHIVE})
+
 
 def skips_recheck(state: str, step: str) -> bool:
     """ENF-3: the step leaves out the re-check, allowed only when no finding awaits one."""

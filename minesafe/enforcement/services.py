@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from minesafe.core.editions import judged_on
+from minesafe.core.roles import MINE_ROLES
 from minesafe.core.transitions import Binding, Effect, apply, open_steps, opened
 from minesafe.core.workflow import Refusal
 from minesafe.core.workflow import Step as WorkflowStep
@@ -37,6 +38,8 @@ from minesafe.enforcement.models import (
     Referral,
 )
 from minesafe.localtime import local_date
+from minesafe.notifications import services as notifications
+from minesafe.notifications.choices import Topic
 from minesafe.registry.choices import MineStatus
 
 # --- the inspection flow (ENF-3) -------------------------------------------------------------
@@ -44,8 +47,17 @@ from minesafe.registry.choices import MineStatus
 
 #: The inspection flow on the spine (ENF-3): the record's stage lives in ``Inspection.step``,
 #: its history in ``InspectionStep``.
+def _mine_of(inspection: Inspection) -> notifications.ToRoles:
+    return notifications.to_roles(inspection.mine, MINE_ROLES)
+
+
 INSPECTIONS = Binding(
-    Inspection, InspectionStep, "inspection", rules.INSPECTION_WORKFLOW, state_field="step"
+    Inspection,
+    InspectionStep,
+    "inspection",
+    rules.INSPECTION_WORKFLOW,
+    state_field="step",
+    notify=(notifications.step_notifier(Topic.INSPECTION, _mine_of, steps=rules.MINE_TOLD_STEPS),),
 )
 
 

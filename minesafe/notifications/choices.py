@@ -42,6 +42,8 @@ class Topic(models.TextChoices):
     ALARM = "alarm", "报警处置"
     HAZARD = "hazard", "隐患排查治理"
     EVACUATION = "evacuation", "应急撤人"
+    INSPECTION = "inspection", "监管执法"
+    SELF_INSPECTION = "self_inspection", "自查自改"
 
 
 class Level(models.IntegerChoices):

@@ -248,12 +248,18 @@ Notify = Callable[[Any, Any, Any], None]
 
 
 def step_notifier(
-    topic: str, audience: Callable[[Any], Audience | Iterable[Audience]], level: int = Level.III
+    topic: str,
+    audience: Callable[[Any], Audience | Iterable[Audience]],
+    level: int = Level.III,
+    steps: frozenset[str] | None = None,
 ) -> Notify:
     """A ``core.transitions.Binding.notify`` callback: after a workflow step commits, tell the
-    object's audience which step was taken (one message per history row)."""
+    object's audience which step was taken (one message per history row); only the ``steps``
+    named, when given (an unannounced inspection is not announced by its preparation)."""
 
     def after(obj: Any, step: Any, row: Any) -> None:
+        if steps is not None and step.name not in steps:
+            return
         reason = f"\n理由：{row.reason}" if getattr(row, "reason", "") else ""
         notify(
             audience(obj),

@@ -17,10 +17,13 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from minesafe.core.roles import MINE_ROLES, Role
 from minesafe.core.scoping import VIEW
 from minesafe.core.transitions import Binding, apply
 from minesafe.core.workflow import Refusal
 from minesafe.localtime import local_date
+from minesafe.notifications import services as notifications
+from minesafe.notifications.choices import Topic
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
 from minesafe.selfinspection import rules
@@ -143,7 +146,26 @@ def save_answers(report: CampaignReport, answers: Mapping[int, AnswerInput]) -> 
 
 
 #: The report workflow on the spine (HAZ-8): steps, history, notifications in one place.
-REPORTS = Binding(CampaignReport, ReportTransition, "report", rules.REPORT_WORKFLOW)
+def _county_of(report: CampaignReport) -> notifications.ToRoles:
+    return notifications.to_roles(report.mine, {Role.COUNTY_REGULATOR})
+
+
+def _mine_of(report: CampaignReport) -> notifications.ToRoles:
+    return notifications.to_roles(report.mine, MINE_ROLES)
+
+
+REPORTS = Binding(
+    CampaignReport,
+    ReportTransition,
+    "report",
+    rules.REPORT_WORKFLOW,
+    notify=(
+        notifications.step_notifier(Topic.SELF_INSPECTION, _county_of, steps=frozenset({"sign"})),
+        notifications.step_notifier(
+            Topic.SELF_INSPECTION, _mine_of, steps=frozenset({"accept", "return"})
+        ),
+    ),
+)
 
 
 def _record_hazards(report: CampaignReport, user: Any, now: dt.datetime) -> int:

@@ -36,6 +36,8 @@ from minesafe.enforcement.models import (
 from minesafe.enforcement.pdf import render_document
 from minesafe.enforcement.tests.conftest import NOW, start_check
 from minesafe.localtime import local_date
+from minesafe.notifications.choices import Topic
+from minesafe.notifications.testing import notes
 from minesafe.registry.choices import MineStatus
 from minesafe.testing import World
 
@@ -432,3 +434,24 @@ def test_enf2_draw_creates_sealed_records_and_verifies(world: World, officer: An
             user=officer,
             now=NOW,
         )
+
+
+def test_enf3_the_mine_hears_of_the_decision_never_of_the_preparation(
+    world: World, officer: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """ENF-2/ENF-3: preparing and visiting an unannounced check tell the mine nothing; from the
+    notice of the decision on, each step reaches the mine's staff through the notifications."""
+    with django_capture_on_commit_callbacks(execute=True):
+        inspection = start_check(world, officer)
+    assert not notes(inspection).exists()
+    _sign(inspection, officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.take_step(inspection, Step.DECIDE, officer, LATER)
+        Decision.objects.create(
+            inspection=inspection, consequences=["rectify"], decided_by=officer, decided_at=LATER
+        )
+        services.take_step(inspection, Step.NOTIFY, officer, LATER)
+    told = notes(inspection)
+    assert list(told.values_list("kind", flat=True).distinct()) == [Step.NOTIFY]
+    assert set(told.values_list("recipient", flat=True)) == {world.users["mine_a"].pk}
+    assert told.filter(topic=Topic.INSPECTION).count() == told.count()

@@ -13,6 +13,7 @@ from django.test import Client
 from minesafe.accounts.choices import Role
 from minesafe.core.workflow import Refusal
 from minesafe.hazards.models import Hazard
+from minesafe.notifications.testing import notes
 from minesafe.selfinspection import services
 from minesafe.selfinspection.checklists import ensure_default_templates
 from minesafe.selfinspection.choices import AnswerResult, ReportStatus, ScopeMode
@@ -184,3 +185,33 @@ def test_haz8_report_steps_through_the_one_api_action(world: World) -> None:
     assert (last["step"], last["from_state"], last["to_state"]) == ("return", "signed", "returned")
     again = post("regulator_x", "accept", {})
     assert again.status_code == 400 and "已退回重做" in again.json()["step"][0]
+
+
+def test_haz8_signing_tells_the_county_and_the_review_tells_the_mine(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A signed report reaches the county's regulators, a return (with its reason) the mine's
+    staff, through the notifications app."""
+    manager = make_user("mgr_a", Role.MINE_MANAGER, mine=world.mine_a)
+    report = _launch(world).reports.get(mine=world.mine_a)
+    _answer_all(report)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sign_report(report, user=manager, signer_name="王矿长", now=NOW)
+    told = notes(report)
+    county = world.regulator_x_org.user_set.filter(role=Role.COUNTY_REGULATOR)
+    assert world.users["regulator_x"] in county
+    assert set(told.values_list("kind", "recipient")) == {("sign", u.pk) for u in county}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_report(
+            report,
+            user=world.users["regulator_x"],
+            decision=ReportStatus.RETURNED,
+            reason="现状描述不写实",
+            now=NOW,
+        )
+    returned = notes(report).filter(kind="return")
+    assert set(returned.values_list("recipient", flat=True)) == {
+        world.users["mine_a"].pk,
+        manager.pk,
+    }
+    assert all("现状描述不写实" in body for body in returned.values_list("body", flat=True))
