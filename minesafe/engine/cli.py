@@ -18,7 +18,7 @@ from minesafe.engine.events import Action
 
 def register(subparsers: Any) -> Any:
     """Add the ``engine`` command group to the ``minesafe`` parser; returns its subcommands."""
-    engine = subparsers.add_parser("engine", help="monitoring engine (issue 3)")
+    engine = subparsers.add_parser("engine", help="monitoring engine")
     sub = engine.add_subparsers(dest="engine_command", required=True)
     rp = sub.add_parser("replay", help="replay a directory of networking files, no database")
     rp.add_argument("directory", type=Path)

@@ -43,7 +43,7 @@ def start_time(text: str) -> dt.datetime:
 
 def register(subparsers: Any) -> None:
     """Add ``simulate`` to the ``minesafe`` parser."""
-    p = subparsers.add_parser("simulate", help="simulated monitoring streams (issue 3 §5)")
+    p = subparsers.add_parser("simulate", help="simulated monitoring streams")
     p.add_argument("--mines", type=int, default=3, help="number of mines (default 3)")
     p.add_argument("--points-per-mine", type=int, default=40, help="points per mine")
     p.add_argument("--duration", type=duration, default=3600.0, help="simulated time (1h)")
