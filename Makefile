@@ -40,7 +40,7 @@ lint: install
 	$(VENV)/bin/ruff format --check minesafe tests bench
 
 typecheck: install
-	$(VENV)/bin/mypy minesafe/engine minesafe/conf.py minesafe/localtime.py minesafe/ruledata.py minesafe/core/chain.py minesafe/core/workflow.py $(wildcard minesafe/*/rules.py)
+	$(VENV)/bin/mypy minesafe/engine minesafe/conf.py minesafe/localtime.py minesafe/ruledata.py minesafe/citations.py minesafe/core/chain.py minesafe/core/workflow.py $(wildcard minesafe/*/rules.py)
 
 migrations-check: install
 	$(PY) -m minesafe manage makemigrations --check --dry-run

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from minesafe.citations import cite_all
+
 
 class RuleDataError(ValueError):
     """A rule-set file is missing, malformed, or has no edition in force on a date."""
@@ -38,7 +40,7 @@ def load_rule_set(package: str, name: str) -> dict[str, Any]:
         text = resources.files(package).joinpath("data", f"{name}.yaml").read_text("utf-8")
     except FileNotFoundError as exc:
         raise RuleDataError(f"rule set {package}:{name} not found") from exc
-    data = yaml.safe_load(text)
+    data = cite_all(yaml.safe_load(text))  # what users read cites sources officially
     if not isinstance(data, dict) or not data.get("editions"):
         raise RuleDataError(f"rule set {package}:{name} has no editions")
     return data

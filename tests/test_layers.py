@@ -15,7 +15,7 @@ import minesafe
 
 ROOT = Path(minesafe.__file__).parent
 #: Plain modules every layer may use: no Django, no app.
-PURE = {"localtime", "ruledata", "conf"}
+PURE = {"localtime", "ruledata", "citations", "conf"}
 ENTRY_POINTS = {"cli", "__main__", "settings", "urls", "api_urls", "wsgi", "testing"}
 #: Packages a dotted string may name for ``importlib`` (NATS subjects are not among them).
 PACKAGES = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()}

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from minesafe.citations import cite
 from minesafe.core.roles import GOVERNMENT_ROLES, MINE_ROLES, Party, Role
 from minesafe.core.workflow import EVIDENCE, REASON, Refusal, Step, Workflow
 from minesafe.hazards import choices
@@ -287,7 +288,7 @@ def penalty_proposal(
     rule = policy(on)["penalty"]
     source_note = rule["source"]
     if repeat:
-        basis = f"重复违法重罚（{source_note}；002:18）"
+        basis = f"重复违法重罚（{source_note}；{cite('002:18')}）"
         return PenaltyProposal(HEAVIER_PENALTY, basis)
     if source in rule["heavier_sources"]:
         basis = f"举报核实重罚（{source_note}）"

@@ -179,7 +179,10 @@ def test_enf5_decide_page_shows_proposal_and_requires_legal_basis(world: World) 
     record.decision.delete()
     client = _client(world, "regulator_x")
     page = client.get(reverse("enforcement:inspection_decide", args=[record.pk]))
-    assert "规则建议" in page.content.decode() and "000:37" in page.content.decode()
+    assert (
+        "规则建议" in page.content.decode()
+        and "泽州县应急管理局通知（2025年）第37项" in page.content.decode()
+    )
     response = client.post(
         reverse("enforcement:inspection_decide", args=[record.pk]),
         {"consequences": ["rectify", "penalty"], "manager_id_number": "140101198001010011"},

@@ -35,7 +35,7 @@ def test_enf1_private_accident_and_management_changes_add_checks() -> None:
         PlanFacts("B", "producing", private=True, accidents_12m=1, management_changes_12m=3), ON
     )
     assert risky.checks == base.checks + 6
-    assert {r.source for r in risky.reasons} >= {"002:19"}
+    assert {r.source for r in risky.reasons} >= {"晋安办发〔2024〕34号第19项"}
 
 
 def test_enf10_closed_mine_gets_a_surprise_check_every_quarter() -> None:
@@ -87,7 +87,7 @@ def test_enf6_hidden_face_means_suspension_12_points_removal_and_deputy_dismisse
         Consequence.DEPUTY_DISMISSAL,
     } <= set(p.consequences)
     assert p.manager_points == 12
-    assert "002:30" in {r.source for r in p.reasons}
+    assert "晋安办发〔2024〕34号第30项" in {r.source for r in p.reasons}
 
 
 def test_enf6_sensor_tampering_monitoring_positioning_outsourcing_mean_suspension() -> None:
@@ -99,7 +99,9 @@ def test_enf6_sensor_tampering_monitoring_positioning_outsourcing_mean_suspensio
     ):
         p = _propose(FindingFacts(kind, major=True))
         assert Consequence.SUSPENSION in p.consequences, kind
-        assert {"002:31", "002:32"} & {r.source for r in p.reasons}, kind
+        assert {"晋安办发〔2024〕34号第31项", "晋安办发〔2024〕34号第32项"} & {
+            r.source for r in p.reasons
+        }, kind
 
 
 def test_enf6_beyond_boundary_suspension_referral_power_and_explosives() -> None:
@@ -123,7 +125,7 @@ def test_enf6_two_major_hazards_in_three_months_while_producing_closure_proposal
 
 def test_enf5_minor_first_offence_exempt() -> None:
     outcome, reasons = rules.penalty_outcome(FindingFacts("general_hazard", first_offence=True), ON)
-    assert outcome == "exempt" and reasons[0].source == "000:37"
+    assert outcome == "exempt" and reasons[0].source == "泽州县应急管理局通知（2025年）第37项"
     assert (
         Consequence.EXEMPT
         in _propose(FindingFacts("general_hazard", first_offence=True)).consequences
