@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from minesafe.citations import cite
 from minesafe.core.roles import Party, Role
 from minesafe.core.workflow import Actor, Refusal
 from minesafe.hazards import rules
@@ -173,7 +174,7 @@ def test_haz4_same_situation_within_12_months_is_repeat() -> None:
     inside = fact(1, at(2025, 4, 1))
     outside = fact(2, at(2025, 3, 30))
     result = rules.repeated_situation(new, [inside, outside])
-    assert result is not None and result.evidence == [1] and "002:18" in result.basis
+    assert result is not None and result.evidence == [1] and cite("002:18") in result.basis
     other = fact(4, at(2026, 1, 1), situation_code="5(2)")
     assert rules.repeated_situation(new, [other, outside]) is None
 
@@ -182,7 +183,7 @@ def test_haz5_two_major_hazards_within_3_months_at_producing_mine() -> None:
     new = fact(2, at(2026, 5, 31), situation_code="8(1)")
     earlier = fact(1, at(2026, 2, 28))
     result = rules.closure_due(new, [earlier], producing=True)
-    assert result is not None and result.evidence == [1, 2] and "002:34" in result.basis
+    assert result is not None and result.evidence == [1, 2] and cite("002:34") in result.basis
     assert rules.closure_due(new, [earlier], producing=False) is None
     too_old = fact(1, at(2026, 2, 27))
     assert rules.closure_due(new, [too_old], producing=True) is None
@@ -192,7 +193,7 @@ def test_haz6_closed_hazard_found_again_within_30_days() -> None:
     closed = fact(1, at(2026, 1, 5), status=HazardStatus.CLOSED, closed_at=at(2026, 1, 31))
     again = fact(2, at(2026, 3, 2))
     result = rules.fake_rectification(again, [closed])
-    assert result is not None and "002:25" in result.basis
+    assert result is not None and cite("002:25") in result.basis
     assert rules.fake_rectification(fact(3, at(2026, 3, 3)), [closed]) is None
     general_closed = fact(
         4,
@@ -243,7 +244,7 @@ def test_haz9_basic_condition_major_missed_by_county_inspectors() -> None:
     result = rules.responsibility_tracing(found, checks, at(2026, 9, 1))
     assert result is not None
     assert result.inspectors == ["李四", "王五"] and result.checks == ["3月检查"]
-    assert "002:9" in result.basis
+    assert cite("002:9") in result.basis
 
 
 def test_haz9_not_for_non_basic_or_same_level_findings() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from minesafe.citations import cite
 from minesafe.core.models import AuditEntry
 from minesafe.registry.models import Licence, Mine, WorkingFace
 from minesafe.testing import PASSWORD, World
@@ -182,7 +183,7 @@ def test_rules_endpoints_share_the_rule_functions(world: World) -> None:
     )
     assert approval.status_code == 200
     assert approval.json()["allowed"] is False
-    assert approval.json()["reasons"][0]["source"] == "002:55"
+    assert approval.json()["reasons"][0]["source"] == cite("002:55")
     grade = client.post(
         "/api/rules/accident-grade/",
         {"deaths": 3, "serious_injuries": 0, "direct_loss": 0},

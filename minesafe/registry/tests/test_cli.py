@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from minesafe.citations import cite
 from minesafe.cli import main
 
 
@@ -44,7 +45,7 @@ def test_reg8_project_approval_command_prints_json() -> None:
     assert result["reasons"][0] == {
         "rule": "REG-8",
         "text": "停止审批新建和改扩建后产能低于120万吨/年的煤矿",
-        "source": "002:55",
+        "source": cite("002:55"),
         "id": "min_capacity_general",
     }
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from minesafe.citations import cite
 from minesafe.registry import rules
 from minesafe.registry.rules import ClassFactors
 from minesafe.ruledata import RuleDataError, edition_in_force
@@ -38,7 +39,7 @@ def test_reg8_below_120_is_refused_citing_002_55() -> None:
     result = approval(capacity=100.0)
     assert result.allowed is False
     assert [(r.rule, r.source, r.id) for r in result.reasons] == [
-        ("REG-8", "002:55", "min_capacity_general")
+        ("REG-8", cite("002:55"), "min_capacity_general")
     ]
 
 

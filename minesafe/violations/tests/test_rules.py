@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from minesafe.citations import cite
 from minesafe.violations import rules
 from minesafe.violations.choices import Severity, ViolationKind
 
@@ -34,7 +35,7 @@ def test_vio1_serious_act_weighs_double_and_people_are_per_mine() -> None:
 
 def test_vio1_threshold_is_data_with_its_source() -> None:
     params = rules.repeat_params(TODAY)
-    assert params.min_count >= 2 and params.window_days > 0 and "000:30" in params.source
+    assert params.min_count >= 2 and params.window_days > 0 and cite("000:30") in params.source
 
 
 def test_vio1_monthly_counts_over_a_year_end() -> None:
