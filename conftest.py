@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,24 @@ def empty_db(db: None) -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sql_flush(no_style(), tables, allow_cascade=True):
             cursor.execute(sql)
+
+
+@pytest.fixture
+def migrate(transactional_db: None) -> Iterator[Callable[[list[tuple[str, str]]], Any]]:
+    """For a test that moves the schema back and forth: ``migrate(targets)`` returns a fresh
+    executor; afterwards every app is migrated to its latest migration again, so the test
+    database can be flushed for the next test (a target short of an app's leaf would leave
+    tables the models no longer name, or miss ones they do)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def to(targets: list[tuple[str, str]]) -> Any:
+        MigrationExecutor(connection).migrate(targets)
+        return MigrationExecutor(connection)
+
+    yield to
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from minesafe.core import sealing
@@ -30,14 +28,8 @@ def seal_old_shape(old: Any, now: dt.datetime) -> None:
     SealMark.objects.filter(source=LABEL).update(until=now)
 
 
-def migrate(targets: list[tuple[str, str]]) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return MigrationExecutor(connection)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_mon8_history_rows_keep_their_meaning_across_the_spine_migration() -> None:
+def test_mon8_history_rows_keep_their_meaning_across_the_spine_migration(migrate: Any) -> None:
     world = make_world()
     now = timezone.now()
     order = make_order([world.mine_a], now - dt.timedelta(hours=2))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from minesafe.enforcement.models import InspectionStep
@@ -14,13 +15,8 @@ BEFORE = [("enforcement", "0003_document_chain_head")]
 AFTER = [("enforcement", "0004_inspection_step_spine")]
 
 
-def _migrate(target: list[tuple[str, str]]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.migrate(target)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_0004_maps_every_inspection_step_row_to_the_spine_and_back() -> None:
+def test_0004_maps_every_inspection_step_row_to_the_spine_and_back(migrate: Any) -> None:
     make_world()
     rows = list(
         InspectionStep.objects.order_by("pk").values_list(
@@ -28,7 +24,7 @@ def test_0004_maps_every_inspection_step_row_to_the_spine_and_back() -> None:
         )
     )
     assert rows and any(r[3] == "" for r in rows) and any(r[3] for r in rows)
-    _migrate(BEFORE)
+    migrate(BEFORE)
     try:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -39,7 +35,7 @@ def test_0004_maps_every_inspection_step_row_to_the_spine_and_back() -> None:
         assert old == [r[:6] for r in rows]
     finally:
         resealed_after = timezone.now()
-        _migrate(AFTER)
+        migrate(AFTER)
     migrated = InspectionStep.objects.order_by("pk")
     assert [
         (r.pk, r.inspection_id, r.user_id, r.from_state, r.to_state, r.reason, r.step)
