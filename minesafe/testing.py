@@ -291,3 +291,14 @@ def login(page: Any, base: str, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
+
+
+def seal_old_shape(label: str, old: Any, now: dt.datetime) -> None:
+    """For a migration test of a sealed history: seal its rows in their old shape a day ago, as
+    the sealer did before the migration, and mark the sealer as having read up to now."""
+    from minesafe.core import sealing
+    from minesafe.core.models import SealMark
+
+    old.objects.update(created_at=now - dt.timedelta(days=1))
+    sealing.seal_source(sealing.Source(label, old, "created_at"), now)
+    SealMark.objects.filter(source=label).update(until=now)

@@ -13,19 +13,11 @@ from minesafe.core import sealing
 from minesafe.core.models import SealMark
 from minesafe.emergency.models import OrderTarget, TargetEvent
 from minesafe.emergency.testing import make_order
-from minesafe.testing import make_world
+from minesafe.testing import make_world, seal_old_shape
 
 LABEL = "emergency.TargetEvent"
 BEFORE = [("emergency", "0001_evacuation_orders")]
 AFTER = [("emergency", "0002_target_event_spine")]
-
-
-def seal_old_shape(old: Any, now: dt.datetime) -> None:
-    """Seal the history in its old shape a day ago, as the sealer did before the migration, and
-    mark the sealer as having read up to now."""
-    old.objects.update(created_at=now - dt.timedelta(days=1))
-    sealing.seal_source(sealing.Source(LABEL, old, "created_at"), now)
-    SealMark.objects.filter(source=LABEL).update(until=now)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -54,7 +46,7 @@ def test_mon8_history_rows_keep_their_meaning_across_the_spine_migration(migrate
         at=now,
         note="无定位数据，列入抽查",
     )
-    seal_old_shape(old, now)
+    seal_old_shape(LABEL, old, now)
     migrate(AFTER)
     assert TargetEvent.objects.count() == kept + 2
     rows = TargetEvent.objects.filter(target=target, at=now).order_by("id")

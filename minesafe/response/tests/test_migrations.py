@@ -13,19 +13,11 @@ from minesafe.core import sealing
 from minesafe.core.models import SealMark
 from minesafe.response.models import CaseTransition
 from minesafe.response.testing import make_alarm, make_case
-from minesafe.testing import make_world
+from minesafe.testing import make_world, seal_old_shape
 
 LABEL = "response.CaseTransition"
 BEFORE = [("response", "0002_notification_time")]
 AFTER = [("response", "0003_case_transition_spine")]
-
-
-def seal_old_shape(old: Any, now: dt.datetime) -> None:
-    """Seal the history in its old shape a day ago, as the sealer did before the migration, and
-    mark the sealer as having read up to now."""
-    old.objects.update(created_at=now - dt.timedelta(days=1))
-    sealing.seal_source(sealing.Source(LABEL, old, "created_at"), now)
-    SealMark.objects.filter(source=LABEL).update(until=now)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,7 +52,7 @@ def test_mon4_history_rows_keep_their_meaning_across_the_spine_migration(migrate
         at=now,
         reason="已到场",
     )
-    seal_old_shape(old, now)
+    seal_old_shape(LABEL, old, now)
     migrate(AFTER)
     assert CaseTransition.objects.count() == kept + 2
     rows = CaseTransition.objects.filter(case=case, at=now).order_by("id")
