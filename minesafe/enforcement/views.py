@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from minesafe.core.filters import render_controls
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.transitions import steps_of
 from minesafe.core.views import (
@@ -33,10 +34,10 @@ from minesafe.enforcement.choices import (
     REVIEW_COLORS,
     STEP_COLORS,
     Consequence,
-    InspectionKind,
     ReviewStatus,
     Step,
 )
+from minesafe.enforcement.filters import InspectionFilterSet
 from minesafe.enforcement.models import (
     DECIDE,
     REVIEW,
@@ -112,20 +113,13 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
 @require_safe
 def inspection_list(request: HttpRequest) -> HttpResponse:
     """ENF-3: the records the user may see (a sealed one never reaches a mine or enterprise)."""
-    queryset = Inspection.objects.restrict(request.user).select_related(
-        "mine", "organization", "signed_by"
+    filterset = InspectionFilterSet(
+        request.GET, Inspection.objects.restrict(request.user), request=request
     )
-    kind, step = request.GET.get("kind"), request.GET.get("step")
-    if kind in InspectionKind.values:
-        queryset = queryset.filter(kind=kind)
-    if step in Step.values:
-        queryset = queryset.filter(step=step)
+    queryset = filterset.qs.select_related("mine", "organization", "signed_by")
     context = {
         "page": paginate(request, queryset),
-        "kinds": InspectionKind.choices,
-        "steps": Step.choices,
-        "kind": kind,
-        "step": step,
+        "filter_controls": render_controls(filterset.form),
         "step_colors": STEP_COLORS,
         "can_add": can(request.user, Inspection, ADD),
     }

@@ -433,3 +433,27 @@ def test_enf4_returning_a_decision_without_a_reason_is_400_on_page_and_api(
     assert api.status_code == 400 and "退回须写明审核意见" in str(api.json())
     decision.refresh_from_db()
     assert decision.review_status == "pending"
+
+
+def test_enf3_inspection_filters_are_the_same_on_the_page_and_the_api(
+    world: World, sealed: Draw
+) -> None:
+    """ENF-3: one filter set decides which records the list and the API show (mine, kind, step)."""
+    client = _client(world, "regulator_x")
+    record = Inspection.objects.get(draw=sealed)
+    for query in (
+        {"mine": world.mine_a.pk},
+        {"mine": world.mine_b.pk},
+        {"kind": record.kind},
+        {"step": record.step},
+        {"step": Step.ARCHIVE},
+        {},
+    ):
+        page = client.get(reverse("enforcement:inspection_list"), query).content.decode()
+        api = client.get("/api/enforcement/inspections/", query).json()["results"]
+        wanted = Inspection.objects.restrict(world.users["regulator_x"]).filter(**query)
+        assert {r["id"] for r in api} == set(wanted.values_list("pk", flat=True)), query
+        for row in wanted:
+            assert row.get_absolute_url() in page, query
+        assert (record.get_absolute_url() in page) == wanted.filter(pk=record.pk).exists()
+    assert client.get("/api/enforcement/inspections/", {"mine": world.mine_c.pk}).status_code == 400
