@@ -120,6 +120,20 @@ def _user_scope(user: User) -> Q:
     return Q(pk=user.pk)
 
 
+def nameable_by(user: User) -> Q:
+    """The accounts ``user`` may name in a body (assign a case to, record as an officer): itself
+    and the people of the organisations, enterprises and mines within its jurisdiction (REG-1).
+    An account sees only itself; naming a colleague is not seeing their account."""
+    from minesafe.registry.models import Enterprise, Mine
+
+    return (
+        Q(pk=user.pk)
+        | Q(organization__in=Organization.objects.restrict(user))
+        | Q(enterprise__in=Enterprise.objects.restrict(user))
+        | Q(mine__in=Mine.objects.restrict(user))
+    )
+
+
 class User(AbstractUser):
     """A person who logs in, with one role and the body that role acts for.
 

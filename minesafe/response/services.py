@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from minesafe.accounts.models import User
+from minesafe.accounts.models import User, nameable_by
 from minesafe.core.audiences import AUDIENCE_ROLES, audience_q
 from minesafe.core.context import acting_as
 from minesafe.core.roles import Party, Role, party_of
@@ -44,12 +44,14 @@ def level_roles(level: int) -> frozenset[str]:
     return frozenset().union(*(AUDIENCE_ROLES[name] for name in rules.audiences(level)))
 
 
-def assignable(case: AlarmCase) -> QuerySet[User]:
-    """People a case may be assigned to: anyone in any audience of its mine."""
+def assignable(case: AlarmCase, actor: Any) -> QuerySet[User]:
+    """People a case may be assigned to: anyone in any audience of its mine whom the actor may
+    name (REG-1: a national inspector does not hand a case to a city's regulator)."""
     query = Q(pk__in=[])
     for audience in rules.audiences(1):
         query |= audience_q(case.mine, audience)
-    return User.objects.filter(query, is_active=True).order_by("username").distinct()
+    people = User.objects.filter(query, nameable_by(actor), is_active=True)
+    return people.order_by("username").distinct()
 
 
 def message(case: AlarmCase, reason: str) -> tuple[str, str]:
@@ -226,7 +228,7 @@ def add_comment(case: AlarmCase, user: Any, text: str, now: dt.datetime) -> Case
 
 def assign(case: AlarmCase, user: Any, assignee: User, now: dt.datetime, reason: str = "") -> None:
     """MON-4: hand a case to a person of its mine, enterprise or regulator; they are told."""
-    if not assignable(case).filter(pk=assignee.pk).exists():
+    if not assignable(case, user).filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": "只能指派给该煤矿、所属企业或属地监管部门的人员"})
     with transaction.atomic(), acting_as(user, reason):
         case.assignee = assignee

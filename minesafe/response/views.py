@@ -87,7 +87,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # MON-8/EMG-2: an alarm may call for an evacuation order (the emergency area's model).
         "may_evacuate": can(user, apps.get_model("emergency", "EvacuationOrder"), ADD),
         "may_assign": AlarmCase.objects.restrict(user, CHANGE).filter(pk=pk).exists(),
-        "assign_form": forms.AssignForm(people=services.assignable(case)),
+        "assign_form": forms.AssignForm(people=services.assignable(case, request.user)),
         "overdue": rules.is_overdue(case.deadline, timezone.now()) and case.is_open,
         **_colors(),
     }
@@ -177,7 +177,7 @@ class CaseAssignView(CaseActionView):
     title = "指派"
 
     def make_form(self, request: HttpRequest, case: AlarmCase) -> Any:
-        return forms.AssignForm(request.POST, people=services.assignable(case))
+        return forms.AssignForm(request.POST, people=services.assignable(case, request.user))
 
     def perform(self, case: AlarmCase, form: Any) -> None:
         data = form.cleaned_data
