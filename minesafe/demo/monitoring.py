@@ -5,11 +5,14 @@ Plausible rows rather than a year of simulated readings through the engine (a ye
 episodes arrive as a seeded Poisson process per kind (more methane trouble in high-gas mines),
 levels come from the engine's own grading table, and the most recent methane episodes carry
 their 1-minute curve. Episodes of the year's history have all ended: an episode still running
-would claim a condition (a gas level, a person underground) the stored data does not show. For the live pages (issue 6 §4) a few
-scripted open alarms of every level and fresh statistics (every point's last two hours of
-1-minute rows; a day of 1-minute and a week of 5-minute rows at the featured mines; a year of
-5-minute rows for one methane point) make the board, the real-time page and the history charts
-look alive right after loading. Idempotent: if the demo alarms are there, nothing is added.
+would claim a condition (a gas level, a person underground) the stored data does not show.
+For the live pages a few scripted open alarms of every level, with data that shows their
+condition, and fresh statistics (every point's last two hours of 1-minute rows; a day of
+1-minute and a week of 5-minute rows at the featured mines; a year of 5-minute rows for one
+methane point) make the board, the real-time page and the history charts look alive right
+after loading; once the live feed's data shows a condition ended, the monitoring clock closes
+the alarm by the same rule as a live one.
+Idempotent: if the demo alarms are there, nothing is added.
 """
 
 from __future__ import annotations
