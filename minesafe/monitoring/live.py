@@ -368,10 +368,11 @@ class PointRow:
 
     @property
     def last_data_at(self) -> dt.datetime | None:
-        """When the point's newest stored minute ended (its last value's time)."""
+        """The time of the point's last value: its newest reading when stored, else the start of
+        its newest minute (the time the 统计时间 column shows)."""
         if self.stat is None:
             return None
-        return self.stat.last_at or self.stat.bucket + dt.timedelta(minutes=1)
+        return self.stat.last_at or self.stat.bucket
 
     @property
     def status_label(self) -> str:

@@ -149,5 +149,5 @@ def furnish_status(mine: Any, now: dt.datetime) -> dict[str, Any]:
         "cleared": cleared,
         "silent": silent,
         "gas_cleared_at": minute - dt.timedelta(minutes=10),
-        "wind_last": minute - dt.timedelta(minutes=30),
+        "wind_last": minute - dt.timedelta(minutes=31),  # its newest minute
     }
