@@ -462,3 +462,35 @@ def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
         ReadingStat.objects.bulk_create(stats, batch_size=1000, ignore_conflicts=True)
     load_live_demo(mines, seed, now)
     return _summary()
+
+
+def demo_point_code(mine: Mine, serial: int) -> str:
+    """The code of featured point ``serial`` (1..6, see :data:`FEATURED`) of a demo mine: other
+    demo areas that plant an alarm on a point use a point the mine really has."""
+    return _code(mine, serial)
+
+
+def hold_condition(alarm: Alarm, now: dt.datetime) -> None:
+    """Write the 1-minute statistics that show a planted open alarm's condition still holding
+    (its point at its peak from the opening to ``now``), so the live pages count it as current
+    until newer data shows it ended; the monitoring clock then closes it by its rule."""
+    if alarm.peak is None or not alarm.point_code:
+        return
+    start = alarm.opened_at.replace(second=0, microsecond=0)
+    minutes = int((now - start).total_seconds() // 60)
+    if minutes < 1:
+        return
+    peak = float(alarm.peak)
+    adapt = connection.ops.adapt_datetimefield_value
+    stamp = adapt(now)
+    rows = [
+        (alarm.mine_id, alarm.point_code, int(StatPeriod.MINUTE),
+         adapt(start + dt.timedelta(minutes=i)),
+         peak, round(peak * 0.97, 3), round(peak * 0.985, 3), 6, stamp, stamp)
+        for i in range(minutes)
+    ]  # fmt: skip
+    ReadingStat.objects.filter(
+        mine_id=alarm.mine_id, point_code=alarm.point_code, period=StatPeriod.MINUTE,
+        bucket__gte=start,
+    ).delete()  # fmt: skip
+    _insert_stats(rows)

@@ -525,6 +525,8 @@ def subject_labels(mine: Mine, status: services.MineStatus) -> list[CurrentAlarm
             subject = "全矿"
         elif point is not None:
             subject = point.location or point.code
+        elif alarm.kind in rules.DECIDED_KINDS:
+            subject = f"测点 {alarm.point_code}（本矿未定义该测点，无数据）"
         else:
             subject = f"对象 {alarm.point_code}"
         out.append(CurrentAlarm(alarm, subject, point))

@@ -121,3 +121,20 @@ def test_every_sensor_type_code_of_the_demo_and_formats_has_a_chinese_group() ->
     # meaning, not position: the simulator names each code the same way
     for kind in sensor_data()["kinds"].values():
         assert names[kind["type_code"]] == kind["name"]
+
+
+def test_a_planted_demo_alarm_holds_while_its_data_says_so(world: World) -> None:
+    """Other demo areas plant alarms on points the mine has (``demo_point_code``) and write the
+    data that shows them (``hold_condition``): current until newer data shows the end."""
+    from minesafe.monitoring.testing import add_minutes, make_alarm, make_sensor_point
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    point = make_sensor_point(world.mine_b, 7)
+    alarm = make_alarm(world.mine_b, now - dt.timedelta(minutes=12), point_code=point.code,
+                       closed_at=None, peak=3.2)  # fmt: skip
+    add_minutes(point, now - dt.timedelta(minutes=30), [(0.3, 0.25)] * 30)  # the ordinary level
+    demo_monitoring.hold_condition(alarm, now)
+    user = world.users["regulator_x"]
+    assert [a.pk for a in services.mine_status(user, world.mine_b.pk).current] == [alarm.pk]
+    add_minutes(point, now, [(0.31, 0.28)])
+    assert services.mine_status(user, world.mine_b.pk).cleared == [(alarm, now)]
