@@ -8,6 +8,7 @@ keys nobody has labelled yet are shown under 其他信息 with their value only.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from minesafe.citations import cite
@@ -66,6 +67,22 @@ GAS_GRADE = {"low": "低瓦斯", "high": "高瓦斯", "outburst": "煤与瓦斯�
 CLOSED_BY = {"rule": "数据显示报警条件已解除，平台按同一报警规则关闭"}
 
 
+_REQUIREMENT_ID = re.compile(r"\b[A-Z]{2,}-\d+\b\s*")
+_ENGLISH_NOTE = re.compile(r"\s*\([^()\u4e00-\u9fff]*[A-Za-z][^()\u4e00-\u9fff]*\)")
+
+
+def source_text(text: str) -> str:
+    """A rule's source as users read it: official citations (:func:`cite`), without the
+    platform's requirement IDs or its English notes; 规程 named in full."""
+    text = cite(text)
+    text = _REQUIREMENT_ID.sub("", text)
+    text = _ENGLISH_NOTE.sub("", text)
+    text = re.sub(r"\s+[A-Za-z][A-Za-z0-9 ,/'\-.%]*$", "", text)  # a trailing English note
+    text = re.sub(r"(?<!《煤矿安全)规程 ?2025", "《煤矿安全规程》（2025年版）", text)
+    text = re.sub(r"^\((.*)\)", r"\1", text.strip())
+    return text.strip(" ;；") or "—"
+
+
 def _text(key: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
@@ -79,7 +96,7 @@ def _text(key: str, value: Any) -> str:
         return "；".join(f"{LABELS.get(k, '其他')}：{_text(k, v)}" for k, v in value.items())
     text = str(value)
     if key == "source":
-        return cite(text)
+        return source_text(text)
     if key == "gas":
         return GAS.get(text, text)
     if key == "gas_grade":

@@ -110,3 +110,24 @@ def test_sensor_group_names_unknown_codes_as_such() -> None:
     assert rules.sensor_group("0006", names) == "风速"
     assert rules.sensor_group("0099", names) == "其他（代码 0099）"
     assert rules.sensor_group("", names) == "其他（未填类型）"
+
+
+def test_alarm_details_read_as_labelled_chinese_fields() -> None:
+    from minesafe.monitoring.details import detail_fields
+
+    rows = dict(
+        detail_fields(
+            {
+                "alarm_hi": 1.0,
+                "sensor_type": "0006",
+                "location_kind": "return_corner",
+                "cards": ["A1", "A2"],
+                "source": "MON-2 (002:42) high-value/long-duration over-limits treated like X",
+                "mystery": {"x": 1},
+            }
+        )
+    )
+    assert rows["上限报警门限"] == "1" and rows["传感器类型"] == "风速"
+    assert rows["位置类别"] == "采煤工作面回风隅角" and rows["人员卡"] == "A1、A2"
+    assert rows["依据"] == "晋安办发〔2024〕34号第42项"
+    assert rows["其他信息"] == "其他：1"
