@@ -45,8 +45,8 @@ class AlarmFilterSet(ScopedFilterSet):
         fields = ["mine", "kind", "level", "state", "date_from", "date_to", "point", "late"]
 
     def by_state(self, queryset: QuerySet[Alarm], name: str, value: str) -> QuerySet[Alarm]:
-        user = getattr(self.request, "user", None)
-        cleared = services.judge_open(user).cleared_pks if user is not None else set()
+        has_user = getattr(self.request, "user", None) is not None
+        cleared = services.judge_request(self.request).cleared_pks if has_user else set()
         if value == "open":
             return queryset.filter(closed_at__isnull=True).exclude(pk__in=cleared)
         return queryset.filter(Q(closed_at__isnull=False) | Q(pk__in=cleared))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -49,44 +49,48 @@ def limits_of(point: SensorPoint | None) -> rules.Limits:
     )
 
 
-def _minutes(queryset: QuerySet[ReadingStat]) -> Iterator[rules.Minute]:
-    for bucket, high, low in queryset.order_by("bucket").values_list("bucket", "max", "min"):
-        yield rules.Minute(bucket, high, low)
-
-
 def judge(alarms: Iterable[Alarm], closing: rules.ClosingRules | None = None) -> dict[int, Any]:
     """Alarm pk → the time its condition ended by the stored data, or None while it holds (or
-    the data does not tell). One statistics query per subject with a decided open alarm."""
+    the data does not tell). Two statistics queries per mine with decided open alarms, however
+    many points they are on."""
     closing = closing or closing_rules(local_date())
     verdict: dict[int, dt.datetime | None] = {}
-    by_subject: dict[tuple[int, str], list[Alarm]] = defaultdict(list)
+    by_mine: dict[int, list[Alarm]] = defaultdict(list)
     for alarm in alarms:
         verdict[alarm.pk] = None
         if alarm.closed_at is None and alarm.kind in rules.DECIDED_KINDS:
-            by_subject[(alarm.mine_id, alarm.point_code)].append(alarm)
-    if not by_subject:
+            by_mine[alarm.mine_id].append(alarm)
+    if not by_mine:
         return verdict
+    codes = {a.point_code for group in by_mine.values() for a in group}
     points = {
         (p.mine_id, p.code): p
-        for p in SensorPoint.objects.filter(
-            mine_id__in={m for m, _ in by_subject}, code__in={c for _, c in by_subject}
-        )
+        for p in SensorPoint.objects.filter(mine_id__in=list(by_mine), code__in=codes)
     }
     minute = ReadingStat.objects.filter(period=StatPeriod.MINUTE)
-    for (mine_id, code), group in by_subject.items():
+    for mine_id, group in by_mine.items():
         since = min(a.opened_at for a in group).replace(second=0, microsecond=0)
-        limits = limits_of(points.get((mine_id, code)))
+        own = [a for a in group if a.kind not in rules.MINE_DATA_BACK_KINDS]
+        series: dict[str, list[rules.Minute]] = defaultdict(list)
+        if own:
+            rows = minute.filter(
+                mine_id=mine_id, point_code__in={a.point_code for a in own}, bucket__gte=since
+            ).order_by("point_code", "bucket")
+            for code, bucket, high, low in rows.values_list("point_code", "bucket", "max", "min"):
+                series[code].append(rules.Minute(bucket, high, low))
         for alarm in group:
             if alarm.kind in rules.MINE_DATA_BACK_KINDS:
-                rows = minute.filter(mine_id=mine_id, bucket__gte=alarm.opened_at)[:1]
-                source: Iterable[rules.Minute] = list(_minutes(rows))
-            else:
-                source = _minutes(
-                    minute.filter(mine_id=mine_id, point_code=code, bucket__gte=since)
+                first = (
+                    minute.filter(mine_id=mine_id, bucket__gte=alarm.opened_at)
+                    .order_by("bucket")
+                    .values_list("bucket", "max", "min")
+                    .first()
                 )
-            verdict[alarm.pk] = rules.cleared_at(
-                alarm.kind, alarm.opened_at, source, limits, closing
-            )
+                data = [rules.Minute(*first)] if first else []
+            else:
+                data = series.get(alarm.point_code, [])
+            limits = limits_of(points.get((mine_id, alarm.point_code)))
+            verdict[alarm.pk] = rules.cleared_at(alarm.kind, alarm.opened_at, data, limits, closing)
     return verdict
 
 
@@ -114,6 +118,16 @@ def open_alarms(user: Any, mine_ids: Iterable[int] | None = None) -> QuerySet[Al
     if mine_ids is not None:
         rows = rows.filter(mine_id__in=list(mine_ids))
     return rows.select_related("mine").order_by("level", "opened_at", "pk")
+
+
+def judge_request(request: Any) -> Judged:
+    """:func:`judge_open` of the request's user, computed once per request (the alarm list and
+    its state filter both need it)."""
+    judged = getattr(request, "_monitoring_judged", None)
+    if judged is None:
+        judged = judge_open(request.user)
+        request._monitoring_judged = judged
+    return judged
 
 
 def judge_open(user: Any, mine_ids: Iterable[int] | None = None) -> Judged:

@@ -45,7 +45,7 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
     """Alarms with filters and pages, newest first; htmx swaps only the table (MON-2)."""
     filterset = AlarmFilterSet(request.GET or None, queryset=_alarms(request), request=request)
     alarms = filterset.qs.order_by("-opened_at", "-pk")
-    judged = services.judge_open(request.user)
+    judged = services.judge_request(request)
     open_by_level: dict[int, int] = {}
     for alarm in judged.current:
         open_by_level[alarm.level] = open_by_level.get(alarm.level, 0) + 1
