@@ -247,6 +247,7 @@ MINESAFE_CLOCKS = [
     ("minesafe.emergency.worker.tick", 60),
     ("minesafe.positioning.worker.tick", 3600),  # snapshot thinning and expiry
     ("minesafe.core.sealing.tick", 60),  # evidence into the hash chains
+    ("minesafe.monitoring.worker.tick", 60),  # close alarms whose condition has ended
 ]
 
 # Evidence sealed into the hash chains (docs/evidence.md): model → the time field every platform
