@@ -204,7 +204,7 @@ class _Demo:
     def settle(self, hazard: Hazard, checker: Any, when: dt.datetime) -> None:
         """HAZ-2: the checker decides the suggestions still open before verifying (the demo's
         general hazards are general: each suggestion is rejected with the on-site reason)."""
-        if hazard.situation_id:
+        if services.grade_decided(hazard):
             return
         for suggestion in hazard.suggestions.filter(decision=Decision.PENDING):
             services.decide_suggestion(

@@ -179,8 +179,9 @@ def suggestion_refusal(
 ) -> Refusal | None:
     """HAZ-2 (002:14): whether a hazard is major is decided before it is verified or closed: while
     a suggested situation of the standard (``pending``: code and score) waits for a person to
-    confirm it or reject it with a reason, and no situation is confirmed yet, the hazard is
-    neither verified nor closed (a major hazard is verified by government on site)."""
+    confirm it or reject it with a reason, and the grade is not settled yet (no situation
+    confirmed, not recorded as major), the hazard is neither verified nor closed: a hazard that
+    may be major must not be closed as general (a major one is verified by government on site)."""
     waiting = sorted(pending, key=lambda p: -p[1])
     if step not in SETTLING_STEPS or grade_decided or not waiting:
         return None

@@ -180,9 +180,7 @@ def transition(
     text = evidence.strip()
 
     def effect(locked: Hazard) -> None:
-        refused = rules.suggestion_refusal(
-            name, pending_suggestions(locked), locked.situation_id is not None
-        )
+        refused = rules.suggestion_refusal(name, pending_suggestions(locked), grade_decided(locked))
         if refused is not None:
             raise refused
         if name in ("complete_fixes", "start"):
@@ -208,6 +206,12 @@ def transition(
         effect=effect,
     )
     return hazard
+
+
+def grade_decided(hazard: Hazard) -> bool:
+    """Whether the hazard's major grade is settled: a situation confirmed, or recorded as major
+    (a pending suggestion then only names the situation, it no longer asks whether)."""
+    return hazard.situation_id is not None or hazard.grade == HazardGrade.MAJOR
 
 
 def pending_suggestions(hazard: Hazard) -> list[tuple[str, float]]:

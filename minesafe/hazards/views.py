@@ -180,7 +180,7 @@ def _held_back(hazard: Hazard) -> str:
     if step is None:
         return ""
     pending = services.pending_suggestions(hazard)
-    refused = rules.suggestion_refusal(step, pending, hazard.situation_id is not None)
+    refused = rules.suggestion_refusal(step, pending, services.grade_decided(hazard))
     return refused.message if refused is not None else ""
 
 
@@ -188,7 +188,7 @@ def _step_buttons(hazard: Hazard, user: Any) -> list[dict[str, Any]]:
     """The steps the table lets ``user`` take now, each with its page and what it needs; a step
     an undecided major-hazard suggestion holds back is left out (HAZ-2)."""
     pending = services.pending_suggestions(hazard)
-    decided = hazard.situation_id is not None
+    decided = services.grade_decided(hazard)
     return [
         {
             "name": step.name,
