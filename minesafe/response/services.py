@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from minesafe.accounts.models import User
@@ -300,7 +300,11 @@ def waiting_on(user: Any, mine_org: bool = False) -> Q:
     the user always count."""
     party = party_of(user.role)
     handle = Q(state__in=[CaseState.NEW, CaseState.ACKNOWLEDGED, CaseState.DISPOSED])
-    verify = Q(state__in=[CaseState.FED_BACK, CaseState.VERIFIED])
+    # A check waits on someone else than who disposed or fed back the case (MON-4).
+    own_work = CaseTransition.objects.filter(
+        case=OuterRef("pk"), step__in=rules.HANDLING_STEPS, user_id=user.pk
+    )
+    verify = Q(state__in=[CaseState.FED_BACK, CaseState.VERIFIED]) & ~Exists(own_work)
     if party == Party.MINE:
         query = handle | Q(state=CaseState.SUPPRESSED)
     elif party == Party.ENTERPRISE:

@@ -68,6 +68,9 @@ def test_mon4_one_person_may_not_handle_and_verify_a_level_iii_case(world: World
     assert own.value.forbidden and "处置的人不能再核查" in own.value.message
     # Another officer of the enterprise (the level above a level III case) verifies.
     other = make_user("ent_second", Role.ENTERPRISE_OFFICER, enterprise=enterprise.enterprise)
+    waiting = AlarmCase.objects.filter(pk=case.pk)
+    assert not waiting.filter(services.waiting_on(enterprise)).exists()  # not their own check
+    assert waiting.filter(services.waiting_on(other)).exists()
     services.take_step(case, "verify", other, minutes(5), {"reason": "调阅曲线核实"})
     end_alarm(case)
     with pytest.raises(Refusal):
