@@ -77,7 +77,7 @@ DISPOSE = {
     "evacuated": 14,
     "power_cut_confirmed": True,
 }
-FEEDBACK = {"feedback": "甲烷浓度降至0.4%，经检查为采空区瓦斯涌出，已调整风量，恢复生产"}
+FEEDBACK = {"feedback": "甲烷浓度已降至报警门限以下，经检查为采空区瓦斯涌出，已调整风量，恢复生产"}
 
 
 def _story(demo: _Demo, mines: list[Mine]) -> PlannedWork:

@@ -80,6 +80,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "case": case,
         "alarm": case.alarm,
+        "alarm_open": case.alarm.closed_at is None,
         "children": case.children.select_related("alarm").order_by("opened_at", "pk")[:500],
         "timeline": _timeline(case, user),
         "steps": services.offered_steps(case, user) if may_act else [],
