@@ -18,6 +18,14 @@ CHROMIUM = "/usr/bin/chromium"
 def pytest_configure(config: pytest.Config) -> None:
     """``MINESAFE_CLOCK=HH:MM`` runs the tests with the clock at that UTC time of today (it keeps
     ticking): CI runs a module at 23:30 UTC, when Beijing's date is already tomorrow."""
+    from django.conf import settings
+
+    # Sessions and signed-in users cached in this process's memory, emptied before each test
+    # (below): a test's rolled-back rows must not come back from another test's cache entry.
+    settings.CACHES["auth"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "minesafe-auth-tests",
+    }
     clock = os.environ.get("MINESAFE_CLOCK")
     if clock:
         import time_machine
@@ -94,6 +102,13 @@ def world(db: None) -> Any:
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, media_root: Any) -> None:
     settings.MEDIA_ROOT = media_root
+
+
+@pytest.fixture(autouse=True)
+def _empty_auth_cache() -> None:
+    from django.core.cache import caches
+
+    caches["auth"].clear()
 
 
 @pytest.fixture

@@ -8,6 +8,13 @@ the server's own CPU cost per request through the Django test client (no HTTP, n
 threads), the figure the latency follows from: with 20 clients on 2 cores, p95 ≤ 200 ms needs
 roughly ≤ 8 ms per request. ``--var-dir`` keeps the loaded database for the next run and
 ``--before`` embeds an earlier report, so before/after figures sit in one file.
+
+The floor: in the same run, by the same server and clients, two bare Django views
+(``bench/web_urls.py``, served only under the benchmark's settings) list the same 50 mines'
+same columns with a plain template and a plain ``JsonResponse``; the report gives ours as a
+ratio to them (list and dossier to the HTML floor, the API to the JSON floor).
+``--database postgres`` runs against PostgreSQL on 127.0.0.1:5432 (a database of its own,
+``minesafe_bench_web``, made fresh unless ``--var-dir`` already holds it loaded).
 """
 
 from __future__ import annotations
@@ -31,6 +38,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+PG_URL = "postgres://postgres@127.0.0.1:5432/minesafe_bench_web"
+FLOORS = {"floor_html": "/bench-floor/mines/", "floor_json": "/bench-floor/api/mines/"}
+#: which floor each of ours is compared with
+FLOOR_OF = {"mine_list": "floor_html", "dossier": "floor_html", "api_mines": "floor_json"}
 USER, PASSWORD = "city", "demo-password"  # the city regulator sees every demo county's mines
 
 
@@ -198,6 +209,34 @@ def measure(
     return results
 
 
+def floor_ratios(results: dict[str, dict], cost: dict[str, dict] | None) -> dict[str, dict]:
+    """Ours against the floor measured in the same run: p50, p95 and in-process CPU."""
+    out = {}
+    for name, floor in FLOOR_OF.items():
+        ours, base = results[name], results[floor]
+        row = {
+            "floor": floor,
+            "p50_ms": [ours["p50_ms"], base["p50_ms"]],
+            "p95_ms": [ours["p95_ms"], base["p95_ms"]],
+            "p50_ratio": round(ours["p50_ms"] / base["p50_ms"], 2),
+            "p95_ratio": round(ours["p95_ms"] / base["p95_ms"], 2),
+        }
+        if cost:
+            a, b = cost[name]["cpu_ms_per_request"], cost[floor]["cpu_ms_per_request"]
+            row["cpu_ms_per_request"] = [a, b]
+            row["cpu_ratio"] = round(a / b, 2)
+        out[name] = row
+    return out
+
+
+def admin_sql(url: str, sql: str) -> None:
+    import psycopg
+
+    base = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
+    with psycopg.connect(base, autocommit=True) as db:
+        db.execute(sql)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mines", type=int, default=5000)
@@ -212,6 +251,10 @@ def main() -> int:
         "--var-dir", type=Path, help="keep the loaded database here and reuse it on the next run"
     )
     parser.add_argument("--before", type=Path, help="an earlier web.json to embed as 'before'")
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgres"], default="sqlite", help=f"postgres: {PG_URL}"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS / "web.json")
     parser.add_argument("--measure-in-process", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_in_process:
@@ -227,12 +270,22 @@ def main() -> int:
     env = {
         **os.environ,
         "MINESAFE_VAR_DIR": str(workdir),
-        "DJANGO_SETTINGS_MODULE": "minesafe.settings",
+        "DJANGO_SETTINGS_MODULE": "bench.web_settings",
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")]
+        ),
     }
+    if args.database == "postgres":
+        env["DATABASE_URL"] = PG_URL
+    else:
+        env.pop("DATABASE_URL", None)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    loaded = workdir / f"loaded-{args.mines}"
+    loaded = workdir / f"loaded-{args.database}-{args.mines}"
     if not loaded.exists():
+        if args.database == "postgres":
+            admin_sql(PG_URL, "DROP DATABASE IF EXISTS minesafe_bench_web WITH (FORCE)")
+            admin_sql(PG_URL, "CREATE DATABASE minesafe_bench_web")
         minesafe(env, "demo")
         minesafe(env, "manage", "load_demo", "--bulk", str(args.mines))
         loaded.touch()
@@ -262,6 +315,7 @@ def main() -> int:
             "mine_list": "/mines/",
             "dossier": f"/mines/{mine_id}/",
             "api_mines": "/api/mines/",
+            **FLOORS,
         }
         results = measure(base, urls, args.clients, args.rounds, server.pid)
         load_after = os.getloadavg()
@@ -271,26 +325,29 @@ def main() -> int:
     cost = in_process(env, urls, args.in_process) if args.in_process else None
     if args.var_dir is None:
         shutil.rmtree(workdir, ignore_errors=True)
+        if args.database == "postgres":
+            admin_sql(PG_URL, "DROP DATABASE IF EXISTS minesafe_bench_web WITH (FORCE)")
     report = {
         "benchmark": "web",
         "issue": 2,
         "mines_in_scope": api["count"],
         "clients": args.clients,
         "server": f"minesafe serve (gunicorn, {args.workers} workers x {args.threads} threads)",
-        "database": os.environ.get("DATABASE_URL", "sqlite (embedded default)").split("@")[-1],
+        "database": env.get("DATABASE_URL", "sqlite (embedded default)").split("@")[-1],
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "load_average_1_5_15": {
             "before_run": [round(x, 2) for x in load_before],
             "after_run": [round(x, 2) for x in load_after],
         },
         "results": results,
+        "floor": floor_ratios(results, cost),
     }
     if cost:
         report["in_process"] = cost
     if before:
         report["before"] = before
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "web.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 

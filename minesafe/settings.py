@@ -142,6 +142,22 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Sessions read from a cache, the database behind it (written through); the signed-in user is
+# cached beside them (accounts/usercache.py). The cache is files under VAR_DIR, so every server
+# process sees a logout, a new session key or a changed user at once (a per-process memory cache
+# would keep a signed-out session alive in the other processes). Several hosts behind one
+# address need a shared cache server here instead (docs/deploy.md).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "auth": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "auth"),
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    },
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "auth"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 

@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "机构与用户"
 
     def ready(self) -> None:
-        from minesafe.accounts import lockout  # noqa: F401  (connects the lockout log)
+        # lockout connects the lockout log on import
+        from minesafe.accounts import lockout, usercache  # noqa: F401
+
+        usercache.connect()
