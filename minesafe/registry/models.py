@@ -121,17 +121,33 @@ _OPERATORS = {
 }
 
 
-def _matches(obj: Any, condition: dict[str, Any]) -> bool:
-    """Evaluate Django-style lookups (``a__b__in``) against one object, without a query."""
+def _compile(condition: dict[str, Any]) -> list[tuple[list[str], Any, Any]]:
+    """Django-style lookups (``a__b__in``) parsed once, to evaluate against one object without
+    a query: (attribute path, operator, wanted value)."""
+    parsed = []
     for lookup, wanted in condition.items():
         *path, last = lookup.split("__")
-        operator = last if last in _OPERATORS else "exact"
-        if operator == "exact" and last not in _OPERATORS:
-            path.append(last)
+        if last in _OPERATORS:
+            parsed.append((path, _OPERATORS[last], wanted))
+        else:
+            parsed.append(([*path, last], _OPERATORS["exact"], wanted))
+    return parsed
+
+
+#: ``DERIVED_KEY_FLAGS`` parsed once (a list page computes the flags of 50 mines per request).
+_DERIVED_COMPILED = [
+    (flag, [_compile(condition) for condition in alternatives])
+    for flag, alternatives in DERIVED_KEY_FLAGS.items()
+]
+_FLAG_ORDER = tuple(KeyMineFlag.values)
+
+
+def _holds(obj: Any, parsed: list[tuple[list[str], Any, Any]]) -> bool:
+    for path, operator, wanted in parsed:
         value = obj
         for part in path:
             value = getattr(value, part)
-        if not _OPERATORS[operator](value, wanted):
+        if not operator(value, wanted):
             return False
     return True
 
@@ -330,10 +346,10 @@ class Mine(BaseModel):
         flags = set(self.declared_key_flags or [])
         flags.update(
             flag
-            for flag, alternatives in DERIVED_KEY_FLAGS.items()
-            if any(_matches(self, condition) for condition in alternatives)
+            for flag, alternatives in _DERIVED_COMPILED
+            if any(_holds(self, parsed) for parsed in alternatives)
         )
-        return [f for f in KeyMineFlag.values if f in flags]
+        return [f for f in _FLAG_ORDER if f in flags]
 
     @staticmethod
     def key_mine_q() -> Q:
