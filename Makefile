@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/minesafe
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run install demo test test-sqlite test-postgres test-browser lint typecheck migrations-check bench clean
+.PHONY: run install demo test test-sqlite test-postgres test-browser lint typecheck migrations-check bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ bench: install
 	$(PY) -m bench.hazards
 	$(PY) -m bench.evidence
 	$(PY) -m bench.web
+
+## make soak: one engine worker at the national rate for an hour (SECONDS=300 for a short run)
+SECONDS ?= 3600
+soak: install
+	$(PY) -m bench.soak --seconds $(SECONDS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
