@@ -53,10 +53,10 @@ bench: install
 	$(PY) -m bench.evidence
 	$(PY) -m bench.web
 
-## make soak: one engine worker at the national rate for an hour (SECONDS=300 for a short run)
-SECONDS ?= 3600
+## make soak: one engine worker at the national rate for an hour (SOAK_SECONDS=300 for a short run)
+SOAK_SECONDS ?= 3600
 soak: install
-	$(PY) -m bench.soak --seconds $(SECONDS)
+	$(PY) -m bench.soak --seconds $(SOAK_SECONDS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
