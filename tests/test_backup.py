@@ -97,8 +97,13 @@ def test_a_backup_restored_into_an_empty_platform_answers_as_before(tmp_path: Pa
         (folder,) = tmp_path.glob("minesafe-backup-*")
         assert str(folder) in out
 
+        # a session cached in front of the database the restore replaces (settings: CACHES)
+        stale = tmp_path / "var-dst" / "cache" / "auth" / "stale-session.djcache"
+        stale.parent.mkdir(parents=True)
+        stale.write_bytes(b"")
         restored = _ok(_run(target, tmp_path / "var-dst", "-m", "minesafe", "restore", str(folder)))
         assert "存证链校验完好" in restored and "1 个归档文件" in restored
+        assert not stale.exists()
         after = json.loads(_ok(_run(target, tmp_path / "var-dst", "-c", ANSWERS)))
         assert after == before
         archived = list((tmp_path / "var-dst" / "archive").rglob("*.parquet"))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -168,6 +169,9 @@ def restore(folder: Path, force: bool = False) -> dict[str, Any]:
     if not force and not _database_is_empty():
         raise BackupError("目标数据库已有数据；确需覆盖时加 --force")
     _restore_database(folder, manifest)
+    # Sessions and signed-in users cached in front of the replaced database (settings: CACHES)
+    # must not outlive it.
+    caches[settings.SESSION_CACHE_ALIAS].clear()
     folders = Folders.current()
     _untar(folder / manifest["parts"]["archive"], folders.archive)
     _untar(folder / manifest["parts"]["media"], folders.media)
