@@ -145,13 +145,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Sessions read from a cache, the database behind it (written through); the signed-in user is
 # cached beside them (accounts/usercache.py). The cache is files under VAR_DIR, so every server
 # process sees a logout, a new session key or a changed user at once (a per-process memory cache
-# would keep a signed-out session alive in the other processes). Several hosts behind one
-# address need a shared cache server here instead (docs/deploy.md).
+# would keep a signed-out session alive in the other processes). Several web hosts need
+# AUTH_CACHE_DIR on storage they all share (docs/deploy.md).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "auth": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "cache" / "auth"),
+        "LOCATION": os.environ.get("AUTH_CACHE_DIR") or str(VAR_DIR / "cache" / "auth"),
         "TIMEOUT": 300,
         "OPTIONS": {"MAX_ENTRIES": 50_000},
     },
