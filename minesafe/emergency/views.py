@@ -80,9 +80,13 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 @login_required
 @require_safe
 def order_list(request: HttpRequest) -> HttpResponse:
-    """Orders in jurisdiction with filters and the count of mines in each state (MON-8)."""
+    """Orders in jurisdiction with filters (``?mine=`` one mine's) and the count of mines in each
+    state (MON-8)."""
     user = request.user
     targets = OrderTarget.objects.restrict(user, VIEW)
+    mine = _int_param(request, "mine")
+    if mine is not None:  # one mine's orders (the dossier links here)
+        targets = targets.filter(mine_id=mine)
     state = request.GET.get("state", "")
     reason = request.GET.get("reason", "")
     q = request.GET.get("q", "").strip()[:50]

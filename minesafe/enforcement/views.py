@@ -23,6 +23,7 @@ from minesafe.core.views import (
     download,
     get_scoped,
     paginate,
+    parse_id,
     pk_model,
     plain_text,
     require,
@@ -116,6 +117,9 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         "mine", "organization", "signed_by"
     )
     kind, step = request.GET.get("kind"), request.GET.get("step")
+    mine = parse_id(request.GET.get("mine", ""))
+    if mine is not None:  # one mine's records (the dossier links here)
+        queryset = queryset.filter(mine_id=mine)
     if kind in InspectionKind.values:
         queryset = queryset.filter(kind=kind)
     if step in Step.values:
