@@ -17,7 +17,6 @@ from minesafe.enforcement.choices import InspectionKind
 from minesafe.enforcement.models import Inspection
 from minesafe.hazards.choices import OPEN_STATUSES, HazardGrade
 from minesafe.hazards.models import Hazard
-from minesafe.home import nav
 from minesafe.localtime import local_date
 from minesafe.registry.dossier import MINE_LINKS
 from minesafe.response.models import AlarmCase
@@ -115,7 +114,7 @@ def test_every_menu_entry_opens_for_its_role(persona: str) -> None:
 
 
 def test_menu_hides_a_page_the_role_may_not_view(monkeypatch: Any) -> None:
-    """The menu follows the model's permission: take 三违 away from mine staff and the entry goes."""
+    """The menu follows the model's permission: without 三违 for mine staff, the entry goes."""
     world = make_world()
     labels = [
         label for _, label in menu_links(client_for(world, "mine_a").get("/").content.decode())
