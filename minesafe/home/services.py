@@ -16,7 +16,7 @@ from django.utils import timezone
 from minesafe.core.scoping import VIEW
 from minesafe.emergency.choices import TargetState
 from minesafe.emergency.models import OrderTarget
-from minesafe.enforcement.models import Draw, Inspection, PlanEntry, Referral
+from minesafe.enforcement.models import Draw, Finding, Inspection, PlanEntry, Referral
 from minesafe.hazards.choices import OPEN_STATUSES, HazardGrade
 from minesafe.hazards.models import Hazard
 from minesafe.monitoring.models import Alarm, ReadingStat
@@ -68,9 +68,13 @@ def evacuations_open(user: Any) -> QuerySet[OrderTarget]:
 
 
 def inspection_requests(user: Any, today: dt.date) -> dict[str, QuerySet[Any]]:
-    """What inspections ask of the mine: findings' rechecks due, referrals unanswered and
+    """What inspections ask of the mine: findings to rectify by a date, rechecks due and
     self-inspection reports returned or still to be signed."""
     return {
+        "findings": Finding.objects.restrict(user, VIEW)
+        .filter(rectify_by__isnull=False, rectified_on__isnull=True)
+        .select_related("inspection__mine")
+        .order_by("rectify_by", "pk"),
         "rechecks": Inspection.objects.restrict(user, VIEW)
         .filter(recheck_due__isnull=False, recheck_due__gte=today - dt.timedelta(days=30))
         .select_related("mine")
@@ -191,8 +195,5 @@ def regulator_exceptions(user: Any, today: dt.date) -> dict[str, Any]:
         "overdue_major": overdue_major_hazards(user, today)[:ROWS],
         "high_cases": high_level_cases(user)[:ROWS],
         "no_data": mines_without_data(user, now)[:ROWS],
-        "licences": licences_expiring(user, today).filter(
-            valid_until__lte=today + dt.timedelta(days=30)
-        )[:ROWS],
         "suspended_signals": suspended_with_signals(user, now)[:ROWS],
     }

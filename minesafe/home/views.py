@@ -30,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "hazard_count": services.open_hazards(user).count(),
             "cases": services.cases_waiting(user)[:ROWS],
             "evacuations": services.evacuations_open(user)[:ROWS],
+            "findings": requests["findings"][:ROWS],
             "rechecks": requests["rechecks"][:ROWS],
             "reports": requests["reports"][:ROWS],
             "licences": services.licences_expiring(user, today)[:ROWS],

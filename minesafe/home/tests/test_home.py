@@ -14,7 +14,7 @@ from django.urls import reverse
 from minesafe.core.roles import GOVERNMENT_ROLES
 from minesafe.core.scoping import VIEW, Access
 from minesafe.enforcement.choices import InspectionKind
-from minesafe.enforcement.models import Inspection
+from minesafe.enforcement.models import Finding, Inspection
 from minesafe.hazards.choices import OPEN_STATUSES, HazardGrade
 from minesafe.hazards.models import Hazard
 from minesafe.localtime import local_date
@@ -53,6 +53,18 @@ def test_mine_officer_home_lists_its_hazards_and_cases_not_a_county_overview() -
     other = AlarmCase.objects.filter(mine=world.mine_b).first()
     assert other is not None and other.get_absolute_url() not in html
     assert f"S-{world.mine_a.code}" in html  # its licence expiring within 90 days
+    finding = Finding.objects.filter(
+        inspection__mine=world.mine_a, inspection__sealed=False
+    ).first()
+    assert finding is not None
+    Finding.objects.filter(pk=finding.pk).update(
+        rectify_by=local_date() + dt.timedelta(days=5),
+        rectified_on=None,
+        description="通风设施待整改",
+    )
+    requests = client_for(world, "mine_a").get("/").content.decode()
+    requests = requests[requests.index('id="home-requests"') :]
+    assert "通风设施待整改" in requests
     assert "撤人指令" in html
 
 
