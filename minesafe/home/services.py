@@ -16,7 +16,7 @@ from django.utils import timezone
 from minesafe.core.scoping import VIEW
 from minesafe.emergency.choices import TargetState
 from minesafe.emergency.models import OrderTarget
-from minesafe.enforcement.models import Draw, Finding, Inspection, PlanEntry, Referral
+from minesafe.enforcement.models import Draw, Finding, Inspection, PlanEntry
 from minesafe.hazards.choices import OPEN_STATUSES, HazardGrade
 from minesafe.hazards.models import Hazard
 from minesafe.monitoring.models import Alarm, ReadingStat
@@ -182,10 +182,6 @@ def suspended_with_signals(user: Any, now: dt.datetime) -> QuerySet[Alarm]:
         .select_related("mine")
         .order_by("-opened_at")
     )
-
-
-def overdue_referrals(user: Any, today: dt.date) -> QuerySet[Referral]:
-    return Referral.objects.restrict(user, VIEW).filter(answered_on__isnull=True, due_on__lt=today)
 
 
 def regulator_exceptions(user: Any, today: dt.date) -> dict[str, Any]:
