@@ -164,7 +164,7 @@ def test_dossier_links_open_and_are_filtered_to_the_mine(persona: str) -> None:
     client = client_for(world, persona)
     html = client.get(world.mine_a.get_absolute_url()).content.decode()
     block = html[html.index('id="mine-links"') :]
-    block = block[: block.index("</nav>")]
+    block = block[: block.index("</div>")]
     hrefs = re.findall(r'href="([^"]+)"', block)
     assert len(hrefs) == len(MINE_LINKS)
     for href in hrefs:
