@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "minesafe.emergency",
     "minesafe.video",
     "minesafe.notifications",
+    "minesafe.home",  # each role's home page and the top menu; no models
     "minesafe.demo",  # the demo county (load_demo) and the living demo feed; no models
 ]
 
@@ -121,7 +122,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "registry:overview"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
