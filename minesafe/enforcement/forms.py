@@ -139,25 +139,48 @@ class SignForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    """ENF-5/ENF-6: the final decision; a deviation from the proposal needs a written reason."""
+    """ENF-5/ENF-6: the final decision; only the rules' proposal is ticked, a deviation from it
+    needs a written reason, and a fact the platform lacks (the manager's identity number when
+    points are due) is asked for here with why it is needed. Posted once to see the summary,
+    then again with ``confirmed`` to decide."""
 
     consequences = forms.MultipleChoiceField(
-        label="处理措施", choices=Consequence.choices, widget=forms.CheckboxSelectMultiple
+        label="处理措施",
+        choices=Consequence.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请至少选择一项处理措施"},
     )
     deviation_reason = forms.CharField(
         label="偏离建议的理由", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     fine = forms.DecimalField(label="罚款(元)", required=False, min_value=0, max_digits=12)
     legal_basis = forms.CharField(
-        label="法律依据", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="法律依据",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="已按处理措施和问题类型列出法律法规条款，可补充",
     )
     manager_name = forms.CharField(label="矿长姓名", max_length=50, required=False)
     manager_id_number = forms.RegexField(
         label="矿长身份证号",
         regex=r"^[0-9]{17}[0-9X]$",
         required=False,
-        error_messages={"invalid": "身份证号须为18位"},
+        error_messages={"invalid": "身份证号须为18位（最后一位可为X）"},
     )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, points: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.points = points
+        if points:
+            why = f"本次检查发现的问题须对矿长记{points}分，平台尚无该矿矿长的身份证号，请填写"
+            for name in ("manager_name", "manager_id_number"):
+                self.fields[name].required = True
+            self.fields["manager_id_number"].help_text = why
+            self.fields["manager_id_number"].error_messages["required"] = (
+                f"{why}（记分跟人走，以身份证号识别矿长）"
+            )
+            self.fields["manager_name"].error_messages["required"] = "矿长记分须填写矿长姓名"
 
 
 class ReviewForm(forms.Form):
@@ -173,6 +196,7 @@ class ReviewForm(forms.Form):
 
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label="文书类型", choices=DocumentKind.choices)
+    confirmed = forms.BooleanField(required=False)
 
 
 class StepForm(forms.Form):
