@@ -215,6 +215,15 @@ def facts_of(inspection: Inspection) -> list[str]:
     return lines
 
 
+def _extra_basis(decision: Any, basis: list[rules.Article]) -> str:
+    """What the inspector wrote as legal basis beyond the articles the document lists."""
+    if decision is None:
+        return ""
+    listed = {a.citation for a in basis}
+    parts = [p.strip() for p in decision.legal_basis.replace(";", "；").split("；")]
+    return "；".join(p for p in parts if p and p not in listed)
+
+
 def content(inspection: Inspection, kind: str, on: dt.date | None = None) -> Content:
     """ENF-4: what a document of ``kind`` for ``inspection`` states (rendered by ``pdf``)."""
     from minesafe.citations import cite
@@ -276,5 +285,5 @@ def content(inspection: Inspection, kind: str, on: dt.date | None = None) -> Con
         time_limits=limits,
         remedies=rules.remedies(_body(organization), on) if kind in APPEALABLE else None,
         policy=policy,
-        extra_basis=decision.legal_basis if decision and kind != DocumentKind.SITE_RECORD else "",
+        extra_basis=_extra_basis(decision, basis) if kind != DocumentKind.SITE_RECORD else "",
     )
