@@ -176,7 +176,12 @@ class DecideForm(forms.Form):
             why = f"本次检查发现的问题须对矿长记{points}分，平台尚无该矿矿长的身份证号，请填写"
             for name in ("manager_name", "manager_id_number"):
                 self.fields[name].required = True
-            self.fields["manager_id_number"].help_text = why
+            known = bool(self.initial.get("manager_id_number"))
+            self.fields["manager_id_number"].help_text = (
+                f"本次检查发现的问题须对矿长记{points}分；已填入平台记录的该矿矿长，请核对"
+                if known
+                else why
+            )
             self.fields["manager_id_number"].error_messages["required"] = (
                 f"{why}（记分跟人走，以身份证号识别矿长）"
             )
