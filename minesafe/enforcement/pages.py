@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from minesafe.accounts.choices import GOVERNMENT_ROLES
+from minesafe.citations import cite
 from minesafe.core import sealing
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
@@ -100,6 +101,11 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "enforcement/plan_list.html", context, status=status)
 
 
+def _cited(reasons: Any) -> list[str]:
+    """Stored reasons as users read them: sources cited officially, whenever they were stored."""
+    return [cite(f"{r.get('text', '')}（{r.get('source', '')}）") for r in reasons or []]
+
+
 @login_required
 @require_safe
 @pk_model(Plan)
@@ -112,6 +118,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(plan=plan)
         .select_related("mine", "inspector")
     )
+    for entry in entries:
+        entry.cited_reasons = _cited(entry.reasons)
     context = {
         "plan": plan,
         "entries": entries,

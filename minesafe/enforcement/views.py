@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from minesafe.citations import cite
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.transitions import steps_of
 from minesafe.core.views import (
@@ -157,6 +158,12 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "quizzes": inspection.quizzes.all(),
         "violations": links.violations_of(inspection),
         "decision": decision,
+        "decision_reasons": [
+            cite(f"{r['text']}（{r['source']}）") for r in decision.proposed.get("reasons", [])
+        ]
+        if decision
+        else [],
+        "officers": documents.team_officers(inspection),
         "proposal": proposal,
         "proposal_labels": [Consequence(c).label for c in proposal.consequences]
         if proposal
@@ -514,6 +521,10 @@ class ReviewView(ServiceFormView):
 
     def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
         return {}
+
+    def extra(self, instance: Any) -> dict[str, Any]:
+        reasons = instance.proposed.get("reasons", [])
+        return {"reasons": [cite(f"{r['text']}（{r['source']}）") for r in reasons]}
 
     def save(self, form: Any) -> Decision:
         decision = Decision.objects.get(pk=self.kwargs["pk"])

@@ -467,3 +467,20 @@ def test_enf4_returning_a_decision_without_a_reason_is_400_on_page_and_api(
     assert api.status_code == 400 and "退回须写明审核意见" in str(api.json())
     decision.refresh_from_db()
     assert decision.review_status == "pending"
+
+
+def test_enf4_reasons_stored_with_shorthand_are_shown_cited(world: World) -> None:
+    """SOURCES.md: a decision stored before sources were cited officially still reads with the
+    official number on the record and the review page."""
+    record = Inspection.objects.get(mine=world.mine_b, kind="unannounced")
+    decision = record.decision
+    decision.proposed = {"reasons": [{"text": "一般事故隐患责令限期整改", "source": "002:27"}]}
+    decision.review_status = "pending"
+    decision.save()
+    client = _client(world, "city")
+    for url in (
+        record.get_absolute_url(),
+        reverse("enforcement:decision_review", args=[decision.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert "晋安办发〔2024〕34号第27项" in html and "002:27" not in html, url
