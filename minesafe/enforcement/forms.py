@@ -17,7 +17,14 @@ from minesafe.enforcement.choices import (
     InspectionKind,
     ReferralTarget,
 )
-from minesafe.enforcement.models import Expert, Finding, Inspection, PlanEntry, Referral
+from minesafe.enforcement.models import (
+    Expert,
+    Finding,
+    Inspection,
+    OfficerCertificate,
+    PlanEntry,
+    Referral,
+)
 from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 from minesafe.violations.choices import Severity, ViolationKind
@@ -269,6 +276,33 @@ class ExpertForm(forms.ModelForm):
     class Meta:
         model = Expert
         fields = ["name", "specialty", "title", "employer", "phone", "active"]
+
+
+class CertificateForm(forms.Form):
+    """ENF-4: an officer's enforcement certificate; only officers of the user's body and the
+    bodies below it. Registering an officer who has one corrects it."""
+
+    user = forms.ModelChoiceField(label="执法人员", queryset=User.objects.none())
+    number = forms.RegexField(
+        label="执法证号",
+        regex=r"^[0-9A-Za-z\-]{6,30}$",
+        error_messages={"invalid": "执法证号须为6至30位数字或字母"},
+    )
+    issued_by = forms.CharField(label="发证机关", max_length=100, required=False)
+    valid_until = forms.DateField(label="有效期至", required=False, widget=DATE)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = officers(user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        person, number = data.get("user"), data.get("number")
+        if person and number:
+            taken = OfficerCertificate.objects.filter(number=number).exclude(user=person)
+            if taken.exists():
+                self.add_error("number", "该执法证号已登记给其他执法人员")
+        return data
 
 
 class ReferralForm(forms.ModelForm):

@@ -26,6 +26,7 @@ from minesafe.enforcement.models import (
     Draw,
     Inspection,
     ManagerScore,
+    OfficerCertificate,
     PlanEntry,
 )
 from minesafe.enforcement.testing import certify, partner
@@ -484,3 +485,29 @@ def test_enf4_reasons_stored_with_shorthand_are_shown_cited(world: World) -> Non
     ):
         html = client.get(url).content.decode()
         assert "晋安办发〔2024〕34号第27项" in html and "002:27" not in html, url
+
+
+def test_enf4_officers_page_registers_certificate_numbers(world: World) -> None:
+    """ENF-4: a regulator registers an officer's certificate number; a number already held by
+    another officer is refused on the field; mine users cannot open the page."""
+    officer = world.users["regulator_x"]
+    second = partner(officer)
+    OfficerCertificate.objects.filter(user=second).delete()
+    certify(officer, "ZF-990101-0001")
+    client = _client(world, "regulator_x")
+    url = reverse("enforcement:officer_list")
+    page = client.get(url, {"user": second.pk}).content.decode()
+    assert "执法员乙" in page and "未登记" in page
+    taken = client.post(url, {"user": second.pk, "number": "ZF-990101-0001"})
+    assert taken.status_code == 400 and "该执法证号已登记给其他执法人员" in taken.content.decode()
+    done = client.post(
+        url, {"user": second.pk, "number": "ZF-990101-0002", "issued_by": "甲县人民政府"}
+    )
+    assert done.status_code == 302
+    assert OfficerCertificate.objects.get(user=second).number == "ZF-990101-0002"
+    # Another county's regulator cannot pick county X's officer.
+    refused = _client(world, "regulator_y").post(url, {"user": second.pk, "number": "ZF-Y-0003"})
+    assert refused.status_code == 400 and OfficerCertificate.objects.get(user=second).number == (
+        "ZF-990101-0002"
+    )
+    assert _client(world, "mine_a").get(url).status_code == 403
