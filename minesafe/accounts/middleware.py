@@ -21,5 +21,8 @@ class MustChangePasswordMiddleware:
         if user is not None and user.is_authenticated and must_change:
             allowed = (reverse("password_change"), reverse("logout"), "/static/")
             if not request.path.startswith(allowed):
+                if request.headers.get("HX-Request") == "true":
+                    # A fragment a page loads (the menu's badge): nothing to swap in.
+                    return HttpResponse(status=204)
                 return HttpResponseRedirect(reverse("password_change"))
         return self.get_response(request)

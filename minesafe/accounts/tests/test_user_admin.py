@@ -83,6 +83,9 @@ def test_county_regulator_creates_a_mine_officer_who_signs_in_and_must_change_pa
     client = sign_in("newofficer", password)
     # Every page sends the new user to choose its own password first.
     assert client.get(reverse("registry:mine_list"))["Location"] == reverse("password_change")
+    # A fragment the password page itself loads (the menu's badge) swaps nothing in.
+    badge = client.get(reverse("response:unread_badge"), headers={"HX-Request": "true"})
+    assert badge.status_code == 204 and not badge.content
     changed = client.post(
         reverse("password_change"),
         {
