@@ -18,11 +18,16 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from minesafe.accounts import services
-from minesafe.accounts.forms import AccountForm, ActivationForm, PasswordResetForm
-from minesafe.accounts.models import User
+from minesafe.accounts.forms import (
+    AccountForm,
+    ActivationForm,
+    OrganizationForm,
+    PasswordResetForm,
+)
+from minesafe.accounts.models import Organization, User
 from minesafe.core.models import AuditEntry
 from minesafe.core.scoping import ADD, CHANGE, VIEW
-from minesafe.core.views import get_scoped, paginate, query_without
+from minesafe.core.views import ScopedFormView, get_scoped, paginate, query_without, require
 
 
 def _declares(action: str, form_class: Any = None) -> Any:
@@ -198,3 +203,41 @@ class OwnPasswordChangeView(PasswordChangeView):
             user.save(update_fields=["must_change_password"])
         messages.success(self.request, "密码已修改")
         return response
+
+
+class OrganizationCreateView(ScopedFormView):
+    """Register a body (audited with its reason by the form kit)."""
+
+    model = Organization
+    form_class = OrganizationForm
+    action = ADD
+    title = "新增监管机构"
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> Organization:
+        require(request.user, Organization, ADD)
+        if not services.may_administer(request.user):
+            raise PermissionDenied("您没有执行此操作的权限")
+        own = request.user.organization
+        return Organization(parent=own, division=own.division if own else None)
+
+    def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
+        return {"instance": instance, "user": request.user}
+
+    def success_url(self, obj: Any) -> str:
+        return reverse("organization_list")
+
+
+class OrganizationEditView(OrganizationCreateView):
+    """Edit a body below one's own (a body above it or one's own body is refused)."""
+
+    action = CHANGE
+    title = "编辑监管机构"
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> Organization:
+        organization = get_scoped(Organization, request.user, CHANGE, pk=kwargs["pk"])
+        if not services.is_platform_admin(request.user) and (
+            organization.pk == request.user.organization_id
+            or not services.organizations_for(request.user).filter(pk=organization.pk).exists()
+        ):
+            raise PermissionDenied("只能编辑本级以下的机构")
+        return organization

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from minesafe.accounts import services
-from minesafe.accounts.models import User
+from minesafe.accounts.models import Division, Organization, User
 from minesafe.core.forms import ReasonForm
 
 ANCHOR_HELP = "按角色填写其一：监管监察人员填机构，企业人员填企业，煤矿人员填煤矿"
@@ -44,8 +44,7 @@ class AccountForm(ReasonForm):
         self.fields["enterprise"].queryset = services.enterprises_for(actor).order_by("name")
         self.fields["mine"].queryset = services.mines_for(actor).order_by("name")
         self.fields["first_name"].required = True
-        for name in services.ANCHORS:
-            self.fields[name].help_text = ANCHOR_HELP
+        self.fields["role"].help_text = ANCHOR_HELP
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -107,3 +106,25 @@ class PasswordResetForm(forms.Form):
                 except forms.ValidationError as exc:
                     self.add_error("password", exc)
         return data
+
+
+class OrganizationForm(ReasonForm):
+    """Register or edit a body: a city regulator within its own division, under its own body."""
+
+    class Meta:
+        model = Organization
+        fields = ["name", "kind", "division", "parent"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parents = services.organizations_for(user)
+        divisions = Division.objects.restrict(user)
+        if not services.is_platform_admin(user):
+            divisions = divisions.filter(path__startswith=user.organization.division.path)
+            kinds = [(v, label) for v, label in self.fields["kind"].choices if v != "inspectorate"]
+            self.fields["kind"].choices = kinds
+            self.fields["parent"].required = True
+        if self.instance.pk:
+            parents = parents.exclude(path__startswith=self.instance.path)  # no cycle
+        self.fields["parent"].queryset = parents
+        self.fields["division"].queryset = divisions

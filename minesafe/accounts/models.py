@@ -83,6 +83,9 @@ class Division(TreeMixin, BaseModel):
         return self.name
 
 
+ORGANIZATION_ADMINS = frozenset({Role.CITY_REGULATOR})
+
+
 def _organization_scope(user: User) -> Q:
     """The bodies that supervise or inspect the user's mines; regulators also see their own
     subtree and the chain above it."""
@@ -101,8 +104,12 @@ class Organization(TreeMixin, BaseModel):
     kind = models.CharField("类型", max_length=20, choices=OrganizationKind.choices)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, verbose_name="辖区")
 
+    # The platform administrator and a city regulator (for the bodies of its own division,
+    # services.organizations_for) register and edit bodies.
     access: ClassVar[Access] = Access(
-        mine_field=None, roles={VIEW: ALL_ROLES}, scope=_organization_scope
+        mine_field=None,
+        roles={VIEW: ALL_ROLES, ADD: ORGANIZATION_ADMINS, CHANGE: ORGANIZATION_ADMINS},
+        scope=_organization_scope,
     )
 
     class Meta:

@@ -8,6 +8,14 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", admin_views.OwnPasswordChangeView.as_view(), name="password_change"),
     path("organizations/", views.organization_list, name="organization_list"),
+    path(
+        "organizations/new/", admin_views.OrganizationCreateView.as_view(), name="organization_add"
+    ),
+    path(
+        "organizations/<int:pk>/edit/",
+        admin_views.OrganizationEditView.as_view(),
+        name="organization_edit",
+    ),
     path("users/", admin_views.user_list, name="user_list"),
     path("users/new/", admin_views.user_create, name="user_create"),
     path("users/<int:pk>/edit/", admin_views.user_edit, name="user_edit"),

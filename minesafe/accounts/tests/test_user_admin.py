@@ -265,3 +265,41 @@ def test_reset_password_generated_once_or_set_with_the_validators(world: World) 
     resets = [e for e in entries(account) if "password" in e.changes]
     assert len(resets) == 2 and all(e.reason == "忘记密码" for e in resets)
     assert "Qz9#yanjiu" not in str(resets[-1].changes) and password not in str(resets[0].changes)
+
+
+def test_city_regulator_registers_and_edits_bodies_below_its_own_audited(world: World) -> None:
+    from minesafe.accounts.models import Organization
+
+    client = as_(world, "city")
+    body = {
+        "name": "甲县能源局",
+        "kind": "energy",
+        "division": world.county_x.pk,
+        "parent": world.city_org.pk,
+        "reason": "新设机构",
+    }
+    assert client.post(reverse("organization_add"), body).status_code == 302
+    created = Organization.objects.get(name="甲县能源局")
+    entry = AuditEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(Organization),
+        object_id=str(created.pk),
+        action="create",
+    )
+    assert entry.reason == "新设机构" and entry.username == world.users["city"].username
+    url = reverse("organization_edit", args=[created.pk])
+    assert client.post(url, {**body, "name": "甲县能源局（更名）"}).status_code == 302
+    assert (
+        client.post(reverse("organization_add"), {**body, "kind": "inspectorate"}).status_code
+        == 400
+    )
+    # Not its own body (nobody elevates themselves), nor a county's from another county's view.
+    own = reverse("organization_edit", args=[world.city_org.pk])
+    assert client.get(own).status_code == 403
+    county = as_(world, "regulator_x")
+    assert county.get(reverse("organization_add")).status_code == 403
+    assert county.get(url).status_code == 404  # a sibling body it does not see
+    own_county = reverse("organization_edit", args=[world.regulator_x_org.pk])
+    assert county.get(own_county).status_code == 403
+    assert as_(world, "mine_a").get(reverse("organization_add")).status_code == 403
+    listing = client.get(reverse("organization_list")).content.decode()
+    assert reverse("organization_edit", args=[created.pk]) in listing and own not in listing
