@@ -303,3 +303,27 @@ def test_city_regulator_registers_and_edits_bodies_below_its_own_audited(world: 
     assert as_(world, "mine_a").get(reverse("organization_add")).status_code == 403
     listing = client.get(reverse("organization_list")).content.decode()
     assert reverse("organization_edit", args=[created.pk]) in listing and own not in listing
+
+
+def test_every_role_meets_the_administration_as_its_level_allows(world: World) -> None:
+    """The roles the shared walk has no persona for: a mine manager is refused everywhere, the
+    platform administrator administers any account but its own."""
+    from minesafe.testing import make_user
+
+    manager = make_user("manager_a", Role.MINE_MANAGER, mine=world.mine_a)
+    client = Client()
+    client.force_login(manager)
+    target = world.users["mine_a"]
+    assert client.get(reverse("user_list")).status_code == 403
+    assert client.get(reverse("user_create")).status_code == 403
+    assert client.get(reverse("user_edit", args=[target.pk])).status_code == 404
+    assert client.get(reverse("user_edit", args=[manager.pk])).status_code == 403
+    admin = as_(world, "admin")
+    for name in ("user_edit", "user_activation", "user_password"):
+        for persona in ("city", "inspector", "regulator_y", "mine_a"):
+            url = reverse(name, args=[world.users[persona].pk])
+            assert admin.get(url).status_code == 200, (name, persona)
+    body = new_officer(world, role=Role.INSPECTOR, mine="", reason="新任监察员")
+    body["organization"] = world.users["inspector"].organization_id
+    assert admin.post(reverse("user_create"), body).status_code == 200
+    assert User.objects.get(username="newofficer").role == Role.INSPECTOR

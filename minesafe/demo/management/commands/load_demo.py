@@ -116,10 +116,12 @@ class Command(BaseCommand):
         logins = demo_logins(PASSWORD)
         self._print_figures(logins)
         self._say(f"\n演示账号（密码均为 {PASSWORD}）：")
-        self._say(f"  {pad('账号', 12)}  {pad('姓名', 8)}  {pad('角色', 16)}  所属单位（可见煤矿）")
+        self._say(
+            f"  {pad('账号', 12)}  {pad('姓名', 10)}  {pad('角色', 16)}  所属单位（可见煤矿）"
+        )
         for login in logins:
             self._say(
-                f"  {pad(login.username, 12)}  {pad(login.name, 8)}  {pad(login.role, 16)}  "
+                f"  {pad(login.username, 12)}  {pad(login.name, 10)}  {pad(login.role, 16)}  "
                 f"{login.unit}（{login.mines} 座）"
             )
         self._say(
