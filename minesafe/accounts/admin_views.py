@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordChangeView
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -103,8 +103,42 @@ def _form_page(request: HttpRequest, form: Any, title: str, account: Any, status
         history = AuditEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(User), object_id=str(account.pk)
         ).order_by("-time", "-id")[:50]
-    context = {"form": form, "title": title, "account": account, "history": history}
+    rows = [(entry, _readable(entry.changes)) for entry in history]
+    context = {"form": form, "title": title, "account": account, "history": rows}
     return render(request, "accounts/user_form.html", context, status=status)
+
+
+def _readable(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """An account's audit changes as the page shows them: field names in Chinese, roles by
+    name, bodies by name, yes/no for flags."""
+    from minesafe.registry.models import Enterprise, Mine
+
+    related = {"organization_id": Organization, "enterprise_id": Enterprise, "mine_id": Mine}
+    roles = dict(User._meta.get_field("role").choices)
+    labels = {"password": "密码", "first_name": "姓名"}
+
+    def shown(name: str, value: Any) -> str:
+        if value in (None, ""):
+            return "—"
+        if name in related:
+            found = related[name]._default_manager.filter(pk=value).first()
+            return str(found) if found is not None else f"（已删除的记录 {value}）"
+        if name == "role":
+            return str(roles.get(value, value))
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        return str(value)
+
+    rows = []
+    for name, pair in changes.items():
+        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        if name not in labels:
+            try:
+                labels[name] = str(User._meta.get_field(name.removesuffix("_id")).verbose_name)
+            except FieldDoesNotExist:
+                labels[name] = name
+        rows.append((labels[name], shown(name, old), shown(name, new)))
+    return rows
 
 
 def _shown_once(request: HttpRequest, account: Any, password: str) -> HttpResponse:

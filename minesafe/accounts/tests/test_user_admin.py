@@ -183,6 +183,9 @@ def test_edit_changes_role_and_mine_with_an_audited_reason(world: World) -> None
     assert last.action == "update" and last.reason == "调任矿长"
     assert last.changes["role"] == [Role.MINE_SAFETY_OFFICER, Role.MINE_MANAGER]
     assert last.changes["mine_id"] == [world.mine_b.pk, world.mine_a.pk]
+    page = client.get(reverse("user_edit", args=[account.pk])).content.decode()
+    assert f"所属煤矿：{world.mine_b.name} → {world.mine_a.name}" in page
+    assert "角色：煤矿安全管理员 → 矿长" in page and "mine_id" not in page
 
 
 @pytest.mark.parametrize(
