@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "minesafe.core.middleware.AuditContextMiddleware",
+    "minesafe.accounts.middleware.MustChangePasswordMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

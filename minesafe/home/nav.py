@@ -38,8 +38,12 @@ class NavItem:
     badge: str = ""  # URL name of an htmx badge loaded next to the label
     #: For mine staff: (label, URL name taking the mine's pk) of the same page for their mine.
     own_mine: tuple[str, str] | None = None
+    #: A page not listing one model (the account administration): the user's property that opens it.
+    allowed: str = ""
 
     def visible(self, user: Any) -> bool:
+        if self.allowed:
+            return bool(getattr(user, self.allowed, False))
         return self.model is None or can(user, self.model, VIEW)
 
     def active(self, app_name: str, url_name: str) -> bool:
@@ -88,6 +92,12 @@ NAV: list[NavItem] = [
     ),
     NavItem("监管执法", "enforcement:index", Inspection, app="enforcement"),
     NavItem("规则计算", "registry:rules", names=("rules",)),
+    NavItem(
+        "用户管理",
+        "user_list",
+        allowed="may_administer_users",
+        names=("user_list", "user_create", "user_edit", "user_activation", "user_password"),
+    ),
     NavItem("API", "api-docs"),
 ]
 
