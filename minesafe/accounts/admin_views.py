@@ -227,7 +227,7 @@ class OwnPasswordChangeView(PasswordChangeView):
     """Change one's own password; clears the duty to change a password an administrator set."""
 
     template_name = "accounts/password_change.html"
-    success_url = reverse_lazy("registry:overview")
+    success_url = reverse_lazy("home")
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
