@@ -126,6 +126,7 @@ def _history_rows(entries: QuerySet[AuditEntry]) -> SafeString:
     """
     actions = {value: str(label) for value, label in AuditAction.choices}
     types: dict[int, tuple[ContentType, str]] = {}
+    related: dict[Any, str] = {}  # objects named in the changes, looked up once
     rows = []
     # Only an update's changes are shown: a creation's snapshot is not read or decoded.
     shown = Case(When(action=AuditAction.UPDATE, then="changes"), output_field=JSONField())
@@ -143,7 +144,7 @@ def _history_rows(entries: QuerySet[AuditEntry]) -> SafeString:
                 CHANGE_LINE,
                 (
                     (label, formats.localize(old), formats.localize(new))
-                    for label, old, new in audit_changes(entry)
+                    for label, old, new in audit_changes(entry, related)
                 ),
                 sep="",
             )
