@@ -74,3 +74,37 @@ def test_filtered_mine_list_and_hazard_ledger_export_what_is_on_screen(
     page.screenshot(path="/tmp/exports-hazards.png", full_page=True)
     assert errors == []
     page.context.close()
+
+
+def test_chart_labels_of_long_mine_names_are_not_cut_off(
+    live_server: Any, transactional_db: None, browser: Any
+) -> None:
+    """The hazard statistics' bar chart by mine leaves room for (wrapped) long mine names."""
+    world: World = make_world()
+    long_name = "测试能源集团甲煤业公司标记矿甲一号井东翼采区分矿"
+    world.mine_a.name = long_name
+    world.mine_a.save()
+    make_hazard(world.mine_a, description="图表标签核对")
+    errors: list[str] = []
+    page = open_page(browser, errors)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, live_server.url, "city")
+    page.goto(f"{live_server.url}/hazards/stats/")
+    page.wait_for_selector("#chart-mine canvas")
+    room = page.evaluate(
+        """(name) => {
+          const chart = echarts.getInstanceByDom(document.getElementById("chart-mine"));
+          const rect = chart.getModel().getComponent("grid", 0).coordinateSystem.getRect();
+          const ctx = document.createElement("canvas").getContext("2d");
+          ctx.font = "12px sans-serif";
+          return { left: rect.x, label: ctx.measureText(name).width,
+                   wrap: chart.getOption().yAxis[0].axisLabel.width };
+        }""",
+        long_name,
+    )
+    # The label is wrapped to its width and the plot starts to the right of it.
+    assert room["label"] > room["wrap"]
+    assert room["left"] >= room["wrap"], room
+    page.screenshot(path="/tmp/exports-chart.png", full_page=True)
+    assert errors == []
+    page.context.close()
