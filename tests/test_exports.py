@@ -99,3 +99,26 @@ def test_vio1_filtered_violation_export_equals_filtered_list(world: World) -> No
     link = oob_export_link(table)
     exported = sheet_rows(client.get(link).content, "序号")
     assert sorted(row[1:3] for row in exported) == sorted(shown)
+
+
+def test_mon2_statistics_export_holds_the_filtered_statistics(world: World) -> None:
+    """The alarm statistics page filters by a plain form: its export link carries the same
+    query and the file's per-mine table is the page's (MON-2)."""
+    from minesafe.localtime import local_date
+    from minesafe.monitoring.testing import make_alarm
+
+    day = dt.datetime.combine(local_date(), dt.time(2), tzinfo=dt.UTC)
+    make_alarm(world.mine_a, day - dt.timedelta(days=1))
+    make_alarm(world.mine_b, day - dt.timedelta(days=2))
+    make_alarm(world.mine_b, day - dt.timedelta(days=40))
+    client = client_for(world, "regulator_x")
+    filters = {"mine": str(world.mine_b.pk), "date_from": str(local_date() - dt.timedelta(days=10))}
+    page = client.get("/monitoring/statistics/", filters)
+    shown = [(r["name"], r["count"]) for r in page.context["stats"]["by_mine"]]
+    assert shown == [(world.mine_b.name, 1)]
+    link = html.unescape(
+        re.search(r'href="(/monitoring/statistics/export/[^"]*)"', page.content.decode())[1]
+    )
+    book = openpyxl.load_workbook(io.BytesIO(client.get(link).content))
+    rows = list(book["按煤矿"].iter_rows(min_row=3, values_only=True))
+    assert [(row[0], row[2]) for row in rows] == shown
