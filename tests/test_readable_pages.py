@@ -5,9 +5,11 @@ carry thousands separators (REG-1 dossier history, VIO-1, ENF decisions)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 
+import openpyxl
 from django.test import Client
 
 from minesafe.core.templatetags.minesafe import money
@@ -58,3 +60,7 @@ def test_money_has_thousands_separators(world: World) -> None:
     client.force_login(world.users["regulator_x"])
     body = client.get("/violations/", {"q": "罚款核对"}).content.decode()
     assert "<td>12,500.00</td>" in body and "<td>12500" not in body
+    export = client.get("/violations/export.xlsx", {"q": "罚款核对"})
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    fine = sheet.cell(2, [c.value for c in sheet[1]].index("罚款金额(元)") + 1)
+    assert fine.value == 12500 and fine.number_format == "#,##0.00"
