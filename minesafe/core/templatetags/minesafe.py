@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -88,6 +90,29 @@ def _related(field: Any, value: Any, cache: dict[Any, str]) -> str:
     return cache[key]
 
 
+def _field(model: Any, attname: str) -> Any:
+    try:
+        return model._meta.get_field(attname.removesuffix("_id")) if model else None
+    except FieldDoesNotExist:
+        return None
+
+
+def name_related(entries: Iterable[Any], cache: dict[Any, str]) -> None:
+    """Fill ``cache`` with the names of the objects the entries' changes point to, one query
+    per kind of object (a history of any length costs as many queries as kinds it names)."""
+    wanted: dict[Any, set[Any]] = defaultdict(set)
+    for entry in entries:
+        model = entry.content_type.model_class()
+        for attname, values in (entry.changes or {}).items():
+            field = _field(model, attname)
+            if isinstance(field, models.ForeignKey):
+                wanted[field.related_model].update(v for v in values if v not in (None, ""))
+    for related, keys in wanted.items():
+        found = related._base_manager.in_bulk(keys - {k for (m, k) in cache if m is related})
+        for key, obj in found.items():
+            cache[(related, key)] = str(obj)
+
+
 def _display(field: Any, value: Any, model: Any = None, cache: dict[Any, str] | None = None) -> Any:
     if value is None or value == "":
         return "—"
@@ -116,10 +141,7 @@ def audit_changes(entry: Any, cache: dict[Any, str] | None = None) -> list[tuple
     cache = {} if cache is None else cache
     rows = []
     for attname, (old, new) in (entry.changes or {}).items():
-        try:
-            field = model._meta.get_field(attname.removesuffix("_id")) if model else None
-        except FieldDoesNotExist:
-            field = None
+        field = _field(model, attname)
         rows.append(
             (
                 _label(field, attname),
