@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "minesafe.emergency",
     "minesafe.video",
     "minesafe.notifications",
+    "minesafe.home",  # each role's home page and the top menu; no models
     "minesafe.demo",  # the demo county (load_demo) and the living demo feed; no models
 ]
 
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "minesafe.core.middleware.AuditContextMiddleware",
+    "minesafe.accounts.middleware.MustChangePasswordMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -122,7 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "registry:overview"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
@@ -248,6 +250,7 @@ MINESAFE_CLOCKS = [
     ("minesafe.emergency.worker.tick", 60),
     ("minesafe.positioning.worker.tick", 3600),  # snapshot thinning and expiry
     ("minesafe.core.sealing.tick", 60),  # evidence into the hash chains
+    ("minesafe.monitoring.worker.tick", 60),  # close alarms whose condition has ended
 ]
 
 # Evidence sealed into the hash chains (docs/evidence.md): model → the time field every platform

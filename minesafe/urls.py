@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from minesafe.home.views import home
+
 urlpatterns = [
+    path("", home, name="home"),
     path("", include("minesafe.registry.urls")),
     path("monitoring/", include("minesafe.monitoring.urls")),
     path("response/", include("minesafe.response.urls")),

@@ -87,3 +87,50 @@ def test_board_map_live_sparklines_and_history_chart(
     assert other is not None and other.status == 404
     assert errors == []
     page.context.close()
+
+
+def test_board_and_mine_live_page_show_the_same_current_status(
+    live_server: Any, transactional_db: None, browser: Any
+) -> None:
+    """MON-1, MON-2: a county regulator opens the board, then the mine: the same two current
+    alarms and worst level III on both; the point back at 0.27 % reads 正常, not 报警 II级; the
+    silent wind point reads 无数据 with the time of its last value; the alarm list agrees."""
+    from minesafe.monitoring.testing import furnish_status
+
+    world = make_world()
+    world.mine_a.longitude, world.mine_a.latitude = Decimal("112.80"), Decimal("35.60")
+    world.mine_a.save()
+    scene = furnish_status(world.mine_a, timezone.now())
+    _active, gas, wind = scene["points"]
+    base = live_server.url
+    errors: list[str] = []
+    page = open_page(browser, errors)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, base, "reg_x")
+    page.goto(f"{base}/monitoring/board/")
+    page.wait_for_selector("#mine-map canvas")
+    row = page.locator(f"#board-table tr[data-mine='{world.mine_a.pk}']")
+    assert "III级" in row.inner_text() and row.get_attribute("data-count") == "2"
+    page.screenshot(path="/tmp/live-board.png", full_page=True)
+
+    row.locator("text=标记矿甲一").click()
+    page.wait_for_url(f"{base}/monitoring/mines/{world.mine_a.pk}/live/")
+    current = page.locator("#current-alarms")
+    assert current.get_attribute("data-count") == "2"
+    assert current.get_attribute("data-worst") == "3"
+    assert "III级" in current.inner_text() and "II级（橙）" not in current.inner_text()
+    gas_row = page.locator(f"tr:has-text('{gas.code}')")
+    assert "正常" in gas_row.inner_text() and "报警" not in gas_row.inner_text()
+    wind_row = page.locator(f"tr:has-text('{wind.code}')")
+    last = timezone.localtime(scene["wind_last"]).strftime("%m-%d %H:%M")
+    assert "无数据" in wind_row.inner_text() and f"最后数据 {last}" in wind_row.inner_text()
+    assert "风速" in page.inner_text("#live-points") and "其他（代码" not in page.content()
+    page.screenshot(path="/tmp/live-mine.png", full_page=True)
+
+    page.click("text=本矿报警记录")
+    page.wait_for_selector("#alarms")
+    assert page.locator("[data-state='open']").count() == 2
+    assert page.locator("[data-state='cleared']").count() == 1
+    page.screenshot(path="/tmp/live-alarms.png", full_page=True)
+    assert errors == []
+    page.context.close()

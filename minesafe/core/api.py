@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -148,6 +148,31 @@ class WorkflowActions:
     """
 
     step_serializers: dict[str, type[serializers.Serializer]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A viewset whose steps carry more than a reason publishes each body in its schema:
+        the step action is re-declared on it with one of the bodies as its request."""
+        super().__init_subclass__(**kwargs)
+        if "step_serializers" not in cls.__dict__:
+            return
+        bodies = {WorkflowStepSerializer, *cls.step_serializers.values()}
+        steps = ", ".join(f"{name}: {body.__name__}" for name, body in cls.step_serializers.items())
+        body = PolymorphicProxySerializer(
+            component_name=f"{cls.__name__.removesuffix('ViewSet')}StepBody",
+            serializers=sorted(bodies, key=lambda s: s.__name__),
+            resource_type_field_name=None,
+        )
+
+        def step(self: Any, request: Request, pk: str | None = None, name: str = "") -> Response:
+            return self.run_step(request, name)
+
+        step.__doc__ = (
+            f"Take one workflow step (its name in the path). Bodies by step: {steps}; "
+            "any other step: WorkflowStepSerializer (a reason)."
+        )
+        cls.step = extend_schema(request=body)(  # type: ignore[attr-defined]
+            action(detail=True, methods=["post"], url_path=r"steps/(?P<name>[a-z_]+)")(step)
+        )
 
     def perform_step(self, obj: Any, name: str, data: dict[str, Any]) -> None:
         raise NotImplementedError

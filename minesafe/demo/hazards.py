@@ -14,7 +14,7 @@ from django.db import transaction
 from minesafe.accounts.models import User
 from minesafe.demo.registry import COUNTY_CODE
 from minesafe.hazards import rules, services
-from minesafe.hazards.choices import HazardSource, HazardStatus, Profession
+from minesafe.hazards.choices import Decision, HazardSource, HazardStatus, Profession
 from minesafe.hazards.models import Hazard
 from minesafe.hazards.suggest import load_examples
 from minesafe.hazards.worker import tick
@@ -124,6 +124,8 @@ class _Demo:
             when = when + dt.timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 6))
             if local_date(when) > self.today:
                 return
+            if name == "verify":
+                self.settle(hazard, user, when)
             if name == "verify" and i and rng.random() < 0.1:
                 services.transition(
                     hazard, "send_back", checker, reason="整改不彻底，现场复查仍有问题", now=when
@@ -199,6 +201,16 @@ class _Demo:
                 now=found,
             )
 
+    def settle(self, hazard: Hazard, checker: Any, when: dt.datetime) -> None:
+        """HAZ-2: the checker decides the suggestions still open before verifying (the demo's
+        general hazards are general: each suggestion is rejected with the on-site reason)."""
+        if services.grade_decided(hazard):
+            return
+        for suggestion in hazard.suggestions.filter(decision=Decision.PENDING):
+            services.decide_suggestion(
+                suggestion, checker, False, "现场核查不属于该重大事故隐患情形", when
+            )
+
     def checker(self) -> Any:
         """Who verifies and closes: the county regulator re-checks on site (the demo mines have
         one account each, and nobody verifies their own rectification)."""
@@ -219,6 +231,8 @@ class _Demo:
             ("close", checker, {}),
         ]:
             when += dt.timedelta(days=2)
+            if name == "verify":
+                self.settle(hazard, actor, when)
             hazard = services.transition(hazard, name, actor, now=when, **extra)
 
 

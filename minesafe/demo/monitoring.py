@@ -3,12 +3,16 @@
 Plausible rows rather than a year of simulated readings through the engine (a year of 40 mines ×
 300 points is ~38 billion readings): each mine gets the sensors of its working face, alarm
 episodes arrive as a seeded Poisson process per kind (more methane trouble in high-gas mines),
-levels come from the engine's own grading table, the last few episodes are still open, and the
-most recent methane episodes carry their 1-minute curve. For the live pages (issue 6 §4) a few
-scripted open alarms of every level and fresh statistics (every point's last two hours of
-1-minute rows; a day of 1-minute and a week of 5-minute rows at the featured mines; a year of
-5-minute rows for one methane point) make the board, the real-time page and the history charts
-look alive right after loading. Idempotent: if the demo alarms are there, nothing is added.
+levels come from the engine's own grading table, and the most recent methane episodes carry
+their 1-minute curve. Episodes of the year's history have all ended: an episode still running
+would claim a condition (a gas level, a person underground) the stored data does not show.
+For the live pages a few scripted open alarms of every level, with data that shows their
+condition, and fresh statistics (every point's last two hours of 1-minute rows; a day of
+1-minute and a week of 5-minute rows at the featured mines; a year of 5-minute rows for one
+methane point) make the board, the real-time page and the history charts look alive right
+after loading; once the live feed's data shows a condition ended, the monitoring clock closes
+the alarm by the same rule as a live one.
+Idempotent: if the demo alarms are there, nothing is added.
 """
 
 from __future__ import annotations
@@ -160,15 +164,17 @@ def _alarms(mine: Mine, rng: random.Random, now: dt.datetime, grader: Grader) ->
             ep = _episode(rng, mine, kind, t, grader)
             opened = t.replace(microsecond=0)
             closed = opened + dt.timedelta(minutes=ep.pop("minutes"))
+            if closed >= now:  # the scripted open alarms, with their data, are the open ones
+                continue
             rows.append(
                 Alarm(
                     mine=mine,
                     kind=kind,
                     opened_at=opened,
-                    closed_at=closed if closed < now else None,
+                    closed_at=closed,
                     key=f"{KEY_PREFIX}{mine.code}|{ep['point_code']}|{kind}|{opened.timestamp():.0f}",
                     created_at=opened,
-                    updated_at=min(closed, now),
+                    updated_at=closed,
                     **ep,
                 )
             )
@@ -288,9 +294,13 @@ def _stat_rows(
     values: npt.NDArray[np.float64],
     rng: np.random.Generator,
     now: Any,
+    flat_last: int = 0,
 ) -> list[StatRow]:
-    """Rows in :data:`STAT_COLUMNS` order; ``now`` is already adapted for the database."""
+    """Rows in :data:`STAT_COLUMNS` order; ``now`` is already adapted for the database. The
+    last ``flat_last`` rows have no spread (a flat line: every reading the same)."""
     spread = np.abs(rng.normal(0, 0.04, values.shape[0])) + 0.01
+    if flat_last > 0:
+        spread[-flat_last:] = 0.0
     adapt = connection.ops.adapt_datetimefield_value
     first = start.timestamp()
     samples = period // 10  # the national format reports every 10 s at most
@@ -396,13 +406,16 @@ def load_live_demo(mines: list[Mine], seed: int, now: dt.datetime) -> None:
             if minutes <= 1:
                 continue
             values = _series(rng, SENSORS[serial - 1][1], start, minutes, 1)
+            flat = 0
             if alarm is not None and alarm.kind == AlarmKind.FLAT_LINE:
-                ago = min(int((minute_now - alarm.opened_at).total_seconds() // 60), minutes - 1)
-                values[-ago:] = round(float(values[-ago - 1]), 2)
+                # flat since an hour before the alarm (the engine's at_least_s)
+                flat = min(int((minute_now - alarm.opened_at).total_seconds() // 60) + 60,
+                           minutes - 1)  # fmt: skip
+                values[-flat:] = round(float(values[-flat - 1]), 2)
             elif alarm is not None:
                 _bump(values, int((minute_now - alarm.opened_at).total_seconds() // 60), alarm.peak)
             code = _code(mine, serial)
-            stats += _stat_rows(mine, code, StatPeriod.MINUTE, start, values, rng, stamp)
+            stats += _stat_rows(mine, code, StatPeriod.MINUTE, start, values, rng, stamp, flat)
             if mine in users.values():
                 span5 = YEAR_FIVE if mine == year_mine and serial == 1 else FEATURED_FIVE
                 start5 = five_now - span5
@@ -449,3 +462,41 @@ def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
         ReadingStat.objects.bulk_create(stats, batch_size=1000, ignore_conflicts=True)
     load_live_demo(mines, seed, now)
     return _summary()
+
+
+def demo_point_code(mine: Mine, serial: int) -> str:
+    """The code of featured point ``serial`` (1..6, see :data:`FEATURED`) of a demo mine: other
+    demo areas that plant an alarm on a point use a point the mine really has."""
+    return _code(mine, serial)
+
+
+def layout_point_codes(mine: Mine) -> list[str]:
+    """Every point code of a demo mine's layout, in layout order (a substation's points for an
+    outage planted by another demo area)."""
+    return [f"{mine.code}{d.point_code[12:]}" for d in _DEFS]
+
+
+def hold_condition(alarm: Alarm, now: dt.datetime) -> None:
+    """Write the 1-minute statistics that show a planted open alarm's condition still holding
+    (its point at its peak from the opening to ``now``), so the live pages count it as current
+    until newer data shows it ended; the monitoring clock then closes it by its rule."""
+    if alarm.peak is None or not alarm.point_code:
+        return
+    start = alarm.opened_at.replace(second=0, microsecond=0)
+    minutes = int((now - start).total_seconds() // 60)
+    if minutes < 1:
+        return
+    peak = float(alarm.peak)
+    adapt = connection.ops.adapt_datetimefield_value
+    stamp = adapt(now)
+    rows = [
+        (alarm.mine_id, alarm.point_code, int(StatPeriod.MINUTE),
+         adapt(start + dt.timedelta(minutes=i)),
+         peak, round(peak * 0.97, 3), round(peak * 0.985, 3), 6, stamp, stamp)
+        for i in range(minutes)
+    ]  # fmt: skip
+    ReadingStat.objects.filter(
+        mine_id=alarm.mine_id, point_code=alarm.point_code, period=StatPeriod.MINUTE,
+        bucket__gte=start,
+    ).delete()  # fmt: skip
+    _insert_stats(rows)

@@ -19,6 +19,7 @@ from minesafe.core.scoping import CHANGE
 from minesafe.core.transitions import actor_for
 from minesafe.emergency import rules
 from minesafe.emergency.choices import OrderReason, OrderScope, SpotMethod
+from minesafe.emergency.filters import OrderFilterSet, TargetFilterSet, WarningFilterSet
 from minesafe.emergency.models import (
     CONFIRM,
     SPOT_CHECK,
@@ -82,6 +83,7 @@ class WeatherWarningViewSet(ScopedViewSet):
 
     queryset = WeatherWarning.objects.all()
     serializer_class = WeatherWarningSerializer
+    filterset_class = WarningFilterSet
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> Any:
@@ -222,6 +224,7 @@ class EvacuationOrderViewSet(ScopedViewSet):
 
     queryset = EvacuationOrder.objects.all()
     serializer_class = OrderSerializer
+    filterset_class = OrderFilterSet
     http_method_names = ["get", "post", "head", "options"]
     extra_actions_scope = {"lift": CHANGE}
 
@@ -309,6 +312,7 @@ class OrderTargetViewSet(WorkflowActions, ScopedViewSet):
 
     queryset = OrderTarget.objects.all()
     serializer_class = OrderTargetSerializer
+    filterset_class = TargetFilterSet
     select = ("mine", "order")
     http_method_names = ["get", "post", "head", "options"]
     extra_actions_scope = {"step": CONFIRM, "spot_check": SPOT_CHECK}

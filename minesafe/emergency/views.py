@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_POST, require_safe
 
+from minesafe.core.filters import render_controls
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.transitions import open_steps, steps_of
 from minesafe.core.views import (
@@ -41,9 +42,8 @@ from minesafe.emergency.choices import (
     STATE_COLORS,
     OrderReason,
     TargetState,
-    WarningKind,
-    WarningLevel,
 )
+from minesafe.emergency.filters import OrderFilterSet, WarningFilterSet
 from minesafe.emergency.models import (
     CONFIRM,
     SPOT_CHECK,
@@ -56,9 +56,6 @@ from minesafe.emergency.services import checks, common, orders, weather
 from minesafe.notifications import services as notifications
 from minesafe.notifications.choices import Topic
 from minesafe.registry.models import Mine
-
-#: Filters of the order list: name -> (label, choices).
-STATE_FILTER = [("", "全部"), *TargetState.choices, ("spot", "待抽查（无法核查）")]
 
 
 def _colors() -> dict[str, Any]:
@@ -80,26 +77,15 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 @login_required
 @require_safe
 def order_list(request: HttpRequest) -> HttpResponse:
-    """Orders in jurisdiction with filters and the count of mines in each state (MON-8)."""
+    """Orders in jurisdiction with filters (``?mine=`` one mine's) and the count of mines in each
+    state (MON-8)."""
     user = request.user
     targets = OrderTarget.objects.restrict(user, VIEW)
-    state = request.GET.get("state", "")
-    reason = request.GET.get("reason", "")
-    q = request.GET.get("q", "").strip()[:50]
-    filtered = targets
-    if state == "spot":
-        filtered = filtered.filter(checks.needs_spot_check())
-    elif state in TargetState.values:
-        filtered = filtered.filter(state=state)
-    if reason in OrderReason.values:
-        filtered = filtered.filter(order__reason=reason)
-    if q:
-        filtered = filtered.filter(Q(order__number__icontains=q) | Q(mine__name__icontains=q))
-    orders = (
-        EvacuationOrder.objects.restrict(user, VIEW)
-        .filter(pk__in=filtered.values("order_id"))
-        .select_related("warning", "issuer_mine", "issuer_org")
-        .order_by("-issued_at", "-pk")
+    filterset = OrderFilterSet(
+        request.GET, EvacuationOrder.objects.restrict(user, VIEW), request=request
+    )
+    orders = filterset.qs.select_related("warning", "issuer_mine", "issuer_org").order_by(
+        "-issued_at", "-pk"
     )
     page = paginate(request, orders)
     counts = {
@@ -113,11 +99,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "rows": [(o, mine_rows.get(o.pk, [])) for o in page],
         "counts": [(value, label, counts.get(value, 0)) for value, label in TargetState.choices],
         "spot_count": targets.filter(checks.needs_spot_check()).count(),
-        "state": state,
-        "reason": reason,
-        "q": q,
-        "state_choices": STATE_FILTER,
-        "reason_choices": OrderReason.choices,
+        "filter_controls": render_controls(filterset.form),
         "query": query_without(request, "page"),
         "can_issue": can(user, EvacuationOrder, ADD),
         "now": timezone.now(),
@@ -442,14 +424,10 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def warning_list(request: HttpRequest) -> HttpResponse:
     """Warnings affecting the user's area, newest first, with how many orders each led to."""
-    warnings: QuerySet[WeatherWarning] = WeatherWarning.objects.restrict(request.user, VIEW)
-    kind = request.GET.get("kind", "")
-    if kind in WarningKind.values:
-        warnings = warnings.filter(kind=kind)
-    level = request.GET.get("level", "")
-    if level in WarningLevel.values:
-        warnings = warnings.filter(level=level)
-    warnings = warnings.prefetch_related("divisions").order_by("-valid_from", "-pk")
+    filterset = WarningFilterSet(
+        request.GET, WeatherWarning.objects.restrict(request.user, VIEW), request=request
+    )
+    warnings = filterset.qs.prefetch_related("divisions").order_by("-valid_from", "-pk")
     page = paginate(request, warnings)
     orders = EvacuationOrder.objects.restrict(request.user, VIEW)
     counts = {
@@ -462,10 +440,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "rows": [(w, counts.get(w.pk, 0)) for w in page],
-        "kind": kind,
-        "level": level,
-        "kinds": WarningKind.choices,
-        "levels": WarningLevel.choices,
+        "filter_controls": render_controls(filterset.form),
         "now": timezone.now(),
         "can_add": can(request.user, WeatherWarning, ADD),
         "can_issue": can(request.user, EvacuationOrder, ADD),

@@ -26,6 +26,7 @@ from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW
 from minesafe.enforcement import documents, planning, services
 from minesafe.enforcement.choices import Consequence, DocumentKind, FindingKind
+from minesafe.enforcement.filters import InspectionFilterSet
 from minesafe.enforcement.forms import PlanEntryForm, officers
 from minesafe.enforcement.models import (
     DECIDE,
@@ -208,6 +209,7 @@ class InspectionViewSet(WorkflowActions, ScopedViewSet):
 
     queryset = Inspection.objects.all()
     serializer_class = InspectionSerializer
+    filterset_class = InspectionFilterSet
     select = ("mine", "organization")
     http_method_names = ["get", "post", "patch", "head", "options"]
     extra_actions_scope = {

@@ -229,7 +229,11 @@ class PersonnelRules:
         self, mine: str, snap: PersonnelSnapshot, facts: dict[str, Any]
     ) -> dict[str, Hit]:
         """One card at two stations further apart than it could travel (station coordinates
-        from RYJZ or the ``stations`` mine fact; cards at unknown stations are not judged)."""
+        from RYJZ or the ``stations`` mine fact; cards at unknown stations are not judged).
+
+        The speed runs from the last time the card was seen at its previous station (the last
+        snapshot that had it there), not from when it entered that station: a card that stays
+        at one station for hours and appears 3 km away a minute later is flagged (MON-5)."""
         vmax = float(self.config.rules["impossible_move"]["max_speed_m_s"])
         coords = dict(self.stations.get(mine, {}))
         coords.update({k: (float(v[0]), float(v[1])) for k, v in facts.get("stations", {}).items()})
@@ -237,7 +241,7 @@ class PersonnelRules:
         hits = {}
         for p in snap.presences:
             before = last.get(p.card)
-            last[p.card] = (p.station_code, p.station_at)
+            last[p.card] = (p.station_code, max(p.station_at, snap.at))
             if before is None or before[0] == p.station_code or not p.underground:
                 continue
             a, b = coords.get(before[0]), coords.get(p.station_code)

@@ -100,13 +100,20 @@ MAJOR_CHECKER_ROLES = GOVERNMENT_ROLES | {Role.ADMIN}
 #: Taken by saving complete five fixes, never offered as a button.
 AUTOMATIC_STEPS = frozenset({"complete_fixes"})
 #: History rows that record something other than a step (the state does not move).
-EVENT_LABELS = {"record": "登记", "confirm_major": "确认重大隐患", "list": "挂牌督办"}
+EVENT_LABELS = {
+    "record": "登记",
+    "confirm_major": "确认重大隐患",
+    "reject_suggestion": "否定重大隐患判定建议",
+    "list": "挂牌督办",
+}
+#: Steps that settle a hazard: not taken while a major-hazard suggestion waits for a decision.
+SETTLING_STEPS = frozenset({"verify", "close"})
 
 
 def _loop(name: str, checkers: frozenset[str]) -> Workflow:
     """HAZ-2: reported → five fixes complete → rectifying → rectified → verified → closed, with
     sending back to rectifying. Rectified needs evidence, sending back a reason; whoever recorded
-    a rectification may not verify or send it back (nobody verifies their own work)."""
+    a rectification may not verify, send back or close it (nobody verifies their own work)."""
     own_work = frozenset({"rectify"})
     return Workflow(
         name,
@@ -145,7 +152,14 @@ def _loop(name: str, checkers: frozenset[str]) -> Workflow:
                 needs=frozenset({REASON}),
                 not_by_takers_of=own_work,
             ),
-            Step("close", "销号", frozenset({VERIFIED}), CLOSED, checkers),
+            Step(
+                "close",
+                "销号",
+                frozenset({VERIFIED}),
+                CLOSED,
+                checkers,
+                not_by_takers_of=own_work,
+            ),
         ),
     )
 
@@ -158,6 +172,27 @@ MAJOR_LOOP = _loop("major_hazard", MAJOR_CHECKER_ROLES)
 def loop_for(grade: str) -> Workflow:
     """The table that judges a hazard of ``grade``: who verifies and closes depends on it."""
     return MAJOR_LOOP if grade == MAJOR else GENERAL_LOOP
+
+
+def suggestion_refusal(
+    step: str, pending: Iterable[tuple[str, float]], grade_decided: bool
+) -> Refusal | None:
+    """HAZ-2 (002:14): whether a hazard is major is decided before it is verified or closed: while
+    a suggested situation of the standard (``pending``: code and score) waits for a person to
+    confirm it or reject it with a reason, and the grade is not settled yet (no situation
+    confirmed, not recorded as major), the hazard is neither verified nor closed: a hazard that
+    may be major must not be closed as general (a major one is verified by government on site)."""
+    waiting = sorted(pending, key=lambda p: -p[1])
+    if step not in SETTLING_STEPS or grade_decided or not waiting:
+        return None
+    code, score = waiting[0]
+    more = f"等{len(waiting)}条" if len(waiting) > 1 else ""
+    verb = "验收" if step == "verify" else "销号"
+    return Refusal(
+        "step",
+        f"该隐患有待确认的重大事故隐患判定建议（第{code}，匹配度{score:.2f}）{more}，"
+        f"须先确认或说明理由否定后才能{verb}",
+    )
 
 
 def fixes_refusal(missing: Iterable[str]) -> Refusal | None:

@@ -180,6 +180,9 @@ def transition(
     text = evidence.strip()
 
     def effect(locked: Hazard) -> None:
+        refused = rules.suggestion_refusal(name, pending_suggestions(locked), grade_decided(locked))
+        if refused is not None:
+            raise refused
         if name in ("complete_fixes", "start"):
             refusal = rules.fixes_refusal(locked.missing_fixes())
             if refusal is not None:
@@ -203,6 +206,18 @@ def transition(
         effect=effect,
     )
     return hazard
+
+
+def grade_decided(hazard: Hazard) -> bool:
+    """Whether the hazard's major grade is settled: a situation confirmed, or recorded as major
+    (a pending suggestion then only names the situation, it no longer asks whether)."""
+    return hazard.situation_id is not None or hazard.grade == HazardGrade.MAJOR
+
+
+def pending_suggestions(hazard: Hazard) -> list[tuple[str, float]]:
+    """The suggested situations of ``hazard`` still waiting for a decision: (code, score)."""
+    rows = hazard.suggestions.filter(decision=Decision.PENDING).select_related("item")
+    return [(s.item.code, s.score) for s in rows]
 
 
 def list_for_supervision(
@@ -327,6 +342,15 @@ def decide_suggestion(
         suggestion.save()
         if accept:
             make_major(hazard, suggestion.item, user, now, reason)
+        else:
+            note(
+                binding_for(hazard),
+                hazard,
+                "reject_suggestion",
+                user,
+                now,
+                reason=f"第{suggestion.item.code}：{reason.strip()}",
+            )
     return suggestion
 
 

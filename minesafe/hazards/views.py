@@ -163,6 +163,7 @@ def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cases": hazard.cases.restrict(user, VIEW),
         "actions": _step_buttons(hazard, user) if may_change else [],
         "may_change": may_change,
+        "held_back": _held_back(hazard) if may_change else "",
         "may_supervise": hazard.is_major
         and Hazard.objects.restrict(user, SUPERVISE).filter(pk=pk).exists(),
         "may_decide": HazardSuggestion.objects.restrict(user, DECIDE)
@@ -177,8 +178,21 @@ def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "hazards/hazard_detail.html", context)
 
 
+def _held_back(hazard: Hazard) -> str:
+    """Why the next settling step (verify, close) waits, if a suggestion holds it back."""
+    step = {rules.RECTIFIED: "verify", rules.VERIFIED: "close"}.get(hazard.status)
+    if step is None:
+        return ""
+    pending = services.pending_suggestions(hazard)
+    refused = rules.suggestion_refusal(step, pending, services.grade_decided(hazard))
+    return refused.message if refused is not None else ""
+
+
 def _step_buttons(hazard: Hazard, user: Any) -> list[dict[str, Any]]:
-    """The steps the table lets ``user`` take now, each with its page and what it needs."""
+    """The steps the table lets ``user`` take now, each with its page and what it needs; a step
+    an undecided major-hazard suggestion holds back is left out (HAZ-2)."""
+    pending = services.pending_suggestions(hazard)
+    decided = services.grade_decided(hazard)
     return [
         {
             "name": step.name,
@@ -189,6 +203,7 @@ def _step_buttons(hazard: Hazard, user: Any) -> list[dict[str, Any]]:
         }
         for step in open_steps(services.binding_for(hazard), hazard, user)
         if step.name not in rules.AUTOMATIC_STEPS
+        and rules.suggestion_refusal(step.name, pending, decided) is None
     ]
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from minesafe.core.filters import ALL, CHIPS, ScopedFilterSet
+from minesafe.monitoring import services
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
 from minesafe.monitoring.models import Alarm, LateReading, SensorPoint
 from minesafe.registry.models import Mine
 
 STATES = [("open", "未结束"), ("closed", "已结束")]
+#: "未结束" is what the board and the live page count as current: open and its condition still
+#: holding (``services.judge_open``); an open row the data shows has ended counts as ended.
 
 
 class AlarmFilterSet(ScopedFilterSet):
@@ -42,7 +45,11 @@ class AlarmFilterSet(ScopedFilterSet):
         fields = ["mine", "kind", "level", "state", "date_from", "date_to", "point", "late"]
 
     def by_state(self, queryset: QuerySet[Alarm], name: str, value: str) -> QuerySet[Alarm]:
-        return queryset.filter(closed_at__isnull=value == "open")
+        has_user = getattr(self.request, "user", None) is not None
+        cleared = services.judge_request(self.request).cleared_pks if has_user else set()
+        if value == "open":
+            return queryset.filter(closed_at__isnull=True).exclude(pk__in=cleared)
+        return queryset.filter(Q(closed_at__isnull=False) | Q(pk__in=cleared))
 
 
 class LateReadingFilterSet(ScopedFilterSet):

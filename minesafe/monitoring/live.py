@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from minesafe.core.scoping import VIEW
+from minesafe.monitoring import rules, services
 from minesafe.monitoring.choices import (
     LEVEL_COLORS,
     MAP_COLORS,
@@ -58,6 +59,7 @@ class LiveSettings:
     """The display choices of ``monitoring/data/live.yaml`` (see the file for the reasons)."""
 
     no_data_minutes: int
+    close_grace_minutes: int
     sparkline_minutes: int
     refresh_seconds: int
     top_points: int
@@ -73,6 +75,7 @@ def live_settings(on: dt.date | None = None) -> LiveSettings:
     data = edition_in_force("minesafe.monitoring", "live", on)
     return LiveSettings(
         no_data_minutes=int(data["no_data_minutes"]),
+        close_grace_minutes=int(data["close_grace_minutes"]),
         sparkline_minutes=int(data["sparkline_minutes"]),
         refresh_seconds=int(data["refresh_seconds"]),
         top_points=int(data["top_points"]),
@@ -225,18 +228,14 @@ def sparkline(values: Sequence[float], width: int = 120, height: int = 24) -> st
 
 def point_status(
     newest_bucket: dt.datetime | None,
-    open_level: int | None,
+    current_levels: Sequence[int],
     now: dt.datetime,
     no_data_minutes: int,
 ) -> str:
-    """报警 when an alarm is open on the point, else 无数据 when its newest closed minute ended
-    more than ``no_data_minutes`` ago (or never), else 正常."""
-    if open_level is not None:
-        return ALARM
-    if newest_bucket is None:
-        return NO_DATA
-    ended = newest_bucket + dt.timedelta(seconds=int(StatPeriod.MINUTE))
-    return NO_DATA if now - ended > dt.timedelta(minutes=no_data_minutes) else NORMAL
+    """无数据 when the newest closed minute ended more than ``no_data_minutes`` ago (or never),
+    whatever is open on the point; else 报警 when a current alarm is on it; else 正常
+    (:func:`minesafe.monitoring.rules.point_state`)."""
+    return rules.point_state(newest_bucket, current_levels, now, no_data_minutes)[0]
 
 
 def level_color(level: int | None) -> str:
@@ -294,24 +293,14 @@ class Board:
         }
 
 
-def open_by_mine(user: Any) -> QuerySet[Any]:
-    """Per visible mine with open alarms: worst (lowest) level, count and oldest opening."""
-    return (
-        Alarm.objects.restrict(user, VIEW)
-        .filter(closed_at__isnull=True)
-        .values("mine")
-        .annotate(worst=Min("level"), n=Count("pk"), oldest=Min("opened_at"))
-        .order_by("worst", "oldest")
-    )
-
-
 def board(user: Any, settings: LiveSettings) -> Board:
-    """The county real-time board: mines by worst open level, the table and the map points.
+    """The county real-time board: mines by worst current level, the table and the map points.
 
-    A mine is counted once, under its worst open level, so the four counts add up to the mines
-    with open alarms and agree with the map's colours.
+    What is current comes from :func:`minesafe.monitoring.services.statuses`, the source the
+    mine's live page and the alarm list use too. A mine is counted once, under its worst current
+    level, so the four counts add up to the mines with current alarms and agree with the map.
     """
-    summary = list(open_by_mine(user))
+    current = {pk: st for pk, st in services.statuses(user).items() if st.current}
     mines = {
         m.pk: m
         for m in Mine.objects.restrict(user, VIEW)
@@ -319,10 +308,17 @@ def board(user: Any, settings: LiveSettings) -> Board:
         .select_related("county")
         .order_by("code")
     }
-    extra_pks = [s["mine"] for s in summary if s["mine"] not in mines]
-    if extra_pks:  # a closed mine with an alarm still open is still on the board
+    extra_pks = [pk for pk in current if pk not in mines]
+    if extra_pks:  # a closed mine with an alarm still current is still on the board
         mines.update({m.pk: m for m in Mine.objects.restrict(user, VIEW).filter(pk__in=extra_pks)})
-    rows = [BoardRow(mines[s["mine"]], s["worst"], s["n"], s["oldest"]) for s in summary]
+    rows = sorted(
+        (
+            BoardRow(mines[pk], st.worst or 0, len(st.current), st.oldest or dt.datetime.max)
+            for pk, st in current.items()
+            if pk in mines
+        ),
+        key=lambda r: (r.worst, r.oldest),
+    )
     worst = {row.mine.pk: row.worst for row in rows}
     counts = {row.mine.pk: row.count for row in rows}
     per_level: dict[int, int] = defaultdict(int)
@@ -369,6 +365,14 @@ class PointRow:
     status: str
     level: int | None
     trend: str
+
+    @property
+    def last_data_at(self) -> dt.datetime | None:
+        """The time of the point's last value: its newest reading when stored, else the start of
+        its newest minute (the time the 统计时间 column shows)."""
+        if self.stat is None:
+            return None
+        return self.stat.last_at or self.stat.bucket
 
     @property
     def status_label(self) -> str:
@@ -425,21 +429,21 @@ def recent_averages(mine: Mine, since: dt.datetime) -> dict[str, list[float]]:
     return series
 
 
-def open_levels(mine: Mine) -> dict[str, int]:
-    """Worst open alarm level per subject code of a mine."""
-    rows = (
-        Alarm.objects.filter(mine=mine, closed_at__isnull=True)
-        .values("point_code")
-        .annotate(worst=Min("level"))
-    )
-    return {r["point_code"]: r["worst"] for r in rows}
-
-
 def live_points(
-    mine: Mine, now: dt.datetime, settings: LiveSettings, filters: LiveFilter | None = None
+    mine: Mine,
+    now: dt.datetime,
+    settings: LiveSettings,
+    filters: LiveFilter | None = None,
+    status: services.MineStatus | None = None,
 ) -> list[PointRow]:
-    """Every point of a mine with its newest minute, status and last hour's trend (4 queries)."""
+    """Every point of a mine with its newest minute, status and last hour's trend (a few
+    queries). ``status`` is the mine's current status (:func:`services.mine_status`); without
+    it every open alarm of the mine is judged here (the same function)."""
     filters = filters or LiveFilter()
+    if status is None:
+        alarms = list(Alarm.objects.filter(mine=mine, closed_at__isnull=True))
+        verdict = services.judge(alarms)
+        status = services.MineStatus(mine.pk, [a for a in alarms if verdict.get(a.pk) is None], [])
     points = SensorPoint.objects.filter(mine=mine)
     if filters.sensor_type:
         points = points.filter(sensor_type=filters.sensor_type)
@@ -447,20 +451,21 @@ def live_points(
         points = points.filter(Q(code__icontains=filters.q) | Q(location__icontains=filters.q))
     stats = newest_minute_stats(mine)
     trends = recent_averages(mine, now - dt.timedelta(minutes=settings.sparkline_minutes))
-    levels = open_levels(mine)
+    levels = status.levels_by_subject()
     rows = []
     for point in points.order_by("sensor_type", "code"):
         stat = stats.get(point.code)
-        level = levels.get(point.code)
-        status = point_status(stat.bucket if stat else None, level, now, settings.no_data_minutes)
-        if filters.status and status != filters.status:
+        state, level = rules.point_state(
+            stat.bucket if stat else None, levels.get(point.code, []), now, settings.no_data_minutes
+        )
+        if filters.status and state != filters.status:
             continue
         rows.append(
             PointRow(
                 point=point,
                 type_label=sensor_type_label(point, settings),
                 stat=stat,
-                status=status,
+                status=state,
                 level=level,
                 trend=sparkline(trends.get(point.code, [])),
             )
@@ -469,11 +474,14 @@ def live_points(
 
 
 def sensor_type_label(point: SensorPoint, settings: LiveSettings) -> str:
-    """The Chinese name of a point's sensor type (the code itself when unknown)."""
-    label = settings.sensor_types.get(point.sensor_type)
-    if label:
-        return label
-    return point.sensor_type or point.unit or "其他"
+    """The Chinese name of what a point's sensor type measures; an unknown code is shown as
+    其他（代码 XXXX）, never as a bare code."""
+    return rules.sensor_group(point.sensor_type, settings.sensor_types)
+
+
+def sensor_type_choices(codes: Iterable[str], settings: LiveSettings) -> list[tuple[str, str]]:
+    """(code, heading) of the codes present, for the type filter."""
+    return [(code, rules.sensor_group(code, settings.sensor_types)) for code in codes]
 
 
 def group_rows(rows: list[PointRow]) -> list[tuple[str, list[PointRow]]]:
@@ -490,3 +498,36 @@ def status_counts(rows: list[PointRow]) -> list[tuple[str, str, int, str]]:
     for row in rows:
         counts[row.status] += 1
     return [(s, s.label, counts.get(s, 0), POINT_STATUS_COLORS[s]) for s in PointStatus]
+
+
+@dataclass
+class CurrentAlarm:
+    """A current alarm of a mine as its live page lists it: what it is on, in words."""
+
+    alarm: Alarm
+    subject: str
+    point: SensorPoint | None
+
+    @property
+    def color(self) -> str:
+        return level_color(self.alarm.level)
+
+
+def subject_labels(mine: Mine, status: services.MineStatus) -> list[CurrentAlarm]:
+    """The mine's current alarms with their subject named: a point by its location, the whole
+    mine as 全矿, a card or area by its code (one query)."""
+    codes = {a.point_code for a in status.current if a.point_code}
+    points = {p.code: p for p in SensorPoint.objects.filter(mine=mine, code__in=codes)}
+    out = []
+    for alarm in status.current:
+        point = points.get(alarm.point_code)
+        if not alarm.point_code:
+            subject = "全矿"
+        elif point is not None:
+            subject = point.location or point.code
+        elif alarm.kind in rules.DECIDED_KINDS:
+            subject = f"测点 {alarm.point_code}（本矿未定义该测点，无数据）"
+        else:
+            subject = f"对象 {alarm.point_code}"
+        out.append(CurrentAlarm(alarm, subject, point))
+    return out

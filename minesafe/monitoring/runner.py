@@ -487,6 +487,10 @@ def build_runner(args: argparse.Namespace, clock: Clock = time.time) -> Runner:
                 subjects=args.subjects,
                 durable=args.durable or args.worker,
                 committed=offsets.nats_sequence,
+                # The checkpoint, not the consumer, says where to resume: after a restart the
+                # messages delivered but never acknowledged come again first, in order, instead
+                # of after their ack wait behind newer ones the next checkpoint would pass.
+                from_checkpoint=True,
                 # never redeliver what the next checkpoint is about to acknowledge
                 ack_wait=args.ack_wait
                 if args.once

@@ -123,11 +123,13 @@ class NatsSource(Source):
     Messages at or below ``committed`` (the checkpoint's sequence) were stored before a crash
     that came before their ack: they are acked and skipped.
 
-    A partition's source (``from_checkpoint``) does not trust the consumer's own position: the
-    new owner deletes the partition's consumer and creates it again starting right after the
-    checkpoint's sequence. The checkpoint is then the only record of progress (no waiting for
-    the dead owner's unacked messages to time out), and the old owner's pulls fail at once —
-    a second fence besides the database epoch. Acks still bound the messages in flight.
+    A runner's source (``from_checkpoint``: every runner, partitioned or not) does not trust the
+    consumer's own position: it deletes its consumer and creates it again starting right after
+    the checkpoint's sequence. Messages delivered before a restart and never acknowledged then
+    come again in order, not after their ack wait behind newer ones. The checkpoint is the only
+    record of progress (no waiting for a dead owner's unacked messages to time out), and the
+    old owner's pulls fail at once — a second fence besides the database epoch. Acks still
+    bound the messages in flight.
     """
 
     url: str = "nats://127.0.0.1:4222"

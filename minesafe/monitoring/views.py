@@ -22,8 +22,9 @@ from django.views.decorators.http import require_safe
 from minesafe.core.scoping import VIEW
 from minesafe.core.views import download, get_scoped, is_htmx, paginate, pk_model, query_without
 from minesafe.localtime import local_date
-from minesafe.monitoring import history, live
+from minesafe.monitoring import history, live, services
 from minesafe.monitoring.choices import LEVEL_COLORS, AlarmLevel, PointStatus, StatPeriod
+from minesafe.monitoring.details import detail_fields
 from minesafe.monitoring.filters import AlarmFilterSet
 from minesafe.monitoring.models import Alarm, LateReading, ReadingStat, SensorPoint
 from minesafe.monitoring.statistics import alarm_statistics, workbook
@@ -44,12 +45,17 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
     """Alarms with filters and pages, newest first; htmx swaps only the table (MON-2)."""
     filterset = AlarmFilterSet(request.GET or None, queryset=_alarms(request), request=request)
     alarms = filterset.qs.order_by("-opened_at", "-pk")
-    open_by_level = dict(
-        _alarms(request).filter(closed_at__isnull=True).values_list("level").annotate(n=Count("pk"))
-    )
+    judged = services.judge_request(request)
+    open_by_level: dict[int, int] = {}
+    for alarm in judged.current:
+        open_by_level[alarm.level] = open_by_level.get(alarm.level, 0) + 1
+    page = paginate(request, alarms)
+    cleared = {a.pk: ended for a, ended in judged.cleared}
+    for alarm in page:
+        alarm.cleared_at = cleared.get(alarm.pk)
     context = {
         "filter": filterset,
-        "page": paginate(request, alarms),
+        "page": page,
         "query": query_without(request, "page"),
         "level_colors": LEVEL_COLORS,
         "open_counts": [
@@ -107,7 +113,8 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "alarm": alarm,
         "point": point,
         "color": LEVEL_COLORS.get(AlarmLevel(alarm.level), "grey"),
-        "details": sorted((alarm.details or {}).items()),
+        "details": detail_fields(alarm.details or {}),
+        "cleared_at": services.judge([alarm]).get(alarm.pk) if alarm.is_open else None,
         "chart": episode_chart(alarm, timezone.now()),
     }
     return render(request, "monitoring/alarm_detail.html", context)
@@ -159,17 +166,20 @@ def mine_live(request: HttpRequest, pk: int) -> HttpResponse:
     mine = get_scoped(Mine, request.user, VIEW, pk=pk)
     settings = _settings()
     now = timezone.now()
-    types = [
-        (code, settings.sensor_types.get(code, code or "其他"))
-        for code in SensorPoint.objects.filter(mine=mine)
+    types = live.sensor_type_choices(
+        SensorPoint.objects.filter(mine=mine)
         .order_by("sensor_type")
         .values_list("sensor_type", flat=True)
-        .distinct()
-    ]
+        .distinct(),
+        settings,
+    )
     filters = _live_filter(request, types)
-    rows = live.live_points(mine, now, settings, filters)
+    status = services.mine_status(request.user, mine.pk)
+    rows = live.live_points(mine, now, settings, filters, status)
     context = {
         "mine": mine,
+        "status": status,
+        "subjects": live.subject_labels(mine, status),
         "late": late_summary(request, mine),
         "groups": live.group_rows(rows),
         "counts": live.status_counts(rows),

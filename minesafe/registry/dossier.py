@@ -15,6 +15,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, JSONField, QuerySet, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.views import View
@@ -93,6 +94,7 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "status_color": STATUS_COLORS.get(mine.status),
         "class_color": CLASS_COLORS.get(mine.supervision_class),
+        "links": mine_links(mine),
         "perms": {
             "edit": may(user, mine, CHANGE),
             "classify": may(user, mine, CLASSIFY),
@@ -104,6 +106,35 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
     }
     return render(request, "registry/mine_detail.html", context)
+
+
+#: Everything about one mine elsewhere on the platform: (label, URL name, how the page is told the
+#: mine: "pk" in the path or "?mine=" on a list). Each list named here filters on ``mine``.
+MINE_LINKS: tuple[tuple[str, str, str], ...] = (
+    ("实时监测", "monitoring:mine_live", "pk"),
+    ("报警记录", "monitoring:alarm_list", "?mine="),
+    ("报警处置", "response:case_list", "?mine="),
+    ("隐患", "hazards:hazard_list", "?mine="),
+    ("执法检查及文书", "enforcement:inspection_list", "?mine="),
+    ("执法报告", "enforcement:mine_reports", "pk"),
+    ("三违", "violations:violation_list", "?mine="),
+    ("应急撤人", "emergency:order_list", "?mine="),
+    ("人员定位", "positioning:detail", "pk"),
+    ("视频监控", "video:coverage_detail", "pk"),
+    ("视频通道", "video:channel_list", "?mine="),
+    ("证照", "registry:licence_list", "?mine="),
+)
+
+
+def mine_links(mine: Mine) -> list[tuple[str, str]]:
+    """(label, URL) of every page about ``mine`` (the dossier's 相关信息 links)."""
+    links = []
+    for label, name, how in MINE_LINKS:
+        if how == "pk":
+            links.append((label, reverse(name, args=[mine.pk])))
+        else:
+            links.append((label, f"{reverse(name)}{how}{mine.pk}"))
+    return links
 
 
 HISTORY_ROWS = 200  # the dossier shows the latest changes; the full trail stays in the audit log

@@ -75,6 +75,11 @@ def _mines(request: HttpRequest) -> QuerySet[Mine]:
 @require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     """The county overview: counts by status and class, licence warnings, charts (REG-3, REG-4)."""
+    return render(request, "registry/overview.html", overview_context(request))
+
+
+def overview_context(request: HttpRequest) -> dict[str, Any]:
+    """What the county overview shows (also the regulator's home page)."""
     mines = Mine.objects.restrict(request.user, VIEW)
     today = local_date()
     by_status = dict(mines.values_list("status").annotate(n=Count("pk")))
@@ -114,7 +119,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             (v, label, by_status.get(v, 0), STATUS_COLORS[v]) for v, label in MineStatus.choices
         ],
     }
-    return render(request, "registry/overview.html", context)
+    return context
 
 
 def _filtered_mines(request: HttpRequest) -> tuple[MineFilterSet, QuerySet[Mine], str]:

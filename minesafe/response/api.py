@@ -110,6 +110,9 @@ class FeedbackSerializer(WorkflowStepSerializer):
     """The ``feedback`` step: what the disposal achieved (required)."""
 
     feedback = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    current_reading = serializers.FloatField(
+        required=False, allow_null=True, min_value=-1e6, max_value=1e6
+    )
 
 
 class CommentSerializer(serializers.Serializer):

@@ -33,6 +33,7 @@ class StepForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    current_reading = forms.FloatField(label="当前读数", required=False)
     reason = forms.CharField(
         label="说明/理由", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

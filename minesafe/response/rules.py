@@ -8,6 +8,7 @@ No database, no clock: callers pass ``now``. Numbers come from ``data/response_r
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,9 +57,15 @@ _ENTERPRISE, _ADMIN = frozenset({Role.ENTERPRISE_OFFICER}), frozenset({Role.ADMI
 HANDLERS = MINE_ROLES | _ENTERPRISE | _ADMIN
 CHECKERS = _ENTERPRISE | GOVERNMENT_ROLES | _ADMIN
 
+#: The mine side's own work on a case: whoever disposed or fed back may not verify, return or
+#: close it (MON-4 "verified by the level above"; nobody verifies their own work).
+HANDLING_STEPS = frozenset({"dispose", "feedback"})
+
 #: MON-4 (issue 6 §1): the closed loop of a case: acknowledged by anyone told of it, disposed and
-#: fed back by the mine side, verified (or returned with reasons) and closed by the level above;
-#: an alarm during planned work is closed once someone confirms the work.
+#: fed back by the mine side, verified (or returned with reasons) and closed by the level above,
+#: each check by someone other than who disposed or fed back; a case closes once its alarm has
+#: ended, or earlier only by the level above's recorded decision with a reason
+#: (``override_close``); an alarm during planned work is closed once someone confirms the work.
 CASE_WORKFLOW = Workflow(
     "alarm_case",
     STATE_LABELS,
@@ -66,7 +73,14 @@ CASE_WORKFLOW = Workflow(
         Step("acknowledge", "确认接警", frozenset({NEW}), ACKNOWLEDGED, HANDLERS | CHECKERS),
         Step("dispose", "处置", frozenset({ACKNOWLEDGED}), DISPOSED, HANDLERS),
         Step("feedback", "反馈处置结果", frozenset({DISPOSED}), FED_BACK, HANDLERS),
-        Step("verify", "核查", frozenset({FED_BACK}), VERIFIED, CHECKERS),
+        Step(
+            "verify",
+            "核查",
+            frozenset({FED_BACK}),
+            VERIFIED,
+            CHECKERS,
+            not_by_takers_of=HANDLING_STEPS,
+        ),
         Step(
             "return",
             "退回重新处置",
@@ -74,8 +88,25 @@ CASE_WORKFLOW = Workflow(
             ACKNOWLEDGED,
             CHECKERS,
             needs=frozenset({REASON}),
+            not_by_takers_of=HANDLING_STEPS,
         ),
-        Step("close", "关闭", frozenset({VERIFIED}), CLOSED, CHECKERS),
+        Step(
+            "close",
+            "关闭",
+            frozenset({VERIFIED}),
+            CLOSED,
+            CHECKERS,
+            not_by_takers_of=HANDLING_STEPS,
+        ),
+        Step(
+            "override_close",
+            "上级决定关闭（报警未解除）",
+            frozenset({VERIFIED}),
+            CLOSED,
+            CHECKERS,
+            needs=frozenset({REASON}),
+            not_by_takers_of=HANDLING_STEPS,
+        ),
         Step(
             "close_suppressed",
             "确认计划作业并关闭",
@@ -95,7 +126,7 @@ STEP_OF_STATE = {
 }
 
 #: Steps that only the level above the case's may take.
-CHECKS = frozenset({"verify", "return", "close"})
+CHECKS = frozenset({"verify", "return", "close", "override_close"})
 #: What a step writes besides a reason, and its name on the form.
 STEP_INPUTS = {"dispose": ("measures", "处置措施"), "feedback": ("feedback", "处置结果反馈")}
 
@@ -127,19 +158,86 @@ def step_text(name: str, data: Mapping[str, Any]) -> str:
     text = str(data.get(field_name) or "").strip()
     if not text:
         raise Refusal(field_name, f"“{CASE_WORKFLOW.step(name).label}”须填写{label}")
+    reading = data.get("current_reading")
+    if name == "feedback" and isinstance(reading, int | float):
+        text = f"{text}（当前读数：{reading:g}）"
     return text
 
 
-def offered(steps: Iterable[Step], level: int, role: str) -> list[Step]:
-    """Of the steps the table opens to a user, those the case's level leaves them."""
+def offered(steps: Iterable[Step], level: int, role: str, alarm_open: bool = False) -> list[Step]:
+    """Of the steps the table opens to a user, those the case's level and its alarm leave them
+    (a plain close once the alarm has ended, the level above's decision while it lasts)."""
     out = []
     for step in steps:
         try:
             check_level(step.name, level, role)
+            check_alarm_closed(step.name, alarm_open)
         except Refusal:
             continue
         out.append(step)
     return out
+
+
+# --- closing and feedback against the data -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The newest stored reading of an alarm's point: its value, the spread of the minute it
+    was stored in (``low``–``high``), its unit and local time in words."""
+
+    value: float
+    low: float
+    high: float
+    unit: str = ""
+    at: str = ""
+
+    def text(self) -> str:
+        value = f"{self.value:g}{self.unit}"
+        return f"{value}（{self.at}）" if self.at else value
+
+
+def check_alarm_closed(name: str, alarm_open: bool, reading: Reading | None = None) -> None:
+    """MON-4 closed loop: a case closes only after its alarm has ended; while the alarm lasts only
+    the level above may close it, as its own recorded decision with a reason
+    (``override_close``), which has no purpose once the alarm has ended."""
+    if name == "close" and alarm_open:
+        now = f"，测点最新读数{reading.text()}" if reading is not None else ""
+        override = CASE_WORKFLOW.step("override_close").label
+        raise Refusal(
+            "step",
+            f"报警尚未解除{now}，不能关闭：须待报警解除后关闭，或由上级以“{override}”"
+            "作出决定并说明理由",
+        )
+    if name == "override_close" and not alarm_open:
+        raise Refusal("step", "报警已解除，请直接关闭，无需上级决定")
+
+
+_STATED = re.compile(r"(-?\d+(?:\.\d+)?)\s*[%％]")
+
+
+def stated_percent(text: str) -> float | None:
+    """The value a feedback states as a percentage ("降至0.3%"): the last one written, which is
+    where the text ends up ("由1.07%降至0.3%" states 0.3)."""
+    found = _STATED.findall(text or "")
+    return float(found[-1]) if found else None
+
+
+def check_stated(stated: float, reading: Reading | None, table: Mapping[str, Any]) -> None:
+    """MON-4 "traceable": a feedback's stated reading must agree with the stored data of the
+    alarm's point, within the tolerance of ``feedback_check`` (absolute, or relative to the
+    reading, whichever is larger), else the feedback is refused naming the actual reading."""
+    if reading is None:
+        return
+    rule = table["feedback_check"]
+    allowed = max(float(rule["abs_tolerance"]), float(rule["rel_tolerance"]) * abs(reading.value))
+    if reading.low - allowed <= stated <= reading.high + allowed:
+        return
+    raise Refusal(
+        "feedback",
+        f"反馈所述读数{stated:g}{reading.unit}与监测数据不符：该测点最新读数为{reading.text()}，"
+        "请核实后如实反馈",
+    )
 
 
 def deadline(

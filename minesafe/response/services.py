@@ -10,16 +10,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from minesafe.accounts.models import User
+from minesafe.accounts.models import User, nameable_by
 from minesafe.core.audiences import AUDIENCE_ROLES, audience_q
 from minesafe.core.context import acting_as
 from minesafe.core.roles import Party, Role, party_of
 from minesafe.core.transitions import Binding, apply, open_steps
 from minesafe.core.workflow import Step
 from minesafe.localtime import local_date
+from minesafe.monitoring.choices import StatPeriod
+from minesafe.monitoring.models import Alarm, ReadingStat, SensorPoint
 from minesafe.notifications import services as notifications
 from minesafe.notifications.choices import Topic
 from minesafe.response import rules
@@ -44,12 +46,14 @@ def level_roles(level: int) -> frozenset[str]:
     return frozenset().union(*(AUDIENCE_ROLES[name] for name in rules.audiences(level)))
 
 
-def assignable(case: AlarmCase) -> QuerySet[User]:
-    """People a case may be assigned to: anyone in any audience of its mine."""
+def assignable(case: AlarmCase, actor: Any) -> QuerySet[User]:
+    """People a case may be assigned to: anyone in any audience of its mine whom the actor may
+    name (REG-1: a national inspector does not hand a case to a city's regulator)."""
     query = Q(pk__in=[])
     for audience in rules.audiences(1):
         query |= audience_q(case.mine, audience)
-    return User.objects.filter(query, is_active=True).order_by("username").distinct()
+    people = User.objects.filter(query, nameable_by(actor), is_active=True)
+    return people.order_by("username").distinct()
 
 
 def message(case: AlarmCase, reason: str) -> tuple[str, str]:
@@ -152,13 +156,64 @@ STEP_FIELDS = {
     "feedback": (None, "fed_back_at"),
     "verify": ("verified_by", "verified_at"),
     "close": ("closed_by", "closed_at"),
+    "override_close": ("closed_by", "closed_at"),
     "close_suppressed": ("closed_by", "closed_at"),
 }
 
 
+def alarm_open(case: AlarmCase) -> bool:
+    """Whether the case's alarm still lasts (the engine has not ended it)."""
+    return Alarm.objects.filter(pk=case.alarm_id, closed_at__isnull=True).exists()
+
+
+def latest_reading(case: AlarmCase, at: dt.datetime) -> rules.Reading | None:
+    """The newest stored reading of the case's point at ``at``: the newest 1-minute statistic
+    monitoring stored (its average, and its minimum and maximum as the spread), else the last
+    value of the alarm while it lasts; None when nothing is stored (read only, through the
+    monitoring models)."""
+    if not case.point_code:
+        return None
+    point = SensorPoint.objects.filter(mine_id=case.mine_id, code=case.point_code).first()
+    unit = point.unit if point is not None else ""
+    stat = (
+        ReadingStat.objects.filter(
+            mine_id=case.mine_id,
+            point_code=case.point_code,
+            period=StatPeriod.MINUTE,
+            bucket__lte=at,
+        )
+        .order_by("-bucket")
+        .first()
+    )
+    if stat is not None:
+        when = timezone.localtime(stat.last_at or stat.bucket)
+        return rules.Reading(stat.avg, stat.min, stat.max, unit, f"{when:%m-%d %H:%M}")
+    alarm = Alarm.objects.filter(pk=case.alarm_id).first()
+    if alarm is not None and alarm.closed_at is None and alarm.last_value is not None:
+        value = alarm.last_value
+        return rules.Reading(value, value, value, unit, "报警最新值")
+    return None
+
+
+def check_feedback(case: AlarmCase, data: Mapping[str, Any], now: dt.datetime) -> None:
+    """MON-4: a feedback is checked against the data it describes: the structured current
+    reading and a percentage written in the text ("降至0.3%", compared when the point is read
+    in percent or its unit is not known) must agree with the newest stored reading."""
+    given = data.get("current_reading")
+    stated = [float(given)] if isinstance(given, int | float) else []
+    reading = latest_reading(case, now)
+    percent = rules.stated_percent(str(data.get("feedback") or ""))
+    if percent is not None and (reading is None or not reading.unit or "%" in reading.unit):
+        stated.append(percent)
+    table = policy_at(now)
+    for value in stated:
+        rules.check_stated(value, reading, table)
+
+
 def offered_steps(case: AlarmCase, user: Any) -> list[Step]:
     """The steps a user may take on a case now (the case page's buttons)."""
-    return rules.offered(open_steps(CASES, case, user), case.effective_level, user.role)
+    steps = open_steps(CASES, case, user)
+    return rules.offered(steps, case.effective_level, user.role, alarm_open(case))
 
 
 def take_step(
@@ -172,6 +227,12 @@ def take_step(
 
     def effect(locked: AlarmCase) -> None:
         rules.check_level(name, locked.effective_level, user.role)
+        if name in ("close", "override_close"):
+            still = alarm_open(locked)
+            reading = latest_reading(locked, now) if still else None
+            rules.check_alarm_closed(name, still, reading)
+        elif name == "feedback":
+            check_feedback(locked, data, now)
         _fill(locked, name, user, now, data)
         target = rules.CASE_WORKFLOW.step(name).target
         locked.deadline = rules.deadline(target, locked.effective_level, now, policy_at(now))
@@ -226,7 +287,7 @@ def add_comment(case: AlarmCase, user: Any, text: str, now: dt.datetime) -> Case
 
 def assign(case: AlarmCase, user: Any, assignee: User, now: dt.datetime, reason: str = "") -> None:
     """MON-4: hand a case to a person of its mine, enterprise or regulator; they are told."""
-    if not assignable(case).filter(pk=assignee.pk).exists():
+    if not assignable(case, user).filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": "只能指派给该煤矿、所属企业或属地监管部门的人员"})
     with transaction.atomic(), acting_as(user, reason):
         case.assignee = assignee
@@ -241,7 +302,11 @@ def waiting_on(user: Any, mine_org: bool = False) -> Q:
     the user always count."""
     party = party_of(user.role)
     handle = Q(state__in=[CaseState.NEW, CaseState.ACKNOWLEDGED, CaseState.DISPOSED])
-    verify = Q(state__in=[CaseState.FED_BACK, CaseState.VERIFIED])
+    # A check waits on someone else than who disposed or fed back the case (MON-4).
+    own_work = CaseTransition.objects.filter(
+        case=OuterRef("pk"), step__in=rules.HANDLING_STEPS, user_id=user.pk
+    )
+    verify = Q(state__in=[CaseState.FED_BACK, CaseState.VERIFIED]) & ~Exists(own_work)
     if party == Party.MINE:
         query = handle | Q(state=CaseState.SUPPRESSED)
     elif party == Party.ENTERPRISE:

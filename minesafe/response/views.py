@@ -80,6 +80,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "case": case,
         "alarm": case.alarm,
+        "alarm_open": case.alarm.closed_at is None,
         "children": case.children.select_related("alarm").order_by("opened_at", "pk")[:500],
         "timeline": _timeline(case, user),
         "steps": services.offered_steps(case, user) if may_act else [],
@@ -87,7 +88,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # MON-8/EMG-2: an alarm may call for an evacuation order (the emergency area's model).
         "may_evacuate": can(user, apps.get_model("emergency", "EvacuationOrder"), ADD),
         "may_assign": AlarmCase.objects.restrict(user, CHANGE).filter(pk=pk).exists(),
-        "assign_form": forms.AssignForm(people=services.assignable(case)),
+        "assign_form": forms.AssignForm(people=services.assignable(case, request.user)),
         "overdue": rules.is_overdue(case.deadline, timezone.now()) and case.is_open,
         **_colors(),
     }
@@ -177,7 +178,7 @@ class CaseAssignView(CaseActionView):
     title = "指派"
 
     def make_form(self, request: HttpRequest, case: AlarmCase) -> Any:
-        return forms.AssignForm(request.POST, people=services.assignable(case))
+        return forms.AssignForm(request.POST, people=services.assignable(case, request.user))
 
     def perform(self, case: AlarmCase, form: Any) -> None:
         data = form.cleaned_data

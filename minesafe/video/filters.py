@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import django_filters
 
+from minesafe.core.filters import ScopedFilterSet
 from minesafe.video.choices import ChannelStatus, FindingKind, FindingState, PlaceKind
 from minesafe.video.models import VideoChannel, VideoFinding
 
 
-class VideoChannelFilterSet(django_filters.FilterSet):
+class VideoChannelFilterSet(ScopedFilterSet):
     status = django_filters.ChoiceFilter(choices=ChannelStatus.choices)
     place_kind = django_filters.ChoiceFilter(choices=PlaceKind.choices)
 
@@ -18,7 +19,7 @@ class VideoChannelFilterSet(django_filters.FilterSet):
         fields = ["mine", "status", "place_kind"]
 
 
-class VideoFindingFilterSet(django_filters.FilterSet):
+class VideoFindingFilterSet(ScopedFilterSet):
     state = django_filters.ChoiceFilter(choices=FindingState.choices)
     kind = django_filters.ChoiceFilter(choices=FindingKind.choices)
 

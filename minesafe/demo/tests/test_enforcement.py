@@ -8,6 +8,7 @@ import pytest
 
 from minesafe.demo import enforcement as demo
 from minesafe.demo.registry import load_demo as load_county
+from minesafe.enforcement import documents
 from minesafe.enforcement.models import (
     Decision,
     Document,
@@ -43,6 +44,20 @@ def test_demo_year_of_enforcement_is_idempotent() -> None:
     draw = Draw.objects.get()
     assert Inspection.objects.filter(draw=draw, sealed=True).count() == len(draw.targets)
     assert Inspection.objects.filter(step="archive").exists()
+    # ENF-4: every demo document names two officers with certificate numbers and its legal
+    # basis as law articles.
+    for document in Document.objects.select_related("inspection"):
+        officers = documents.certified_officers(document.inspection)
+        assert len(officers) >= 2 and all(o.number for o in officers)
+    for decision in Decision.objects.exclude(legal_basis=""):
+        assert decision.legal_basis.startswith("《") and ":" not in decision.legal_basis
+    suspension = Document.objects.filter(kind="suspension_order").first()
+    if suspension is not None:
+        text = documents.content(suspension.inspection, suspension.kind, TODAY)
+        assert "《中华人民共和国安全生产法》第七十条" in [a.citation for a in text.legal_basis]
+        issuer = suspension.organization
+        hearer = issuer.parent.name if issuer.kind == "inspectorate" else "人民政府"
+        assert text.remedies is not None and hearer in text.remedies.reconsideration_body
 
 
 def test_demo_without_county_does_nothing() -> None:

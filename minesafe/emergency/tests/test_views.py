@@ -267,3 +267,29 @@ def test_issue_form_from_an_alarm_case_preselects_its_mine(world: World) -> None
     assert len(checked) == 1 and f'value="{world.mine_a.pk}"' in checked[0]
     hidden = _client(world, "regulator_y").get(reverse("emergency:order_add"), {"case": case.pk})
     assert hidden.status_code == 200 and f"报警处置 #{case.pk}" not in hidden.content.decode()
+
+
+def test_order_filters_are_the_same_on_the_page_and_the_api(world: World) -> None:
+    """MON-8: one filter set decides which orders the list, its htmx refresh and the API show:
+    by the state of the parts the user may see, by reason and by mine name."""
+    now = timezone.now()
+    confirmed = make_order([world.mine_a], now - dt.timedelta(hours=2))
+    confirmed.targets.update(state=TargetState.CONFIRMED)
+    waiting = make_order([world.mine_b], now - dt.timedelta(hours=1))
+    client = _client(world, "regulator_x")
+    ours = {confirmed.number, waiting.number}
+    for query, expected in (
+        ({"state": TargetState.CONFIRMED}, {confirmed.number}),
+        ({"state": TargetState.ISSUED}, {waiting.number}),
+        ({"q": world.mine_b.name}, {waiting.number}),
+        ({}, ours),
+    ):
+        page = client.get(reverse("emergency:order_list"), query, HTTP_HX_REQUEST="true")
+        shown = set(re.findall(r"CR\d{8}-\d{5}", page.content.decode()))
+        api = client.get("/api/evacuation-orders/", query).json()
+        rows = api["results"]
+        assert shown & ours == expected, query
+        assert {row["number"] for row in rows} == shown, query
+    mine = _client(world, "mine_b").get("/api/evacuation-orders/", {"state": "confirmed"}).json()
+    assert mine["results"] == []
+    assert client.get("/api/evacuation-orders/", {"state": "\u2603"}).status_code == 400

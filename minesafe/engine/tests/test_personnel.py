@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from minesafe.engine.engine import Engine
-from minesafe.engine.events import AlarmKind, Level
+from minesafe.engine.events import AlarmEvent, AlarmKind, Level
 from minesafe.engine.model import Area, Person, PersonnelSnapshot, Presence
 from minesafe.engine.tests.helpers import MINE, T0, kinds
 
@@ -89,6 +89,37 @@ def test_mon5_impossible_move_between_distant_stations() -> None:
     (im,) = kinds(events, K.IMPOSSIBLE_MOVE, "open")
     assert im.details["speed_m_s"] == 50.0
     assert kinds(events, K.IMPOSSIBLE_MOVE, "close")  # an instant, closed at once
+
+
+def _stay_then_move(minutes_between: float) -> list[AlarmEvent]:
+    """C3 enters S1 and is reported there every minute for three hours, then shows up at S2
+    (3 km away) ``minutes_between`` after the last report at S1."""
+    engine = _engine()
+    engine.set_mine_facts({MINE: {"stations": {"S1": [0, 0], "S2": [3000, 0]}}})
+    entered = T0 - 3 * 3600
+    for minute in range(0, 181):
+        at = entered + 60 * minute
+        engine.on_personnel(
+            PersonnelSnapshot(MINE, at, [_p("L1", leader=True), _p("C3", at=entered)])
+        )
+    last_seen = entered + 180 * 60
+    arrived = last_seen + 60 * minutes_between
+    moved = PersonnelSnapshot(
+        MINE, arrived, [_p("L1", leader=True), _p("C3", station="S2", at=arrived)]
+    )
+    return kinds(engine.on_personnel(moved), K.IMPOSSIBLE_MOVE, "open")
+
+
+def test_mon5_impossible_move_counts_from_the_last_sighting_not_the_arrival() -> None:
+    """Hours at one station, then 3 km in a minute: 50 m/s from the last report at S1 (the
+    time the card entered S1 would give 0.28 m/s and hide it)."""
+    (im,) = _stay_then_move(1)
+    assert im.details["seconds"] == 60.0 and im.details["speed_m_s"] == 50.0
+
+
+def test_mon5_a_card_that_really_walks_the_distance_is_not_flagged() -> None:
+    """The mirror: an hour between the last report at S1 and the first at S2 is 0.83 m/s."""
+    assert _stay_then_move(60) == []
 
 
 def test_per7_a_shift_without_a_leader_underground() -> None:

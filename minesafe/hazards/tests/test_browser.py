@@ -60,12 +60,30 @@ def test_haz2_mine_records_fixes_and_another_verifies_and_closes_in_the_browser(
     page = open_page(browser, errors)
     login(page, base, "mine_a_manager")
     page.goto(hazard_url)
+    # The description matched a major-hazard situation: verifying waits for a decision on it.
+    assert page.locator("#step-verify").count() == 0
+    assert "判定建议" in page.inner_text("#held-back")
+    while page.locator("form.reject-suggestion").count():
+        form = page.locator("form.reject-suggestion").first
+        form.locator("input[name=reason]").fill("托盘松动属一般隐患，不属该情形")
+        form.locator("button").click()
+        page.wait_for_load_state()
+        page.goto(hazard_url)
+    assert page.locator("#held-back").count() == 0
     for step in ("verify", "close"):
         page.click(f"#step-{step} button[type=submit]")
         page.wait_for_load_state()
     page.wait_for_selector("#hazard-status >> text=已销号")
     history = page.inner_text("#history")
-    for label in ("登记", "五落实完成", "开始整改", "整改完成", "验收通过", "销号"):
+    for label in (
+        "登记",
+        "五落实完成",
+        "开始整改",
+        "整改完成",
+        "否定重大隐患判定建议",
+        "验收通过",
+        "销号",
+    ):
         assert label in history
     hazard = Hazard.objects.get(description="浏览器测试：运输顺槽锚杆托盘松动")
     assert hazard.status == "closed" and hazard.evidence == "已补打锚杆6根"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.test import Client
 
 from minesafe.core.workflow import Refusal
 from minesafe.hazards import services
@@ -23,7 +24,7 @@ from minesafe.hazards.choices import (
     NotificationKind,
     ProposalKind,
 )
-from minesafe.hazards.models import Hazard, HazardProposal
+from minesafe.hazards.models import Hazard, HazardProposal, HazardSuggestion, MajorHazardItem
 from minesafe.hazards.testing import FIXES, make_hazard
 from minesafe.hazards.worker import tick
 from minesafe.notifications.choices import Channel
@@ -226,3 +227,82 @@ def test_haz2_hazard_tick_command_runs_one_step(world: World, mine: Mine) -> Non
     out = io.StringIO()
     call_command("hazard_tick", "--now", "2026-11-22T08:00:00+08:00", stdout=out)
     assert json.loads(out.getvalue())["overdue"] == 0
+
+
+def test_haz2_rectifier_may_not_close_what_another_verified(
+    world: World, mine: Mine, staff: dict[str, Any]
+) -> None:
+    officer, manager = staff["officer"], staff["manager"]
+    hazard = make_hazard(mine, fixes=FIXES)
+    services.transition(hazard, "start", manager)
+    services.transition(hazard, "rectify", officer, evidence="已更换托辊")
+    services.transition(hazard, "verify", manager)
+    with pytest.raises(Refusal) as own:
+        services.transition(hazard, "close", officer)
+    assert own.value.forbidden and "整改完成的人不能再销号" in own.value.message
+    hazard = services.transition(hazard, "close", manager)
+    assert hazard.status == HazardStatus.CLOSED
+
+
+def test_haz2_open_major_suggestion_holds_verification_and_close(
+    world: World, mine: Mine, staff: dict[str, Any]
+) -> None:
+    """A mine officer may not settle a hazard while a suggested major situation waits: it is
+    confirmed (then a regulator verifies it as a major hazard) or rejected with a reason."""
+    officer, manager = staff["officer"], staff["manager"]
+    hazard = make_hazard(
+        mine, description="掘进工作面风电闭锁装置失效，停风后仍能送电", fixes=FIXES
+    )
+    pending = hazard.suggestions.filter(decision=Decision.PENDING)
+    assert pending.exists()
+    services.transition(hazard, "start", officer)
+    services.transition(hazard, "rectify", officer, evidence="已修复风电闭锁")
+    with pytest.raises(Refusal) as held:
+        services.transition(hazard, "verify", manager)
+    assert "待确认的重大事故隐患判定建议" in held.value.message and "验收" in held.value.message
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.RECTIFIED
+    with pytest.raises(ValidationError):  # rejecting needs a reason
+        services.decide_suggestion(pending.first(), manager, False, "")
+    for suggestion in pending:
+        services.decide_suggestion(suggestion, manager, False, "闭锁只是显示故障，未实际失效")
+    hazard = services.transition(hazard, "verify", manager)
+    hazard = services.transition(hazard, "close", manager)
+    assert hazard.status == HazardStatus.CLOSED
+    rejected = hazard.transitions.filter(step="reject_suggestion")
+    assert rejected.exists() and "未实际失效" in rejected.first().reason
+
+
+def test_haz2_undecided_suggestion_also_holds_close(
+    world: World, mine: Mine, staff: dict[str, Any]
+) -> None:
+    officer, manager = staff["officer"], staff["manager"]
+    hazard = make_hazard(mine, fixes=FIXES)
+    services.transition(hazard, "start", officer)
+    services.transition(hazard, "rectify", officer, evidence="已整改")
+    services.transition(hazard, "verify", manager)
+    item = MajorHazardItem.objects.get(code="8(8)", edition=hazard_edition(hazard))
+    HazardSuggestion.objects.create(hazard=hazard, item=item, method="text", score=0.99)
+    with pytest.raises(Refusal) as held:
+        services.transition(hazard, "close", manager)
+    assert "0.99" in held.value.message and "销号" in held.value.message
+    page_client = Client()
+    page_client.force_login(manager)
+    page = page_client.get(hazard.get_absolute_url()).content.decode()
+    assert 'id="step-close"' not in page and 'id="held-back"' in page
+    services.decide_suggestion(hazard.suggestions.get(), world.users["regulator_x"], True, "属实")
+    hazard.refresh_from_db()
+    assert hazard.grade == HazardGrade.MAJOR
+    # Now major: closed by government on site, not by the mine.
+    with pytest.raises(Refusal):
+        services.transition(hazard, "close", manager)
+    hazard = services.transition(hazard, "close", world.users["regulator_x"])
+    assert hazard.status == HazardStatus.CLOSED
+
+
+def hazard_edition(hazard: Hazard) -> str:
+    from minesafe.hazards.catalogue import items_in_force
+
+    first = items_in_force(hazard.found_on).first()
+    assert first is not None
+    return first.edition

@@ -278,3 +278,30 @@ def test_api_steps_refuse_by_who_where_and_what(world: World) -> None:
     mine_rows = [r for r in rows if r["hazard"] == hazard.pk]
     rectify = next(r for r in mine_rows if r["step"] == "rectify")
     assert rectify["evidence"] == {"text": "已更换"} and rectify["to_state"] == "rectified"
+
+
+def test_haz2_api_open_suggestion_holds_verify_until_rejected_with_a_reason(
+    world: World,
+) -> None:
+    """Through the steps endpoint: a rectified hazard with an undecided major-hazard suggestion
+    is not verified; rejecting the suggestion without a reason is refused, with one it frees
+    the verification by someone other than the rectifier."""
+    hazard = make_hazard(
+        world.mine_a, description="掘进工作面风电闭锁装置失效，停风后仍能送电", fixes=FIXES
+    )
+    mine = client_for(world, "mine_a")
+    steps = f"/api/hazards/{hazard.pk}/steps"
+    assert mine.post(f"{steps}/start/", {}, content_type="application/json").status_code == 200
+    body = {"evidence": "已修复"}
+    assert mine.post(f"{steps}/rectify/", body, content_type="application/json").status_code == 200
+    regulator = client_for(world, "regulator_x")
+    held = regulator.post(f"{steps}/verify/", {}, content_type="application/json")
+    assert held.status_code == 400 and "判定建议" in json.dumps(held.json(), ensure_ascii=False)
+    for suggestion in hazard.suggestions.all():
+        url = f"/api/hazard-suggestions/{suggestion.pk}/decide/"
+        bare = regulator.post(url, {"accept": False}, content_type="application/json")
+        assert bare.status_code == 400
+        why = {"accept": False, "reason": "现场核查闭锁正常，系显示故障"}
+        assert regulator.post(url, why, content_type="application/json").status_code == 200
+    done = regulator.post(f"{steps}/verify/", {}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["status"] == HazardStatus.VERIFIED

@@ -255,3 +255,29 @@ def test_haz9_not_for_non_basic_or_same_level_findings() -> None:
     assert rules.responsibility_tracing(same_level, checks, at(2026, 8, 2)) is None
     general = rules.TracingFacts(1, "14(1)", HazardGrade.GENERAL, at(2026, 8, 1), "city")
     assert rules.responsibility_tracing(general, checks, at(2026, 8, 2)) is None
+
+
+def test_haz2_undecided_suggestion_holds_verify_and_close_only() -> None:
+    pending = [("8(8)", 0.62), ("5(2)", 0.99)]
+    held = rules.suggestion_refusal("close", pending, grade_decided=False)
+    assert held is not None and "第5(2)" in held.message and "0.99" in held.message
+    assert "等2条" in held.message and "销号" in held.message
+    verify = rules.suggestion_refusal("verify", pending, grade_decided=False)
+    assert verify is not None and "验收" in verify.message
+    assert rules.suggestion_refusal("rectify", pending, grade_decided=False) is None
+    assert rules.suggestion_refusal("close", pending, grade_decided=True) is None
+    assert rules.suggestion_refusal("close", [], grade_decided=False) is None
+
+
+def test_haz2_the_rectifier_may_not_verify_send_back_or_close() -> None:
+    took = {"rectify": {5}}
+    me, other = Actor(5, Role.MINE_MANAGER, True), Actor(6, Role.MINE_MANAGER, True)
+    for name, state, given in (
+        ("verify", rules.RECTIFIED, ()),
+        ("send_back", rules.RECTIFIED, ("reason",)),
+        ("close", rules.VERIFIED, ()),
+    ):
+        with pytest.raises(Refusal) as own:
+            rules.GENERAL_LOOP.check(state, name, me, given, took)
+        assert own.value.forbidden
+        assert rules.GENERAL_LOOP.check(state, name, other, given, took).name == name

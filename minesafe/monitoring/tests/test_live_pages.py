@@ -125,13 +125,14 @@ def test_live_points_newest_minute_status_and_trend(live_world: World) -> None:
     now = timezone.now()
     gas = SensorPoint.objects.get(mine=mine, code=point_code(mine))  # has open alarms (I, III)
     co = make_sensor_point(mine, 2, sensor_type="0004", unit="ppm", location="回风巷一氧化碳")
-    wind = make_sensor_point(mine, 3, sensor_type="0009", unit="m/s", location="回风巷风速")
-    _stats(gas, StatPeriod.MINUTE, _minute(now) - dt.timedelta(minutes=30), [0.5] * 29 + [1.4])
+    wind = make_sensor_point(mine, 3, sensor_type="0006", unit="m/s", location="回风巷风速")
+    # the gas point stays above both alarms' restore values: both are still current
+    _stats(gas, StatPeriod.MINUTE, _minute(now) - dt.timedelta(minutes=30), [2.3] * 29 + [2.4])
     _stats(co, StatPeriod.MINUTE, _minute(now) - dt.timedelta(minutes=3), [5.0, 6.0])
     _stats(wind, StatPeriod.MINUTE, _minute(now) - dt.timedelta(hours=3), [2.0, 2.1])
     rows = {r.point.code: r for r in live.live_points(mine, now, SETTINGS)}
     assert rows[gas.code].status == live.ALARM and rows[gas.code].level == AlarmLevel.I
-    assert rows[gas.code].stat is not None and rows[gas.code].stat.avg == 1.4
+    assert rows[gas.code].stat is not None and rows[gas.code].stat.avg == 2.4
     assert rows[gas.code].color == "red" and "报警" in rows[gas.code].status_label
     assert len(rows[gas.code].trend.split()) == 30
     assert rows[co.code].status == live.NORMAL and rows[co.code].stat.avg == 6.0  # type: ignore[union-attr]

@@ -99,17 +99,20 @@ def test_sparkline_of_nothing_and_of_a_flat_line() -> None:
     assert {p.split(",")[1] for p in live.sparkline([0.3] * 5, 120, 24).split()} == {"12.0"}
 
 
-def test_point_status_alarm_before_no_data_before_normal() -> None:
+def test_point_status_no_data_before_alarm_before_normal() -> None:
+    """MON-1: a point without fresh data reads 无数据 even with an alarm open on it (nothing
+    says what it reads now); a current alarm makes a fresh point 报警."""
     minutes = SETTINGS.no_data_minutes
     fresh = NOW - dt.timedelta(minutes=2)
-    assert live.point_status(fresh, None, NOW, minutes) == live.NORMAL
-    assert live.point_status(None, None, NOW, minutes) == live.NO_DATA
-    assert live.point_status(None, 2, NOW, minutes) == live.ALARM  # a line break has no data
+    assert live.point_status(fresh, [], NOW, minutes) == live.NORMAL
+    assert live.point_status(fresh, [3], NOW, minutes) == live.ALARM
+    assert live.point_status(None, [], NOW, minutes) == live.NO_DATA
+    assert live.point_status(None, [2], NOW, minutes) == live.NO_DATA  # a line break: no data
     # the bucket ends one minute after it starts: exactly N minutes after its end is still fresh
     edge = NOW - dt.timedelta(minutes=minutes + 1)
-    assert live.point_status(edge, None, NOW, minutes) == live.NORMAL
+    assert live.point_status(edge, [], NOW, minutes) == live.NORMAL
     stale = edge - dt.timedelta(seconds=1)
-    assert live.point_status(stale, None, NOW, minutes) == live.NO_DATA
+    assert live.point_status(stale, [1], NOW, minutes) == live.NO_DATA
 
 
 def test_history_window_defaults_to_the_last_day_of_minutes() -> None:

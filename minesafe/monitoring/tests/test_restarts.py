@@ -15,10 +15,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from minesafe.monitoring.tests import brokerutil
+from minesafe.monitoring.tests.conftest import require_service
 from minesafe.monitoring.tests.test_scaleout import (
     ALARMS,
     ROOT,
@@ -26,6 +30,7 @@ from minesafe.monitoring.tests.test_scaleout import (
     Database,
     databases,  # noqa: F401  (a fixture)
     env,
+    postgres_pair,
     publish,
     readings_per_point,
     simulation,
@@ -151,3 +156,38 @@ def test_mon1_a_worker_outlives_a_nats_restart(
 ) -> None:
     db, reference = databases
     run_through_a_restart(nats_stream, db, reference, tmp_path, restart_nats)
+
+
+def restart_postgresql() -> None:
+    """Restart the PostgreSQL cluster the suite runs on, as an operator would (every open
+    connection is cut; the test process's own are dropped and reopen on next use)."""
+    from django.db import connections
+
+    version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    wait_for("PostgreSQL to answer", lambda: _port_open(5432), 60)
+    connections.close_all()
+
+
+#: The PostgreSQL server the restart test's workers write to, whichever database the suite is on.
+POSTGRES_URL = os.environ.get("MINESAFE_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def postgres(unique: str) -> Iterator[tuple[Database, Database]]:
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    codes = ",".join(m.code for m in simulation().mines)
+    yield from postgres_pair(POSTGRES_URL, unique, codes)
+
+
+def test_mon1_a_worker_outlives_a_postgresql_restart(
+    nats_stream: dict[str, str], postgres: tuple[Database, Database], tmp_path: Path
+) -> None:
+    db, reference = postgres
+    log = run_through_a_restart(nats_stream, db, reference, tmp_path, restart_postgresql)
+    assert "restarting from the last checkpoint" in log

@@ -105,15 +105,7 @@ def databases(tmp_path: Path, unique: str) -> Iterator[tuple[Database, Database]
     codes = ",".join(m.code for m in simulation().mines)
     configured = os.environ.get("DATABASE_URL", "")
     if configured.startswith("postgres"):
-        base = configured.rsplit("/", 1)[0]
-        names = [f"msk_{unique}_kill", f"msk_{unique}_ref"]
-        _pg_admin(configured, f"CREATE DATABASE {names[0]}")
-        urls = [f"{base}/{n}" for n in names]
-        setup(urls[0], codes)
-        _pg_admin(configured, f"CREATE DATABASE {names[1]} TEMPLATE {names[0]}")
-        yield Database(urls[0]), Database(urls[1])
-        for name in names:
-            _pg_admin(configured, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        yield from postgres_pair(configured, unique, codes)
         return
     paths = [tmp_path / "kill.sqlite3", tmp_path / "ref.sqlite3"]
     setup(f"sqlite:///{paths[0]}", codes)
@@ -122,6 +114,19 @@ def databases(tmp_path: Path, unique: str) -> Iterator[tuple[Database, Database]
     db.close()
     shutil.copy(paths[0], paths[1])
     yield Database(f"sqlite:///{paths[0]}"), Database(f"sqlite:///{paths[1]}")
+
+
+def postgres_pair(configured: str, unique: str, codes: str) -> Iterator[tuple[Database, Database]]:
+    """The two databases on the PostgreSQL server of ``configured``, dropped afterwards."""
+    base = configured.rsplit("/", 1)[0]
+    names = [f"msk_{unique}_kill", f"msk_{unique}_ref"]
+    _pg_admin(configured, f"CREATE DATABASE {names[0]}")
+    urls = [f"{base}/{n}" for n in names]
+    setup(urls[0], codes)
+    _pg_admin(configured, f"CREATE DATABASE {names[1]} TEMPLATE {names[0]}")
+    yield Database(urls[0]), Database(urls[1])
+    for name in names:
+        _pg_admin(configured, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def env(db: Database) -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""A real browser: a mine user acknowledges and disposes a case, the regulator verifies and
-closes it (MON-4, issue 6 §5). Follows ``tests/test_browser.py`` (Debian Chromium, headless)."""
+"""A real browser: a mine user acknowledges and disposes a case, a second person (the regulator)
+verifies it, closing waits while the alarm lasts and follows once it has ended (MON-4, issue 6
+§5). Follows ``tests/test_browser.py`` (Debian Chromium, headless)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from minesafe.monitoring.choices import AlarmLevel
+from minesafe.monitoring.models import Alarm
 from minesafe.response import worker
 from minesafe.response.choices import CaseState
 from minesafe.response.models import AlarmCase
@@ -47,10 +49,18 @@ def test_mon4_mine_acknowledges_and_disposes_regulator_verifies(
     mine.check("#id_power_cut_confirmed")
     mine.click("#step-dispose button")
     mine.wait_for_selector("#case-state >> text=已处置")
-    mine.fill("#id_feedback", "甲烷浓度已恢复正常")
+    case_url = mine.url
+    # A feedback contradicting the stored reading (the alarm still reads 1.2 %) is refused.
+    mine.fill("#id_feedback", "甲烷浓度已降至0.3%")
+    mine.click("#step-feedback button")
+    mine.wait_for_selector("text=与监测数据不符")
+    assert "最新读数为1.2" in mine.inner_text("main")
+    mine.goto(case_url)
+    mine.fill("#id_feedback", "已撤人断电，甲烷浓度仍在报警值，持续监测")
+    mine.fill("#id_current_reading", "1.2")
     mine.click("#step-feedback button")
     mine.wait_for_selector("#case-state >> text=已反馈")
-    assert mine.query_selector("#step-verify") is None
+    assert mine.query_selector("#step-verify") is None  # nobody verifies their own disposal
 
     regulator = open_page(browser, errors)
     login(regulator, base, "reg_x")
@@ -59,10 +69,18 @@ def test_mon4_mine_acknowledges_and_disposes_regulator_verifies(
     regulator.fill("#id_reason_verify", "视频核查属实")
     regulator.click("#step-verify button")
     regulator.wait_for_selector("#case-state >> text=已核查")
+    # The alarm still lasts: no plain close, only the level above's decision with a reason.
+    assert regulator.locator("#step-close").count() == 0
+    assert "报警尚未解除" in regulator.inner_text("#close-wait")
+    assert regulator.locator("#step-override_close").count() == 1
+    regulator.screenshot(path="/tmp/duties-case-alarm-active.png", full_page=True)
+    Alarm.objects.filter(pk=alarm.pk).update(closed_at=timezone.now())
+    regulator.reload()
+    assert regulator.locator("#step-override_close").count() == 0
     regulator.click("#step-close button")
     regulator.wait_for_selector("#case-state >> text=已关闭")
     timeline = regulator.inner_text("#timeline")
-    for text in ("确认接警", "处置", "反馈处置结果", "核查", "关闭", "视频核查属实"):
+    for text in ("确认接警", "处置", "反馈处置结果", "核查", "关闭", "视频核查属实", "当前读数"):
         assert text in timeline
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED and case.evacuated == 9

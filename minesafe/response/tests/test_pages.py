@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minesafe.monitoring.choices import AlarmLevel
+from minesafe.monitoring.models import Alarm
 from minesafe.response import worker
 from minesafe.response.choices import CaseState
 from minesafe.response.models import AlarmCase, PlannedWork
@@ -67,6 +68,11 @@ def test_mon4_loop_through_the_pages(world: World, case: AlarmCase) -> None:
     # An inspector is government here as in every area: the level above a level II case.
     inspector = client(world, "inspector")
     assert step(inspector, case, transition="verify", reason="现场核实").status_code == 302
+    page = regulator.get(case.get_absolute_url()).content.decode()
+    assert 'id="step-close"' not in page and 'id="step-override_close"' in page
+    active = step(regulator, case, transition="close")
+    assert active.status_code == 400 and "报警尚未解除" in active.content.decode()
+    Alarm.objects.filter(pk=case.alarm_id).update(closed_at=timezone.now())
     assert step(regulator, case, transition="close").status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED and case.evacuated == 8 and case.power_cut_confirmed

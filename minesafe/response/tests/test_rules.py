@@ -158,3 +158,80 @@ def test_backlog_is_an_ended_alarm_older_than_the_window() -> None:
     assert rules.is_backlog(old, old + dt.timedelta(minutes=5), T0, TABLE)
     assert not rules.is_backlog(old, None, T0, TABLE)  # still open: handled live
     assert not rules.is_backlog(T0 - dt.timedelta(hours=1), T0, T0, TABLE)
+
+
+# --- separation of duties and closing against the data (MON-4) ---------------------------------
+
+ENTERPRISE_ACTOR = Actor(7, Role.ENTERPRISE_OFFICER, True)
+OTHER_ENTERPRISE = Actor(8, Role.ENTERPRISE_OFFICER, True)
+
+
+def test_mon4_who_disposed_or_fed_back_may_not_verify_return_or_close() -> None:
+    wf = rules.CASE_WORKFLOW
+    took = {"acknowledge": {7}, "dispose": {7}, "feedback": {7}}
+    for name, state, given in (
+        ("verify", CaseState.FED_BACK, ()),
+        ("return", CaseState.FED_BACK, ("reason",)),
+        ("close", CaseState.VERIFIED, ()),
+        ("override_close", CaseState.VERIFIED, ("reason",)),
+    ):
+        with pytest.raises(Refusal) as own:
+            wf.check(state, name, ENTERPRISE_ACTOR, given, took)
+        assert own.value.forbidden and "的人不能再" in own.value.message
+        assert wf.check(state, name, OTHER_ENTERPRISE, given, took).name == name
+    # Acknowledging alone does not bar verifying: the work checked is the disposal.
+    assert wf.check(CaseState.FED_BACK, "verify", ENTERPRISE_ACTOR, (), {"acknowledge": {7}})
+
+
+def test_mon4_override_close_is_a_distinct_step_of_the_level_above_with_a_reason() -> None:
+    step = rules.CASE_WORKFLOW.step("override_close")
+    assert step.target == CaseState.CLOSED and "reason" in step.needs
+    with pytest.raises(Refusal) as missing:
+        rules.CASE_WORKFLOW.check(CaseState.VERIFIED, "override_close", OTHER_ENTERPRISE, ())
+    assert missing.value.field == "reason"
+    with pytest.raises(Refusal) as mine:
+        rules.CASE_WORKFLOW.check(
+            CaseState.VERIFIED, "override_close", actor(Role.MINE_SAFETY_OFFICER), ("reason",)
+        )
+    assert mine.value.forbidden
+    # Level II: only the government decides (the enterprise is not the level above).
+    with pytest.raises(Refusal):
+        rules.check_level("override_close", 2, Role.ENTERPRISE_OFFICER)
+    rules.check_level("override_close", 2, Role.COUNTY_REGULATOR)
+
+
+def test_mon4_a_case_closes_only_after_its_alarm_ended() -> None:
+    reading = rules.Reading(1.07, 1.05, 1.09, "%", "11-22 23:40")
+    with pytest.raises(Refusal) as active:
+        rules.check_alarm_closed("close", True, reading)
+    assert "报警尚未解除" in active.value.message and "1.07%" in active.value.message
+    rules.check_alarm_closed("close", False)
+    rules.check_alarm_closed("override_close", True)
+    with pytest.raises(Refusal) as pointless:
+        rules.check_alarm_closed("override_close", False)
+    assert "直接关闭" in pointless.value.message
+
+
+def test_mon4_page_offers_close_or_the_override_by_the_alarm() -> None:
+    steps = [rules.CASE_WORKFLOW.step(n) for n in ("close", "override_close")]
+    active = rules.offered(steps, 3, Role.COUNTY_REGULATOR, alarm_open=True)
+    ended = rules.offered(steps, 3, Role.COUNTY_REGULATOR, alarm_open=False)
+    assert [s.name for s in active] == ["override_close"]
+    assert [s.name for s in ended] == ["close"]
+
+
+def test_mon4_feedback_stated_percent_is_the_last_written() -> None:
+    assert rules.stated_percent("甲烷浓度由1.07%降至0.3％，已恢复") == 0.3
+    assert rules.stated_percent("已降至 0.25 %") == 0.25
+    assert rules.stated_percent("通信已恢复") is None
+
+
+def test_mon4_feedback_checked_against_the_reading_within_tolerance() -> None:
+    reading = rules.Reading(1.07, 1.05, 1.09, "%", "11-22 23:40")
+    with pytest.raises(Refusal) as untrue:
+        rules.check_stated(0.3, reading, TABLE)
+    assert untrue.value.field == "feedback" and "1.07%" in untrue.value.message
+    rules.check_stated(1.0, reading, TABLE)  # within 0.107 of the minute's spread
+    with pytest.raises(Refusal):
+        rules.check_stated(0.9, reading, TABLE)
+    rules.check_stated(0.3, None, TABLE)  # nothing stored: nothing to contradict

@@ -19,6 +19,7 @@ from django.utils import timezone
 from minesafe.accounts.choices import Role
 from minesafe.core.workflow import Refusal
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
+from minesafe.monitoring.models import Alarm
 from minesafe.notifications.choices import Channel
 from minesafe.notifications.models import Notification
 from minesafe.notifications.testing import notes
@@ -137,6 +138,13 @@ def test_mon4_whole_loop_with_history_and_refusals(world: World) -> None:
         NIGHT + dt.timedelta(minutes=8),
         {"measures": "停止作业、撤出人员、切断电源", "evacuated": 12, "power_cut_confirmed": True},
     )
+    # The feedback is checked against the data it describes: the alarm still reads 1.2 %.
+    with pytest.raises(Refusal) as untrue:
+        services.take_step(
+            case, "feedback", mine, NIGHT + dt.timedelta(minutes=40), {"feedback": "已降至0.3%"}
+        )
+    assert untrue.value.field == "feedback" and "1.2" in untrue.value.message
+    Alarm.objects.filter(pk=alarm.pk).update(closed_at=NIGHT + dt.timedelta(minutes=30))
     services.take_step(
         case, "feedback", mine, NIGHT + dt.timedelta(minutes=40), {"feedback": "瓦斯浓度已降至0.3%"}
     )
@@ -203,6 +211,7 @@ def test_mon4_network_down_gives_one_parent_case_not_200(world: World) -> None:
     )
     points = _outage(world, 200)
     report = tick(NIGHT + dt.timedelta(minutes=1))
+    Alarm.objects.filter(pk=down.pk).update(closed_at=NIGHT + dt.timedelta(minutes=20))
     assert report.cases == 1 and report.grouped == 200
     parent = case_of(down)
     assert parent.children.count() == 200 and parent.children_count == 200

@@ -43,6 +43,15 @@
     }
   });
 
+  // <button data-nav-toggle>: on a phone the top menu is folded behind a 菜单 button.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-nav-toggle]");
+    if (!button) { return; }
+    var header = button.closest("header");
+    var open = header.classList.toggle("nav-open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
   // [data-swap-invalid]: htmx swaps a 400 answer (the form with its errors) into the target
   // instead of treating it as a failure.
   document.addEventListener("htmx:beforeSwap", function (e) {
