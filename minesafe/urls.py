@@ -20,3 +20,5 @@ urlpatterns = [
     path("api/", include("minesafe.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "minesafe.core.errors.permission_denied"

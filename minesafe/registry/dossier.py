@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from minesafe.core.context import audit_reason
 from minesafe.core.models import AuditAction, AuditEntry
 from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, can, may
-from minesafe.core.templatetags.minesafe import audit_changes
+from minesafe.core.templatetags.minesafe import audit_changes, name_related
 from minesafe.core.views import (
     ScopedFormView,
     get_scoped,
@@ -160,12 +160,18 @@ def _history_rows(entries: QuerySet[AuditEntry]) -> SafeString:
     rows = []
     # Only an update's changes are shown: a creation's snapshot is not read or decoded.
     shown = Case(When(action=AuditAction.UPDATE, then="changes"), output_field=JSONField())
-    for when, username, action, type_id, object_repr, changes, reason in entries.values_list(
-        *HISTORY_FIELDS[:5], shown, "reason"
-    ):
-        if type_id not in types:
-            content_type = ContentType.objects.get_for_id(type_id)
-            types[type_id] = (content_type, str(content_type.name))
+    read = list(entries.values_list(*HISTORY_FIELDS[:5], shown, "reason"))
+    for type_id in {row[3] for row in read} - types.keys():
+        content_type = ContentType.objects.get_for_id(type_id)
+        types[type_id] = (content_type, str(content_type.name))
+    updates = [
+        SimpleNamespace(content_type=types[type_id][0], changes=changes)
+        for _, _, action, type_id, _, changes, _ in read
+        if action == AuditAction.UPDATE
+    ]
+    related: dict[Any, str] = {}  # the objects the changes name, one query per kind
+    name_related(updates, related)
+    for when, username, action, type_id, object_repr, changes, reason in read:
         content_type, type_name = types[type_id]
         lines = ""
         if action == AuditAction.UPDATE:
@@ -174,7 +180,7 @@ def _history_rows(entries: QuerySet[AuditEntry]) -> SafeString:
                 CHANGE_LINE,
                 (
                     (label, formats.localize(old), formats.localize(new))
-                    for label, old, new in audit_changes(entry)
+                    for label, old, new in audit_changes(entry, related)
                 ),
                 sep="",
             )

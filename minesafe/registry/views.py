@@ -21,6 +21,7 @@ from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import (
     ScopedFormView,
     download,
+    export_url,
     get_scoped,
     html_rows,
     is_htmx,
@@ -211,6 +212,8 @@ def mine_list(request: HttpRequest) -> HttpResponse:
         "query": query_without(request, "page"),
         "columns": _sort_columns(request, sort),
         "can_import": can(request.user, Mine, IMPORT),
+        "export_url": export_url(request, "registry:mine_export"),
+        "htmx": htmx,
     }
     template = "registry/_mine_table.html" if htmx else "registry/mine_list.html"
     return render(request, template, context)
