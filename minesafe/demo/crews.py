@@ -55,3 +55,10 @@ def shift_crew(capacity: Decimal | float | None, status: str, shift: int, code: 
 
 def watch_jobs() -> list[str]:
     return list(settings()["watch"]["jobs"])
+
+
+def feed_crew(capacity: Decimal | float | None, status: str, code: str) -> dict[str, Any]:
+    """What the live feed's mines file carries for a mine (``crew`` per shift, ``watch``), so the
+    simulator streams these crews instead of the same roster everywhere."""
+    crew = [shift_crew(capacity, status, k, code) for k in range(3)]
+    return {"crew": crew, "watch": status in STOPPED}

@@ -148,7 +148,7 @@ class _Demo:
         )
         if stuck:  # rectification stalled: one of the few overdue hazards of the county
             self.stuck_left -= 1
-        if rng.random() < self.late_share:
+        if not stop and rng.random() < self.late_share:
             done = deadline + dt.timedelta(days=rng.randint(1, 4))
         else:
             done = started + (deadline - started) * rng.uniform(0.3, 0.95)
@@ -194,6 +194,16 @@ class _Demo:
             deadline=today + dt.timedelta(days=3),
         )
         self.progress(waiting, stop="rectify")
+        # A general hazard verified yesterday and waiting to be closed, and one whose
+        # rectification stalled past its deadline (overdue: the clock flags it).
+        verified = self.record(
+            mines[3], _at(today - dt.timedelta(days=6), rng), deadline=today - dt.timedelta(days=3)
+        )
+        self.progress(verified, stop="verify")
+        stalled = self.record(
+            mines[2], _at(today - dt.timedelta(days=15), rng), deadline=today - dt.timedelta(days=5)
+        )
+        self.progress(stalled, stop="start")
         # HAZ-6: closed, then found again a fortnight later.
         first = self.record(fake_mine, _at(today - dt.timedelta(days=40), rng))
         self.progress_fully(first)
@@ -291,18 +301,26 @@ class _Demo:
 
 
 class HandedHazards:
-    """The hazards an inspection's findings hand to the loop (ENF-3), as the demo's mines deal
-    with them: the five fixes the next day and rectification before the deadline, so the
-    re-check on the deadline verifies and closes them. The enforcement demo calls this when it
-    signs a record; recent findings are still being rectified."""
+    """Hazards other areas hand to the loop — an inspection's findings (ENF-3), a
+    self-inspection's answers (HAZ-8) — as the demo's mines deal with them: the five fixes the
+    next day and rectification before the deadline. The enforcement and self-inspection demos
+    call this when they sign; recent ones are still being rectified."""
 
     def __init__(self, seed: int, today: dt.date) -> None:
         self.demo = _Demo(seed + 13, today)
         self.demo.late_share = 0.0
+        self.demo.stuck_left = 0
 
     def rectify(self, hazard_ids: list[int]) -> None:
+        """Rectified on time; the re-check verifies and closes them."""
         for hazard in Hazard.objects.filter(pk__in=hazard_ids).order_by("pk"):
             self.demo.progress(hazard, stop="rectify")
+
+    def close(self, hazard_ids: list[int]) -> None:
+        """The whole loop (a mine's own findings): rectified on time, verified and closed,
+        as far as the demo's moment allows."""
+        for hazard in Hazard.objects.filter(pk__in=hazard_ids).order_by("pk"):
+            self.demo.progress(hazard)
 
 
 def load_demo(seed: int = 20261122, today: dt.date | None = None) -> str:
