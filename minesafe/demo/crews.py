@@ -53,6 +53,14 @@ def shift_crew(capacity: Decimal | float | None, status: str, shift: int, code: 
     return max(4, round(day * mine_factor * share))
 
 
+def approved_headcount(capacity: Decimal | float | None, code: str) -> int:
+    """核定井下人数 of a demo mine: its largest production shift with the margin of the data
+    file, rounded up to tens (so an ordinary day never shows the mine over-staffed)."""
+    largest = max(shift_crew(capacity, MineStatus.PRODUCING, k, code) for k in range(3))
+    margin = float(settings()["production"]["approved_margin"])
+    return -(-round(largest * margin) // 10) * 10
+
+
 def watch_jobs() -> list[str]:
     return list(settings()["watch"]["jobs"])
 

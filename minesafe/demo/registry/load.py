@@ -13,6 +13,7 @@ from django.db import transaction
 from minesafe.accounts.choices import DivisionLevel, OrganizationKind, Role
 from minesafe.accounts.models import Division, Organization, User
 from minesafe.core.context import acting_as
+from minesafe.demo import crews
 from minesafe.demo.registry.mines import _mine_facts, _plan_mines, _status_plan
 from minesafe.demo.registry.records import (
     _appraisals,
@@ -206,6 +207,9 @@ def load_demo(seed: int = 2025, mines: int = 40, today: dt.date | None = None) -
                 supervisor=orgs[code],
                 inspectorate=orgs["branch"],
                 declared_key_flags=plan.flags,
+                approved_underground_headcount=crews.approved_headcount(
+                    plan.facts["capacity"], f"{code}{plan.serial:06d}"
+                ),
                 **plan.facts,
             )
             _appraisals(mine, rng, today, plan.second_appraisal)

@@ -63,6 +63,9 @@ def test_headcounts_follow_size_status_and_shift() -> None:
     ]
     assert len(producing) >= 10 and all(n > 0 for _, n in producing)
     assert len({n for _, n in producing}) >= 5  # not all equal
+    for mine in Mine.objects.filter(county__code=COUNTY_CODE, status__in=crews.PRODUCING):
+        approved = mine.approved_underground_headcount
+        assert approved and (services.mine_status(mine, now).count or 0) <= approved
     producing.sort()
     half = len(producing) // 2
     small = sum(n for _, n in producing[:half]) / half
