@@ -157,9 +157,10 @@ def _load_mine(rng: random.Random, mine: Mine, now: dt.datetime, plant: bool) ->
     work_areas = [a[1] for a in areas if a[0] == "2"] or [a[1] for a in areas[1:-1]]
     down: list[tuple[dict[str, Any], str, dt.datetime]] = []
     on_shift = crew[1 : on_duty + 1]  # crew[0] (矿长) is on another shift
+    step = min(20, 1200 // max(len(on_shift), 1))  # the whole crew is down within 20 minutes
     for k, p in enumerate(on_shift):
         area = work_areas[k % len(work_areas)] if k % 5 else areas[1][1]
-        down.append((p, area, went_down + dt.timedelta(seconds=20 * k)))
+        down.append((p, area, went_down + dt.timedelta(seconds=step * k)))
     if plant:
         # Over-staffing: people moved into the first face until it holds two over its limit.
         first_face = work_areas[0]

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from minesafe.demo import crews
+from minesafe.demo import positioning as positioning_demo
 from minesafe.demo.positioning import COUNTY_CODE, load_demo
 from minesafe.demo.registry import load_demo as load_county
 from minesafe.positioning import services
@@ -49,6 +50,7 @@ def test_headcounts_follow_size_status_and_shift() -> None:
     """Issue 13 §7: not 24 people in every mine. The shift in progress has a crew that grows
     with the mine's approved capacity; a stopped mine has only its small watch crew (值守)."""
     load_county(today=timezone.localdate())
+    loaded_at = timezone.now()
     load_demo()
     now = timezone.now() + dt.timedelta(seconds=1)
     planted = set(
@@ -66,6 +68,10 @@ def test_headcounts_follow_size_status_and_shift() -> None:
     for mine in Mine.objects.filter(county__code=COUNTY_CODE, status__in=crews.PRODUCING):
         approved = mine.approved_underground_headcount
         assert approved and (services.mine_status(mine, now).count or 0) <= approved
+        if mine.pk not in planted:  # the whole crew of the shift in progress is down
+            shift = positioning_demo._shift(loaded_at).index
+            crew = crews.shift_crew(mine.capacity, mine.status, shift, mine.code)
+            assert services.mine_status(mine, now).count == crew
     producing.sort()
     half = len(producing) // 2
     small = sum(n for _, n in producing[:half]) / half
