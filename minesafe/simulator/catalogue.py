@@ -141,7 +141,7 @@ def given_mines(rows: Sequence[tuple[Any, ...]]) -> list[Mine]:
         if crew is not None and (len(crew) != 3 or min(crew) < 0):
             raise ValueError(f"mine {code}: crew must be three headcounts ≥ 0")
         watch = bool(rest[1]) if len(rest) > 1 else False
-        mines.append(Mine(i, code, name, grade, crew, watch))  # type: ignore[arg-type]
+        mines.append(Mine(i, code, name, grade, crew, watch))
     if len({m.code for m in mines}) != len(mines):
         raise ValueError("mine codes must be unique")
     return mines
