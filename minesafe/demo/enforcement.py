@@ -21,8 +21,9 @@ from django.db import transaction
 from minesafe.accounts.choices import GOVERNMENT_ROLES, OrganizationKind
 from minesafe.accounts.models import Organization, User
 from minesafe.core.context import acting_as
+from minesafe.demo.hazards import HandedHazards
 from minesafe.demo.registry import COUNTY_CODE
-from minesafe.enforcement import documents, planning, services
+from minesafe.enforcement import documents, planning, rules, services
 from minesafe.enforcement.choices import (
     Consequence,
     DocumentKind,
@@ -71,6 +72,16 @@ PARTNERS = {
     OrganizationKind.EMERGENCY_BUREAU: ("周立新", "执法监察员", 17),
     OrganizationKind.INSPECTORATE: ("郭振宇", "监察员", 23),
 }
+#: PER-9 in an ordinary county: most managers end the 12-month cycle with a few points or none,
+#: one (the manager who moved between the first two mines) is close to the 12 that remove him
+#: from the post, and one has passed them. A finding that would take a manager past his budget
+#: is not made, so the scores are those of a believable year (issue 13 §7).
+POINT_BUDGETS = (11, 13, 0, 2, 1, 4, 0, 3, 6, 1, 0, 2, 5, 0, 3, 1, 8, 0, 2, 4)
+
+
+def _budget(n: int) -> int:
+    """The PER-9 budget of the ``n``-th manager; past the table the ordinary ones repeat."""
+    return POINT_BUDGETS[n] if n < len(POINT_BUDGETS) else POINT_BUDGETS[2 + n % 18]
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -113,6 +124,8 @@ class _Demo:
         self.branch = self.inspector.organization if self.inspector else None
         self.managers: dict[int, tuple[str, str]] = {}
         self.partners: dict[int, Any] = {}
+        self.points: dict[str, int] = {}  # PER-9 points given so far, by identity number
+        self.hazards = HandedHazards(int(rng.random() * 10**6), today)
 
     def _certify(self, user: Any, serial: int) -> None:
         """An enforcement certificate numbered by the body's division and the year issued."""
@@ -218,8 +231,14 @@ class _Demo:
         services.record_opened(inspection, officer, start, "年度计划")
         services.take_step(inspection, Step.PREPARE, officer, start)
         services.take_step(inspection, Step.ONSITE, officer, start)
+        _, id_number = self._manager(entry.mine)
+        budget = _budget(list(self.managers.values()).index(self._manager(entry.mine)))
         for _ in range(rng.choice([0, 1, 1, 2, 3])):
             finding_kind, text, place = rng.choice(FINDINGS[:6] if rng.random() < 0.9 else FINDINGS)
+            cost = rules.manager_points(finding_kind, day)[0]
+            if self.points.get(id_number, 0) + cost > budget:
+                continue
+            self.points[id_number] = self.points.get(id_number, 0) + cost
             services.add_finding(
                 inspection,
                 officer,
@@ -242,6 +261,9 @@ class _Demo:
             )
         end = start + dt.timedelta(hours=3)
         services.sign(inspection, officer, end, end)
+        self.hazards.rectify(
+            [f.hazard_id_ref for f in inspection.findings.all() if f.hazard_id_ref]
+        )
         documents.issue_document(inspection, DocumentKind.SITE_RECORD, officer, end)
         if inspection.findings.exists():
             self._decide(inspection, officer, end)

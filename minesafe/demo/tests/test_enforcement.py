@@ -8,7 +8,7 @@ import pytest
 
 from minesafe.demo import enforcement as demo
 from minesafe.demo.registry import load_demo as load_county
-from minesafe.enforcement import documents
+from minesafe.enforcement import documents, rules, services
 from minesafe.enforcement.models import (
     Decision,
     Document,
@@ -62,3 +62,21 @@ def test_demo_year_of_enforcement_is_idempotent() -> None:
 
 def test_demo_without_county_does_nothing() -> None:
     assert "未载入" in demo.load_demo(seed=1, today=TODAY)
+
+
+def test_demo_manager_points_are_those_of_an_ordinary_year() -> None:
+    """Issue 13 §7 (PER-9): a few managers carry points, one is close to the 12 that remove a
+    manager from the post, and only a small minority has reached them."""
+    load_county(seed=2025, mines=16, today=TODAY)
+    demo.load_demo(seed=2025, today=TODAY)
+    ids = set(ManagerScore.objects.values_list("id_number", flat=True))
+    records = [services.manager_record(i, TODAY) for i in ids]
+    assert len([r for r in records if r.points_in_cycle > 0]) >= 3
+    assert sum(r.removal_due for r in records) < 0.2 * len(records)
+    near = [
+        r
+        for r in records
+        if not rules.removal_due(r.points_in_cycle, TODAY)
+        and rules.removal_due(r.points_in_cycle + 3, TODAY)
+    ]
+    assert near  # within three points of removal
