@@ -116,7 +116,8 @@ def test_mon4_undisposed_case_escalates_and_level_i_is_notified_again(world: Wor
     case.refresh_from_db()
     assert case.effective_level == 1
     # Told again: everyone the opening told (level I reaches the mine, enterprise and regulators).
-    told = set(notes(case).filter(kind=NotificationReason.OPENED).values_list("recipient", flat=True))
+    opened = notes(case).filter(kind=NotificationReason.OPENED)
+    told = set(opened.values_list("recipient", flat=True))
     again = set(
         notes(case).filter(kind=NotificationReason.REPEAT).values_list("recipient", flat=True)
     )
