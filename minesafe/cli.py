@@ -55,9 +55,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     django_setup()
+    import time
+
     from django.core.management import call_command
 
+    started = time.perf_counter()
+    print("数据库迁移 …", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
+    print(f"        完成（{time.perf_counter() - started:.1f} 秒）", flush=True)
     call_command("load_demo", seed=args.seed, mines=args.mines)
     return 0
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "minesafe.emergency",
     "minesafe.video",
     "minesafe.notifications",
+    "minesafe.home",  # each role's home page and the top menu; no models
     "minesafe.demo",  # the demo county (load_demo) and the living demo feed; no models
 ]
 
@@ -82,11 +83,13 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "minesafe.core.middleware.RejectNullCharactersMiddleware",
+    "minesafe.core.middleware.VaryOnHtmxMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "minesafe.core.middleware.AuditContextMiddleware",
+    "minesafe.accounts.middleware.MustChangePasswordMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -121,7 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "registry:overview"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"

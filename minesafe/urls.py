@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from minesafe.home.views import home
+
 urlpatterns = [
+    path("", home, name="home"),
     path("", include("minesafe.registry.urls")),
     path("monitoring/", include("minesafe.monitoring.urls")),
     path("response/", include("minesafe.response.urls")),
@@ -17,3 +20,5 @@ urlpatterns = [
     path("api/", include("minesafe.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "minesafe.core.errors.permission_denied"

@@ -123,6 +123,8 @@ def _object_of_mine_a(model: Any, world: World) -> Any:
     """An object of ``model`` that belongs to mine A (or that mine A points to)."""
     if model is Mine:
         return world.mine_a
+    if model is User:  # an account of mine A: its safety officer
+        return world.users["mine_a"]
     mine_field = model.access.mine_field
     if mine_field:
         return model.objects.filter(**{f"{mine_field}__pk": world.mine_a.pk}).first()

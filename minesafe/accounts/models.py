@@ -11,9 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from minesafe.accounts.choices import ALL_ROLES, DivisionLevel, OrganizationKind, Role
+from minesafe.accounts.choices import (
+    ALL_ROLES,
+    REGULATOR_ROLES,
+    DivisionLevel,
+    OrganizationKind,
+    Role,
+)
 from minesafe.core.models import BaseModel
-from minesafe.core.scoping import VIEW, Access, RestrictedQuerySet
+from minesafe.core.scoping import ADD, CHANGE, VIEW, Access, RestrictedQuerySet
 
 
 class TreeMixin(models.Model):
@@ -77,6 +83,9 @@ class Division(TreeMixin, BaseModel):
         return self.name
 
 
+ORGANIZATION_ADMINS = frozenset({Role.CITY_REGULATOR})
+
+
 def _organization_scope(user: User) -> Q:
     """The bodies that supervise or inspect the user's mines; regulators also see their own
     subtree and the chain above it."""
@@ -95,8 +104,12 @@ class Organization(TreeMixin, BaseModel):
     kind = models.CharField("类型", max_length=20, choices=OrganizationKind.choices)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, verbose_name="辖区")
 
+    # The platform administrator and a city regulator (for the bodies of its own division,
+    # services.organizations_for) register and edit bodies.
     access: ClassVar[Access] = Access(
-        mine_field=None, roles={VIEW: ALL_ROLES}, scope=_organization_scope
+        mine_field=None,
+        roles={VIEW: ALL_ROLES, ADD: ORGANIZATION_ADMINS, CHANGE: ORGANIZATION_ADMINS},
+        scope=_organization_scope,
     )
 
     class Meta:
@@ -117,6 +130,12 @@ class UserManager(DjangoUserManager.from_queryset(RestrictedQuerySet)):  # type:
 
 
 def _user_scope(user: User) -> Q:
+    """Everyone sees their own account; a regulator also the accounts it administers
+    (:func:`minesafe.accounts.services.administered_users`)."""
+    if user.role in REGULATOR_ROLES:
+        from minesafe.accounts.services import administered_users
+
+        return Q(pk=user.pk) | administered_users(user)
     return Q(pk=user.pk)
 
 
@@ -157,9 +176,20 @@ class User(AbstractUser):
     )
     title = models.CharField("职务", max_length=50, blank=True)
     phone = models.CharField("电话", max_length=30, blank=True)
+    must_change_password = models.BooleanField(
+        "下次登录须修改密码",
+        default=False,
+        help_text="管理员设置或重置的密码只用一次：登录后须先改为本人设定的密码",
+    )
 
     objects = UserManager()
-    access: ClassVar[Access] = Access(mine_field=None, roles={VIEW: ALL_ROLES}, scope=_user_scope)
+    # Platform administrators administer every account, regulators those in their jurisdiction
+    # below their own level (services.administered_users); a user's own account is read-only.
+    access: ClassVar[Access] = Access(
+        mine_field=None,
+        roles={VIEW: ALL_ROLES, ADD: REGULATOR_ROLES, CHANGE: REGULATOR_ROLES},
+        scope=_user_scope,
+    )
 
     class Meta:
         verbose_name = "用户"
@@ -185,3 +215,10 @@ class User(AbstractUser):
     @property
     def is_regulator(self) -> bool:
         return self.role in (Role.COUNTY_REGULATOR, Role.CITY_REGULATOR)
+
+    @property
+    def may_administer_users(self) -> bool:
+        """Whether the account administration is open to this user (the menu asks)."""
+        from minesafe.accounts.services import may_administer
+
+        return bool(may_administer(self))

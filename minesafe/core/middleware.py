@@ -4,6 +4,7 @@ from collections.abc import Callable
 from urllib.parse import unquote
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.cache import patch_vary_headers
 
 from minesafe.core.context import current_reason, current_user
 
@@ -54,3 +55,17 @@ class RejectNullCharactersMiddleware:
         if any("\x00" in key or "\x00" in value for key, value in request.GET.items()):
             return HttpResponseBadRequest("查询参数含有非法的空字符（NUL）".encode())
         return self.get_response(request)
+
+
+class VaryOnHtmxMiddleware:
+    """Mark every page as varying with ``HX-Request``: a list URL answers the whole page to a
+    browser and only the table to htmx, and a browser going back to a URL htmx pushed must not
+    take the table it cached for the whole page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_vary_headers(response, ("HX-Request",))
+        return response

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views import View
 
@@ -88,7 +89,19 @@ def paginate(request: HttpRequest, queryset: models.QuerySet[Any]) -> Any:
 
 
 def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """An htmx request for a fragment; htmx restoring a page from history (a back button whose
+    snapshot it no longer holds) sends ``HX-Request`` too, but wants the whole page."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def export_url(request: HttpRequest, name: str) -> str:
+    """The URL of an export with the filters (and sort) of the list this request shows: the
+    same query string less the page, so the file holds exactly the rows on screen."""
+    query = query_without(request, "page")
+    return reverse(name) + (f"?{query}" if query else "")
 
 
 def _escaped(value: Any) -> str:

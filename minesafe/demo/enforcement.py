@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from minesafe.accounts.choices import OrganizationKind
+from minesafe.accounts.choices import GOVERNMENT_ROLES, OrganizationKind
 from minesafe.accounts.models import Organization, User
 from minesafe.core.context import acting_as
+from minesafe.demo.hazards import HandedHazards
 from minesafe.demo.registry import COUNTY_CODE
-from minesafe.enforcement import documents, planning, services
+from minesafe.enforcement import documents, planning, rules, services
 from minesafe.enforcement.choices import (
     Consequence,
     DocumentKind,
@@ -36,6 +37,7 @@ from minesafe.enforcement.models import (
     Expert,
     Inspection,
     ManagerScore,
+    OfficerCertificate,
     Plan,
     PlanEntry,
     Referral,
@@ -64,7 +66,22 @@ FINDINGS = [
 ]
 WORKERS = ["王铁柱", "李红军", "张国庆", "刘建华", "陈小兵", "杨大勇", "赵福来", "孙志刚"]
 POSTS = ["采煤机司机", "支护工", "瓦斯检查工", "皮带司机", "电钳工", "爆破工"]
-LEGAL_BASIS = "《中华人民共和国安全生产法》第一百零二条；《煤矿安全生产条例》第七十二条"
+#: The second enforcement officer of each body (documents are made by two certified officers):
+#: name, title and the certificate number's serial. They hold no login.
+PARTNERS = {
+    OrganizationKind.EMERGENCY_BUREAU: ("周立新", "执法监察员", 17),
+    OrganizationKind.INSPECTORATE: ("郭振宇", "监察员", 23),
+}
+#: PER-9 in an ordinary county: most managers end the 12-month cycle with a few points or none,
+#: one (the manager who moved between the first two mines) is close to the 12 that remove him
+#: from the post, and one has passed them. A finding that would take a manager past his budget
+#: is not made, so the scores are those of a believable year (issue 13 §7).
+POINT_BUDGETS = (11, 13, 0, 2, 1, 4, 0, 3, 6, 1, 0, 2, 5, 0, 3, 1, 8, 0, 2, 4)
+
+
+def _budget(n: int) -> int:
+    """The PER-9 budget of the ``n``-th manager; past the table the ordinary ones repeat."""
+    return POINT_BUDGETS[n] if n < len(POINT_BUDGETS) else POINT_BUDGETS[2 + n % 18]
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -106,8 +123,49 @@ class _Demo:
         self.reviewer = User.objects.filter(username="city").first()
         self.branch = self.inspector.organization if self.inspector else None
         self.managers: dict[int, tuple[str, str]] = {}
+        self.partners: dict[int, Any] = {}
+        self.points: dict[str, int] = {}  # PER-9 points given so far, by identity number
+        self.hazards = HandedHazards(int(rng.random() * 10**6), today)
+
+    def _certify(self, user: Any, serial: int) -> None:
+        """An enforcement certificate numbered by the body's division and the year issued."""
+        division = user.organization.division
+        OfficerCertificate.objects.get_or_create(
+            user=user,
+            defaults={
+                "number": f"{division.code}{self.today.year - 2}{serial:04d}",
+                "issued_by": f"{division.name}人民政府",
+                "valid_until": self.today.replace(year=self.today.year + 3),
+            },
+        )
+
+    def _officers(self) -> None:
+        """Certificates for the demo's government officers, and each body's second officer."""
+        serial = 1
+        for user in User.objects.filter(role__in=GOVERNMENT_ROLES, organization__isnull=False):
+            self._certify(user, serial)
+            serial += 1
+        for officer in (self.regulator, self.inspector):
+            if officer is None:
+                continue
+            name, title, number = PARTNERS.get(officer.organization.kind, ("王建军", "执法员", 31))
+            partner, _ = User.objects.get_or_create(
+                username=f"officer{officer.organization_id}",
+                defaults={
+                    "first_name": name,
+                    "title": title,
+                    "role": officer.role,
+                    "organization": officer.organization,
+                },
+            )
+            if partner.has_usable_password():
+                partner.set_unusable_password()
+                partner.save(update_fields=["password"])
+            self._certify(partner, number)
+            self.partners[officer.pk] = partner
 
     def run(self) -> None:
+        self._officers()
         for name, specialty, title, employer in EXPERTS:
             Expert.objects.create(
                 organization=self.county,
@@ -166,13 +224,21 @@ class _Demo:
             route="副井→井底车场→运输大巷→采区→工作面",
             summary="按检查表逐项检查，抽查从业人员应急避险能力。",
         )
+        if officer.pk in self.partners:
+            inspection.members.add(self.partners[officer.pk])
         if rng.random() < 0.3:
             inspection.experts.add(*Expert.objects.filter(organization=self.county)[:1])
         services.record_opened(inspection, officer, start, "年度计划")
         services.take_step(inspection, Step.PREPARE, officer, start)
         services.take_step(inspection, Step.ONSITE, officer, start)
+        _, id_number = self._manager(entry.mine)
+        budget = _budget(list(self.managers.values()).index(self._manager(entry.mine)))
         for _ in range(rng.choice([0, 1, 1, 2, 3])):
             finding_kind, text, place = rng.choice(FINDINGS[:6] if rng.random() < 0.9 else FINDINGS)
+            cost = rules.manager_points(finding_kind, day)[0]
+            if self.points.get(id_number, 0) + cost > budget:
+                continue
+            self.points[id_number] = self.points.get(id_number, 0) + cost
             services.add_finding(
                 inspection,
                 officer,
@@ -195,6 +261,9 @@ class _Demo:
             )
         end = start + dt.timedelta(hours=3)
         services.sign(inspection, officer, end, end)
+        self.hazards.rectify(
+            [f.hazard_id_ref for f in inspection.findings.all() if f.hazard_id_ref]
+        )
         documents.issue_document(inspection, DocumentKind.SITE_RECORD, officer, end)
         if inspection.findings.exists():
             self._decide(inspection, officer, end)
@@ -208,8 +277,7 @@ class _Demo:
             consequences=proposal.consequences,
             user=officer,
             now=now,
-            fine=Decimal(self.rng.choice([20000, 50000, 100000])) if penalised else None,
-            legal_basis=LEGAL_BASIS if penalised else "",
+            fine=self._fine(inspection) if penalised else None,
             manager_name=name,
             manager_id_number=id_number,
         )
@@ -231,6 +299,13 @@ class _Demo:
             services.answer_referral(
                 referral, answered_on=referral.due_on - dt.timedelta(days=1), answer="已按要求落实"
             )
+
+    def _fine(self, inspection: Inspection) -> Decimal:
+        """A fine within the article's range: 煤矿安全生产条例第六十四条 (major hazard still
+        producing) 500,000 to 2,000,000 yuan; 安全生产法第一百零二条 up to 50,000 yuan."""
+        if inspection.findings.filter(major=True).exists():
+            return Decimal(self.rng.choice([500000, 800000, 1000000]))
+        return Decimal(self.rng.choice([10000, 20000, 50000]))
 
     def _follow_up(self, inspection: Inspection, officer: Any, now: dt.datetime) -> None:
         """Notify, advise, re-check on the deadline and archive records whose deadline passed."""

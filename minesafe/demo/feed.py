@@ -201,9 +201,20 @@ class FeedMine:
     name: str
     gas_grade: str
     personnel: bool  # False: the positioning demo planted anomalies here
+    #: People underground per shift (夜班, 早班, 中班) and whether only a watch is kept (a stopped
+    #: mine); None: the simulator's own roster.
+    crew: tuple[int, int, int] | None = None
+    watch: bool = False
 
-    def as_json(self) -> dict[str, str]:
-        return {"mine_code": self.code, "name": self.name, "gas_grade": self.gas_grade}
+    def as_json(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "mine_code": self.code,
+            "name": self.name,
+            "gas_grade": self.gas_grade,
+        }
+        if self.crew is not None:
+            row.update(crew=list(self.crew), watch=self.watch)
+        return row
 
 
 @dataclass
@@ -285,6 +296,7 @@ def plan_runs(
 
 def demo_mines() -> list[FeedMine]:
     """The demo county's mines the monitoring demo defined points for (needs Django)."""
+    from minesafe.demo import crews
     from minesafe.demo import positioning as positioning_demo
     from minesafe.demo.monitoring import feed_mines
     from minesafe.registry.choices import MineStatus
@@ -295,9 +307,20 @@ def demo_mines() -> list[FeedMine]:
         .order_by("code")
         .values_list("code", flat=True)[: positioning_demo.MINES]
     )
-    return [
-        FeedMine(m.code, m.name, m.gas_grade or "low", m.code not in planted) for m in feed_mines()
-    ]
+    mines = []
+    for m in feed_mines():
+        crew = crews.feed_crew(m.capacity, m.status, m.code)
+        mines.append(
+            FeedMine(
+                m.code,
+                m.name,
+                m.gas_grade or "low",
+                m.code not in planted,
+                tuple(crew["crew"]),
+                crew["watch"],
+            )
+        )
+    return mines
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec

@@ -29,6 +29,14 @@ PLACES += ["主排水泵房", "3号煤层采区", "地面调度室", "副井井�
 UNITS = ["综采一队", "掘进二队", "机电科", "通风科", "地测防治水科", "运输队", "安全科"]
 PEOPLE = ["王建国", "李志强", "张海涛", "刘卫东", "陈永胜", "杨立新", "赵宏伟", "孙晓东"]
 INSPECTORS = ["周明", "吴刚", "郑涛"]
+#: An ordinary county's year (issue 13 §7): few of the hazards found are major (about one in
+#: fifty of the self-checks, besides the scripted cases), most are rectified before their
+#: deadline, a few late, and only a handful stall past it and are overdue today.
+MAJOR_SHARE = 0.02
+LATE_SHARE = 0.06
+STUCK_SHARE = 0.08
+MAX_STUCK = 4  # overdue hazards left open in the whole county
+SENT_BACK_SHARE = 0.05
 PROFESSION_BY_ARTICLE = {
     4: Profession.MANAGEMENT,
     5: Profession.VENTILATION,
@@ -67,11 +75,19 @@ class _Demo:
         self.mine_users = {u.mine_id: u for u in User.objects.filter(mine__isnull=False)}
         # Mines without a demo account act through the administrator.
         self.admin = User.objects.filter(username="admin").first()
+        self.stuck_left = MAX_STUCK
+        self.late_share = LATE_SHARE
 
     def mine_user(self, hazard: Hazard) -> Any:
         return self.mine_users.get(hazard.mine_id, self.admin)
 
-    def record(self, mine: Mine, found: dt.datetime, major_code: str | None = None) -> Hazard:
+    def record(
+        self,
+        mine: Mine,
+        found: dt.datetime,
+        major_code: str | None = None,
+        deadline: dt.date | None = None,
+    ) -> Hazard:
         rng = self.rng
         if major_code:
             text = rng.choice(self.examples[major_code])
@@ -95,51 +111,101 @@ class _Demo:
             profession=profession,
             situation=major_code,
             user=user,
-            fixes=_fixes(rng, local_date(found), bool(major_code)) if rng.random() < 0.9 else None,
+            fixes=self.fixes(found, bool(major_code), deadline),
             now=found,
         )
 
-    def progress(self, hazard: Hazard) -> None:
-        """Move a hazard along the loop as far as its age (and chance) allows."""
+    def progress(self, hazard: Hazard, stop: str = "") -> None:
+        """Move a hazard along the loop as a mine on an ordinary footing does: the five fixes
+        within a day, rectification before the deadline (a few late, fewer still left open past
+        it), verification and closing a day or two later. Steps dated after the demo's moment
+        are not taken; ``stop`` ends the loop after that step (a scripted stage)."""
         rng = self.rng
         found = hazard.found_at
-        age = (self.today - local_date(found)).days
         mine_user = self.mine_user(hazard)
-        if hazard.status == HazardStatus.REPORTED and age > 20:  # the fixes came a bit later
+        cut = dt.datetime.combine(self.today, dt.time(8, 0), TZ)
+        if hazard.status == HazardStatus.REPORTED:
             for name, value in _fixes(rng, local_date(found), hazard.is_major).items():
-                setattr(hazard, name, value)
-            services.save_fixes(hazard, mine_user, found + dt.timedelta(days=2))
-        if hazard.status != HazardStatus.FIXES_COMPLETE:
+                if name != "deadline" or not hazard.deadline:
+                    setattr(hazard, name, value)
+            when = found + dt.timedelta(hours=rng.randint(1, 20))
+            if when > cut:
+                return
+            services.save_fixes(hazard, mine_user, when)
+        if hazard.status != HazardStatus.FIXES_COMPLETE or hazard.deadline is None:
             return
         checker = self.checker()
-        steps: list[tuple[str, Any, dict[str, str]]] = [
-            ("start", mine_user, {}),
-            ("rectify", mine_user, {"evidence": "已按措施整改完毕，附整改前后照片"}),
-            ("verify", checker, {}),
-            ("close", checker, {}),
+        deadline = dt.datetime.combine(hazard.deadline, dt.time(9, 0), TZ)
+        deadline = max(deadline, found + dt.timedelta(hours=4))  # 立即整改: the same day
+        started = min(
+            found + dt.timedelta(hours=rng.randint(20, 30)), found + (deadline - found) / 3
+        )
+        stuck = (
+            not stop
+            and hazard.deadline < self.today
+            and self.stuck_left > 0
+            and rng.random() < STUCK_SHARE
+        )
+        if stuck:  # rectification stalled: one of the few overdue hazards of the county
+            self.stuck_left -= 1
+        if not stop and rng.random() < self.late_share:
+            done = deadline + dt.timedelta(days=rng.randint(1, 4))
+        else:
+            done = started + (deadline - started) * rng.uniform(0.3, 0.95)
+        verified = done + dt.timedelta(days=rng.randint(1, 2), hours=rng.randint(0, 4))
+        steps: list[tuple[str, Any, dt.datetime, dict[str, str]]] = [
+            ("start", mine_user, started, {}),
+            ("rectify", mine_user, done, {"evidence": "已按措施整改完毕，附整改前后照片"}),
+            ("verify", checker, verified, {}),
+            ("close", checker, verified + dt.timedelta(hours=2), {}),
         ]
-        reach = len(steps) if age > 45 and rng.random() < 0.9 else rng.randint(0, len(steps))
-        when = found
-        for i, (name, user, extra) in enumerate(steps[:reach]):
-            when = when + dt.timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 6))
-            if local_date(when) > self.today:
+        for name, user, when, extra in steps:
+            if when > cut or (stuck and name != "start"):
                 return
             if name == "verify":
                 self.settle(hazard, user, when)
-            if name == "verify" and i and rng.random() < 0.1:
+            if name == "verify" and rng.random() < SENT_BACK_SHARE:
                 services.transition(
                     hazard, "send_back", checker, reason="整改不彻底，现场复查仍有问题", now=when
                 )
                 services.transition(hazard, "rectify", mine_user, evidence="二次整改完成", now=when)
             hazard = services.transition(hazard, name, user, now=when, **extra)
+            if name == stop:
+                return
 
     def scripted(self, mines: list[Mine]) -> None:
         """The cases every rule page should show."""
         rng, today = self.rng, self.today
         closure_mine, fake_mine, traced_mine = mines[0], mines[1], mines[2]
-        # HAZ-4 + HAZ-5: the same over-staffing situation twice within 3 months.
-        self.record(closure_mine, _at(today - dt.timedelta(days=75), rng), "4(6)")
-        self.record(closure_mine, _at(today - dt.timedelta(days=20), rng), "4(6)")
+        # HAZ-4 + HAZ-5: the same over-staffing situation twice within 3 months; the first was
+        # rectified and closed, the second is being rectified before its deadline.
+        earlier = self.record(closure_mine, _at(today - dt.timedelta(days=75), rng), "4(6)")
+        self.progress(earlier)
+        current = self.record(
+            closure_mine,
+            _at(today - dt.timedelta(days=20), rng),
+            "4(6)",
+            deadline=today + dt.timedelta(days=10),
+        )
+        self.progress(current, stop="start")
+        # A major hazard rectified on time and waiting for the regulator's verification.
+        waiting = self.record(
+            mines[3],
+            _at(today - dt.timedelta(days=25), rng),
+            sorted(self.examples)[0],
+            deadline=today + dt.timedelta(days=3),
+        )
+        self.progress(waiting, stop="rectify")
+        # A general hazard verified yesterday and waiting to be closed, and one whose
+        # rectification stalled past its deadline (overdue: the clock flags it).
+        verified = self.record(
+            mines[3], _at(today - dt.timedelta(days=6), rng), deadline=today - dt.timedelta(days=3)
+        )
+        self.progress(verified, stop="verify")
+        stalled = self.record(
+            mines[2], _at(today - dt.timedelta(days=15), rng), deadline=today - dt.timedelta(days=5)
+        )
+        self.progress(stalled, stop="start")
         # HAZ-6: closed, then found again a fortnight later.
         first = self.record(fake_mine, _at(today - dt.timedelta(days=40), rng))
         self.progress_fully(first)
@@ -168,7 +234,10 @@ class _Demo:
             place="地面35kV变电所",
             profession=Profession.ELECTROMECHANICAL,
             situation="14(2)",
-            fixes=_fixes(rng, local_date(found), True),
+            fixes={
+                **_fixes(rng, local_date(found), True),
+                "deadline": today + dt.timedelta(days=20),
+            },
             now=found,
         )
         checks = [
@@ -211,6 +280,15 @@ class _Demo:
                 suggestion, checker, False, "现场核查不属于该重大事故隐患情形", when
             )
 
+    def fixes(
+        self, found: dt.datetime, major: bool, deadline: dt.date | None
+    ) -> dict[str, Any] | None:
+        """The five fixes as recorded with the hazard (one in ten comes a day later)."""
+        fixes = _fixes(self.rng, local_date(found), major)
+        if deadline is not None:
+            return {**fixes, "deadline": deadline}
+        return fixes if self.rng.random() < 0.9 else None
+
     def checker(self) -> Any:
         """Who verifies and closes: the county regulator re-checks on site (the demo mines have
         one account each, and nobody verifies their own rectification)."""
@@ -236,6 +314,29 @@ class _Demo:
             hazard = services.transition(hazard, name, actor, now=when, **extra)
 
 
+class HandedHazards:
+    """Hazards other areas hand to the loop — an inspection's findings (ENF-3), a
+    self-inspection's answers (HAZ-8) — as the demo's mines deal with them: the five fixes the
+    next day and rectification before the deadline. The enforcement and self-inspection demos
+    call this when they sign; recent ones are still being rectified."""
+
+    def __init__(self, seed: int, today: dt.date) -> None:
+        self.demo = _Demo(seed + 13, today)
+        self.demo.late_share = 0.0
+        self.demo.stuck_left = 0
+
+    def rectify(self, hazard_ids: list[int]) -> None:
+        """Rectified on time; the re-check verifies and closes them."""
+        for hazard in Hazard.objects.filter(pk__in=hazard_ids).order_by("pk"):
+            self.demo.progress(hazard, stop="rectify")
+
+    def close(self, hazard_ids: list[int]) -> None:
+        """The whole loop (a mine's own findings): rectified on time, verified and closed,
+        as far as the demo's moment allows."""
+        for hazard in Hazard.objects.filter(pk__in=hazard_ids).order_by("pk"):
+            self.demo.progress(hazard)
+
+
 def load_demo(seed: int = 20261122, today: dt.date | None = None) -> str:
     """Load the hazard history of the demo county once; returns a one-line Chinese summary."""
     today = today or local_date()
@@ -248,7 +349,7 @@ def load_demo(seed: int = 20261122, today: dt.date | None = None) -> str:
         .exclude(source=HazardSource.MINE_SELF_CHECK, origin_id__gt="")
         .count()
     )
-    if existing or len(mines) < 3:
+    if existing or len(mines) < 4:
         return f"隐患排查：已有 {Hazard.objects.count()} 条隐患，未重复加载"
     demo = _Demo(seed, today)
     codes = sorted(demo.examples)
@@ -257,7 +358,7 @@ def load_demo(seed: int = 20261122, today: dt.date | None = None) -> str:
         for mine in mines:
             for _ in range(demo.rng.randint(6, 12)):
                 day = today - dt.timedelta(days=demo.rng.randint(1, 365))
-                major = demo.rng.choice(codes) if demo.rng.random() < 0.12 else None
+                major = demo.rng.choice(codes) if demo.rng.random() < MAJOR_SHARE else None
                 plan.append((_at(day, demo.rng), mine, major))
         for found, mine, major in sorted(plan, key=lambda p: p[0]):
             hazard = demo.record(mine, found, major)

@@ -470,6 +470,12 @@ def demo_point_code(mine: Mine, serial: int) -> str:
     return _code(mine, serial)
 
 
+def layout_point_codes(mine: Mine) -> list[str]:
+    """Every point code of a demo mine's layout, in layout order (a substation's points for an
+    outage planted by another demo area)."""
+    return [f"{mine.code}{d.point_code[12:]}" for d in _DEFS]
+
+
 def hold_condition(alarm: Alarm, now: dt.datetime) -> None:
     """Write the 1-minute statistics that show a planted open alarm's condition still holding
     (its point at its peak from the opening to ``now``), so the live pages count it as current

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from minesafe.demo import crews
 from minesafe.engine.familya import parse_family_a
 from minesafe.localtime import local_date
 from minesafe.positioning import rules
@@ -85,30 +86,58 @@ def _people(rng: random.Random, mine: Mine, n: int) -> list[dict[str, Any]]:
     return out
 
 
-def _load_mine(rng: random.Random, mine: Mine, now: dt.datetime, plant: bool) -> int:
-    """One mine's areas, card holders, three snapshots, register and display."""
-    index = _Index([mine])
-    faces = list(
-        WorkingFace.objects.filter(mine=mine, status="active").order_by(
-            "approved_headcount", "name"
-        )[:3]
-    )
+def _shift(now: dt.datetime) -> rules.Shift:
+    policy = rules.policy(local_date(now))
+    starts = rules.shift_starts("三八制", policy["shift_modes"], "三八制")
+    return rules.shift_at(timezone.localtime(now), starts, "三八制")
+
+
+def _areas(mine: Mine, stopped: bool) -> list[tuple[str, str, int, str]]:
+    """(type, code, approved headcount, name) of the mine's positioning areas."""
     areas = [("1", f"{mine.code}0001", 0, "井底车场"), ("1", f"{mine.code}0002", 0, "主运输大巷")]
-    for k, face in enumerate(faces, start=3):
-        approved = face.approved_headcount or 20
-        areas.append(("2", f"{mine.code}{k:04d}", approved, f"{face.name}工作面"))
+    if stopped:  # no face is worked: the watch crew keeps the pumps, fans and gas checks going
+        areas.append(("1", f"{mine.code}0003", 0, "主排水泵房"))
+    else:
+        faces = list(
+            WorkingFace.objects.filter(mine=mine, status="active").order_by(
+                "approved_headcount", "name"
+            )[:3]
+        )
+        for k, face in enumerate(faces, start=3):
+            approved = face.approved_headcount or 20
+            areas.append(("2", f"{mine.code}{k:04d}", approved, f"{face.name}工作面"))
     areas.append(("3", f"{mine.code}0009", 0, "采空区密闭（限制区域）"))
+    return areas
+
+
+def _load_mine(rng: random.Random, mine: Mine, now: dt.datetime, plant: bool) -> int:
+    """One mine's areas, card holders, three snapshots, register and display. The crew of the
+    shift in progress is sized by :mod:`.crews` (capacity, status and shift); a stopped mine
+    has only its watch crew underground, led by the mine leader on duty."""
+    index = _Index([mine])
+    stopped = mine.status in crews.STOPPED
+    areas = _areas(mine, stopped)
     head = [mine.code, mine.name, _t(now)]
     store_parsed(_file(mine, "RYQY", now, head, [";".join(map(str, a)) for a in areas]), index)
 
-    crew = _people(rng, mine, 48)
+    shift = _shift(now)
+    on_duty = crews.shift_crew(mine.capacity, mine.status, shift.index, mine.code)
+    if plant:  # room for the planted over-staffing, overtime and second card
+        on_duty = max(on_duty, 24)
+    employed = sum(crews.shift_crew(mine.capacity, mine.status, k, mine.code) for k in range(3))
+    crew = _people(rng, mine, max(employed + 2, on_duty + 15))
     crew[0].update(name=f"{crew[0]['name']}", job="矿长", leader=True)
-    crew[1].update(job="生产副矿长", leader=True)
+    crew[1].update(job="安全副矿长" if stopped else "生产副矿长", leader=True)
+    if stopped:
+        jobs = crews.watch_jobs()
+        for k, person in enumerate(crew[2 : on_duty + 1]):
+            person["job"] = jobs[k % len(jobs)]
     if plant:  # one person with two cards: same name, job and identity on a second card
         twin = dict(crew[5], card=f"{mine.code}{len(crew) + 1:05d}")
         crew.append(twin)
     records = [
-        f"{p['card']};{p['name']};{p['job']};{'矿领导' if p['leader'] else '工人'};综采一队;"
+        f"{p['card']};{p['name']};{p['job']};{'矿领导' if p['leader'] else '工人'};"
+        f"{'值守班' if stopped else '综采一队'};"
         f"{p['identity']};{p['identity'][6:14]};{1 if p['leader'] else 0};0"
         for p in crew
     ]
@@ -124,16 +153,14 @@ def _load_mine(rng: random.Random, mine: Mine, now: dt.datetime, plant: bool) ->
     ]
     store_parsed(_file(mine, "RYXX", now, head8, records), index)
 
-    policy = rules.policy(local_date(now))
-    starts = rules.shift_starts("三八制", policy["shift_modes"], "三八制")
-    shift = rules.shift_at(timezone.localtime(now), starts, "三八制")
     went_down = min(shift.start + dt.timedelta(minutes=12), now - dt.timedelta(minutes=25))
-    work_areas = [a[1] for a in areas if a[0] == "2"] or [areas[0][1]]
+    work_areas = [a[1] for a in areas if a[0] == "2"] or [a[1] for a in areas[1:-1]]
     down: list[tuple[dict[str, Any], str, dt.datetime]] = []
-    on_shift = crew[1:34] if plant else crew[1:30]  # crew[0] (矿长) is on another shift
+    on_shift = crew[1 : on_duty + 1]  # crew[0] (矿长) is on another shift
+    step = min(20, 1200 // max(len(on_shift), 1))  # the whole crew is down within 20 minutes
     for k, p in enumerate(on_shift):
         area = work_areas[k % len(work_areas)] if k % 5 else areas[1][1]
-        down.append((p, area, went_down + dt.timedelta(seconds=20 * k)))
+        down.append((p, area, went_down + dt.timedelta(seconds=step * k)))
     if plant:
         # Over-staffing: people moved into the first face until it holds two over its limit.
         first_face = work_areas[0]
@@ -146,7 +173,7 @@ def _load_mine(rng: random.Random, mine: Mine, now: dt.datetime, plant: bool) ->
                 down[k] = (p, first_face, t)
                 inside += 1
         # Overtime: one worker of the previous night still underground after eleven hours.
-        late = crew[40]
+        late = crew[on_duty + 5]
         down.append((late, areas[1][1], now - dt.timedelta(hours=11)))
         carrier = next(d for d in down if d[0] is crew[5])
         down.append((crew[-1], carrier[1], carrier[2]))  # the second card goes where he goes
@@ -186,19 +213,32 @@ def _load_mine(rng: random.Random, mine: Mine, now: dt.datetime, plant: bool) ->
 
 
 def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
-    """Add the area's demo records to the demo county (idempotent)."""
-    mines = list(
+    """Add the area's demo records to the demo county (idempotent): every producing, trial-run
+    and stopped mine gets the picture of the shift in progress; the anomalies are planted in the
+    first producing mine."""
+    planted_mines = list(
         Mine.objects.filter(county__code=COUNTY_CODE, status=MineStatus.PRODUCING).order_by("code")[
             :MINES
         ]
     )
-    if not mines:
+    if not planted_mines:
         return "人员定位：演示县没有生产矿井"
+    others = (
+        Mine.objects.filter(county__code=COUNTY_CODE, status__in=crews.PRODUCING + crews.STOPPED)
+        .exclude(pk__in=[m.pk for m in planted_mines])
+        .order_by("code")
+    )
+    mines = planted_mines + list(others)
     if Snapshot.objects.filter(mine__in=mines).exists():
         return f"人员定位：演示数据已存在（{len(mines)}座矿井）"
     now = timezone.now().replace(microsecond=0)
     rng = random.Random(seed)
     with transaction.atomic():
         counts = [_load_mine(rng, mine, now, plant=(k == 0)) for k, mine in enumerate(mines)]
+    shift = crews.SHIFT_NAMES[_shift(now).index]
+    stopped = sum(m.status in crews.STOPPED for m in mines)
     planted = "一人多卡、超时、超员、三对应不符"
-    return f"人员定位：{len(mines)}座矿井井下 {sum(counts)} 人（{planted}）"
+    return (
+        f"人员定位：{len(mines)}座矿井当前{shift}井下 {sum(counts)} 人"
+        f"（停产矿井 {stopped} 座仅值守人员；{planted}）"
+    )

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from minesafe.accounts.models import User
+from minesafe.demo.monitoring import demo_point_code, hold_condition, layout_point_codes
 from minesafe.localtime import local_date
 from minesafe.monitoring.choices import AlarmKind, AlarmLevel
 from minesafe.monitoring.models import Alarm
@@ -27,7 +28,8 @@ MARK = "【演示】"
 
 
 def _alarm(mine: Mine, at: dt.datetime, n: int, **extra: Any) -> Alarm:
-    code = extra.pop("point_code", f"{mine.code}01001MN{n:09d}")
+    """An alarm on one of the mine's real methane points (story number ``n`` picks which)."""
+    code = extra.pop("point_code", demo_point_code(mine, 1 + n % 4))
     kind = extra.pop("kind", AlarmKind.OVER_LIMIT)
     fields: dict[str, Any] = {
         "level": AlarmLevel.III,
@@ -116,23 +118,27 @@ def _story(demo: _Demo, mines: list[Mine]) -> PlannedWork:
     )
     disposed = demo.case(_alarm(m2, demo.at(150), 4, closed_at=demo.at(140)))
     demo.steps(disposed, [("acknowledge", "mine2", 148, {}), ("dispose", "mine2", 130, DISPOSE)])
-    acknowledged = demo.case(_alarm(m2, demo.at(40), 5, level=AlarmLevel.II))
+    lasting = _alarm(m2, demo.at(40), 5, level=AlarmLevel.II)
+    hold_condition(lasting, demo.now)
+    acknowledged = demo.case(lasting)
     demo.steps(acknowledged, [("acknowledge", "mine2", 35, {})])
     # Nobody answers: IV → III → II by the clock.
     demo.case(_alarm(m3, demo.at(50), 6, level=AlarmLevel.IV, closed_at=demo.at(45)))
-    demo.case(_alarm(m4, demo.at(12), 7, level=AlarmLevel.I, peak=3.2, closed_at=None))
+    unanswered = _alarm(m4, demo.at(12), 7, level=AlarmLevel.I, peak=3.2, closed_at=None)
+    hold_condition(unanswered, demo.now)
+    demo.case(unanswered)
     # Planned calibration: recorded, not notified.
     work = PlannedWork.objects.create(
         mine=m1,
         kind=PlannedWorkKind.CALIBRATION,
-        points=f"{m1.code}01001MN*",
+        points=demo_point_code(m1, 1 + 8 % 4),
         starts_at=demo.at(90),
         ends_at=demo.at(-30),
         reason=f"{MARK}甲烷传感器月度标校",
         declared_by=str(demo.users.get("mine1", "系统")),
     )
     demo.case(_alarm(m1, demo.at(80), 8, level=AlarmLevel.III, peak=2.0, closed_at=demo.at(78)))
-    # One outage: the network goes down and 30 points of one substation break.
+    # One outage: the network goes down and every point of the mine breaks.
     _alarm(
         m5,
         demo.at(25),
@@ -145,11 +151,12 @@ def _story(demo: _Demo, mines: list[Mine]) -> PlannedWork:
         closed_at=demo.at(10),
         details={"source": "演示数据"},
     )
-    for n in range(30):
+    for n, code in enumerate(layout_point_codes(m5)):
         _alarm(
             m5,
             demo.at(25) + dt.timedelta(seconds=5 + n),
             100 + n,
+            point_code=code,
             kind=AlarmKind.LINE_BREAK,
             level=AlarmLevel.IV,
             peak=None,

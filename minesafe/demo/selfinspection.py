@@ -15,6 +15,7 @@ from django.db.models import Count
 from minesafe.accounts.choices import Role
 from minesafe.accounts.models import User
 from minesafe.core.context import acting_as
+from minesafe.demo.hazards import HandedHazards
 from minesafe.demo.registry import COUNTY_CODE, PASSWORD
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus, MiningMethod
@@ -63,6 +64,7 @@ class _Demo:
         mine1 = User.objects.filter(username="mine1").values_list("mine", flat=True).first()
         self.mine1 = mine1
         self.managers: dict[int, User] = {}
+        self.hazards = HandedHazards(seed + 9, today)
 
     def manager(self, mine: Mine) -> User:
         """The mine's manager login (``manager1`` for mine1's mine, hidden ones elsewhere)."""
@@ -120,6 +122,8 @@ class _Demo:
             now=_at(day, 16),
             summary="按检查表逐项开展自查，发现问题已按“五落实”整改。",
         )
+        found = report.answers.filter(result=AnswerResult.HAZARD, hazard_id__isnull=False)
+        self.hazards.close(list(found.values_list("hazard_id", flat=True)))
 
     def review(self, report: CampaignReport, day: dt.date, decision: str) -> None:
         reason = self.rng.choice(RETURN_REASONS) if decision == ReportStatus.RETURNED else ""

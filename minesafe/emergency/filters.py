@@ -13,6 +13,7 @@ from minesafe.core.scoping import VIEW
 from minesafe.emergency.choices import OrderReason, TargetState, WarningKind, WarningLevel
 from minesafe.emergency.models import EvacuationOrder, OrderTarget, WeatherWarning
 from minesafe.emergency.services import checks
+from minesafe.registry.models import Mine
 
 SPOT = "spot"
 STATE_CHOICES = [*TargetState.choices, (SPOT, "待抽查（无法核查）")]
@@ -43,12 +44,15 @@ class OrderFilterSet(ScopedFilterSet):
     state = django_filters.ChoiceFilter(
         empty_label=ALL, choices=STATE_CHOICES, method="by_state", label="煤矿状态"
     )
+    mine = django_filters.ModelChoiceFilter(
+        empty_label=ALL, queryset=Mine.objects.all(), method="by_mine", label="煤矿"
+    )
     reason = django_filters.ChoiceFilter(empty_label=ALL, choices=OrderReason.choices, label="事由")
     q = django_filters.CharFilter(method="search", label="编号/煤矿", max_length=50)
 
     class Meta:
         model = EvacuationOrder
-        fields = ["state", "reason", "q"]
+        fields = ["state", "mine", "reason", "q"]
 
     def _targets(self) -> QuerySet[OrderTarget]:
         user = getattr(self.request, "user", None)
@@ -57,6 +61,10 @@ class OrderFilterSet(ScopedFilterSet):
     def by_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         chosen = self._targets().filter(_target_state_q(value))
         return queryset.filter(pk__in=chosen.values("order_id"))
+
+    def by_mine(self, queryset: QuerySet, name: str, value: Mine) -> QuerySet:
+        """One mine's orders (the dossier links here)."""
+        return queryset.filter(pk__in=self._targets().filter(mine=value).values("order_id"))
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

@@ -77,7 +77,8 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 @login_required
 @require_safe
 def order_list(request: HttpRequest) -> HttpResponse:
-    """Orders in jurisdiction with filters and the count of mines in each state (MON-8)."""
+    """Orders in jurisdiction with filters (``?mine=`` one mine's) and the count of mines in each
+    state (MON-8)."""
     user = request.user
     targets = OrderTarget.objects.restrict(user, VIEW)
     filterset = OrderFilterSet(

@@ -17,7 +17,14 @@ from minesafe.enforcement.choices import (
     InspectionKind,
     ReferralTarget,
 )
-from minesafe.enforcement.models import Expert, Finding, Inspection, PlanEntry, Referral
+from minesafe.enforcement.models import (
+    Expert,
+    Finding,
+    Inspection,
+    OfficerCertificate,
+    PlanEntry,
+    Referral,
+)
 from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 from minesafe.violations.choices import Severity, ViolationKind
@@ -139,25 +146,53 @@ class SignForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    """ENF-5/ENF-6: the final decision; a deviation from the proposal needs a written reason."""
+    """ENF-5/ENF-6: the final decision; only the rules' proposal is ticked, a deviation from it
+    needs a written reason, and a fact the platform lacks (the manager's identity number when
+    points are due) is asked for here with why it is needed. Posted once to see the summary,
+    then again with ``confirmed`` to decide."""
 
     consequences = forms.MultipleChoiceField(
-        label="处理措施", choices=Consequence.choices, widget=forms.CheckboxSelectMultiple
+        label="处理措施",
+        choices=Consequence.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请至少选择一项处理措施"},
     )
     deviation_reason = forms.CharField(
         label="偏离建议的理由", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     fine = forms.DecimalField(label="罚款(元)", required=False, min_value=0, max_digits=12)
     legal_basis = forms.CharField(
-        label="法律依据", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="法律依据",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="已按处理措施和问题类型列出法律法规条款，可补充",
     )
     manager_name = forms.CharField(label="矿长姓名", max_length=50, required=False)
     manager_id_number = forms.RegexField(
         label="矿长身份证号",
         regex=r"^[0-9]{17}[0-9X]$",
         required=False,
-        error_messages={"invalid": "身份证号须为18位"},
+        error_messages={"invalid": "身份证号须为18位（最后一位可为X）"},
     )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, points: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.points = points
+        if points:
+            why = f"本次检查发现的问题须对矿长记{points}分，平台尚无该矿矿长的身份证号，请填写"
+            for name in ("manager_name", "manager_id_number"):
+                self.fields[name].required = True
+            known = bool(self.initial.get("manager_id_number"))
+            self.fields["manager_id_number"].help_text = (
+                f"本次检查发现的问题须对矿长记{points}分；已填入平台记录的该矿矿长，请核对"
+                if known
+                else why
+            )
+            self.fields["manager_id_number"].error_messages["required"] = (
+                f"{why}（记分跟人走，以身份证号识别矿长）"
+            )
+            self.fields["manager_name"].error_messages["required"] = "矿长记分须填写矿长姓名"
 
 
 class ReviewForm(forms.Form):
@@ -173,6 +208,7 @@ class ReviewForm(forms.Form):
 
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label="文书类型", choices=DocumentKind.choices)
+    confirmed = forms.BooleanField(required=False)
 
 
 class StepForm(forms.Form):
@@ -240,6 +276,33 @@ class ExpertForm(forms.ModelForm):
     class Meta:
         model = Expert
         fields = ["name", "specialty", "title", "employer", "phone", "active"]
+
+
+class CertificateForm(forms.Form):
+    """ENF-4: an officer's enforcement certificate; only officers of the user's body and the
+    bodies below it. Registering an officer who has one corrects it."""
+
+    user = forms.ModelChoiceField(label="执法人员", queryset=User.objects.none())
+    number = forms.RegexField(
+        label="执法证号",
+        regex=r"^[0-9A-Za-z\-]{6,30}$",
+        error_messages={"invalid": "执法证号须为6至30位数字或字母"},
+    )
+    issued_by = forms.CharField(label="发证机关", max_length=100, required=False)
+    valid_until = forms.DateField(label="有效期至", required=False, widget=DATE)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = officers(user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        person, number = data.get("user"), data.get("number")
+        if person and number:
+            taken = OfficerCertificate.objects.filter(number=number).exclude(user=person)
+            if taken.exists():
+                self.add_error("number", "该执法证号已登记给其他执法人员")
+        return data
 
 
 class ReferralForm(forms.ModelForm):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from minesafe.accounts.choices import GOVERNMENT_ROLES
+from minesafe.citations import cite
 from minesafe.core import sealing
 from minesafe.core.context import audit_reason
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
@@ -35,6 +36,7 @@ from minesafe.enforcement.models import (
     Expert,
     Inspection,
     ManagerScore,
+    OfficerCertificate,
     Plan,
     PlanEntry,
     QuizResult,
@@ -100,6 +102,11 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "enforcement/plan_list.html", context, status=status)
 
 
+def _cited(reasons: Any) -> list[str]:
+    """Stored reasons as users read them: sources cited officially, whenever they were stored."""
+    return [cite(f"{r.get('text', '')}（{r.get('source', '')}）") for r in reasons or []]
+
+
 @login_required
 @require_safe
 @pk_model(Plan)
@@ -112,6 +119,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(plan=plan)
         .select_related("mine", "inspector")
     )
+    for entry in entries:
+        entry.cited_reasons = _cited(entry.reasons)
     context = {
         "plan": plan,
         "entries": entries,
@@ -238,6 +247,49 @@ class ExpertEditView(ExpertCreateView):
 
     def get_instance(self, request: HttpRequest, **kwargs: Any) -> Expert:
         return get_scoped(Expert, request.user, CHANGE, pk=kwargs["pk"])
+
+
+# --- officers' enforcement certificates (ENF-4) --------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@acts_on(OfficerCertificate, ADD)
+def officer_list(request: HttpRequest) -> HttpResponse:
+    """ENF-4: the officers of the user's body and the bodies below it with their enforcement
+    certificate numbers (documents need two certified officers); a post registers or corrects
+    one officer's certificate."""
+    require(request.user, OfficerCertificate, VIEW)
+    status = 200
+    if request.method == "POST":
+        require(request.user, OfficerCertificate, ADD)
+        form = forms.CertificateForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            with audit_reason("登记执法证"):
+                OfficerCertificate.objects.update_or_create(
+                    user=data["user"],
+                    defaults={k: data[k] for k in ("number", "issued_by", "valid_until")},
+                )
+            messages.success(request, f"已登记 {data['user']} 的执法证号 {data['number']}")
+            return HttpResponseRedirect(reverse("enforcement:officer_list"))
+        status = 400
+    else:
+        chosen = request.GET.get("user", "")
+        form = forms.CertificateForm(
+            user=request.user, initial={"user": chosen} if chosen.isdigit() else {}
+        )
+    people = list(forms.officers(request.user).select_related("organization"))
+    certificates = {
+        c.user_id: c
+        for c in OfficerCertificate.objects.restrict(request.user).filter(user__in=people)
+    }
+    context = {
+        "rows": [(person, certificates.get(person.pk)) for person in people],
+        "can_add": can(request.user, OfficerCertificate, ADD),
+        "form": form,
+    }
+    return render(request, "enforcement/officer_list.html", context, status=status)
 
 
 # --- manager scoring (PER-9) -----------------------------------------------------------------

@@ -22,8 +22,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from minesafe.enforcement.choices import Consequence, DocumentKind
-from minesafe.enforcement.models import Decision
+from minesafe.citations import cite
+from minesafe.enforcement.choices import DocumentKind
+from minesafe.enforcement.documents import Content, content
 from minesafe.localtime import local_date
 
 FONT = "STSong-Light"
@@ -85,9 +86,8 @@ def _build(story: list[Any], title: str) -> bytes:
     return buffer.getvalue()
 
 
-def _team(inspection: Any) -> str:
-    names = [str(inspection.leader)] if inspection.leader_id else []
-    names += [str(m) for m in inspection.members.all() if m.pk != inspection.leader_id]
+def _team(inspection: Any, officers: Sequence[Any]) -> str:
+    names = [str(o) for o in officers]
     experts = [f"{e.name}（专家）" for e in inspection.experts.all()]
     return "、".join(names + experts) or "—"
 
@@ -101,15 +101,17 @@ def _findings_text(inspection: Any) -> str:
     return "\n".join(lines) or "未发现问题。"
 
 
-def _signatures(document: Any) -> list[Any]:
+def _signatures(document: Any, text: Content) -> list[Any]:
     inspection = document.inspection
     signer = str(inspection.signed_by) if inspection.signed_by_id else "（未签名）"
+    officers = [_p(f"执法人员（签名）：{o.name}    执法证号：{o.number}") for o in text.officers]
     return [
         Spacer(1, 10 * mm),
-        _p(f"执法人员（签名）：{signer}        签名时间：{_local(inspection.signed_at)}"),
-        _p("被检查单位负责人（签名）：______________"),
+        *officers,
+        _p(f"检查记录签名：{signer}        签名时间：{_local(inspection.signed_at)}"),
+        _p("被检查单位负责人（签收）：______________    签收时间：____年__月__日"),
         Spacer(1, 8 * mm),
-        _p(document.organization.name, "right"),
+        _p(f"{document.organization.name}（印章）", "right"),
         _p(_local(local_date(document.issued_at)), "right"),
         *_chain_lines([f"存证链头：{document.chain_head}"] if document.chain_head else []),
     ]
@@ -129,7 +131,14 @@ def _header(document: Any) -> list[Any]:
     ]
 
 
-def _site_record(document: Any) -> list[Any]:
+def _basis_text(text: Content) -> str:
+    lines = [str(a) for a in text.legal_basis]
+    if text.extra_basis.strip():
+        lines.append(cite(text.extra_basis.strip()))
+    return "\n".join(lines) or "—"
+
+
+def _site_record(document: Any, text: Content) -> list[Any]:
     inspection = document.inspection
     mine = inspection.mine
     checklist = [
@@ -142,11 +151,12 @@ def _site_record(document: Any) -> list[Any]:
         for q in inspection.quizzes.all()
     ]
     rows = [
-        ["被检查单位", mine.name],
+        ["被检查单位", text.party],
         ["地址", f"{mine.county.name}"],
         ["检查方式", inspection.get_kind_display()],
         ["检查时间", f"{_local(inspection.started_at)} 至 {_local(inspection.finished_at)}"],
-        ["检查人员", _team(inspection)],
+        ["执法人员", _team(inspection, text.officers)],
+        ["执法依据", _basis_text(text)],
         ["检查路线", inspection.route or "—"],
         ["检查情况", inspection.summary or "—"],
         ["检查表", "\n".join(checklist) or "—"],
@@ -154,90 +164,35 @@ def _site_record(document: Any) -> list[Any]:
         ["逢查必考", "\n".join(quizzes) or "—"],
     ]
     if inspection.remote_examined:
-        rows.insert(6, ["远程调阅", inspection.remote_examined])
+        rows.insert(7, ["远程调阅", inspection.remote_examined])
     return [_grid(rows, [28 * mm, 138 * mm])]
 
 
-def _rectification_order(document: Any) -> list[Any]:
-    inspection = document.inspection
-    due = max((f.rectify_by for f in inspection.findings.all() if f.rectify_by), default=None)
-    return [
-        _p(f"{inspection.mine.name}："),
-        _p(f"经查，你单位存在下列问题：\n{_findings_text(inspection)}"),
-        _p(
-            f"依据《中华人民共和国安全生产法》第六十五条规定，现责令你单位于{_local(due)}前"
-            "整改完毕，达到有关法律法规规章和标准规定的要求。整改期间，重大事故隐患所在区域停止作业。"
-        ),
-        _p("逾期未整改或整改不合格的，依法予以处理。"),
+def _decision_document(document: Any, text: Content) -> list[Any]:
+    """The decision documents share one layout: party, officers, facts, legal basis, decision,
+    time limits, notice of remedies."""
+    story = [
+        _p(f"{text.party}："),
+        _p("执法人员：" + "、".join(str(o) for o in text.officers)),
+        _p("经查，你单位存在下列问题：\n" + ("\n".join(text.facts) or "—")),
+        _p("以上事实有现场检查记录等证据证实。依据：\n" + _basis_text(text)),
+        _p("现作出如下决定：" + ("；".join(text.decision) or "—") + "。"),
     ]
-
-
-def _decision_lines(inspection: Any) -> list[Any]:
-    decision = Decision.objects.filter(inspection=inspection).first()
-    if decision is None:
-        return [_p("（尚未作出处理决定）")]
-    reasons = [f"{r['text']}（{r['source']}）" for r in decision.proposed.get("reasons", [])]
-    lines = [
-        _p("处理决定：" + "；".join(decision.consequence_labels())),
-        _p("依据：\n" + "\n".join(reasons)),
-    ]
-    if decision.legal_basis:
-        lines.append(_p(f"法律依据：{decision.legal_basis}"))
-    return lines
-
-
-def _onsite_decision(document: Any) -> list[Any]:
-    inspection = document.inspection
-    return [
-        _p(f"{inspection.mine.name}："),
-        _p(f"经现场检查，发现你单位存在下列问题：\n{_findings_text(inspection)}"),
-        *_decision_lines(inspection),
-    ]
-
-
-def _penalty_decision(document: Any) -> list[Any]:
-    inspection = document.inspection
-    decision = Decision.objects.get(inspection=inspection)
-    fine = f"罚款人民币{decision.fine:,.2f}元" if decision.fine else "依法处罚"
-    return [
-        _p(f"当事人：{inspection.mine.name}（{inspection.mine.enterprise.name}）"),
-        _p(f"违法事实：经查，\n{_findings_text(inspection)}"),
-        _p(f"以上事实违反了{decision.legal_basis}的规定。"),
-        _p(f"依据上述规定，决定给予如下行政处罚：{fine}。"),
-        _p(
-            "当事人应自收到本决定书之日起十五日内缴纳罚款。如不服本决定，可以在收到本决定书之日起"
-            "六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。"
-        ),
-    ]
-
-
-def _suspension_order(document: Any) -> list[Any]:
-    inspection = document.inspection
-    return [
-        _p(f"{inspection.mine.name}："),
-        _p(f"经查，你单位存在下列问题：\n{_findings_text(inspection)}"),
-        *_decision_lines(inspection),
-        _p(
-            "现责令你单位立即"
-            + Consequence.SUSPENSION.label
-            + "，整改完毕经验收合格后方可恢复生产。"
-        ),
-    ]
-
-
-BODIES = {
-    DocumentKind.SITE_RECORD: _site_record,
-    DocumentKind.RECTIFICATION_ORDER: _rectification_order,
-    DocumentKind.ONSITE_DECISION: _onsite_decision,
-    DocumentKind.PENALTY_DECISION: _penalty_decision,
-    DocumentKind.SUSPENSION_ORDER: _suspension_order,
-}
+    if text.time_limits:
+        story.append(_p("期限：\n" + "\n".join(text.time_limits)))
+    story.append(_p("逾期未执行或整改不合格的，依法予以处理。"))
+    if text.remedies is not None:
+        story.append(_p("权利告知：" + text.remedies.notice()))
+    return story
 
 
 def render_document(document: Any) -> bytes:
-    """ENF-4: one enforcement document in its usual layout: issuer, title, number, body,
-    signatures, seal line."""
-    story = _header(document) + BODIES[document.kind](document) + _signatures(document)
+    """ENF-4: one enforcement document in its usual layout: issuer, title, number, body
+    (officers with certificate numbers, facts, legal basis, decision, time limits, notice of
+    remedies), signatures, seal line."""
+    text = content(document.inspection, document.kind, local_date(document.issued_at))
+    body = _site_record if document.kind == DocumentKind.SITE_RECORD else _decision_document
+    story = _header(document) + body(document, text) + _signatures(document, text)
     return _build(story, f"{document.get_kind_display()} {document.number}")
 
 

@@ -104,7 +104,7 @@ class Analysis:
                 "处罚情况",
                 [
                     ["行政处罚", "罚款(元)", "停产整顿"],
-                    [self.penalties, f"{self.fines:.2f}", self.suspensions],
+                    [self.penalties, f"{self.fines:,.2f}", self.suspensions],
                 ],
             ),
             ("共性问题", [["问题类型", "次数"], *[list(r) for r in self.common]]),

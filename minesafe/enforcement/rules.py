@@ -192,11 +192,16 @@ class Proposal:
     manager_points: int = 0
     referrals: list[str] = field(default_factory=list)
     penalty: str = "none"
+    #: Why each consequence is proposed: the rows of the table that gave it.
+    because: dict[str, list[Reason]] = field(default_factory=dict)
 
     def add(self, consequences: Iterable[str], reason: Reason) -> None:
         for item in consequences:
             if item not in self.consequences:
                 self.consequences.append(item)
+            rows = self.because.setdefault(item, [])
+            if reason not in rows:
+                rows.append(reason)
         if reason not in self.reasons:
             self.reasons.append(reason)
 
@@ -207,6 +212,7 @@ class Proposal:
             "manager_points": self.manager_points,
             "referrals": list(self.referrals),
             "penalty": self.penalty,
+            "because": {k: [asdict(r) for r in v] for k, v in self.because.items()},
         }
 
 
@@ -248,7 +254,8 @@ def propose_decision(
     proposal for repeated major hazards while producing (002:34), and the penalty policy on top.
 
     ``major_hazards_90d`` counts the separate checks in the last 90 days (this one included) that
-    found a major hazard at the mine.
+    found a major hazard at the mine. The repeat rule applies only when this check found a major
+    hazard itself: earlier checks alone never turn a general finding into suspension or closure.
     """
     edition = _edition("decision_rules", on)
     proposal = Proposal()
@@ -269,10 +276,14 @@ def propose_decision(
             for reason in reasons:
                 proposal.add([], reason)
     repeat = edition["repeat_major"]
-    if major_hazards_90d >= int(repeat["at_least"]) and (
-        producing or not repeat["only_when_producing"]
+    found_major = any(f.major for f in findings)
+    if (
+        found_major
+        and major_hazards_90d >= int(repeat["at_least"])
+        and (producing or not repeat["only_when_producing"])
     ):
-        proposal.add(repeat["consequences"], Reason(repeat["text"], repeat["source"]))
+        text = f"{repeat['text']}（本次为90日内第{major_hazards_90d}次发现重大事故隐患）"
+        proposal.add(repeat["consequences"], Reason(text, repeat["source"]))
     if proposal.penalty in _PENALTY_CONSEQUENCE:
         proposal.add([_PENALTY_CONSEQUENCE[proposal.penalty]], proposal.reasons[-1])
     return proposal
@@ -356,3 +367,135 @@ def quiz_questions(on: dt.date | None = None) -> list[dict[str, str]]:
 def document_number(prefix: str, mark: str, year: int, serial: int) -> str:
     """ENF-4: the number of an enforcement document, per issuing body, kind and year."""
     return f"{prefix}{mark}〔{year}〕{serial}号"
+
+
+# --- legal basis and remedies (ENF-4) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article of a law or regulation as an enforcement document cites it."""
+
+    law: str
+    article: str
+    text: str
+
+    @property
+    def citation(self) -> str:
+        return f"{self.law}{self.article}"
+
+    def __str__(self) -> str:
+        return f"{self.citation}：{self.text}"
+
+
+def _articles(edition: dict[str, Any], rows: Iterable[dict[str, str]]) -> list[Article]:
+    laws = edition["laws"]
+    return [Article(laws[r["law"]], str(r["article"]), str(r["text"])) for r in rows]
+
+
+def _unique(articles: Iterable[Article]) -> list[Article]:
+    seen: list[Article] = []
+    for article in articles:
+        if article not in seen:
+            seen.append(article)
+    return seen
+
+
+def inspection_power(body_kind: str, on: dt.date | None = None) -> list[Article]:
+    """ENF-4: the articles giving the issuing body the power to inspect (every document)."""
+    edition = _edition("legal_basis", on)
+    key = "inspectorate" if body_kind == "inspectorate" else "regulator"
+    return _articles(edition, edition["inspect"][key])
+
+
+def decision_basis(consequence: str, on: dt.date | None = None) -> list[Article]:
+    """ENF-4: the articles giving the power to take one decision (责令改正, 停产整顿, 罚款,
+    提请关闭 …); empty for an outcome that is no measure (exempt, not penalised)."""
+    edition = _edition("legal_basis", on)
+    return _articles(edition, edition["decisions"].get(consequence, []))
+
+
+def legal_basis(
+    consequences: Iterable[str],
+    finding_kinds: Iterable[str],
+    *,
+    penalised: bool,
+    on: dt.date | None = None,
+) -> list[Article]:
+    """ENF-4: the legal basis of a decision as its documents state it: the articles that define
+    each violation found, the articles giving the power for each measure decided, and (when a
+    penalty is imposed) the articles the penalty is imposed under. Laws and regulations only;
+    policy documents are never a legal basis (SOURCES.md)."""
+    edition = _edition("legal_basis", on)
+    kinds = list(dict.fromkeys(finding_kinds))
+    rows: list[Article] = []
+    for kind in kinds:
+        rows += _articles(edition, edition["findings"].get(kind, {}).get("defines", []))
+    for consequence in consequences:
+        rows += _articles(edition, edition["decisions"].get(consequence, []))
+    if penalised:
+        for kind in kinds:
+            rows += _articles(edition, edition["findings"].get(kind, {}).get("penalty", []))
+    return _unique(rows)
+
+
+def officers_needed(on: dt.date | None = None) -> tuple[int, str]:
+    """ENF-4: how many certified officers a document needs, and the article that says so."""
+    officers = _edition("legal_basis", on)["officers"]
+    return int(officers["at_least"]), str(officers["basis"])
+
+
+@dataclass(frozen=True)
+class Body:
+    """An issuing body as the remedies notice needs it."""
+
+    kind: str
+    division: str
+    level: str
+    superior: str = ""
+    superior_division: str = ""
+
+
+@dataclass(frozen=True)
+class Remedies:
+    """The notice of the right to apply for reconsideration or to sue (ENF-4)."""
+
+    reconsideration_days: int
+    reconsideration_body: str
+    reconsideration_basis: str
+    lawsuit_months: int
+    court: str
+    lawsuit_basis: str
+
+    def notice(self) -> str:
+        return (
+            f"如不服本决定，可以自收到本文书之日起{self.reconsideration_days}日内向"
+            f"{self.reconsideration_body}申请行政复议（{self.reconsideration_basis}），"
+            f"或者自收到本文书之日起{self.lawsuit_months}个月内依法向{self.court}提起行政诉讼"
+            f"（{self.lawsuit_basis}）。行政复议和行政诉讼期间，本决定不停止执行。"
+        )
+
+
+def remedies(body: Body, on: dt.date | None = None) -> Remedies:
+    """ENF-4: who hears a reconsideration of the body's decision (the people's government of
+    its division, or the body above it for one under vertical leadership), the court, and the
+    deadlines."""
+    data = _edition("legal_basis", on)["remedies"]
+    hearer = data["reconsideration_body"].get(body.kind, "government")
+    if hearer == "superior" and body.superior:
+        name = body.superior
+    elif hearer == "superior_government" and body.superior_division:
+        name = f"{body.superior_division}人民政府"
+    else:
+        name = f"{body.division}人民政府"
+    court = str(data["court"].get(body.level, data["court"]["county"])).format(
+        division=body.division
+    )
+    return Remedies(
+        reconsideration_days=int(data["reconsideration_days"]),
+        reconsideration_body=name,
+        reconsideration_basis=str(data["reconsideration_basis"]),
+        lawsuit_months=int(data["lawsuit_months"]),
+        court=court,
+        lawsuit_basis=str(data["lawsuit_basis"]),
+    )

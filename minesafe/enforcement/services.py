@@ -201,7 +201,8 @@ def major_checks_90d(inspection: Inspection, on: dt.date) -> int:
     since = on - dt.timedelta(days=90)
     earlier = (
         Inspection.objects.filter(mine=inspection.mine, findings__major=True)
-        .filter(finished_at__date__gte=since)
+        .filter(signed_by__isnull=False)
+        .filter(finished_at__date__gte=since, finished_at__date__lte=on)
         .exclude(pk=inspection.pk)
         .distinct()
         .count()
@@ -230,6 +231,48 @@ def propose(inspection: Inspection, on: dt.date) -> rules.Proposal:
     )
 
 
+def points_due(inspection: Inspection, consequences: Sequence[str], on: dt.date) -> int:
+    """PER-9: the points the findings cost the mine manager under this decision."""
+    if Consequence.MANAGER_POINTS in consequences:
+        return max(_points_due(inspection, on), 1)
+    return _points_due(inspection, on)
+
+
+def basis_text(inspection: Inspection, consequences: Sequence[str], on: dt.date) -> str:
+    """ENF-4: the law articles a penalty decision rests on, as one line (the decision's stored
+    legal basis when the inspector wrote none)."""
+    penalised = bool({Consequence.PENALTY, Consequence.HEAVIER_PENALTY} & set(consequences))
+    kinds = [f.kind for f in inspection.findings.all()]
+    articles = rules.legal_basis(
+        [c for c in consequences if c in (Consequence.PENALTY, Consequence.HEAVIER_PENALTY)],
+        kinds,
+        penalised=penalised,
+        on=on,
+    )
+    return "；".join(a.citation for a in articles)
+
+
+def last_manager(inspection: Inspection) -> tuple[str, str]:
+    """The mine manager last named on a decision for this mine (name, identity number), so the
+    decision form does not ask again for what the platform holds."""
+    row = (
+        ManagerScore.objects.filter(mine=inspection.mine)
+        .order_by("-scored_on", "-pk")
+        .values_list("person_name", "id_number")
+        .first()
+    )
+    if row is None:
+        decision = (
+            Decision.objects.filter(inspection__mine=inspection.mine)
+            .exclude(manager_id_number="")
+            .order_by("-decided_at")
+            .values_list("manager_name", "manager_id_number")
+            .first()
+        )
+        row = decision
+    return (row[0], row[1]) if row else ("", "")
+
+
 @transaction.atomic
 def decide(
     inspection: Inspection,
@@ -255,6 +298,9 @@ def decide(
         raise ValidationError({"consequences": f"未知的处理措施：{', '.join(unknown)}"})
     proposal = propose(inspection, local_date(now))
     deviated = set(consequences) != set(proposal.consequences)
+    penalised = {Consequence.PENALTY, Consequence.HEAVIER_PENALTY} & set(consequences)
+    if penalised and not legal_basis.strip():
+        legal_basis = basis_text(inspection, consequences, local_date(now))
     decision = Decision(
         inspection=inspection,
         proposed=proposal.as_dict(),
@@ -271,11 +317,16 @@ def decide(
     review = rules.needs_legal_review(consequences, deviated, MAJOR_CONSEQUENCES)
     decision.review_status = ReviewStatus.PENDING if review else ReviewStatus.NOT_NEEDED
     decision.full_clean()
-    points_due = Consequence.MANAGER_POINTS in consequences or _points_due(
-        inspection, local_date(now)
-    )
-    if points_due and not manager_id_number.strip():
-        raise ValidationError({"manager_id_number": "矿长记分须填写矿长身份证号"})
+    points = points_due(inspection, consequences, local_date(now))
+    if points and not manager_id_number.strip():
+        raise ValidationError(
+            {
+                "manager_id_number": (
+                    f"本次检查发现的问题须对矿长记{points}分，请填写矿长的18位身份证号"
+                    "（记分跟人走，以身份证号识别矿长）"
+                )
+            }
+        )
     decision.save()
     _score_manager(decision, local_date(now))
     _refer(inspection, decision, local_date(now))

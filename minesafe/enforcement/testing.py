@@ -13,7 +13,15 @@ from minesafe.accounts.choices import Role
 from minesafe.accounts.models import User
 from minesafe.enforcement import documents, rules, services
 from minesafe.enforcement.choices import DocumentKind, FindingKind, InspectionKind, Step
-from minesafe.enforcement.models import ChecklistResult, Draw, Expert, Inspection, Plan, PlanEntry
+from minesafe.enforcement.models import (
+    ChecklistResult,
+    Draw,
+    Expert,
+    Inspection,
+    OfficerCertificate,
+    Plan,
+    PlanEntry,
+)
 from minesafe.registry.models import Mine
 
 
@@ -28,6 +36,38 @@ def _officer(mine: Mine) -> User:
         },
     )
     return user
+
+
+def certify(user: User, number: str = "") -> OfficerCertificate:
+    """Give an officer an enforcement certificate (ENF-4: documents name two certified
+    officers)."""
+    certificate, _ = OfficerCertificate.objects.get_or_create(
+        user=user, defaults={"number": number or f"T{user.pk:08d}", "issued_by": "测试发证机关"}
+    )
+    return certificate
+
+
+def partner(officer: User) -> User:
+    """A second certified officer of ``officer``'s body, so a record has the two officers a
+    document needs."""
+    user, _ = User.objects.get_or_create(
+        username=f"enf2_{officer.organization_id}",
+        defaults={
+            "role": officer.role,
+            "organization": officer.organization,
+            "first_name": "执法员乙",
+        },
+    )
+    certify(user)
+    return user
+
+
+def certified_team(inspection: Inspection) -> Inspection:
+    """Certify the record's leader and add a certified partner to its members."""
+    assert inspection.leader is not None
+    certify(inspection.leader)
+    inspection.members.add(partner(inspection.leader))
+    return inspection
 
 
 def aware(day: dt.date, hour: int = 9) -> dt.datetime:
@@ -68,6 +108,7 @@ def furnish_enforcement(mine: Mine, today: dt.date) -> Inspection:
         route="副井→大巷→1201工作面",
     )
     inspection.experts.add(expert)
+    certified_team(inspection)
     now = aware(day, 10)
     services.record_opened(inspection, officer, now)
     for step in (Step.PREPARE, Step.ONSITE):

@@ -45,6 +45,7 @@ urlpatterns = [
     path("draws/", pages.draw_list, name="draw_list"),
     path("draws/<int:pk>/", pages.draw_detail, name="draw_detail"),
     path("draws/<int:pk>/verify/", pages.draw_verify, name="draw_verify"),
+    path("officers/", pages.officer_list, name="officer_list"),
     path("experts/", pages.expert_list, name="expert_list"),
     path("experts/add/", pages.ExpertCreateView.as_view(), name="expert_add"),
     path("experts/<int:pk>/edit/", pages.ExpertEditView.as_view(), name="expert_edit"),

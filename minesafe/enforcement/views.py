@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from minesafe.citations import cite
 from minesafe.core.filters import render_controls
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.transitions import steps_of
@@ -31,6 +32,7 @@ from minesafe.core.views import (
 from minesafe.core.workflow import Refusal
 from minesafe.enforcement import documents, forms, links, pdf, rules, services
 from minesafe.enforcement.choices import (
+    MAJOR_CONSEQUENCES,
     REVIEW_COLORS,
     STEP_COLORS,
     Consequence,
@@ -150,6 +152,12 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "quizzes": inspection.quizzes.all(),
         "violations": links.violations_of(inspection),
         "decision": decision,
+        "decision_reasons": [
+            cite(f"{r['text']}（{r['source']}）") for r in decision.proposed.get("reasons", [])
+        ]
+        if decision
+        else [],
+        "officers": documents.team_officers(inspection),
         "proposal": proposal,
         "proposal_labels": [Consequence(c).label for c in proposal.consequences]
         if proposal
@@ -391,7 +399,9 @@ class SignView(ServiceFormView):
 
 
 class DecideView(ServiceFormView):
-    """ENF-5/ENF-6: the proposal with its reasons; deviating needs a written reason."""
+    """ENF-5/ENF-6: the proposal, each measure with the rule and the law article behind it;
+    only the proposal is ticked; a missing fact is asked for as a field; the decision is shown
+    for confirmation before it is made."""
 
     model = Inspection
     form_class = forms.DecideForm
@@ -403,21 +413,91 @@ class DecideView(ServiceFormView):
         return get_scoped(Inspection, request.user, DECIDE, pk=kwargs["pk"])
 
     def proposal(self, inspection: Inspection) -> Any:
-        return services.propose(inspection, local_date())
+        if not hasattr(self, "_proposal"):
+            self._proposal = services.propose(inspection, local_date())
+        return self._proposal
 
     def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
-        return {"initial": {"consequences": self.proposal(instance).consequences}}
+        proposal = self.proposal(instance)
+        today = local_date()
+        chosen = request.POST.getlist("consequences") if request.method == "POST" else []
+        points = services.points_due(instance, chosen or proposal.consequences, today)
+        name, id_number = services.last_manager(instance)
+        initial = {
+            "consequences": proposal.consequences,
+            "legal_basis": services.basis_text(instance, proposal.consequences, today),
+            "manager_name": name,
+            "manager_id_number": id_number,
+        }
+        return {"initial": initial, "points": points}
 
     def extra(self, instance: Any) -> dict[str, Any]:
         proposal = self.proposal(instance)
+        today = local_date()
+        rows = [
+            {
+                "code": code,
+                "label": Consequence(code).label,
+                "reasons": proposal.because.get(code, []),
+                "articles": rules.decision_basis(code, today),
+            }
+            for code in proposal.consequences
+        ]
         return {
             "proposal": proposal,
-            "labels": [Consequence(c).label for c in proposal.consequences],
+            "rows": rows,
+            "labels": [r["label"] for r in rows],
+            "findings": list(instance.findings.all()),
+            "points": services.points_due(instance, proposal.consequences, today),
         }
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        instance = self.get_instance(request, **kwargs)
+        form = self.form_class(request.POST, **self.form_kwargs(request, instance))
+        if form.is_valid() and not request.POST.get("back"):
+            if not form.cleaned_data["confirmed"]:
+                return self.confirm(request, form, instance)
+            try:
+                with transaction.atomic():
+                    obj = self.save(form)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, "处理决定已作出")
+                return HttpResponseRedirect(self.success_url(obj))
+        if request.POST.get("back"):
+            return self.render(request, form, instance)
+        return self.render(request, form, instance, status=400)
+
+    def confirm(self, request: HttpRequest, form: Any, instance: Inspection) -> HttpResponse:
+        """The decision as it will be made, for the inspector to confirm (or go back)."""
+        data = form.cleaned_data
+        chosen = list(data["consequences"])
+        proposal = self.proposal(instance)
+        deviated = set(chosen) != set(proposal.consequences)
+        context = {
+            "title": "确认处理决定",
+            "object": instance,
+            "form": form,
+            "chosen": [
+                {
+                    "label": Consequence(c).label,
+                    "proposed": c in proposal.consequences,
+                    "articles": rules.decision_basis(c, local_date()),
+                }
+                for c in chosen
+            ],
+            "dropped": [Consequence(c).label for c in proposal.consequences if c not in chosen],
+            "deviated": deviated,
+            "review": rules.needs_legal_review(chosen, deviated, MAJOR_CONSEQUENCES),
+            "data": data,
+        }
+        return render(request, "enforcement/decide_confirm.html", context)
 
     def save(self, form: Any) -> Inspection:
         inspection = Inspection.objects.get(pk=self.kwargs["pk"])
-        services.decide(inspection, user=self.request.user, now=timezone.now(), **form.cleaned_data)
+        data = {k: v for k, v in form.cleaned_data.items() if k != "confirmed"}
+        services.decide(inspection, user=self.request.user, now=timezone.now(), **data)
         return inspection
 
 
@@ -435,6 +515,10 @@ class ReviewView(ServiceFormView):
 
     def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
         return {}
+
+    def extra(self, instance: Any) -> dict[str, Any]:
+        reasons = instance.proposed.get("reasons", [])
+        return {"reasons": [cite(f"{r['text']}（{r['source']}）") for r in reasons]}
 
     def save(self, form: Any) -> Decision:
         decision = Decision.objects.get(pk=self.kwargs["pk"])
@@ -465,16 +549,22 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @acts_on(Document, ADD, Inspection)
 def document_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    """ENF-4: issue a numbered document for a signed record."""
+    """ENF-4: issue a numbered document for a signed record. The first post shows the document
+    as it will read (officers, facts, legal basis, decision, time limits, remedies) for
+    confirmation; the post with ``confirmed`` issues it."""
     inspection = get_scoped(Inspection, request.user, VIEW, pk=pk)
     require(request.user, Document, ADD)
     form = forms.DocumentForm(request.POST)
     if not form.is_valid():
         return plain_text("文书类型无效", status=400)
+    kind = form.cleaned_data["kind"]
     try:
-        document = documents.issue_document(
-            inspection, form.cleaned_data["kind"], request.user, timezone.now()
-        )
+        if not form.cleaned_data["confirmed"]:
+            documents.check_issuable(inspection, kind)
+            preview = documents.content(inspection, kind, local_date())
+            context = {"object": inspection, "kind": kind, "text": preview, "title": "确认制发文书"}
+            return render(request, "enforcement/document_confirm.html", context)
+        document = documents.issue_document(inspection, kind, request.user, timezone.now())
     except ValidationError as exc:
         _fail(request, exc)
         return HttpResponseRedirect(inspection.get_absolute_url())

@@ -22,6 +22,7 @@ from minesafe.core.transitions import open_steps, steps_of
 from minesafe.core.views import (
     ScopedFormView,
     WorkflowStepView,
+    export_url,
     get_scoped,
     image,
     is_htmx,
@@ -74,6 +75,7 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
     the table only (HAZ-1, §8)."""
     filterset, queryset, sort = filtered(request)
     page = paginate(request, queryset)
+    htmx = is_htmx(request)
     context = {
         "filter": filterset,
         "page": page,
@@ -83,8 +85,10 @@ def hazard_list(request: HttpRequest) -> HttpResponse:
         "can_add": can(request.user, Hazard, ADD),
         "status_colors": STATUS_COLORS,
         "grade_colors": GRADE_COLORS,
+        "export_url": export_url(request, "hazards:hazard_export"),
+        "htmx": htmx,
     }
-    template = "hazards/_hazard_table.html" if is_htmx(request) else "hazards/hazard_list.html"
+    template = "hazards/_hazard_table.html" if htmx else "hazards/hazard_list.html"
     return render(request, template, context)
 
 

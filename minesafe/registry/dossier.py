@@ -15,6 +15,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, JSONField, QuerySet, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.views import View
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_safe
 from minesafe.core.context import audit_reason
 from minesafe.core.models import AuditAction, AuditEntry
 from minesafe.core.scoping import ADD, CHANGE, DELETE, VIEW, can, may
-from minesafe.core.templatetags.minesafe import audit_changes
+from minesafe.core.templatetags.minesafe import audit_changes, name_related
 from minesafe.core.views import (
     ScopedFormView,
     get_scoped,
@@ -93,6 +94,7 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "status_color": STATUS_COLORS.get(mine.status),
         "class_color": CLASS_COLORS.get(mine.supervision_class),
+        "links": mine_links(mine),
         "perms": {
             "edit": may(user, mine, CHANGE),
             "classify": may(user, mine, CLASSIFY),
@@ -104,6 +106,35 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
     }
     return render(request, "registry/mine_detail.html", context)
+
+
+#: Everything about one mine elsewhere on the platform: (label, URL name, how the page is told the
+#: mine: "pk" in the path or "?mine=" on a list). Each list named here filters on ``mine``.
+MINE_LINKS: tuple[tuple[str, str, str], ...] = (
+    ("实时监测", "monitoring:mine_live", "pk"),
+    ("报警记录", "monitoring:alarm_list", "?mine="),
+    ("报警处置", "response:case_list", "?mine="),
+    ("隐患", "hazards:hazard_list", "?mine="),
+    ("执法检查及文书", "enforcement:inspection_list", "?mine="),
+    ("执法报告", "enforcement:mine_reports", "pk"),
+    ("三违", "violations:violation_list", "?mine="),
+    ("应急撤人", "emergency:order_list", "?mine="),
+    ("人员定位", "positioning:detail", "pk"),
+    ("视频监控", "video:coverage_detail", "pk"),
+    ("视频通道", "video:channel_list", "?mine="),
+    ("证照", "registry:licence_list", "?mine="),
+)
+
+
+def mine_links(mine: Mine) -> list[tuple[str, str]]:
+    """(label, URL) of every page about ``mine`` (the dossier's 相关信息 links)."""
+    links = []
+    for label, name, how in MINE_LINKS:
+        if how == "pk":
+            links.append((label, reverse(name, args=[mine.pk])))
+        else:
+            links.append((label, f"{reverse(name)}{how}{mine.pk}"))
+    return links
 
 
 HISTORY_ROWS = 200  # the dossier shows the latest changes; the full trail stays in the audit log
@@ -129,12 +160,18 @@ def _history_rows(entries: QuerySet[AuditEntry]) -> SafeString:
     rows = []
     # Only an update's changes are shown: a creation's snapshot is not read or decoded.
     shown = Case(When(action=AuditAction.UPDATE, then="changes"), output_field=JSONField())
-    for when, username, action, type_id, object_repr, changes, reason in entries.values_list(
-        *HISTORY_FIELDS[:5], shown, "reason"
-    ):
-        if type_id not in types:
-            content_type = ContentType.objects.get_for_id(type_id)
-            types[type_id] = (content_type, str(content_type.name))
+    read = list(entries.values_list(*HISTORY_FIELDS[:5], shown, "reason"))
+    for type_id in {row[3] for row in read} - types.keys():
+        content_type = ContentType.objects.get_for_id(type_id)
+        types[type_id] = (content_type, str(content_type.name))
+    updates = [
+        SimpleNamespace(content_type=types[type_id][0], changes=changes)
+        for _, _, action, type_id, _, changes, _ in read
+        if action == AuditAction.UPDATE
+    ]
+    related: dict[Any, str] = {}  # the objects the changes name, one query per kind
+    name_related(updates, related)
+    for when, username, action, type_id, object_repr, changes, reason in read:
         content_type, type_name = types[type_id]
         lines = ""
         if action == AuditAction.UPDATE:
@@ -143,7 +180,7 @@ def _history_rows(entries: QuerySet[AuditEntry]) -> SafeString:
                 CHANGE_LINE,
                 (
                     (label, formats.localize(old), formats.localize(new))
-                    for label, old, new in audit_changes(entry)
+                    for label, old, new in audit_changes(entry, related)
                 ),
                 sep="",
             )

@@ -285,6 +285,10 @@ class Mine(BaseModel):
         },
     )
     audit_exclude = BaseModel.audit_exclude | {"class_factors"}
+    #: The choices the items of a JSON list are drawn from, for the change history.
+    audit_item_labels: ClassVar[dict[str, type[models.TextChoices]]] = {
+        "declared_key_flags": KeyMineFlag
+    }
 
     class Meta:
         ordering = ["code"]

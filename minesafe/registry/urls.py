@@ -32,7 +32,7 @@ def child_routes(prefix: str, model: type, form_class: type, title: str, name: s
 
 
 urlpatterns = [
-    path("", views.overview, name="overview"),
+    path("overview/", views.overview, name="overview"),
     path("mines/", views.mine_list, name="mine_list"),
     path("mines/export.xlsx", views.mine_export, name="mine_export"),
     path("mines/import/", views.mine_import, name="mine_import"),

@@ -21,6 +21,7 @@ from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import (
     ScopedFormView,
     download,
+    export_url,
     get_scoped,
     html_rows,
     is_htmx,
@@ -74,6 +75,11 @@ def _mines(request: HttpRequest) -> QuerySet[Mine]:
 @require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     """The county overview: counts by status and class, licence warnings, charts (REG-3, REG-4)."""
+    return render(request, "registry/overview.html", overview_context(request))
+
+
+def overview_context(request: HttpRequest) -> dict[str, Any]:
+    """What the county overview shows (also the regulator's home page)."""
     mines = Mine.objects.restrict(request.user, VIEW)
     today = local_date()
     by_status = dict(mines.values_list("status").annotate(n=Count("pk")))
@@ -113,7 +119,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             (v, label, by_status.get(v, 0), STATUS_COLORS[v]) for v, label in MineStatus.choices
         ],
     }
-    return render(request, "registry/overview.html", context)
+    return context
 
 
 def _filtered_mines(request: HttpRequest) -> tuple[MineFilterSet, QuerySet[Mine], str]:
@@ -206,6 +212,8 @@ def mine_list(request: HttpRequest) -> HttpResponse:
         "query": query_without(request, "page"),
         "columns": _sort_columns(request, sort),
         "can_import": can(request.user, Mine, IMPORT),
+        "export_url": export_url(request, "registry:mine_export"),
+        "htmx": htmx,
     }
     template = "registry/_mine_table.html" if htmx else "registry/mine_list.html"
     return render(request, template, context)

@@ -8,6 +8,7 @@ iterations. Per-point randomness (base value, phase) comes from the seed only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -103,6 +104,11 @@ class Mine:
     code: str
     name: str
     gas_grade: str
+    #: People underground per shift (夜班, 早班, 中班), leader included; None: the roster of
+    #: ``sensor_data.yaml`` (the same crews in every mine).
+    crew: tuple[int, int, int] | None = None
+    #: A stopped mine: its crews are a watch (值守) in the general area, no face is worked.
+    watch: bool = False
 
 
 def make_mines(n: int, seed: int, region: str = "990101") -> list[Mine]:
@@ -121,16 +127,21 @@ def make_mines(n: int, seed: int, region: str = "990101") -> list[Mine]:
     return mines
 
 
-def given_mines(rows: list[tuple[str, str, str]]) -> list[Mine]:
-    """Mines named by the caller, ``(code, name, gas grade)`` each: the demo feed streams the
-    register's own mines, so their files join the mines the platform already knows."""
+def given_mines(rows: Sequence[tuple[Any, ...]]) -> list[Mine]:
+    """Mines named by the caller, ``(code, name, gas grade)`` each, optionally followed by the
+    crews per shift and whether the mine is stopped: the demo feed streams the register's own
+    mines, so their files join the mines the platform already knows."""
     mines = []
-    for i, (code, name, grade) in enumerate(rows):
+    for i, (code, name, grade, *rest) in enumerate(rows):
         if len(code) != 12 or not code.isdigit():
             raise ValueError(f"mine code {code!r}: 12 digits expected")
         if grade not in GAS_GRADES:
             raise ValueError(f"mine {code}: gas grade {grade!r} is not one of {GAS_GRADES}")
-        mines.append(Mine(i, code, name, grade))
+        crew = tuple(int(n) for n in rest[0]) if rest and rest[0] is not None else None
+        if crew is not None and (len(crew) != 3 or min(crew) < 0):
+            raise ValueError(f"mine {code}: crew must be three headcounts ≥ 0")
+        watch = bool(rest[1]) if len(rest) > 1 else False
+        mines.append(Mine(i, code, name, grade, crew, watch))
     if len({m.code for m in mines}) != len(mines):
         raise ValueError("mine codes must be unique")
     return mines

@@ -112,11 +112,16 @@ def write_truth(sim: Simulation, folder: Path) -> None:
         (folder / name).write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
 
 
-def read_mines_file(path: Path) -> tuple[tuple[str, str, str], ...]:
-    """``--mines-file``: the mines' facts as ``mines.json`` lists them."""
+def read_mines_file(path: Path) -> tuple[tuple[Any, ...], ...]:
+    """``--mines-file``: the mines' facts as ``mines.json`` lists them; a row may add ``crew``
+    (people underground per shift: 夜班, 早班, 中班) and ``watch`` (a stopped mine)."""
     try:
         rows = json.loads(path.read_text("utf-8"))
-        return tuple((str(r["mine_code"]), str(r["name"]), str(r["gas_grade"])) for r in rows)
+        return tuple(
+            (str(r["mine_code"]), str(r["name"]), str(r["gas_grade"]))
+            + ((tuple(int(n) for n in r["crew"]), bool(r.get("watch"))) if r.get("crew") else ())
+            for r in rows
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"--mines-file {path}: {exc}") from exc
 

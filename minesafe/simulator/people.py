@@ -203,8 +203,34 @@ def _mine_members(template: list[tuple[str, str]]) -> list[tuple[int, int, str]]
     return members
 
 
+def _sized_members(template: list[tuple[str, str]], mine: Mine) -> list[tuple[int, int, str]]:
+    """(shift, area, role) of each card holder of a mine with its own crews per shift: a leader
+    and the workers shared out over the areas as the default roster shares them, or for a
+    stopped mine (``watch``) all in the general area."""
+    spec = _settings()["areas"]
+    weights = [
+        0 if mine.watch and k else spec[kind]["crew"] for k, (kind, _) in enumerate(template)
+    ]
+    members = []
+    for shift, people in enumerate(mine.crew or (0, 0, 0)):
+        if people <= 0:
+            continue
+        members.append((shift, 0, "leader"))
+        workers = people - 1
+        shares = [workers * w / sum(weights) for w in weights]
+        counts = [int(x) for x in shares]
+        for k in sorted(range(len(shares)), key=lambda k: counts[k] - shares[k])[
+            : workers - sum(counts)
+        ]:
+            counts[k] += 1
+        for k, n in enumerate(counts):
+            members += [(shift, k, "watch" if mine.watch else template[k][0])] * n
+    return members
+
+
 def make_personnel(mines: list[Mine], points: PointTable, seed: int) -> Personnel:
-    """Areas, shift crews and leaders of every mine: one mine's roster tiled over all mines."""
+    """Areas, shift crews and leaders of every mine: one mine's roster tiled over all mines, or
+    each mine's own when the mines carry their crews per shift."""
     spec = _settings()
     template = _area_template(points)
     areas = [
@@ -213,6 +239,8 @@ def make_personnel(mines: list[Mine], points: PointTable, seed: int) -> Personne
         for k, (kind, name) in enumerate(template, start=1)
         for code, a in ((f"{m.code}{k:04d}", spec["areas"][kind]),)
     ]
+    if any(m.crew is not None for m in mines):
+        return _sized_personnel(mines, template, areas, seed)
     members = _mine_members(template)
     per_mine, n_mines = len(members), len(mines)
     serials = np.arange(1, per_mine + 1)
@@ -247,6 +275,51 @@ def make_personnel(mines: list[Mine], points: PointTable, seed: int) -> Personne
             np.repeat(np.arange(n_mines) * len(template), per_mine)
             + np.tile(np.array([a for _, a, _ in members]), n_mines)
         ).astype(np.int32),
+        uid=np.arange(n, dtype=np.int32),
+        fixed_in=np.full(n, np.nan),
+        fixed_out=np.full(n, np.nan),
+        seed=seed,
+    )
+
+
+def _sized_personnel(
+    mines: list[Mine], template: list[tuple[str, str]], areas: list[AreaDef], seed: int
+) -> Personnel:
+    """:func:`make_personnel` for mines of their own sizes (a few dozen mines: built per mine)."""
+    spec = _settings()
+    titles = spec["leader_titles"]
+    rng = np.random.default_rng([seed, 4])
+    combos = np.array([s + a + b for s in _SURNAMES for a in _GIVEN for b in _GIVEN])
+    combos = combos[rng.permutation(len(combos))]
+    offsets = rng.integers(0, len(combos), len(mines))
+    region = mines[0].code[2:6] if mines else "0000"
+    cols: dict[str, list[Any]] = {k: [] for k in ("mine", "card", "name", "identity", "job")}
+    cols.update(title=[], leader=[], shift=[], area=[])
+    for m in mines:
+        default = _mine_members(template) if m.crew is None else None
+        for serial, (shift, area, role) in enumerate(default or _sized_members(template, m), 1):
+            cols["mine"].append(m.index)
+            cols["card"].append(f"{m.code}{serial:05d}")
+            cols["name"].append(combos[(offsets[m.index] + serial) % len(combos)])
+            cols["identity"].append(_identity(region, serial))
+            cols["job"].append(spec["jobs"].get(role, "管理"))
+            cols["title"].append(titles[shift % len(titles)] if role == "leader" else "工人")
+            cols["leader"].append(role == "leader")
+            cols["shift"].append(shift)
+            cols["area"].append(m.index * len(template) + area)
+    n = len(cols["mine"])
+    return Personnel(
+        mines=mines,
+        areas=areas,
+        mine=np.array(cols["mine"], np.int32),
+        card=np.array(cols["card"], dtype=str),
+        name=np.array(cols["name"], dtype=str),
+        identity=np.array(cols["identity"], dtype=str),
+        job=np.array(cols["job"], dtype=str),
+        title=np.array(cols["title"], dtype=str),
+        leader=np.array(cols["leader"], bool),
+        shift=np.array(cols["shift"], np.int32),
+        area=np.array(cols["area"], np.int32),
         uid=np.arange(n, dtype=np.int32),
         fixed_in=np.full(n, np.nan),
         fixed_out=np.full(n, np.nan),

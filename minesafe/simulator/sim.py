@@ -47,7 +47,8 @@ class SimConfig:
     personnel: bool = True
     region: str = "990101"
     #: ``(code, name, gas grade)`` of given mines (``--mines-file``); empty: ``mines`` invented
-    mine_list: tuple[tuple[str, str, str], ...] = ()
+    #: (and optionally crews per shift and whether stopped, see ``Mine``)
+    mine_list: tuple[tuple[Any, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

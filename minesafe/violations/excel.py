@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from minesafe.core.excel import append_header
 from minesafe.violations.models import Violation
 
+MONEY_FORMAT = "#,##0.00"  # yuan with thousands separators
 COLUMNS = [
     ("序号", 6),
     ("煤矿", 22),
@@ -58,8 +59,10 @@ def export_violations(queryset: QuerySet[Violation]) -> bytes:
     append_header(ws, [name for name, _ in COLUMNS])
     for index, (_, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[ws.cell(1, index).column_letter].width = width
+    money = [name for name, _ in COLUMNS].index("罚款金额(元)") + 1
     for number, violation in enumerate(queryset.select_related("mine").iterator(), start=1):
         ws.append(_row(number, violation))
+        ws.cell(ws.max_row, money).number_format = MONEY_FORMAT
     ws.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -16,6 +16,7 @@ from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import (
     ScopedFormView,
     download,
+    export_url,
     get_scoped,
     is_htmx,
     paginate,
@@ -62,6 +63,8 @@ def violation_list(request: HttpRequest) -> HttpResponse:
         "can_add": can(request.user, Violation, ADD),
         "kind_colors": KIND_COLORS,
         "severity_colors": SEVERITY_COLORS,
+        "export_url": export_url(request, "violations:violation_export"),
+        "htmx": is_htmx(request),
     }
     template = "violations/_table.html" if is_htmx(request) else "violations/violation_list.html"
     return render(request, template, context)

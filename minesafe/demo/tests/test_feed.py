@@ -194,3 +194,25 @@ def test_a_shift_leader_is_underground_whenever_its_crew_is() -> None:
                 crew = down & (people.mine == mine) & (people.shift == shift)
                 if crew.any():
                     assert (crew & people.leader).any(), (t, mine, shift)
+
+
+def test_the_feed_streams_each_mines_own_crews(tmp_path: Path) -> None:
+    """The live feed hands the simulator each mine's crews by size and status (a watch in a
+    stopped mine), not one roster everywhere: the mines file carries them and reads back."""
+    from minesafe.demo import crews
+    from minesafe.registry.choices import MineStatus
+    from minesafe.simulator.cli import read_mines_file
+
+    large = crews.feed_crew(240, MineStatus.PRODUCING, "960121000001")
+    stopped = crews.feed_crew(240, MineStatus.SUSPENDED, "960121000003")
+    mines = [
+        feed.FeedMine("960121000001", "甲矿", "high", True, tuple(large["crew"]), large["watch"]),
+        feed.FeedMine("960121000002", "乙矿", "low", True),
+        feed.FeedMine("960121000003", "丙矿", "low", True, tuple(stopped["crew"]), True),
+    ]
+    path = tmp_path / "mines.json"
+    path.write_text(json.dumps([m.as_json() for m in mines], ensure_ascii=False), "utf-8")
+    rows = read_mines_file(path)
+    assert rows[0][3] == tuple(large["crew"]) and rows[0][4] is False
+    assert len(rows[1]) == 3  # no crews given: the simulator's own roster
+    assert rows[2][4] is True and max(rows[2][3]) < min(rows[0][3])

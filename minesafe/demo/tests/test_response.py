@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from minesafe.demo.monitoring import layout_point_codes
 from minesafe.demo.registry import load_demo as load_county
 from minesafe.demo.response import load_demo
 from minesafe.notifications.testing import notes
@@ -44,7 +45,9 @@ def test_mon4_demo_has_every_state_and_is_idempotent() -> None:
     assert states >= {s.value for s in CaseState}
     assert AlarmCase.objects.filter(escalations__gt=0).exists()
     outage = AlarmCase.objects.get(kind="network_down", parent=None)
-    assert outage.children.filter(group_reason=GroupReason.OUTAGE).count() == 30
+    points = layout_point_codes(outage.mine)  # each of the mine's real points broke
+    grouped = outage.children.filter(group_reason=GroupReason.OUTAGE)
+    assert sorted(grouped.values_list("point_code", flat=True)) == sorted(points)
     assert AlarmCase.objects.filter(group_reason=GroupReason.FLAPPING).count() == 2
     count = AlarmCase.objects.count()
     assert "未重复加载" in load_demo(today=today)

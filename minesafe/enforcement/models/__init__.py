@@ -27,6 +27,7 @@ from minesafe.enforcement.models.inspections import (
     QuizResult,
     SealedAudit,
 )
+from minesafe.enforcement.models.officers import OfficerCertificate
 from minesafe.enforcement.models.planning import Draw, Expert, Plan, PlanEntry
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Inspection",
     "InspectionStep",
     "ManagerScore",
+    "OfficerCertificate",
     "Plan",
     "PlanEntry",
     "QuizResult",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from minesafe.enforcement import services
 from minesafe.enforcement.choices import Step
 from minesafe.enforcement.models import Inspection
+from minesafe.enforcement.testing import certified_team
 from minesafe.localtime import local_date
 from minesafe.testing import World
 
@@ -36,6 +37,7 @@ def start_check(world: World, officer: Any, mine: Any = None, **extra: Any) -> I
         leader=officer,
         **extra,
     )
+    certified_team(inspection)
     services.take_step(inspection, Step.PREPARE, officer, NOW)
     services.take_step(inspection, Step.ONSITE, officer, NOW)
     return inspection

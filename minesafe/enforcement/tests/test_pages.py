@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from typing import Any
 
 import openpyxl
@@ -19,7 +20,16 @@ from minesafe.core import sealing
 from minesafe.core.models import AuditEntry
 from minesafe.enforcement import planning, services
 from minesafe.enforcement.choices import DocumentKind, Step
-from minesafe.enforcement.models import Decision, Document, Draw, Inspection, PlanEntry
+from minesafe.enforcement.models import (
+    Decision,
+    Document,
+    Draw,
+    Inspection,
+    ManagerScore,
+    OfficerCertificate,
+    PlanEntry,
+)
+from minesafe.enforcement.testing import certify, partner
 from minesafe.localtime import local_date
 from minesafe.testing import World
 
@@ -122,6 +132,8 @@ def _pdf_text(content: bytes) -> str:
 
 def test_enf3_enf4_flow_through_the_pages_ends_in_a_numbered_pdf(world: World) -> None:
     client = _client(world, "regulator_x")
+    certify(world.users["regulator_x"])
+    second = partner(world.users["regulator_x"])
     response = client.post(
         reverse("enforcement:inspection_add"),
         {
@@ -129,6 +141,7 @@ def test_enf3_enf4_flow_through_the_pages_ends_in_a_numbered_pdf(world: World) -
             "kind": "routine",
             "planned_on": local_date(),
             "leader": world.users["regulator_x"].pk,
+            "members": [second.pk],
             "route": "主井→1201",
         },
     )
@@ -159,9 +172,15 @@ def test_enf3_enf4_flow_through_the_pages_ends_in_a_numbered_pdf(world: World) -
         {"finished_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "confirm": "on"},
     )
     assert ok.status_code == 302, ok.content.decode()
-    issue = client.post(
+    preview = client.post(
         reverse("enforcement:document_issue", args=[record.pk]),
         {"kind": DocumentKind.RECTIFICATION_ORDER},
+    )
+    assert preview.status_code == 200 and "确认制发" in preview.content.decode()
+    assert not Document.objects.filter(inspection=record).exists()
+    issue = client.post(
+        reverse("enforcement:document_issue", args=[record.pk]),
+        {"kind": DocumentKind.RECTIFICATION_ORDER, "confirmed": "1"},
     )
     assert issue.status_code == 302
     document = Document.objects.get(inspection=record)
@@ -174,20 +193,33 @@ def test_enf3_enf4_flow_through_the_pages_ends_in_a_numbered_pdf(world: World) -
     assert _client(world, "mine_b").get(pdf.wsgi_request.path).status_code == 404
 
 
-def test_enf5_decide_page_shows_proposal_and_requires_legal_basis(world: World) -> None:
+def test_enf5_decide_page_explains_each_proposal_and_confirms_before_deciding(
+    world: World,
+) -> None:
+    """ENF-5/ENF-6, ENF-4: each proposed measure is shown with its rule (cited officially) and
+    its law article; a valid form first shows the summary; only the confirmed post decides."""
     record = Inspection.objects.get(mine=world.mine_b, kind="unannounced")
     record.decision.delete()
+    ManagerScore.objects.filter(mine=world.mine_b).delete()
     client = _client(world, "regulator_x")
     page = client.get(reverse("enforcement:inspection_decide", args=[record.pk]))
-    assert (
-        "规则建议" in page.content.decode()
-        and "泽州县应急管理局通知（2025年）第37项" in page.content.decode()
-    )
-    response = client.post(
-        reverse("enforcement:inspection_decide", args=[record.pk]),
-        {"consequences": ["rectify", "penalty"], "manager_id_number": "140101198001010011"},
-    )
-    assert response.status_code == 400 and "行政处罚必须写明法律依据" in response.content.decode()
+    html = page.content.decode()
+    assert "规则建议" in html and "泽州县应急管理局通知（2025年）第37项" in html
+    assert "《中华人民共和国安全生产法》第六十五条第一款第（二）项" in html
+    assert re.search(r"\b\d{3}:\d+", html) is None
+    url = reverse("enforcement:inspection_decide", args=[record.pk])
+    wanted = {"consequences": ["rectify", "penalty"], "manager_name": "李四"}
+    missing = client.post(url, wanted)
+    assert missing.status_code == 400
+    assert "平台尚无该矿矿长的身份证号" in missing.content.decode()
+    wanted["manager_id_number"] = "140101198001010011"
+    summary = client.post(url, wanted)
+    assert summary.status_code == 200 and "确认作出决定" in summary.content.decode()
+    assert not Decision.objects.filter(inspection=record).exists()
+    done = client.post(url, {**wanted, "confirmed": "1"})
+    assert done.status_code == 302
+    decision = Decision.objects.get(inspection=record)
+    assert "《中华人民共和国安全生产法》第一百零二条" in decision.legal_basis
 
 
 def test_enf9_reports_and_analysis_page_pdf_excel(world: World) -> None:
@@ -258,6 +290,9 @@ def test_enf_api_flow_and_clear_errors(world: World) -> None:
         ).status_code
         == 400
     )
+    team = Inspection.objects.get(pk=pk)
+    certify(world.users["regulator_x"])
+    team.members.add(partner(world.users["regulator_x"]))
     signed = client.post(
         f"/api/enforcement/inspections/{pk}/sign/",
         {"finished_at": timezone.now().isoformat()},
@@ -457,3 +492,46 @@ def test_enf3_inspection_filters_are_the_same_on_the_page_and_the_api(
             assert row.get_absolute_url() in page, query
         assert (record.get_absolute_url() in page) == wanted.filter(pk=record.pk).exists()
     assert client.get("/api/enforcement/inspections/", {"mine": world.mine_c.pk}).status_code == 400
+
+
+def test_enf4_reasons_stored_with_shorthand_are_shown_cited(world: World) -> None:
+    """SOURCES.md: a decision stored before sources were cited officially still reads with the
+    official number on the record and the review page."""
+    record = Inspection.objects.get(mine=world.mine_b, kind="unannounced")
+    decision = record.decision
+    decision.proposed = {"reasons": [{"text": "一般事故隐患责令限期整改", "source": "002:27"}]}
+    decision.review_status = "pending"
+    decision.save()
+    client = _client(world, "city")
+    for url in (
+        record.get_absolute_url(),
+        reverse("enforcement:decision_review", args=[decision.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert "晋安办发〔2024〕34号第27项" in html and "002:27" not in html, url
+
+
+def test_enf4_officers_page_registers_certificate_numbers(world: World) -> None:
+    """ENF-4: a regulator registers an officer's certificate number; a number already held by
+    another officer is refused on the field; mine users cannot open the page."""
+    officer = world.users["regulator_x"]
+    second = partner(officer)
+    OfficerCertificate.objects.filter(user=second).delete()
+    certify(officer, "ZF-990101-0001")
+    client = _client(world, "regulator_x")
+    url = reverse("enforcement:officer_list")
+    page = client.get(url, {"user": second.pk}).content.decode()
+    assert "执法员乙" in page and "未登记" in page
+    taken = client.post(url, {"user": second.pk, "number": "ZF-990101-0001"})
+    assert taken.status_code == 400 and "该执法证号已登记给其他执法人员" in taken.content.decode()
+    done = client.post(
+        url, {"user": second.pk, "number": "ZF-990101-0002", "issued_by": "甲县人民政府"}
+    )
+    assert done.status_code == 302
+    assert OfficerCertificate.objects.get(user=second).number == "ZF-990101-0002"
+    # Another county's regulator cannot pick county X's officer.
+    refused = _client(world, "regulator_y").post(url, {"user": second.pk, "number": "ZF-Y-0003"})
+    assert refused.status_code == 400 and OfficerCertificate.objects.get(user=second).number == (
+        "ZF-990101-0002"
+    )
+    assert _client(world, "mine_a").get(url).status_code == 403

@@ -4,6 +4,7 @@ ENF-7, PER-8, PER-9)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 
 import pytest
@@ -248,3 +249,105 @@ def test_enf3_only_government_in_jurisdiction_moves_a_record_and_never_back() ->
     assert err.value.message == "当前状态为“现场检查”，不能进入「准备」"
     with pytest.raises(Refusal):
         FLOW.check("plan", "onsite", OFFICER)
+
+
+# --- the decision step and the legal basis of documents (ENF-4 … ENF-6) -----------------------
+
+SHORTHAND = re.compile(r"\b\d{3}:\d+|\b00\d task \d+")
+POLICY_NAMES = ("晋安办发", "矿安〔", "泽安委", "泽州县应急管理局通知")
+LAW_NAMES = ("《中华人民共和国安全生产法》", "《煤矿安全生产条例》", "《煤矿重大事故隐患判定标准》")
+SEVERE = {Consequence.SUSPENSION, Consequence.CLOSURE_PROPOSAL}
+
+
+@pytest.mark.parametrize("kind", [FindingKind.GENERAL_HAZARD, FindingKind.ILLEGAL_ACT])
+@pytest.mark.parametrize("majors", [0, 1, 2, 5])
+def test_enf6_single_first_offence_general_finding_never_proposes_suspension_or_closure(
+    kind: str, majors: int
+) -> None:
+    """ENF-6: earlier checks with major hazards do not turn one first-offence general finding
+    into suspension and closure (the repeat rule needs a major hazard found by this check)."""
+    proposal = _propose(FindingFacts(kind, first_offence=True), majors=majors)
+    assert not SEVERE & set(proposal.consequences)
+    assert proposal.consequences == [Consequence.RECTIFY, Consequence.EXEMPT]
+
+
+def test_enf6_single_first_offence_major_hazard_proposes_rectification_and_penalty_only() -> None:
+    proposal = _propose(
+        FindingFacts(FindingKind.MAJOR_HAZARD, major=True, first_offence=True), majors=1
+    )
+    assert set(proposal.consequences) == {Consequence.RECTIFY, Consequence.PENALTY}
+
+
+def test_enf6_repeat_rule_explains_the_count_when_this_check_found_a_major_hazard() -> None:
+    proposal = _propose(FindingFacts(FindingKind.MAJOR_HAZARD, major=True), majors=2)
+    assert set(proposal.consequences) >= SEVERE
+    why = proposal.because[Consequence.CLOSURE_PROPOSAL]
+    assert any("第2次" in r.text for r in why)
+    assert all(r.source == "晋安办发〔2024〕34号第34项" for r in why)
+
+
+def test_enf5_each_proposed_measure_carries_its_reasons() -> None:
+    proposal = _propose(FindingFacts(FindingKind.HIDDEN_FACE, major=True), majors=1)
+    for consequence in proposal.consequences:
+        assert proposal.because[consequence], consequence
+        for reason in proposal.because[consequence]:
+            assert reason.source and not SHORTHAND.search(reason.source)
+
+
+MEASURES = [c for c in Consequence.values if c not in ("exempt", "not_penalised")]
+
+
+@pytest.mark.parametrize("consequence", MEASURES)
+def test_enf4_every_decision_type_rests_on_law_articles(consequence: str) -> None:
+    """ENF-4 (SOURCES.md): each decision type names the articles of a law or regulation that
+    give the power; never a policy document, never shorthand."""
+    articles = rules.decision_basis(consequence, ON)
+    assert articles, consequence
+    for article in articles:
+        assert article.law in LAW_NAMES
+        assert re.fullmatch(r"第[一二三四五六七八九十百零]+条.*", article.article), article
+        assert article.text and not SHORTHAND.search(str(article))
+        assert not any(name in str(article) for name in POLICY_NAMES)
+
+
+@pytest.mark.parametrize("kind", FindingKind.values)
+def test_enf4_every_finding_kind_has_defining_and_penalty_articles(kind: str) -> None:
+    basis = rules.legal_basis([Consequence.PENALTY], [kind], penalised=True, on=ON)
+    text = "；".join(str(a) for a in basis)
+    assert len(basis) >= 3 and not SHORTHAND.search(text)
+    assert not any(name in text for name in POLICY_NAMES)
+
+
+def test_enf4_suspension_basis_names_the_articles_that_give_the_power() -> None:
+    citations = [a.citation for a in rules.decision_basis(Consequence.SUSPENSION, ON)]
+    assert citations == ["《中华人民共和国安全生产法》第七十条", "《煤矿安全生产条例》第六十四条"]
+    closure = [a.citation for a in rules.decision_basis(Consequence.CLOSURE_PROPOSAL, ON)]
+    assert "《煤矿安全生产条例》第七十条第一款" in closure
+
+
+def test_enf4_inspection_power_per_body() -> None:
+    county = [a.citation for a in rules.inspection_power("emergency", ON)]
+    inspectorate = [a.citation for a in rules.inspection_power("inspectorate", ON)]
+    assert "《中华人民共和国安全生产法》第六十五条第一款第（一）项" in county
+    assert "《煤矿安全生产条例》第五十三条第一款" in inspectorate
+
+
+def test_enf4_remedies_name_the_bodies_and_deadlines_from_the_chain() -> None:
+    county = rules.remedies(
+        rules.Body("emergency", "甲县", "county", "测试市应急管理局", "测试市"), ON
+    )
+    assert county.reconsideration_body == "甲县人民政府" and county.court == "甲县人民法院"
+    assert county.reconsideration_days == 60 and county.lawsuit_months == 6
+    notice = county.notice()
+    assert "60日内向甲县人民政府申请行政复议" in notice
+    assert "6个月内依法向甲县人民法院提起行政诉讼" in notice
+    branch = rules.remedies(
+        rules.Body("inspectorate", "云岭市", "city", "国家矿山安全监察局河东局", "河东省"), ON
+    )
+    assert branch.reconsideration_body == "国家矿山安全监察局河东局"
+    assert "云岭市" in branch.court
+
+
+def test_enf4_documents_need_two_certified_officers() -> None:
+    needed, basis = rules.officers_needed(ON)
+    assert needed == 2 and "《中华人民共和国行政处罚法》第四十二条" in basis

@@ -240,19 +240,32 @@ def test_enf5_deviation_needs_a_written_reason_and_goes_to_review(
     assert decision.deviated and decision.review_status == ReviewStatus.PENDING
 
 
-def test_enf5_penalty_without_legal_basis_is_refused(onsite: Inspection, officer: Any) -> None:
+def test_enf4_penalty_legal_basis_is_filled_from_law_articles(
+    onsite: Inspection, officer: Any
+) -> None:
+    """ENF-4/ENF-5: a penalty the inspector gives no basis for rests on the law articles of the
+    findings (never a policy document or shorthand)."""
     services.add_finding(
         onsite, officer, local_date(NOW), kind=FindingKind.MAJOR_HAZARD, description="瓦斯超限作业"
     )
     _sign(onsite, officer)
+    decision = services.decide(
+        onsite,
+        consequences=services.propose(onsite, local_date(NOW)).consequences,
+        user=officer,
+        now=NOW,
+        manager_id_number=ID,
+    )
+    assert "《煤矿安全生产条例》第六十四条" in decision.legal_basis
+    assert "晋安办发" not in decision.legal_basis and ":" not in decision.legal_basis
+
+
+def test_enf5_penalty_without_any_legal_basis_is_refused(onsite: Inspection) -> None:
+    decision = Decision(
+        inspection=onsite, consequences=["penalty"], decided_at=NOW, legal_basis="  "
+    )
     with pytest.raises(ValidationError) as err:
-        services.decide(
-            onsite,
-            consequences=services.propose(onsite, local_date(NOW)).consequences,
-            user=officer,
-            now=NOW,
-            manager_id_number=ID,
-        )
+        decision.clean()
     assert "legal_basis" in err.value.message_dict
 
 

@@ -39,8 +39,9 @@ from minesafe.testing import World, make_mine
 # test read it once: user, count, county choices, enterprise choices, the page's rows
 LIST_QUERIES = 5
 # user, mine (+ enterprise, county, organizations), the enterprise chain, licences, history,
-# appraisals, assignments, working faces, status changes (content types from Django's cache)
-DOSSIER_QUERIES = 9
+# appraisals, assignments, working faces, status changes, and the names of the objects the
+# changes point to, one query per kind (here users); content types from Django's cache
+DOSSIER_QUERIES = 10
 # user, count, the page's rows (+ enterprise)
 API_QUERIES = 3
 
@@ -93,8 +94,8 @@ def test_dossier_query_count_does_not_grow_with_history(
 ) -> None:
     client = login(world, "regulator_x")
     url = world.mine_a.get_absolute_url()
-    client.get(url)  # content types into Django's cache, whatever ran before
-    usercache.invalidate()  # as add_mines does below
+    client.get(url)  # warms Django's content type cache, cold or not by the tests run before
+    usercache.invalidate()  # as add_mines does below: both measured requests read the user
     with django_assert_num_queries(DOSSIER_QUERIES):
         assert client.get(url).status_code == 200
     add_mines(world, 30)

@@ -14,6 +14,19 @@
 
   window.minesafe = { escape: escape };
 
+  // ECharts settings that keep every label whole: the grid makes room for its axis labels
+  // (containLabel), long category names (mines, teams) wrap instead of being cut, pie labels
+  // wrap within a width and the pie leaves room around it for them.
+  window.minesafe.chart = {
+    grid: function (extra) {
+      return Object.assign({ left: 12, right: 28, top: 36, bottom: 12, containLabel: true }, extra || {});
+    },
+    categoryLabel: { interval: 0, width: 150, overflow: "break", lineHeight: 14 },
+    axisLabel: { hideOverlap: true },
+    pieRadius: ["32%", "58%"],
+    pieLabel: { formatter: "{b}\n{c}", width: 96, overflow: "break" }
+  };
+
   // <select data-autosubmit>: choosing an option submits its form.
   document.addEventListener("change", function (e) {
     if (e.target.matches && e.target.matches("[data-autosubmit]") && e.target.form) {
@@ -28,6 +41,15 @@
       e.preventDefault();
       window.history.back();
     }
+  });
+
+  // <button data-nav-toggle>: on a phone the top menu is folded behind a 菜单 button.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-nav-toggle]");
+    if (!button) { return; }
+    var header = button.closest("header");
+    var open = header.classList.toggle("nav-open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
   });
 
   // [data-swap-invalid]: htmx swaps a 400 answer (the form with its errors) into the target

@@ -8,8 +8,8 @@ document.addEventListener("DOMContentLoaded", function () {
     chart.setOption({
       color: palette,
       tooltip: { trigger: "item" },
-      series: [{ type: "pie", radius: ["40%", "70%"], data: rows.filter(function (r) { return r.value > 0; }),
-                 label: { formatter: "{b}\n{c}" } }]
+      series: [{ type: "pie", radius: window.minesafe.chart.pieRadius,
+                 data: rows.filter(function (r) { return r.value > 0; }), label: window.minesafe.chart.pieLabel }]
     });
     return chart;
   }
@@ -19,7 +19,8 @@ document.addEventListener("DOMContentLoaded", function () {
   ];
   var bar = echarts.init(document.getElementById("chart-class"));
   bar.setOption({
-    tooltip: {}, xAxis: { type: "category", data: data.classes.labels }, yAxis: { type: "value", minInterval: 1 },
+    tooltip: {}, grid: window.minesafe.chart.grid(),
+    xAxis: { type: "category", data: data.classes.labels, axisLabel: window.minesafe.chart.axisLabel }, yAxis: { type: "value", minInterval: 1 },
     series: [{ type: "bar", data: data.classes.values.map(function (v, i) {
       return { value: v, itemStyle: { color: ["#2f9e44", "#e6a700", "#d6336c"][i] } };
     }), label: { show: true, position: "top" } }]

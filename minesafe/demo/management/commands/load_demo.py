@@ -1,4 +1,5 @@
-"""``minesafe demo`` / ``manage load_demo``: load the demo county and print the logins.
+"""``minesafe demo`` / ``manage load_demo``: load the demo county, stage by stage with the time
+each took, then print what the pages show and every demo login (minesafe.demo.printout).
 
 Idempotent (see :mod:`minesafe.demo.registry`): a second run prints what is there.
 ``--bulk N`` then adds N plain mines for the web benchmark (each run adds N more).
@@ -9,21 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import time
-import unicodedata
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from minesafe.accounts.models import User
+from minesafe.accounts.choices import Role
+from minesafe.demo.printout import demo_logins, figures, pad
 from minesafe.demo.registry import (
-    DEMO_USERNAMES,
     MAX_MINES,
     MIN_MINES,
     PASSWORD,
     load_bulk_mines,
     load_demo,
 )
-from minesafe.registry.models import Mine
 
 # Areas that add their own history to the demo county: each module's
 # ``load_demo(seed=..., today=...) -> str`` is idempotent and returns a one-line summary.
@@ -45,23 +44,18 @@ def _extensions() -> list[Any]:
     return [importlib.import_module(name) for name in DEMO_EXTENSIONS]
 
 
-def _pad(text: str, width: int) -> str:
-    """Pad to a display width, counting a Chinese character as two columns."""
-    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(0, width - shown)
-
-
-def _anchor(user: User) -> str:
-    """Whom the login acts for, and how many mines it sees."""
-    if user.organization_id:
-        body = user.organization.name
-    elif user.enterprise_id:
-        body = user.enterprise.name
-    elif user.mine_id:
-        body = f"{user.mine.name}（{user.mine.enterprise.name}）"
-    else:
-        body = "全部数据"
-    return f"{body}，可见煤矿 {Mine.objects.restrict(user).count()} 座"
+#: The name each area's stage is announced by.
+AREAS = {
+    "minesafe.demo.hazards": "隐患排查治理",
+    "minesafe.demo.selfinspection": "自查自改",
+    "minesafe.demo.violations": "三违管理",
+    "minesafe.demo.enforcement": "监管执法",
+    "minesafe.demo.monitoring": "安全监控（测点、读数与报警）",
+    "minesafe.demo.response": "报警处置",
+    "minesafe.demo.positioning": "人员定位",
+    "minesafe.demo.emergency": "应急撤人",
+    "minesafe.demo.video": "视频监控",
+}
 
 
 class Command(BaseCommand):
@@ -99,38 +93,62 @@ class Command(BaseCommand):
         if bulk < 0:
             raise CommandError("--bulk 不能为负数")
         started = time.perf_counter()
+        stages = len(DEMO_EXTENSIONS) + 1 + (1 if bulk else 0)
+        self._stage(1, stages, "煤矿档案、企业、机构与账号")
         summary = load_demo(seed=seed, mines=mines, today=today)
         if summary.created:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"演示县已载入（种子 {seed}，用时 {time.perf_counter() - started:.1f} 秒）"
-                )
-            )
+            self._done(started, f"已载入（种子 {seed}）")
         else:
-            self.stdout.write(self.style.WARNING("演示县已存在，未重复载入"))
-        self.stdout.write(
-            f"  煤矿 {summary.mines} 座，企业 {summary.enterprises} 家，"
-            f"工作面 {summary.working_faces} 个，证照 {summary.licences} 件，"
-            f"灾害鉴定 {summary.appraisals} 份，状态变更 {summary.status_changes} 条，"
-            f"监管责任 {summary.assignments} 条"
-        )
-        for module in _extensions():
-            self.stdout.write(f"  {module.load_demo(seed=seed, today=today)}")
+            self._done(started, "已存在，未重复载入")
+        for number, module in enumerate(_extensions(), start=2):
+            self._stage(number, stages, AREAS.get(module.__name__, module.__name__))
+            begun = time.perf_counter()
+            line = module.load_demo(seed=seed, today=today)
+            self._done(begun, line)
         if bulk:
-            started = time.perf_counter()
+            self._stage(stages, stages, f"基准测试煤矿 {bulk} 座")
+            begun = time.perf_counter()
             added = load_bulk_mines(bulk, seed=seed, today=today)
-            self.stdout.write(
-                f"另载入基准测试煤矿 {added} 座（用时 {time.perf_counter() - started:.1f} 秒）"
-            )
-        users = User.objects.filter(username__in=DEMO_USERNAMES).select_related(
-            "organization", "enterprise", "mine__enterprise"
+            self._done(begun, f"另载入 {added} 座")
+        self._say(
+            self.style.SUCCESS(f"演示数据就绪，共用时 {time.perf_counter() - started:.0f} 秒")
         )
-        by_name = {user.username: user for user in users}
-        self.stdout.write(f"\n演示账号（密码均为 {PASSWORD}）：")
-        self.stdout.write(f"  {_pad('账号', 12)}  {_pad('角色', 18)}  所属单位")
-        for username in DEMO_USERNAMES:
-            user = by_name.get(username)
-            if user is not None:
-                role = user.get_role_display()
-                self.stdout.write(f"  {_pad(username, 12)}  {_pad(role, 18)}  {_anchor(user)}")
-        self.stdout.write("\n启动：minesafe serve，然后访问 http://127.0.0.1:8000")
+        logins = demo_logins(PASSWORD)
+        self._print_figures(logins)
+        self._say(f"\n演示账号（密码均为 {PASSWORD}）：")
+        self._say(
+            f"  {pad('账号', 12)}  {pad('姓名', 10)}  {pad('角色', 16)}  所属单位（可见煤矿）"
+        )
+        for login in logins:
+            self._say(
+                f"  {pad(login.username, 12)}  {pad(login.name, 10)}  {pad(login.role, 16)}  "
+                f"{login.unit}（{login.mines} 座）"
+            )
+        self._say(
+            "\n启动：minesafe serve，然后访问 http://127.0.0.1:8000"
+            "（换地址：MINESAFE_BIND=主机:端口，例如 MINESAFE_BIND=0.0.0.0:8080）"
+        )
+
+    def _say(self, text: str) -> None:
+        """One line, shown at once (``make run`` pipes the output: it would wait otherwise)."""
+        self.stdout.write(text)
+        self.stdout.flush()
+
+    def _stage(self, number: int, total: int, name: str) -> None:
+        self._say(f"[{number}/{total}] {name} …")
+
+    def _done(self, begun: float, line: str) -> None:
+        self._say(f"        {line}（{time.perf_counter() - begun:.1f} 秒）")
+
+    def _print_figures(self, logins: list[Any]) -> None:
+        """The figures the pages show, for the first county regulator and for the whole platform."""
+        viewers = [
+            next((x for x in logins if x.user.role == Role.COUNTY_REGULATOR), None),
+            next((x for x in logins if x.user.role == Role.ADMIN), None),
+        ]
+        for login in viewers:
+            if login is None:
+                continue
+            self._say(f"\n以 {login.username} 登录（{login.unit}）页面所见：")
+            for line in figures(login.user):
+                self._say(f"  {line}")

@@ -33,7 +33,10 @@
         })
       };
     });
+    var region = document.getElementById("mine-map").dataset.region || "";
     chart.setOption({
+      // The supervised area's name over the map (ECharts draws it as text, no markup).
+      title: { text: region, left: "center", top: 4, textStyle: { fontSize: 14, color: "#334155" } },
       tooltip: {
         trigger: "item",
         // HTML: mine (and region) names are data, so they are escaped.

@@ -17,9 +17,9 @@ document.addEventListener("DOMContentLoaded", function () {
       return esc(p.value[0].replace("T", " ").slice(0, 19)) + "<br>" + esc(p.value[3]) + " · " +
         esc(p.value[1]) + (p.value[2] ? " · " + esc(p.value[2]) : "");
     } },
-    grid: { left: 140, right: 30, top: 20, bottom: 40 },
-    xAxis: { type: "time" },
-    yAxis: { type: "category", data: areas },
+    grid: window.minesafe.chart.grid({ top: 20 }),
+    xAxis: { type: "time", axisLabel: window.minesafe.chart.axisLabel },
+    yAxis: { type: "category", data: areas, axisLabel: window.minesafe.chart.categoryLabel },
     series: [{ type: "line", step: "end", data: line, symbolSize: 8 }]
   });
   window.addEventListener("resize", function () { chart.resize(); });

@@ -7,7 +7,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var chart = echarts.init(holder);
   chart.setOption({
     tooltip: { trigger: "item" },
-    series: [{ type: "pie", radius: ["40%", "70%"], label: { formatter: "{b}\n{c}" },
+    series: [{ type: "pie", radius: window.minesafe.chart.pieRadius, label: window.minesafe.chart.pieLabel,
                data: rows.filter(function (r) { return r.value > 0; }).map(function (r) {
                  return { name: r.name, value: r.value, itemStyle: { color: palette[r.color] } };
                }) }]

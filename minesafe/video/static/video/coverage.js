@@ -7,8 +7,8 @@ document.addEventListener("DOMContentLoaded", function () {
     chart.setOption({
       color: palette,
       tooltip: { trigger: "item" },
-      series: [{ type: "pie", radius: ["40%", "70%"], data: rows.filter(function (r) { return r.value > 0; }),
-                 label: { formatter: "{b}\n{c}" } }]
+      series: [{ type: "pie", radius: window.minesafe.chart.pieRadius,
+                 data: rows.filter(function (r) { return r.value > 0; }), label: window.minesafe.chart.pieLabel }]
     });
     return chart;
   }
