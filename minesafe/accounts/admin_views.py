@@ -24,7 +24,7 @@ from minesafe.accounts.forms import (
     OrganizationForm,
     PasswordResetForm,
 )
-from minesafe.accounts.models import Organization, User
+from minesafe.accounts.models import Organization, User, anchor_model
 from minesafe.core.models import AuditEntry
 from minesafe.core.scoping import ADD, CHANGE, VIEW
 from minesafe.core.views import ScopedFormView, get_scoped, paginate, query_without, require
@@ -111,9 +111,11 @@ def _form_page(request: HttpRequest, form: Any, title: str, account: Any, status
 def _readable(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
     """An account's audit changes as the page shows them: field names in Chinese, roles by
     name, bodies by name, yes/no for flags."""
-    from minesafe.registry.models import Enterprise, Mine
-
-    related = {"organization_id": Organization, "enterprise_id": Enterprise, "mine_id": Mine}
+    related = {
+        "organization_id": Organization,
+        "enterprise_id": anchor_model("enterprise"),
+        "mine_id": anchor_model("mine"),
+    }
     roles = dict(User._meta.get_field("role").choices)
     labels = {"password": "密码", "first_name": "姓名"}
 

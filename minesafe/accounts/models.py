@@ -143,14 +143,18 @@ def nameable_by(user: User) -> Q:
     """The accounts ``user`` may name in a body (assign a case to, record as an officer): itself
     and the people of the organisations, enterprises and mines within its jurisdiction (REG-1).
     An account sees only itself; naming a colleague is not seeing their account."""
-    from minesafe.registry.models import Enterprise, Mine
-
     return (
         Q(pk=user.pk)
         | Q(organization__in=Organization.objects.restrict(user))
-        | Q(enterprise__in=Enterprise.objects.restrict(user))
-        | Q(mine__in=Mine.objects.restrict(user))
+        | Q(enterprise__in=anchor_model("enterprise").objects.restrict(user))
+        | Q(mine__in=anchor_model("mine").objects.restrict(user))
     )
+
+
+def anchor_model(name: str) -> Any:
+    """The model a user's anchor field points to (``"enterprise"``, ``"mine"``): the register's,
+    reached through the field, so accounts stays below the register it is anchored in."""
+    return User._meta.get_field(name).related_model
 
 
 class User(AbstractUser):

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from minesafe.accounts.choices import MINE_ROLES, OrganizationKind, Role
+from minesafe.accounts.models import anchor_model
 from minesafe.core.context import audit_reason
 from minesafe.core.signals import BulkChange, log_bulk
 
@@ -102,8 +103,7 @@ def organizations_for(user: Any) -> QuerySet[Any]:
 def enterprises_for(user: Any) -> QuerySet[Any]:
     """The enterprises a user may put an officer in: registered in a regulator's division or
     operating one of its mines (never a group above them)."""
-    from minesafe.registry.models import Enterprise, Mine
-
+    Enterprise, Mine = anchor_model("enterprise"), anchor_model("mine")
     visible = Enterprise.objects.restrict(user)
     if is_platform_admin(user):
         return visible
@@ -116,9 +116,7 @@ def enterprises_for(user: Any) -> QuerySet[Any]:
 
 
 def mines_for(user: Any) -> QuerySet[Any]:
-    from minesafe.registry.models import Mine
-
-    return Mine.objects.restrict(user)
+    return anchor_model("mine").objects.restrict(user)
 
 
 def administered_users(user: Any) -> Q:
