@@ -182,3 +182,17 @@ def test_enf5_both_areas_give_the_same_outcome_for_the_same_facts(
     )
     outcome, _ = enforcement.penalty_outcome(finding, on)
     assert _KINDS[outcome] == hazard.kind
+
+
+def test_shared_data_names_known_statuses_consequences_and_sources() -> None:
+    from minesafe.ruledata import load_rule_set
+
+    for edition in load_rule_set("minesafe.core", "sanctions")["editions"]:
+        assert set(edition["producing_statuses"]) <= set(MineStatus.values)
+        assert set(edition["repeat_major"]["consequences"]) <= set(Consequence.values)
+        sources = edition["self_reported_sources"] + edition["tip_off_sources"]
+        assert set(sources) <= set(HazardSource.values)
+        outcomes = {row["outcome"] for row in edition["penalty_policy"]}
+        assert outcomes <= set(_KINDS) and edition["penalty_policy"][-1]["when"] == {}
+        for row in edition["penalty_policy"]:
+            assert row["source"] and row["text"] and ":" not in row["source"], row["id"]
