@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from minesafe.core import rules as shared
 from minesafe.core.roles import GOVERNMENT_ROLES
 from minesafe.core.workflow import Step, Workflow
 from minesafe.enforcement.choices import STEP_ORDER
@@ -217,21 +218,18 @@ class Proposal:
 
 
 def penalty_outcome(finding: FindingFacts, on: dt.date | None = None) -> tuple[str, list[Reason]]:
-    """ENF-5: the penalty policy for one finding (000:37, 001:18): major violations are always
-    penalised, self-reported ones are not, a minor first offence is exempt; a verified tip-off or
-    a repeated violation makes a penalty heavier."""
-    edition = _edition("decision_rules", on)
-    facts = asdict(finding)
-    for row in edition["penalty_policy"]:
-        if all(facts.get(k) == v for k, v in row["when"].items()):
-            outcome, reasons = row["outcome"], [Reason(row["text"], row["source"])]
-            break
-    if outcome == "penalise":
-        for row in edition["heavier_when"]:
-            if facts.get(row["factor"]):
-                outcome = "heavier"
-                reasons.append(Reason(row["text"], row["source"]))
-    return outcome, reasons
+    """ENF-5: the platform's one penalty policy (:func:`minesafe.core.rules.penalty_policy`,
+    000:37, 001:18) for one finding: repeated or a verified tip-off ⇒ heavier, self-reported ⇒
+    not penalised (major ones too), major ⇒ always, a minor first offence ⇒ exempt."""
+    facts = shared.PenaltyFacts(
+        major=finding.major,
+        self_reported=finding.self_reported,
+        first_offence=finding.first_offence,
+        tip_off_verified=finding.tip_off_verified,
+        repeated=finding.repeated,
+    )
+    result = shared.penalty_policy(facts, on)
+    return result.outcome, [Reason(result.text, result.source)]
 
 
 _PENALTY_RANK = {"none": 0, "not_penalised": 1, "exempt": 2, "penalise": 3, "heavier": 4}
@@ -246,15 +244,17 @@ _PENALTY_CONSEQUENCE = {
 def propose_decision(
     findings: Sequence[FindingFacts],
     *,
-    producing: bool,
-    major_hazards_90d: int,
-    on: dt.date | None = None,
+    status: str,
+    earlier_major_dates: Iterable[dt.date],
+    on: dt.date,
 ) -> Proposal:
     """ENF-6 then ENF-5: the mandatory consequences of every finding (002:30-34), the closure
     proposal for repeated major hazards while producing (002:34), and the penalty policy on top.
 
-    ``major_hazards_90d`` counts the separate checks in the last 90 days (this one included) that
-    found a major hazard at the mine. The repeat rule applies only when this check found a major
+    ``status`` is the mine's registry status; ``earlier_major_dates`` holds the day of each
+    earlier separate check at the mine that found a major hazard (this one excluded). The
+    closure rule is the shared one (:func:`minesafe.core.rules.repeat_major`): 3 calendar months,
+    trial production counts as producing, and it applies only when this check found a major
     hazard itself: earlier checks alone never turn a general finding into suspension or closure.
     """
     edition = _edition("decision_rules", on)
@@ -275,15 +275,13 @@ def propose_decision(
         if outcome != "none":
             for reason in reasons:
                 proposal.add([], reason)
-    repeat = edition["repeat_major"]
-    found_major = any(f.major for f in findings)
-    if (
-        found_major
-        and major_hazards_90d >= int(repeat["at_least"])
-        and (producing or not repeat["only_when_producing"])
-    ):
-        text = f"{repeat['text']}（本次为90日内第{major_hazards_90d}次发现重大事故隐患）"
-        proposal.add(repeat["consequences"], Reason(text, repeat["source"]))
+    repeat = shared.repeat_major(
+        earlier_major_dates, on, found_major=any(f.major for f in findings), status=status
+    )
+    if repeat.due:
+        count = f"本次为{repeat.window_months}个月内第{repeat.count}次发现重大事故隐患"
+        text = f"{repeat.text}（{count}）"
+        proposal.add(list(repeat.consequences), Reason(text, repeat.source))
     if proposal.penalty in _PENALTY_CONSEQUENCE:
         proposal.add([_PENALTY_CONSEQUENCE[proposal.penalty]], proposal.reasons[-1])
     return proposal

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
+from minesafe.core import rules as shared_rules
 from minesafe.core.editions import judged_on
 from minesafe.core.roles import MINE_ROLES
 from minesafe.core.transitions import Binding, Effect, apply, open_steps, opened
@@ -40,7 +41,6 @@ from minesafe.enforcement.models import (
 from minesafe.localtime import local_date
 from minesafe.notifications import services as notifications
 from minesafe.notifications.choices import Topic
-from minesafe.registry.choices import MineStatus
 
 # --- the inspection flow (ENF-3) -------------------------------------------------------------
 
@@ -195,19 +195,19 @@ def retrain(quiz: QuizResult, on: dt.date) -> None:
 # --- decisions (ENF-5, ENF-6) ----------------------------------------------------------------
 
 
-def major_checks_90d(inspection: Inspection, on: dt.date) -> int:
-    """002:34: separate checks at this mine within 90 days (this one included) that found a
-    major hazard."""
-    since = on - dt.timedelta(days=90)
-    earlier = (
+def earlier_major_dates(inspection: Inspection, on: dt.date) -> list[dt.date]:
+    """002:34: the day of each earlier separate signed check at this mine that found a major
+    hazard, within the shared closure window (3 calendar months back to ``on``)."""
+    since = shared_rules.repeat_window_start(on)
+    rows = (
         Inspection.objects.filter(mine=inspection.mine, findings__major=True)
         .filter(signed_by__isnull=False)
         .filter(finished_at__date__gte=since, finished_at__date__lte=on)
         .exclude(pk=inspection.pk)
         .distinct()
-        .count()
+        .values_list("pk", "finished_at")
     )
-    return earlier + int(inspection.findings.filter(major=True).exists())
+    return [local_date(finished) for _, finished in rows]
 
 
 def propose(inspection: Inspection, on: dt.date) -> rules.Proposal:
@@ -225,8 +225,8 @@ def propose(inspection: Inspection, on: dt.date) -> rules.Proposal:
     ]
     return rules.propose_decision(
         facts,
-        producing=inspection.mine.status in (MineStatus.PRODUCING, MineStatus.TRIAL),
-        major_hazards_90d=major_checks_90d(inspection, on),
+        status=inspection.mine.status,
+        earlier_major_dates=earlier_major_dates(inspection, on),
         on=on,
     )
 

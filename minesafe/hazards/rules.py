@@ -6,13 +6,12 @@ in ``data/hazard_rules.yaml`` (each with its source) and are read through ``rule
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from minesafe.citations import cite
+from minesafe.core import rules as shared
 from minesafe.core.roles import GOVERNMENT_ROLES, MINE_ROLES, Party, Role
 from minesafe.core.workflow import EVIDENCE, REASON, Refusal, Step, Workflow
 from minesafe.hazards import choices
@@ -41,7 +40,6 @@ NO_PENALTY = str(choices.ProposalKind.NO_PENALTY)
 EXEMPT = str(choices.ProposalKind.EXEMPT)
 
 PACKAGE = "minesafe.hazards"
-D = TypeVar("D", dt.date, dt.datetime)
 
 
 def policy(on: dt.date | None = None) -> dict[str, Any]:
@@ -49,12 +47,8 @@ def policy(on: dt.date | None = None) -> dict[str, Any]:
     return edition_in_force(PACKAGE, "hazard_rules", on)
 
 
-def add_months(value: D, months: int) -> D:
-    """Calendar months, clamped to the month's last day: Jan 31 + 1 → Feb 28/29."""
-    index = value.year * 12 + value.month - 1 + months
-    year, month = divmod(index, 12)
-    day = min(value.day, calendar.monthrange(year, month + 1)[1])
-    return value.replace(year=year, month=month + 1, day=day)
+#: Calendar months, clamped to the month's last day (shared with enforcement).
+add_months = shared.add_months
 
 
 # --- the five fixes and time (HAZ-1, HAZ-2) -----------------------------------------------
@@ -256,27 +250,26 @@ def repeated_situation(new: HazardFact, history: Iterable[HazardFact]) -> RuleRe
     return _result(f"{rule['window_months']}个月内同一情形重复出现（{rule['source']}）", earlier)
 
 
-def closure_due(
-    new: HazardFact, history: Iterable[HazardFact], producing: bool
-) -> RuleResult | None:
-    """HAZ-5 (002:34): ≥ 2 major hazards within 3 months at a producing mine ⇒ closure proposal."""
-    rule = policy(local_date(new.found_at))["closure"]
-    if not producing or new.grade != MAJOR:
-        return None
-    since = add_months(new.found_at, -rule["window_months"])
-    majors = [
+def closure_due(new: HazardFact, history: Iterable[HazardFact], status: str) -> RuleResult | None:
+    """HAZ-5 (002:34): ≥ 2 major hazards within 3 calendar months at a producing mine (trial
+    production included) ⇒ closure proposal. The rule is the one enforcement uses
+    (:func:`minesafe.core.rules.repeat_major`); ``status`` is the mine's registry status."""
+    today = local_date(new.found_at)
+    earlier = [
         h
         for h in history
-        if h.mine_id == new.mine_id and h.grade == MAJOR and since <= h.found_at <= new.found_at
+        if h.id != new.id and h.mine_id == new.mine_id and h.grade == MAJOR
+        if shared.in_repeat_window(local_date(h.found_at), today)
     ]
-    if new.id not in {h.id for h in majors}:
-        majors.append(new)
-    if len(majors) < rule["min_major_hazards"]:
-        return None
-    return _result(
-        f"{rule['window_months']}个月内{len(majors)}次发现重大事故隐患且仍在生产（{rule['source']}）",
-        majors,
+    result = shared.repeat_major(
+        [local_date(h.found_at) for h in earlier],
+        today,
+        found_major=new.grade == MAJOR,
+        status=status,
     )
+    if not result.due:
+        return None
+    return _result(result.basis, [*earlier, new])
 
 
 def _same_hazard(a: HazardFact, b: HazardFact) -> bool:
@@ -312,29 +305,25 @@ class PenaltyProposal:
     basis: str
 
 
+_PROPOSAL_KINDS = {
+    shared.HEAVIER: HEAVIER_PENALTY,
+    shared.NOT_PENALISED: NO_PENALTY,
+    shared.PENALISE: PENALTY,
+    shared.EXEMPT: EXEMPT,
+}
+
+
 def penalty_proposal(
     source: str, grade: str, prior_hazards_12m: int, repeat: bool, on: dt.date
 ) -> PenaltyProposal:
-    """ENF-5 (000:37, 001:18): repeated or a verified tip-off ⇒ heavier; self-reported ⇒ none;
-    major ⇒ always; a general hazard as first offence ⇒ exempt; otherwise a penalty.
-
-    Recurrence is checked first: a situation that keeps coming back is no longer "found and
-    fixed by the mine itself" (HAZ-4, 002:18)."""
-    rule = policy(on)["penalty"]
-    source_note = rule["source"]
-    if repeat:
-        basis = f"重复违法重罚（{source_note}；{cite('002:18')}）"
-        return PenaltyProposal(HEAVIER_PENALTY, basis)
-    if source in rule["heavier_sources"]:
-        basis = f"举报核实重罚（{source_note}）"
-        return PenaltyProposal(HEAVIER_PENALTY, basis)
-    if source in rule["self_reported_sources"]:
-        return PenaltyProposal(NO_PENALTY, f"自查上报不罚（{source_note}）")
-    if grade == MAJOR:
-        return PenaltyProposal(PENALTY, f"重大违法必罚（{source_note}）")
-    if prior_hazards_12m == 0:
-        return PenaltyProposal(EXEMPT, f"轻微违法首违免罚（{source_note}）")
-    return PenaltyProposal(PENALTY, f"一般隐患非首次，依法处罚（{source_note}）")
+    """ENF-5 (000:37, 001:18): the platform's one penalty policy
+    (:func:`minesafe.core.rules.penalty_policy`, the same enforcement applies) over the facts of a
+    hazard: repeated (HAZ-4, 002:18) or fake-rectified, or found by verifying a tip-off ⇒
+    heavier; found by the mine's own check and reported ⇒ none, major ones too; major ⇒ always;
+    a first hazard in 12 months ⇒ exempt; otherwise a penalty."""
+    facts = shared.hazard_penalty_facts(source, grade == MAJOR, prior_hazards_12m, repeat, on)
+    result = shared.penalty_policy(facts, on)
+    return PenaltyProposal(_PROPOSAL_KINDS[result.outcome], result.basis)
 
 
 # HAZ-9: levels of the organisations that find hazards, lowest first.

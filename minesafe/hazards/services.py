@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from minesafe.accounts.models import Organization
+from minesafe.core import rules as shared_rules
 from minesafe.core.context import acting_as
 from minesafe.core.editions import judged_on
 from minesafe.core.roles import MINE_ROLES
@@ -42,7 +43,6 @@ from minesafe.hazards.models import (
 from minesafe.localtime import local_date
 from minesafe.notifications import services as notifications
 from minesafe.notifications.choices import Level, Topic
-from minesafe.registry.choices import MineStatus
 
 #: Where each grade's loop lives: the hazard, its history, the table judging it (HAZ-2).
 GENERAL_HAZARDS = Binding(Hazard, HazardTransition, "hazard", rules.GENERAL_LOOP)
@@ -443,7 +443,7 @@ def apply_repeat_rules(hazard: Hazard, now: dt.datetime) -> None:
     if fake:
         hazard.fake_rectification = True
         _propose(hazard, ProposalKind.FAKE_RECTIFICATION, fake, now)
-    closure = rules.closure_due(me, history, hazard.mine.status == MineStatus.PRODUCING)
+    closure = rules.closure_due(me, history, hazard.mine.status)
     if closure and not _closure_pending(hazard, now):
         _propose(
             hazard, ProposalKind.CLOSURE, closure, now, addressee=f"{hazard.mine.county}人民政府"
@@ -458,11 +458,11 @@ def apply_repeat_rules(hazard: Hazard, now: dt.datetime) -> None:
 
 def _closure_pending(hazard: Hazard, now: dt.datetime) -> bool:
     """One closure proposal per mine per window: later majors add to it, not duplicate it."""
-    window = rules.policy(hazard.found_on)["closure"]["window_months"]
+    since = shared_rules.repeat_window_start(local_date(hazard.found_at))
     return HazardProposal.objects.filter(
         mine_id=hazard.mine_id,
         kind=ProposalKind.CLOSURE,
-        hazard__found_at__gte=rules.add_months(hazard.found_at, -window),
+        hazard__found_at__date__gte=since,
     ).exists()
 
 

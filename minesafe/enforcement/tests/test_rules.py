@@ -22,7 +22,10 @@ ON = dt.date(2026, 11, 22)
 
 
 def _propose(*findings: FindingFacts, producing: bool = True, majors: int = 0) -> rules.Proposal:
-    return rules.propose_decision(findings, producing=producing, major_hazards_90d=majors, on=ON)
+    """``majors`` counts the checks that found a major hazard, this one included."""
+    earlier = [ON - dt.timedelta(days=10)] * max(majors - 1, 0)
+    status = "producing" if producing else "suspended"
+    return rules.propose_decision(findings, status=status, earlier_major_dates=earlier, on=ON)
 
 
 def test_enf1_class_c_planned_more_often_than_b_and_a() -> None:
@@ -133,12 +136,18 @@ def test_enf5_minor_first_offence_exempt() -> None:
     )
 
 
-def test_enf5_self_reported_not_penalised_but_major_always_penalised() -> None:
+def test_enf5_self_reported_not_penalised_even_major_but_major_found_otherwise_penalised() -> None:
+    """自查上报不罚 names no grade (000:37, 001:18): a major hazard the mine found and reported
+    itself is not penalised; the same major hazard found by the regulator is."""
     assert rules.penalty_outcome(FindingFacts("general_hazard", self_reported=True), ON)[0] == (
         "not_penalised"
     )
     major = FindingFacts("major_hazard", major=True, self_reported=True, first_offence=True)
-    assert rules.penalty_outcome(major, ON)[0] == "penalise"
+    assert rules.penalty_outcome(major, ON)[0] == "not_penalised"
+    found = FindingFacts("major_hazard", major=True, first_offence=True)
+    assert rules.penalty_outcome(found, ON)[0] == "penalise"
+    assert Consequence.PENALTY not in _propose(major).consequences
+    assert Consequence.NOT_PENALISED in _propose(major).consequences
 
 
 def test_enf5_tip_off_and_repeat_penalised_more() -> None:
@@ -148,7 +157,7 @@ def test_enf5_tip_off_and_repeat_penalised_more() -> None:
     ):
         outcome, reasons = rules.penalty_outcome(facts, ON)
         assert outcome == "heavier"
-        assert len(reasons) == 2
+        assert len(reasons) == 1 and "从重" in reasons[0].text
     p = _propose(FindingFacts("major_hazard", major=True, repeated=True))
     assert Consequence.HEAVIER_PENALTY in p.consequences
 

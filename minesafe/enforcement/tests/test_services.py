@@ -13,6 +13,7 @@ import pypdf
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from minesafe.core import sealing
 from minesafe.core.workflow import Refusal
@@ -295,7 +296,7 @@ def test_enf6_enf7_beyond_boundary_refers_to_three_departments_and_flags_overdue
     assert rules.referral_state(power.due_on, power.answered_on, late) == "answered"
 
 
-def test_enf6_second_major_hazard_check_within_90_days_proposes_closure(
+def test_enf6_second_major_hazard_check_within_3_months_proposes_closure(
     world: World, officer: Any
 ) -> None:
     for _ in range(2):
@@ -317,6 +318,36 @@ def test_enf6_second_major_hazard_check_within_90_days_proposes_closure(
         Consequence.CLOSURE_PROPOSAL
         not in services.propose(inspection, local_date(NOW)).consequences
     )
+
+
+@pytest.mark.parametrize(
+    ("earlier_day", "status", "closure"),
+    [
+        (dt.date(2026, 8, 23), MineStatus.PRODUCING, True),  # 91 days, within 3 months
+        (dt.date(2026, 8, 22), MineStatus.TRIAL, True),  # exactly 3 months back; trial produces
+        (dt.date(2026, 8, 21), MineStatus.PRODUCING, False),  # one day more
+    ],
+)
+def test_enf6_closure_window_is_three_calendar_months_and_trial_production_counts(
+    world: World, officer: Any, earlier_day: dt.date, status: str, closure: bool
+) -> None:
+    """晋安办发〔2024〕34号第34项 "3个月内": calendar months back from the decision day (22 Nov ⇒
+    22 Aug), not 90 days (⇒ 24 Aug), the rule the hazard ledger applies too."""
+    checks = []
+    for _ in range(2):
+        inspection = start_check(world, officer)
+        services.add_finding(
+            inspection, officer, local_date(NOW), kind=FindingKind.MAJOR_HAZARD, description="重大"
+        )
+        _sign(inspection, officer)
+        checks.append(inspection)
+    earlier_at = timezone.make_aware(dt.datetime.combine(earlier_day, dt.time(15)))
+    Inspection.objects.filter(pk=checks[0].pk).update(finished_at=earlier_at)
+    world.mine_a.status = status
+    world.mine_a.save()
+    checks[1].mine.refresh_from_db()
+    consequences = services.propose(checks[1], local_date(NOW)).consequences
+    assert (Consequence.CLOSURE_PROPOSAL in consequences) is closure
 
 
 def test_per8_failed_quiz_stops_the_worker_until_retrained(onsite: Inspection) -> None:

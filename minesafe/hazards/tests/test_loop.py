@@ -29,6 +29,7 @@ from minesafe.hazards.testing import FIXES, make_hazard
 from minesafe.hazards.worker import tick
 from minesafe.notifications.choices import Channel
 from minesafe.notifications.testing import notes
+from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
 from minesafe.testing import World
 
@@ -165,6 +166,23 @@ def test_haz4_haz5_repeat_and_closure_proposals(world: World, mine: Mine) -> Non
     closure = HazardProposal.objects.get(kind=ProposalKind.CLOSURE)
     assert [e["id"] for e in closure.evidence] == [first.pk, second.pk]
     assert "人民政府" in closure.addressee
+
+
+@pytest.mark.parametrize(
+    ("status", "closure"),
+    [(MineStatus.TRIAL, True), (MineStatus.PRODUCING, True), (MineStatus.SUSPENDED, False)],
+)
+def test_haz5_closure_counts_trial_production_as_producing(
+    world: World, mine: Mine, status: str, closure: bool
+) -> None:
+    """A mine in joint trial operation (联合试运转) extracts coal: two major hazards within 3
+    calendar months there bring a closure proposal, as on an inspection record."""
+    mine.status = status
+    mine.save()
+    for day, code in ((at(2026, 2, 28), "4(6)"), (at(2026, 5, 31), "8(1)")):
+        make_hazard(mine, situation=code, source=HazardSource.INSPECTORATE, found_at=day)
+    proposed = HazardProposal.objects.filter(mine=mine, kind=ProposalKind.CLOSURE).exists()
+    assert proposed is closure
 
 
 def test_haz6_fake_rectification_flag(world: World, mine: Mine, staff: dict[str, Any]) -> None:

@@ -182,11 +182,12 @@ def test_haz4_same_situation_within_12_months_is_repeat() -> None:
 def test_haz5_two_major_hazards_within_3_months_at_producing_mine() -> None:
     new = fact(2, at(2026, 5, 31), situation_code="8(1)")
     earlier = fact(1, at(2026, 2, 28))
-    result = rules.closure_due(new, [earlier], producing=True)
+    result = rules.closure_due(new, [earlier], "producing")
     assert result is not None and result.evidence == [1, 2] and cite("002:34") in result.basis
-    assert rules.closure_due(new, [earlier], producing=False) is None
+    assert rules.closure_due(new, [earlier], "trial") is not None  # 联合试运转 produces coal
+    assert rules.closure_due(new, [earlier], "suspended") is None
     too_old = fact(1, at(2026, 2, 27))
-    assert rules.closure_due(new, [too_old], producing=True) is None
+    assert rules.closure_due(new, [too_old], "producing") is None
 
 
 def test_haz6_closed_hazard_found_again_within_30_days() -> None:
