@@ -29,6 +29,23 @@ def test_overview_counts_and_charts_for_the_regulator(world: World) -> None:
     assert response.context["warnings"]["30"] == 2
 
 
+def test_overview_sends_mine_users_to_their_home_page(world: World) -> None:
+    """The county overview (REG-3, REG-4) is the regulators' page: a mine role typing its address
+    is sent to its own home page instead of a one-mine "regulator overview"."""
+    from minesafe.accounts.choices import Role
+    from minesafe.testing import make_user
+
+    manager = Client()
+    manager.force_login(make_user("manager_ov", Role.MINE_MANAGER, mine=world.mine_a))
+    for client in (login(world, "mine_a"), manager):
+        response = client.get(reverse("registry:overview"))
+        assert response.status_code == 302 and response["Location"] == reverse("home")
+        assert "煤矿总数" not in client.get(reverse("home")).content.decode()
+    for persona in ("regulator_x", "city", "inspector"):
+        response = login(world, persona).get(reverse("registry:overview"))
+        assert response.status_code == 200 and "煤矿总数" in response.content.decode(), persona
+
+
 def test_reg1_list_filters_sorting_and_htmx_partial(world: World) -> None:
     client = login(world, "city")
     url = reverse("registry:mine_list")
