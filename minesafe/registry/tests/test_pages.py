@@ -253,3 +253,15 @@ def test_reg3_licence_edit_form_shows_the_stored_date_in_the_date_picker(world: 
     client = login(world, "regulator_x")
     body = client.get(reverse("registry:licence_edit", args=[licence.pk])).content.decode()
     assert f'value="{licence.valid_until:%Y-%m-%d}"' in body
+
+
+def test_error_pages_lead_back_to_the_home_page(world: World) -> None:
+    """The "返回首页" link on the 403/404 pages is the home page (a mine user's own), not the county
+    overview."""
+    client = login(world, "mine_a")
+    missing = client.get(reverse("registry:mine_detail", args=[world.mine_b.pk]))
+    assert missing.status_code == 404
+    assert f'href="{reverse("home")}">返回首页' in missing.content.decode()
+    refused = client.get(reverse("user_list"))
+    assert refused.status_code == 403
+    assert f'href="{reverse("home")}">返回首页' in refused.content.decode()
