@@ -44,6 +44,12 @@ def test_county_regulator_creates_a_mine_officer_who_then_signs_in(
     password = page.inner_text("#one-time-password").strip()
     page.screenshot(path="/tmp/admin-password.png", full_page=True)
     assert len(password) == 12
+    # Reached by a redirect: reloading shows a notice, not the password, and posts nothing again.
+    assert "/accounts/users/one-time-password/" in page.url
+    page.reload()
+    page.wait_for_selector("#one-time-password-gone")
+    assert password not in page.content() and page.locator("#one-time-password").count() == 0
+    assert User.objects.filter(username="zhang_aq").count() == 1
     account = User.objects.get(username="zhang_aq")
     assert account.mine == world.mine_a and account.must_change_password
     assert AuditEntry.objects.filter(object_id=str(account.pk), reason="新任安全科科长").exists()

@@ -54,8 +54,9 @@ PERSONAS = [
     "inspector",
 ]
 PUBLIC = {"login", "api-token"}
-#: Values for a route's path arguments other than ``pk`` (a workflow step's name).
-SAMPLE_KWARGS = {"name": "accept"}
+#: Values for a route's path arguments other than ``pk`` (a workflow step's name, the token of a
+#: one-time password page).
+SAMPLE_KWARGS = {"name": "accept", "token": "no-such-token"}
 SKIP_PREFIXES = ("admin:",)  # Django's own admin has its own (staff-only) permission system
 
 

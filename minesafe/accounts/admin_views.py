@@ -4,6 +4,7 @@ password. Who may do what is :mod:`minesafe.accounts.services`; every lookup goe
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -143,10 +144,39 @@ def _readable(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
+#: Session key of the one-time passwords waiting to be shown, each under a random token.
+ONE_TIME_KEY = "one_time_passwords"
+#: At most this many wait in a session (the oldest are dropped, never shown).
+ONE_TIME_KEPT = 5
+
+
 def _shown_once(request: HttpRequest, account: Any, password: str) -> HttpResponse:
-    response = render(
-        request, "accounts/user_password_shown.html", {"account": account, "password": password}
-    )
+    """POST/redirect/GET: keep the password in the session under a random token and redirect to
+    the page that shows it once, so reloading that page never posts the form again."""
+    token = secrets.token_urlsafe(16)
+    pending = dict(list(request.session.get(ONE_TIME_KEY, {}).items())[-(ONE_TIME_KEPT - 1) :])
+    pending[token] = {"account": account.pk, "password": password}
+    request.session[ONE_TIME_KEY] = pending
+    response = HttpResponseRedirect(reverse("user_password_shown", args=[token]))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_safe
+def user_password_shown(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-time password kept under ``token``, shown exactly once: it leaves the session as
+    it is read, and a second visit says so (ACC)."""
+    _require_admin(request)
+    pending = dict(request.session.get(ONE_TIME_KEY, {}))
+    entry = pending.pop(token, None)
+    if entry is not None:
+        request.session[ONE_TIME_KEY] = pending
+    account = None
+    if isinstance(entry, dict):
+        account = services.administered(request.user).filter(pk=entry.get("account")).first()
+    context = {"account": account, "password": entry["password"] if account else None}
+    response = render(request, "accounts/user_password_shown.html", context)
     response["Cache-Control"] = "no-store"
     return response
 

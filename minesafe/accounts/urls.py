@@ -21,4 +21,9 @@ urlpatterns = [
     path("users/<int:pk>/edit/", admin_views.user_edit, name="user_edit"),
     path("users/<int:pk>/activation/", admin_views.user_activation, name="user_activation"),
     path("users/<int:pk>/password/", admin_views.user_password, name="user_password"),
+    path(
+        "users/one-time-password/<str:token>/",
+        admin_views.user_password_shown,
+        name="user_password_shown",
+    ),
 ]

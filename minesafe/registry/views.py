@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
 
 from minesafe.core.filters import render_controls
+from minesafe.core.roles import MINE_ROLES
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
 from minesafe.core.views import (
     ScopedFormView,
@@ -74,7 +75,10 @@ def _mines(request: HttpRequest) -> QuerySet[Mine]:
 @login_required
 @require_safe
 def overview(request: HttpRequest) -> HttpResponse:
-    """The county overview: counts by status and class, licence warnings, charts (REG-3, REG-4)."""
+    """The county overview: counts by status and class, licence warnings, charts (REG-3, REG-4).
+    A mine's staff have their own home page; a one-mine "county overview" would only mislead."""
+    if request.user.role in MINE_ROLES:
+        return HttpResponseRedirect(reverse("home"))
     return render(request, "registry/overview.html", overview_context(request))
 
 

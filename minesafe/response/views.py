@@ -61,6 +61,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "query": query_without(request, "page"),
+        "refresh_query": request.GET.urlencode(),
         "now": timezone.now(),
         "waiting_count": cases.filter(services.waiting_on(request.user)).count(),
         **_colors(),

@@ -48,8 +48,13 @@ def new_officer(world: World, **extra: Any) -> dict[str, Any]:
     }
 
 
-def shown_password(response: Any) -> str:
-    match = re.search(r'id="one-time-password"[^>]*>([^<]+)<', response.content.decode())
+def shown_password(client: Client, response: Any) -> str:
+    """The one-time password, read on the page the POST redirects to (POST/redirect/GET)."""
+    assert response.status_code == 302, response.status_code
+    assert response["Location"].startswith("/accounts/users/one-time-password/")
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    match = re.search(r'id="one-time-password"[^>]*>([^<]+)<', page.content.decode())
     assert match, "the one-time password is not on the page"
     return match.group(1)
 
@@ -64,10 +69,9 @@ def sign_in(username: str, password: str) -> Client:
 def test_county_regulator_creates_a_mine_officer_who_signs_in_and_must_change_password(
     world: World,
 ) -> None:
-    response = as_(world, "regulator_x").post(reverse("user_create"), new_officer(world))
-    assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
-    password = shown_password(response)
+    client = as_(world, "regulator_x")
+    response = client.post(reverse("user_create"), new_officer(world))
+    password = shown_password(client, response)
     account = User.objects.get(username="newofficer")
     assert (account.role, account.mine, account.must_change_password) == (
         Role.MINE_SAFETY_OFFICER,
@@ -134,7 +138,7 @@ def test_city_regulator_may_create_a_county_regulator_in_its_city(world: World) 
         world, role=Role.COUNTY_REGULATOR, organization=world.regulator_y_org.pk, mine=""
     )
     response = as_(world, "city").post(reverse("user_create"), body)
-    assert response.status_code == 200
+    assert response.status_code == 302
     account = User.objects.get(username="newofficer")
     assert (account.organization, account.mine) == (world.regulator_y_org, None)
 
@@ -253,8 +257,7 @@ def test_reset_password_generated_once_or_set_with_the_validators(world: World) 
     url = reverse("user_password", args=[account.pk])
     client = as_(world, "regulator_x")
     response = client.post(url, {"mode": "generate", "reason": "忘记密码"})
-    assert response.status_code == 200
-    password = shown_password(response)
+    password = shown_password(client, response)
     sign_in(account.username, password)
     with pytest.raises(AssertionError):
         sign_in(account.username, PASSWORD)
@@ -328,5 +331,48 @@ def test_every_role_meets_the_administration_as_its_level_allows(world: World) -
             assert admin.get(url).status_code == 200, (name, persona)
     body = new_officer(world, role=Role.INSPECTOR, mine="", reason="新任监察员")
     body["organization"] = world.users["inspector"].organization_id
-    assert admin.post(reverse("user_create"), body).status_code == 200
+    assert admin.post(reverse("user_create"), body).status_code == 302
     assert User.objects.get(username="newofficer").role == Role.INSPECTOR
+
+
+GONE = "此一次性密码已显示过或已失效"
+
+
+def test_one_time_password_of_a_new_account_is_shown_exactly_once_after_a_redirect(
+    world: World,
+) -> None:
+    """ACC: creating an account answers a redirect (reloading the page can no longer post the
+    form again); the page it leads to shows the one-time password once, never again."""
+    client = as_(world, "regulator_x")
+    response = client.post(reverse("user_create"), new_officer(world))
+    url = response["Location"]
+    password = shown_password(client, response)
+    sign_in("newofficer", password)
+    again = client.get(url)  # a reload of the page that showed it
+    assert again.status_code == 200 and again["Cache-Control"] == "no-store"
+    text = again.content.decode()
+    assert password not in text and 'id="one-time-password"' not in text
+    assert GONE in text
+    assert User.objects.filter(username="newofficer").count() == 1
+    # Another administrator's session does not hold it either.
+    other = as_(world, "admin").get(url)
+    assert password not in other.content.decode() and GONE in other.content.decode()
+
+
+def test_one_time_password_of_a_reset_is_shown_once_and_not_reset_again(world: World) -> None:
+    account = world.users["mine_a"]
+    client = as_(world, "regulator_x")
+    response = client.post(
+        reverse("user_password", args=[account.pk]), {"mode": "generate", "reason": "忘记密码"}
+    )
+    url = response["Location"]
+    password = shown_password(client, response)
+    resets = len([e for e in entries(account) if "password" in e.changes])
+    again = client.get(url)
+    assert password not in again.content.decode() and GONE in again.content.decode()
+    assert len([e for e in entries(account) if "password" in e.changes]) == resets
+    sign_in(account.username, password)  # still the password shown, not reset again
+    assert client.get(url.replace(url.rstrip("/").rsplit("/", 1)[1], "x" * 300)).status_code == 200
+    assert client.post(url).status_code == 405
+    mine = as_(world, "mine_b").get(url)  # mine_a signed in above with a new password
+    assert mine.status_code == 403

@@ -29,6 +29,23 @@ def test_overview_counts_and_charts_for_the_regulator(world: World) -> None:
     assert response.context["warnings"]["30"] == 2
 
 
+def test_overview_sends_mine_users_to_their_home_page(world: World) -> None:
+    """The county overview (REG-3, REG-4) is the regulators' page: a mine role typing its address
+    is sent to its own home page instead of a one-mine "regulator overview"."""
+    from minesafe.accounts.choices import Role
+    from minesafe.testing import make_user
+
+    manager = Client()
+    manager.force_login(make_user("manager_ov", Role.MINE_MANAGER, mine=world.mine_a))
+    for client in (login(world, "mine_a"), manager):
+        response = client.get(reverse("registry:overview"))
+        assert response.status_code == 302 and response["Location"] == reverse("home")
+        assert "煤矿总数" not in client.get(reverse("home")).content.decode()
+    for persona in ("regulator_x", "city", "inspector"):
+        response = login(world, persona).get(reverse("registry:overview"))
+        assert response.status_code == 200 and "煤矿总数" in response.content.decode(), persona
+
+
 def test_reg1_list_filters_sorting_and_htmx_partial(world: World) -> None:
     client = login(world, "city")
     url = reverse("registry:mine_list")
@@ -236,3 +253,15 @@ def test_reg3_licence_edit_form_shows_the_stored_date_in_the_date_picker(world: 
     client = login(world, "regulator_x")
     body = client.get(reverse("registry:licence_edit", args=[licence.pk])).content.decode()
     assert f'value="{licence.valid_until:%Y-%m-%d}"' in body
+
+
+def test_error_pages_lead_back_to_the_home_page(world: World) -> None:
+    """The "返回首页" link on the 403/404 pages is the home page (a mine user's own), not the county
+    overview."""
+    client = login(world, "mine_a")
+    missing = client.get(reverse("registry:mine_detail", args=[world.mine_b.pk]))
+    assert missing.status_code == 404
+    assert f'href="{reverse("home")}">返回首页' in missing.content.decode()
+    refused = client.get(reverse("user_list"))
+    assert refused.status_code == 403
+    assert f'href="{reverse("home")}">返回首页' in refused.content.decode()

@@ -85,3 +85,40 @@ def test_mon4_mine_acknowledges_and_disposes_regulator_verifies(
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED and case.evacuated == 9
     assert errors == []
+
+
+def test_mon4_case_list_refresh_keeps_the_filter_chosen_on_the_page(
+    live_server: Any,
+    transactional_db: None,
+    browser: Any,
+) -> None:
+    """After the user changes a filter, the 30 s refresh of the case list (MON-4) still shows the
+    filtered rows, not those of the filters the page first loaded with. The clock is driven
+    forward instead of waiting 30 s."""
+    world = make_world()
+    AlarmCase.objects.update(state=CaseState.CLOSED, deadline=None)
+    now = timezone.now()
+    alarm = make_alarm(
+        world.mine_a, now - dt.timedelta(minutes=2), level=AlarmLevel.II, point_code="RF-1"
+    )
+    worker.intake(now, worker.TickReport())
+    case = AlarmCase.objects.get(alarm=alarm)
+    closed = AlarmCase.objects.filter(mine=world.mine_a, state=CaseState.CLOSED).first()
+    assert closed is not None
+    base = live_server.url
+    errors: list[str] = []
+    page = open_page(browser, errors)
+    login(page, base, "mine_a")
+    page.clock.install()
+    page.goto(f"{base}/response/")
+    page.wait_for_selector(f"#cases >> text=#{closed.pk}")
+    page.select_option("#id_state", "new")
+    page.wait_for_selector(f"#cases >> text=#{closed.pk}", state="detached")
+    assert f"#{case.pk}" in page.inner_text("#cases")
+    with page.expect_response(lambda r: "/response/" in r.url and "state=new" in r.url):
+        page.clock.run_for("00:31")
+    page.wait_for_load_state("networkidle")
+    rows = page.inner_text("#cases")
+    assert f"#{case.pk}" in rows and f"#{closed.pk}" not in rows
+    assert errors == []
+    page.context.close()

@@ -251,3 +251,29 @@ def test_open_case_offers_an_evacuation_order_to_who_may_issue_one(
         assert (link in page) is shown, persona
     form = client(world, "regulator_x").get(link)
     assert form.status_code == 200 and world.mine_a.name in form.content.decode()
+
+
+def test_mon4_case_list_refresh_keeps_the_current_filters(world: World, case: AlarmCase) -> None:
+    """The 30 s refresh of the case list (MON-4) asks for the filters the list shows now, not
+    those the page first loaded with: the htmx fragment carries its own refresh URL."""
+    import re
+
+    url = reverse("response:case_list")
+    mine = client(world, "mine_a")
+    first = mine.get(url, {"state": "closed"}).content.decode()
+    assert re.search(r'id="case-table"[^>]*hx-get="[^"]*state=closed', first)
+    # The user picks another filter: htmx asks for the fragment with the new query.
+    fragment = mine.get(url, {"state": "new", "level": "2"}, HTTP_HX_REQUEST="true")
+    html = fragment.content.decode()
+    poller = re.search(r'<div id="case-table"[^>]*>', html)
+    assert poller is not None, html[:300]
+    tag = poller.group(0)
+    assert 'hx-trigger="every 30s"' in tag and 'hx-swap="outerHTML"' in tag
+    refresh = re.search(r'hx-get="([^"]*)"', tag)
+    assert refresh is not None
+    assert "state=new" in refresh.group(1) and "level=2" in refresh.group(1)
+    assert "state=closed" not in refresh.group(1)
+    assert f"#{case.pk}<" in html
+    # The refresh itself answers the same filtered rows.
+    again = mine.get(refresh.group(1).replace("&amp;", "&"), HTTP_HX_REQUEST="true")
+    assert f"#{case.pk}<" in again.content.decode()
