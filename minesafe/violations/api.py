@@ -1,11 +1,11 @@
 """REST API of 三违 records (VIO-1): the same scoping and rules as the pages, plus monthly
-statistics and the repeat-offender list."""
+statistics and the repeat-offender list; leaders' underground checks and the months missed."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,9 +15,10 @@ from minesafe.core.api import ModelRulesSerializer, ScopedRelatedField, ScopedVi
 from minesafe.localtime import local_date
 from minesafe.registry.models import Mine
 from minesafe.violations import rules
-from minesafe.violations.filters import ViolationFilterSet
-from minesafe.violations.forms import VIOLATION_FIELDS
-from minesafe.violations.models import Violation
+from minesafe.violations.filters import LeaderCheckFilterSet, ViolationFilterSet
+from minesafe.violations.forms import LEADER_CHECK_FIELDS, VIOLATION_FIELDS
+from minesafe.violations.models import LeaderCheck, Violation, check_linked_violations
+from minesafe.violations.services import leader_check_month, missed_leader_checks
 
 urlpatterns: list[Any] = []
 
@@ -109,6 +110,72 @@ class ViolationViewSet(ScopedViewSet):
         )
 
 
+class LeaderCheckSerializer(ModelRulesSerializer):
+    mine = ScopedRelatedField(queryset=Mine.objects.all())
+    violations = ScopedRelatedField(queryset=Violation.objects.all(), many=True, required=False)
+    mine_name = serializers.CharField(source="mine.name", read_only=True)
+
+    class Meta:
+        model = LeaderCheck
+        fields = ["id", *LEADER_CHECK_FIELDS, "mine_name"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        linked = attrs.pop("violations", None)
+        attrs = super().validate(attrs)
+        mine = attrs.get("mine", getattr(self.instance, "mine", None))
+        found = attrs.get("violations_found", getattr(self.instance, "violations_found", 0))
+        if linked is None and self.instance is not None:
+            check_linked_violations(mine, found, list(self.instance.violations.all()))
+        else:
+            check_linked_violations(mine, found, list(linked or []))
+        if linked is not None:
+            attrs["violations"] = linked
+        return attrs
+
+    def create(self, validated: dict[str, Any]) -> LeaderCheck:
+        validated["recorded_by"] = self.context["request"].user
+        check: LeaderCheck = super().create(validated)
+        return check
+
+
+class LeaderCheckViewSet(ScopedViewSet):
+    """Leaders' underground 三违 checks (VIO-1, 000:30): recorded by the mine and its
+    enterprise, read by regulators; ``missed`` lists the mines that missed a month."""
+
+    queryset = LeaderCheck.objects.all()
+    serializer_class = LeaderCheckSerializer
+    filterset_class = LeaderCheckFilterSet
+    select = ("mine",)
+    ordering_fields = ["went_down_at", "person_name"]
+    search_fields = ["person_name", "places", "notes"]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM（默认上一个自然月）")],
+        responses={200: dict},
+    )
+    @action(detail=False, methods=["get"])
+    def missed(self, request: Request) -> Response:
+        """The mines of the caller's jurisdiction whose leaders missed the month."""
+        today = local_date()
+        month = leader_check_month(request.query_params.get("month"), today)
+        params = rules.leader_check_params(rules.month_bounds(month)[0])
+        rows = missed_leader_checks(request.user, month)
+        return Response(
+            {
+                "month": month,
+                "complete": month != rules.month_key(today),
+                "source": params.source,
+                "required_posts": list(params.required_posts),
+                "mine_statuses": list(params.mine_statuses),
+                "mines": [
+                    {"mine": mine.pk, "mine_name": mine.name, "missing_posts": posts}
+                    for mine, posts in rows
+                ],
+            }
+        )
+
+
 def register(router: Any) -> None:
     """Register this area's viewsets on the shared router."""
     router.register("violations", ViolationViewSet, "violation")
+    router.register("leader-checks", LeaderCheckViewSet, "leader-check")

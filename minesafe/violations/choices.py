@@ -44,3 +44,10 @@ KIND_COLORS = {
     ViolationKind.DISCIPLINE: "blue",
 }
 SEVERITY_COLORS = {Severity.GENERAL: "orange", Severity.SERIOUS: "red"}
+
+
+class LeaderPost(models.TextChoices):
+    """The posts whose holders go underground each month to check 三违 (000:30)."""
+
+    ENTERPRISE_LEADER = "enterprise_leader", "企业挂牌责任领导"
+    MINE_MANAGER = "mine_manager", "矿长"

@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from minesafe.localtime import local_date
 from minesafe.ruledata import edition_in_force
 from minesafe.violations.choices import Severity
 
@@ -144,3 +145,73 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     first = dt.date(year, mon, 1)
     following = dt.date(year + (mon == 12), mon % 12 + 1, 1)
     return first, following - dt.timedelta(days=1)
+
+
+# Leaders' monthly underground checks (VIO-1, 000:30) -------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaderCheckParams:
+    """Who must go underground how often, at which mines (data/leader_checks.yaml)."""
+
+    required_posts: tuple[str, ...]
+    checks_per_month: int
+    mine_statuses: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the rule needs of one leader's underground check."""
+
+    mine_id: int
+    post: str
+    went_down_at: dt.datetime
+    pk: int = 0
+
+
+def leader_check_params(on: dt.date | None = None) -> LeaderCheckParams:
+    """VIO-1 (000:30): the leader-check rule of the edition in force on ``on``."""
+    edition = edition_in_force(PACKAGE, "leader_checks", on)
+    return LeaderCheckParams(
+        tuple(str(p) for p in edition["required_posts"]),
+        int(edition.get("checks_per_month", 1)),
+        tuple(str(s) for s in edition["mine_statuses"]),
+        str(edition["source"]),
+    )
+
+
+def check_month(check: Check) -> str:
+    """The local (Beijing-time) calendar month a check counts for: a descent at 23:30 UTC on
+    the last day of a month is 07:30 on the 1st of the next month locally."""
+    return month_key(local_date(check.went_down_at))
+
+
+def missing_posts(
+    checks: Iterable[Check], mine_id: int, month: str, params: LeaderCheckParams
+) -> list[str]:
+    """VIO-1 (000:30, 每月带头深入井下现场查三违): the required posts of ``mine_id`` with fewer
+    than ``checks_per_month`` checks in the local calendar ``month`` ("YYYY-MM"), in the
+    order the rule lists them."""
+    counts = Counter(c.post for c in checks if c.mine_id == mine_id and check_month(c) == month)
+    return [p for p in params.required_posts if counts[p] < params.checks_per_month]
+
+
+def missed_checks(
+    mine_ids: Iterable[int], checks: Iterable[Check], month: str, params: LeaderCheckParams
+) -> list[tuple[int, list[str]]]:
+    """VIO-1: every mine of ``mine_ids`` (kept in order) with the posts it missed in ``month``;
+    mines that missed nothing are left out."""
+    own = list(checks)
+    out = []
+    for mine_id in mine_ids:
+        missing = missing_posts(own, mine_id, month, params)
+        if missing:
+            out.append((mine_id, missing))
+    return out
+
+
+def default_missed_month(today: dt.date) -> str:
+    """The month the missed list opens on: the last complete month (the current one is still
+    open until its last day, so nobody has missed it yet)."""
+    return month_key(month_bounds(month_key(today))[0] - dt.timedelta(days=1))

@@ -15,4 +15,7 @@ urlpatterns = [
     path("statistics/", views.statistics, name="statistics"),
     path("repeat-offenders/", views.repeat_offenders, name="repeat_offenders"),
     path("notification/", views.notification, name="notification"),
+    path("leader-checks/", views.leader_check_list, name="leader_check_list"),
+    path("leader-checks/add/", views.LeaderCheckCreateView.as_view(), name="leader_check_add"),
+    path("leader-checks/missed/", views.leader_checks_missed, name="leader_checks_missed"),
 ]

@@ -1,5 +1,6 @@
 """Pages of 三违 records (VIO-1): list with filters, detail, add/edit, monthly statistics,
-repeat offenders, the monthly notification list and the Excel export."""
+repeat offenders, the monthly notification list and the Excel export; leaders' monthly
+underground checks and the months they missed."""
 
 from __future__ import annotations
 
@@ -25,17 +26,18 @@ from minesafe.core.views import (
     require,
 )
 from minesafe.localtime import local_date
+from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
-from minesafe.violations import excel, rules
+from minesafe.violations import excel, rules, services
 from minesafe.violations.choices import (
     KIND_COLORS,
     SEVERITY_COLORS,
     Severity,
     ViolationKind,
 )
-from minesafe.violations.filters import ViolationFilterSet
-from minesafe.violations.forms import ViolationForm
-from minesafe.violations.models import Violation
+from minesafe.violations.filters import LeaderCheckFilterSet, ViolationFilterSet
+from minesafe.violations.forms import LeaderCheckForm, ViolationForm
+from minesafe.violations.models import LeaderCheck, Violation
 
 
 def _violations(request: HttpRequest) -> QuerySet[Violation]:
@@ -215,3 +217,59 @@ def notification(request: HttpRequest) -> HttpResponse:
         "severity_colors": SEVERITY_COLORS,
     }
     return render(request, "violations/notification.html", context)
+
+
+# Leaders' monthly underground checks (VIO-1, 000:30) -------------------------------------
+
+
+@login_required
+@require_safe
+def leader_check_list(request: HttpRequest) -> HttpResponse:
+    """Leaders' underground 三违 checks in the user's jurisdiction, with filters."""
+    filterset = LeaderCheckFilterSet(
+        request.GET or None,
+        queryset=LeaderCheck.objects.restrict(request.user, VIEW).select_related("mine"),
+        request=request,
+    )
+    valid = not filterset.is_bound or filterset.is_valid()
+    queryset = filterset.qs if valid else filterset.queryset.none()
+    context = {
+        "filter": filterset,
+        "page": paginate(request, queryset.order_by("-went_down_at", "-pk")),
+        "query": query_without(request, "page"),
+        "can_add": can(request.user, LeaderCheck, ADD),
+    }
+    return render(request, "violations/leader_check_list.html", context)
+
+
+class LeaderCheckCreateView(ScopedFormView):
+    model = LeaderCheck
+    form_class = LeaderCheckForm
+    action = ADD
+    title = "录入领导下井查三违"
+
+    def get_instance(self, request: HttpRequest, **kwargs: Any) -> LeaderCheck:
+        require(request.user, LeaderCheck, ADD)
+        return LeaderCheck(recorded_by=request.user)
+
+    def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
+        return {"instance": instance, "user": request.user}
+
+
+@login_required
+@require_safe
+def leader_checks_missed(request: HttpRequest) -> HttpResponse:
+    """The mines whose leaders did not go underground in a month (VIO-1, 000:30); the last
+    complete month by default, the current one (so far) on request."""
+    today = local_date()
+    month = services.leader_check_month(request.GET.get("month"), today)
+    params = rules.leader_check_params(rules.month_bounds(month)[0])
+    context = {
+        "month": month,
+        "current": rules.month_key(today),
+        "months": rules.last_months(today, 13)[::-1],
+        "rows": services.missed_leader_checks(request.user, month),
+        "params": params,
+        "statuses": [MineStatus(s).label for s in params.mine_statuses],
+    }
+    return render(request, "violations/leader_checks_missed.html", context)
