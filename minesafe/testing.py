@@ -37,6 +37,7 @@ FURNISHERS = (
     "minesafe.positioning.testing",
     "minesafe.emergency.testing",
     "minesafe.video.testing",
+    "minesafe.violations.testing",
 )
 _codes = itertools.count(1)
 

@@ -1,5 +1,6 @@
 """A year of 三违 records for the demo county (VIO-1): every kind, severity and source, teams
-and people per mine, and a few repeat offenders in the current window. Idempotent."""
+and people per mine, and a few repeat offenders in the current window; six months of leaders'
+underground checks with a few missed months. Idempotent."""
 
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ from minesafe.demo.registry import COUNTY_CODE
 from minesafe.localtime import local_date
 from minesafe.registry.choices import MineStatus
 from minesafe.registry.models import Mine
-from minesafe.violations.choices import PenaltyKind, Severity, ViolationKind, ViolationSource
-from minesafe.violations.models import Violation
+from minesafe.violations import rules
+from minesafe.violations.choices import (
+    LeaderPost,
+    PenaltyKind,
+    Severity,
+    ViolationKind,
+    ViolationSource,
+)
+from minesafe.violations.models import LeaderCheck, Violation
 
 TZ = ZoneInfo("Asia/Shanghai")
 MARK = "演示："
@@ -89,8 +97,13 @@ def _record(
 
 
 def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
-    """Add a year of records to the demo county, or leave existing ones alone."""
+    """Add a year of records and six months of leaders' checks to the demo county, or leave
+    existing ones alone."""
     today = today or local_date()
+    return f"{_load_violations(seed, today)}；{_load_leader_checks(seed, today)}"
+
+
+def _load_violations(seed: int, today: dt.date) -> str:
     if Violation.objects.filter(penalty_note__startswith=MARK).exists():
         return f"三违：已存在 {Violation.objects.count()} 条记录，未重复载入"
     rng = random.Random(seed + 31)
@@ -116,3 +129,61 @@ def load_demo(seed: int = 2025, today: dt.date | None = None) -> str:
         Violation.objects.bulk_create(rows)
     serious = sum(r.severity == Severity.SERIOUS for r in rows)
     return f"三违：{len(rows)} 条记录（严重 {serious} 条），{len(mines)} 座煤矿近一年"
+
+
+#: Leaders' checks (VIO-1, 000:30): months back (0 = the current month so far) and, for a few
+#: mines by their index among the demo county's required mines, the post that skipped that
+#: month, so the missed list has something to show.
+CHECK_MONTHS = 6
+SKIPPED = {(1, 1): LeaderPost.ENTERPRISE_LEADER, (4, 1): LeaderPost.MINE_MANAGER, (2, 3): None}
+LEADER_PLACES = ["综采工作面", "掘进工作面", "中央变电所", "主运输大巷", "回风巷", "采区水仓"]
+
+
+def _month_start(today: dt.date, back: int) -> dt.date:
+    year, month = today.year, today.month - back
+    while month < 1:
+        year, month = year - 1, month + 12
+    return dt.date(year, month, 1)
+
+
+def _load_leader_checks(seed: int, today: dt.date) -> str:
+    if LeaderCheck.objects.filter(notes__startswith=MARK).exists():
+        return f"领导下井：已存在 {LeaderCheck.objects.count()} 条记录，未重复载入"
+    rng = random.Random(seed + 30)
+    params = rules.leader_check_params(today)
+    mines = list(
+        Mine.objects.filter(county__code=COUNTY_CODE, status__in=params.mine_statuses).order_by(
+            "code"
+        )
+    )
+    rows: list[LeaderCheck] = []
+    for index, mine in enumerate(mines):
+        names = {post: rng.choice(SURNAMES) + rng.choice(GIVEN) for post in params.required_posts}
+        for back in range(CHECK_MONTHS):
+            first = _month_start(today, back)
+            # up to yesterday, so no check lies in the future
+            last = min(rules.month_bounds(rules.month_key(first))[1], today - dt.timedelta(days=1))
+            if last < first:
+                continue
+            for post in params.required_posts:
+                key = (index, back)
+                if key in SKIPPED and SKIPPED[key] in (post, None):
+                    continue
+                if back == 0 and rng.random() < 0.35:  # not yet this month
+                    continue
+                day = first + dt.timedelta(days=rng.randint(0, (last - first).days))
+                at = dt.datetime.combine(day, dt.time(rng.choice([8, 9, 14, 20]), 30), TZ)
+                rows.append(
+                    LeaderCheck(
+                        mine=mine,
+                        post=post,
+                        person_name=names[post],
+                        went_down_at=at,
+                        places="、".join(rng.sample(LEADER_PLACES, 2)),
+                        violations_found=rng.choice([0, 0, 1, 2, 3]),
+                        notes=f"{MARK}带班下井查“三违”",
+                    )
+                )
+    with transaction.atomic(), acting_as(None, reason="演示数据"):
+        LeaderCheck.objects.bulk_create(rows)
+    return f"领导下井：{len(rows)} 条记录，{len(mines)} 座煤矿近{CHECK_MONTHS}个月"

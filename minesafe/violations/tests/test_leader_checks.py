@@ -77,7 +77,7 @@ def test_vio1_mine_staff_record_a_check_audited(world: World) -> None:
     )
     assert entry.mine_id == world.mine_a.pk and entry.user == world.users["mine_a"]
     listed = client.get(reverse("violations:leader_check_list"), {"post": MANAGER})
-    assert "李建国" in listed.content.decode()
+    assert "李建国" in listed.content.decode() and "标记矿乙二" not in listed.content.decode()
 
 
 def test_vio1_check_refused_outside_jurisdiction_and_for_regulators(world: World) -> None:
@@ -91,7 +91,7 @@ def test_vio1_check_refused_outside_jurisdiction_and_for_regulators(world: World
     response = enterprise.post(url, _form(world, violations=[other.pk]))
     assert response.status_code == 400 and "violations" in response.context["form"].errors
     assert enterprise.post(url, _form(world, mine=world.mine_b.pk)).status_code == 400
-    assert not LeaderCheck.objects.exists()
+    assert not LeaderCheck.objects.filter(person_name="李建国").exists()
 
 
 def test_vio1_bad_check_input_names_the_field(world: World) -> None:
@@ -205,7 +205,8 @@ def test_vio1_leader_check_api_create_scope_and_missed(world: World) -> None:
     )
     assert enterprise.status_code == 400 and "violations" in enterprise.json()
     regulator = _client(world.users["regulator_y"])
-    assert regulator.get("/api/leader-checks/").json()["count"] == 0
+    listed = regulator.get("/api/leader-checks/").json()["results"]
+    assert listed and {c["mine"] for c in listed} == {world.mine_c.pk}
     missed = regulator.get("/api/leader-checks/missed/", {"month": _this_month()}).json()
     assert [m["mine_name"] for m in missed["mines"]] == ["标记矿丙三"]
     missed = _client(world.users["regulator_x"]).get(
