@@ -48,7 +48,7 @@ class ViolationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["mine"].queryset = Mine.objects.restrict(user, VIEW).order_by("code")
         if user.mine_id and not self.instance.pk:
-            self.fields["mine"].initial = user.mine_id
+            self.initial["mine"] = user.mine_id  # the instance's empty mine would win otherwise
 
 
 #: A check links 三违 records found in the last this many days (what a leader just saw).
@@ -92,7 +92,7 @@ class LeaderCheckForm(forms.ModelForm):
             .order_by("-found_at")
         )
         if user.mine_id and not self.instance.pk:
-            self.fields["mine"].initial = user.mine_id
+            self.initial["mine"] = user.mine_id  # the instance's empty mine would win otherwise
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
