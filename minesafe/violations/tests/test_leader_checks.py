@@ -37,7 +37,7 @@ def _this_month() -> str:
 
 
 def _check(mine: Mine, post: str, at: dt.datetime | None = None) -> LeaderCheck:
-    at = at or timezone.now() - dt.timedelta(minutes=30)
+    at = at or timezone.now()  # this local month, even in its first minutes
     return LeaderCheck.objects.create(
         mine=mine, post=post, person_name="王矿长", went_down_at=at, places="1201工作面"
     )
@@ -182,13 +182,21 @@ def test_vio1_leader_check_api_create_scope_and_missed(world: World) -> None:
         "mine": world.mine_a.pk,
         "post": MANAGER,
         "person_name": "赵矿长",
-        "went_down_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+        "went_down_at": timezone.now().isoformat(),  # this local month
         "places": "中央变电所",
         "violations_found": 0,
     }
     created = mine.post("/api/leader-checks/", body, content_type="application/json")
     assert created.status_code == 201, created.content
     assert LeaderCheck.objects.get(pk=created.json()["id"]).recorded_by == world.users["mine_a"]
+    own = make_violation(world.mine_a, local_date())
+    linked_own = mine.post(
+        "/api/leader-checks/",
+        {**body, "violations_found": 1, "violations": [own.pk]},
+        content_type="application/json",
+    )
+    assert linked_own.status_code == 201 and linked_own.json()["violations"] == [own.pk]
+    assert list(LeaderCheck.objects.get(pk=linked_own.json()["id"]).violations.all()) == [own]
     foreign = mine.post(
         "/api/leader-checks/", {**body, "mine": world.mine_c.pk}, content_type="application/json"
     )
