@@ -44,6 +44,7 @@ class AlarmKind(enum.StrEnum):
     RESTRICTED_AREA = "restricted_area"
     LEADER_ON_SHIFT = "leader_on_shift"
     CARD_NO_MOVEMENT = "card_no_movement"
+    NO_CARD_UNDERGROUND = "no_card_underground"
 
 
 class Level(enum.IntEnum):
