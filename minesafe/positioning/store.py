@@ -5,7 +5,8 @@ Definitions (areas, card holders, stations) are upserted, and a new or changed o
 audit entry (an unchanged file re-sent writes none; snapshots are not audited). A snapshot adds one
 :class:`~.models.Snapshot` row, changes only the :class:`~.models.Presence` rows whose state
 changed, and appends :class:`~.models.TrackPoint` rows for entries, exits and moves: a quiet
-snapshot of 300 cards costs one insert and one read (measured in docs/positioning.md).
+snapshot of 300 cards costs one insert and one read (measured in docs/positioning.md), plus
+two small reads for the three-correspondence alarm (MON-5) when no register line is open.
 
 Idempotent: a snapshot already stored (same mine, same time) is skipped. A snapshot older than
 the mine's newest one (a late file) adds its counts only: the current state and the trajectory
