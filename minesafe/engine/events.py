@@ -43,6 +43,8 @@ class AlarmKind(enum.StrEnum):
     MULTI_CARD = "multi_card"
     RESTRICTED_AREA = "restricted_area"
     LEADER_ON_SHIFT = "leader_on_shift"
+    CARD_NO_MOVEMENT = "card_no_movement"
+    NO_CARD_UNDERGROUND = "no_card_underground"
 
 
 class Level(enum.IntEnum):

@@ -44,6 +44,8 @@ class PersonnelRules:
         self.open: dict[str, dict[str, Any]] = {}
         self.positions: dict[str, dict[str, tuple[str, float]]] = {}
         self.shifts: dict[str, dict[str, Any]] = {}
+        # Per mine, per underground card: the station it is at and since when (MON-5).
+        self.still: dict[str, dict[str, tuple[str, float]]] = {}
 
     # -- definitions ---------------------------------------------------------------------------
     def define_areas(self, areas: list[Area]) -> None:
@@ -78,6 +80,7 @@ class PersonnelRules:
             (AlarmKind.OVERTIME_UNDERGROUND, self._overtime(down, at)),
             (AlarmKind.IMPOSSIBLE_MOVE, self._impossible_move(mine, snap, facts)),
             (AlarmKind.MULTI_CARD, self._multi_card(mine, down)),
+            (AlarmKind.CARD_NO_MOVEMENT, self._no_movement(mine, down, at)),
             (AlarmKind.RESTRICTED_AREA, self._restricted(mine, down, facts)),
             (AlarmKind.LEADER_ON_SHIFT, self._leader(mine, down, at)),
         )
@@ -268,6 +271,44 @@ class PersonnelRules:
                 )
         return hits
 
+    def _no_movement(self, mine: str, down: list[Any], at: float) -> dict[str, Hit]:
+        """MON-5: a card underground whose station has not changed for a whole shift.
+
+        The engine keeps, per card, the station and since when it has been there: from the
+        snapshot's own station time when the card first shows there, else from the snapshot
+        time. A source that refreshes the station time on every read without the card moving
+        does not hide it. The episode closes when the card moves or surfaces."""
+        limit = float(self.config.rules["card_no_movement"]["at_least_s"])
+        before = self.still.get(mine, {})
+        now: dict[str, tuple[str, float]] = {}
+        hits: dict[str, Hit] = {}
+        for p in down:
+            held = before.get(p.card)
+            if held is not None and held[0] == p.station_code:
+                since = held[1]
+            elif math.isnan(p.station_at) or p.station_at > at:
+                since = at
+            else:
+                since = p.station_at
+            now[p.card] = (p.station_code, since)
+            if at - since >= limit:
+                hours = (at - since) / 3600.0
+                hits[p.card] = Hit(
+                    since + limit,
+                    math.nan,
+                    round(hours, 2),
+                    {
+                        "name": p.name,
+                        "station": p.station_code,
+                        "area": p.area_code,
+                        "since": iso_local(since),
+                        "hours": round(hours, 2),
+                        "limit_hours": limit / 3600.0,
+                    },
+                )
+        self.still[mine] = now
+        return hits
+
     def _multi_card(self, mine: str, down: list[Any]) -> dict[str, Hit]:
         """MON-5: one person (same name and identity per RYXX) with several cards underground."""
         self._restored(mine)
@@ -350,6 +391,7 @@ class PersonnelRules:
             "open": self.open,
             "positions": self.positions,
             "shifts": self.shifts,
+            "still": self.still,
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -365,6 +407,10 @@ class PersonnelRules:
             m: {k: (v[0], v[1]) for k, v in s.items()} for m, s in state["positions"].items()
         }
         self.shifts = state["shifts"]
+        # Snapshots written before the no-movement rule have no "still" entry.
+        self.still = {
+            m: {k: (v[0], v[1]) for k, v in s.items()} for m, s in state.get("still", {}).items()
+        }
 
 
 def vars_of(obj: Any) -> dict[str, Any]:

@@ -28,6 +28,8 @@ class AlarmKind(models.TextChoices):
     MULTI_CARD = "multi_card", "一人多卡"
     RESTRICTED_AREA = "restricted_area", "进入限制区域"
     LEADER_ON_SHIFT = "leader_on_shift", "带班领导"
+    CARD_NO_MOVEMENT = "card_no_movement", "定位卡长时未移动"
+    NO_CARD_UNDERGROUND = "no_card_underground", "入井未带定位卡(三对应)"
 
 
 #: Kinds the regulator treats as evidence of tampering or data loss (MON-3).

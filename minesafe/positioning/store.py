@@ -5,7 +5,8 @@ Definitions (areas, card holders, stations) are upserted, and a new or changed o
 audit entry (an unchanged file re-sent writes none; snapshots are not audited). A snapshot adds one
 :class:`~.models.Snapshot` row, changes only the :class:`~.models.Presence` rows whose state
 changed, and appends :class:`~.models.TrackPoint` rows for entries, exits and moves: a quiet
-snapshot of 300 cards costs one insert and one read (measured in docs/positioning.md).
+snapshot of 300 cards costs one insert and one read (measured in docs/positioning.md), plus
+two small reads for the three-correspondence alarm (MON-5) when no register line is open.
 
 Idempotent: a snapshot already stored (same mine, same time) is skipped. A snapshot older than
 the mine's newest one (a late file) adds its counts only: the current state and the trajectory
@@ -35,6 +36,7 @@ from minesafe.positioning.models import (
     Snapshot,
     TrackPoint,
 )
+from minesafe.positioning.services import raise_missing_cards
 from minesafe.registry.models import WorkingFace
 
 UTC = dt.UTC
@@ -202,6 +204,9 @@ def store_snapshot(mine_id: int, t: float, presences: Sequence[SnapPresence]) ->
     if newest is not None and at < newest:
         return True
     _apply(mine_id, at, cards)
+    # MON-5: the three correspondences judged on every newest snapshot, so a person who went
+    # down without a card is alarmed as it happens, not only listed on the page afterwards.
+    raise_missing_cards(mine_id, at)
     return True
 
 

@@ -162,3 +162,59 @@ def test_mon5_restored_card_holders_are_defined_when_first_used() -> None:
     assert restored.persons[MINE]["C1"] == Person(MINE, "C1", "张三", "ID1")
     assert "610000000002" not in restored.persons
     assert len(restored.state()["persons"]["610000000002"]) == 1
+
+
+SHIFT = 8 * 3600.0
+
+
+def _down(card: str, station: str, station_at: float, at: float) -> PersonnelSnapshot:
+    return PersonnelSnapshot(
+        MINE, at, [_p("L1", leader=True, at=at), _p(card, station=station, at=station_at)]
+    )
+
+
+def test_mon5_card_without_movement_for_a_shift_is_raised_at_the_boundary() -> None:
+    engine = _engine()
+    since = T0 - SHIFT + 60
+    early = engine.on_personnel(_down("C3", "S7", since, T0 - 1))
+    assert not kinds(early, K.CARD_NO_MOVEMENT, "open")
+    (opened,) = kinds(
+        engine.on_personnel(_down("C3", "S7", since, T0 + 60)), K.CARD_NO_MOVEMENT, "open"
+    )
+    assert opened.subject == "C3" and opened.opened_at == since + SHIFT
+    assert opened.details["station"] == "S7" and opened.details["limit_hours"] == 8.0
+    again = engine.on_personnel(_down("C3", "S7", since, T0 + 120))
+    assert not kinds(again, K.CARD_NO_MOVEMENT, "open")
+
+
+def test_mon5_card_no_movement_counts_from_first_sight_when_the_source_refreshes_station_time() -> (
+    None
+):
+    engine = _engine()
+    for k in range(8):
+        at = T0 + k * 3600
+        assert not kinds(engine.on_personnel(_down("C3", "S7", at, at)), K.CARD_NO_MOVEMENT, "open")
+    end = T0 + SHIFT
+    opened = kinds(engine.on_personnel(_down("C3", "S7", end, end)), K.CARD_NO_MOVEMENT, "open")
+    # The leader card L1 sat at S1 the whole time too: both are raised, each from first sight.
+    assert sorted((e.subject, e.opened_at) for e in opened) == [("C3", end), ("L1", end)]
+
+
+def test_mon5_card_no_movement_closes_when_the_card_moves() -> None:
+    engine = _engine()
+    since = T0 - SHIFT
+    assert kinds(engine.on_personnel(_down("C3", "S7", since, T0)), K.CARD_NO_MOVEMENT, "open")
+    (closed,) = kinds(
+        engine.on_personnel(_down("C3", "S8", T0 + 30, T0 + 60)), K.CARD_NO_MOVEMENT, "close"
+    )
+    assert closed.subject == "C3" and closed.closed_at == T0 + 60
+
+
+def test_mon5_card_no_movement_closes_when_the_card_surfaces() -> None:
+    engine = _engine()
+    since = T0 - SHIFT - 600
+    assert kinds(engine.on_personnel(_down("C3", "S7", since, T0)), K.CARD_NO_MOVEMENT, "open")
+    up = Presence("C3", "工人C3", False, T0 - SHIFT, "", "S7", T0 + 60)
+    snap = PersonnelSnapshot(MINE, T0 + 60, [_p("L1", leader=True, at=T0 + 60), up])
+    (closed,) = kinds(engine.on_personnel(snap), K.CARD_NO_MOVEMENT, "close")
+    assert closed.closed_at == T0 + 60

@@ -39,3 +39,19 @@ def test_mon5_personnel_state_survives_a_restart() -> None:
     restored = Engine.restore(engine.snapshot())
     again = restored.on_personnel(PersonnelSnapshot(MINE, T0 + 60, [p]))
     assert opened and not [e for e in again if e.action.value == "open"]
+
+
+def test_mon5_card_no_movement_state_survives_a_restart() -> None:
+    """The station a card sits at and since when are kept across snapshot/restore: the
+    source refreshes station time on every read, so only the engine's memory knows."""
+    engine = Engine()
+    for k in range(5):
+        at = T0 + k * 3600
+        engine.on_personnel(
+            PersonnelSnapshot(MINE, at, [Presence("C1", "张三", True, T0, "A1", "S1", at)])
+        )
+    restored = Engine.restore(engine.snapshot())
+    end = T0 + 8 * 3600
+    snap = PersonnelSnapshot(MINE, end, [Presence("C1", "张三", True, T0, "A1", "S1", end)])
+    opened = [e for e in restored.on_personnel(snap) if e.kind.value == "card_no_movement"]
+    assert [(e.action.value, e.subject, e.opened_at) for e in opened] == [("open", "C1", end)]

@@ -239,3 +239,26 @@ def test_upload_endpoint_goes_through_the_pipeline_hook(world: Any) -> None:
         assert answer.status_code == 200, answer.content
     assert PositioningArea.objects.filter(mine=world.mine_a, code="A1").exists()
     assert services.underground_count(world.mine_a, T0) == 2
+
+
+def test_mon5_a_person_down_without_a_card_is_raised_as_snapshots_arrive(world: Any) -> None:
+    """三对应 as an alarm: 李四 is in the descent register but no card shows him underground.
+    Within the grace time nothing; on the first snapshot past it the alarm opens (once); it
+    closes when his card shows up."""
+    from minesafe.monitoring.models import Alarm
+    from minesafe.positioning.models import DescentRecord
+
+    DescentRecord.objects.create(mine=world.mine_a, name="王伟", went_down_at=T0 - H)
+    DescentRecord.objects.create(mine=world.mine_a, name="李 四", went_down_at=T0 - 5 * M)
+    alarms = Alarm.objects.filter(mine=world.mine_a, kind="no_card_underground")
+    feed(f.ryss(MINE, T0, [person("c1", "王伟")]))
+    assert not alarms.exists()  # 5 minutes after the descent: the reader may still catch up
+    feed(f.ryss(MINE, T0 + 6 * M, [person("c1", "王伟")]))
+    (alarm,) = alarms
+    assert alarm.point_code == "李四" and alarm.closed_at is None and alarm.level == 2
+    assert alarm.opened_at == T0 + 5 * M  # descent + 10 minutes' grace
+    feed(f.ryss(MINE, T0 + 7 * M, [person("c1", "王伟")]))
+    assert alarms.count() == 1
+    feed(f.ryss(MINE, T0 + 8 * M, [person("c1", "王伟"), person("c2", "李四")]))
+    alarm.refresh_from_db()
+    assert alarm.closed_at == T0 + 8 * M
