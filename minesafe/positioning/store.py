@@ -36,7 +36,7 @@ from minesafe.positioning.models import (
     Snapshot,
     TrackPoint,
 )
-from minesafe.positioning.services import raise_missing_cards
+from minesafe.positioning.signals import snapshot_stored
 from minesafe.registry.models import WorkingFace
 
 UTC = dt.UTC
@@ -204,9 +204,9 @@ def store_snapshot(mine_id: int, t: float, presences: Sequence[SnapPresence]) ->
     if newest is not None and at < newest:
         return True
     _apply(mine_id, at, cards)
-    # MON-5: the three correspondences judged on every newest snapshot, so a person who went
-    # down without a card is alarmed as it happens, not only listed on the page afterwards.
-    raise_missing_cards(mine_id, at)
+    # MON-5: the three correspondences are judged on every newest snapshot (monitoring listens),
+    # so a person who went down without a card is alarmed as it happens.
+    snapshot_stored.send(sender=Snapshot, mine_id=mine_id, at=at)
     return True
 
 
