@@ -16,7 +16,7 @@ from minesafe.core.roles import GOVERNMENT_ROLES
 from minesafe.core.scoping import Access
 from minesafe.enforcement.choices import InspectionKind
 from minesafe.enforcement.models.access import DRAW, GOV_ACTIONS, expert_scope, plan_scope
-from minesafe.registry.models import Mine
+from minesafe.registry.models import Enterprise, Mine
 
 
 class Expert(BaseModel):
@@ -29,6 +29,27 @@ class Expert(BaseModel):
     specialty = models.CharField("专业", max_length=50)
     title = models.CharField("职称", max_length=50, blank=True)
     employer = models.CharField("工作单位", max_length=100, blank=True)
+    # ENF-8 conflicts of interest: the mine or enterprise the expert works (or worked) for.
+    employer_enterprise = models.ForeignKey(
+        Enterprise,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="任职企业",
+        help_text="在该企业或其上级、下属煤矿的检查中回避",
+    )
+    employer_mine = models.ForeignKey(
+        Mine,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="任职煤矿",
+    )
+    employed_until = models.DateField(
+        "任职截止日期", null=True, blank=True, help_text="仍在任职则留空"
+    )
     phone = models.CharField("电话", max_length=30, blank=True)
     active = models.BooleanField("在库", default=True)
 
