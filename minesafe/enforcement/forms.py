@@ -85,6 +85,15 @@ class InspectionForm(forms.ModelForm):
             and not data.get("remote_examined", "").strip()
         ):
             self.add_error("remote_examined", "远程检查须记录调阅的监控和视频数据")
+        mine = data.get("mine") or (self.instance.mine if self.instance.mine_id else None)
+        if mine is not None and data.get("experts"):
+            from minesafe.enforcement import services
+
+            try:
+                services.check_experts(mine, list(data["experts"]), local_date())
+            except forms.ValidationError as exc:
+                for message in exc.message_dict["experts"]:
+                    self.add_error("experts", message)
         return data
 
 
