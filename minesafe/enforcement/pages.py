@@ -217,7 +217,9 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def expert_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Expert, VIEW)
-    experts = Expert.objects.restrict(request.user).select_related("organization")
+    experts = Expert.objects.restrict(request.user).select_related(
+        "organization", "employer_mine", "employer_enterprise"
+    )
     context = {"experts": experts, "can_add": can(request.user, Expert, ADD)}
     return render(request, "enforcement/expert_list.html", context)
 
@@ -227,6 +229,9 @@ class ExpertCreateView(ServiceFormView):
     form_class = forms.ExpertForm
     action = ADD
     title = "新增专家"
+
+    def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
+        return {"instance": instance, "user": request.user}
 
     def get_instance(self, request: HttpRequest, **kwargs: Any) -> Expert:
         require(request.user, Expert, ADD)

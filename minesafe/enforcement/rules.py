@@ -228,6 +228,45 @@ def select_experts(
     return ExpertSelection(chosen=chosen, excluded=excluded, eligible=eligible)
 
 
+# --- report deadlines (ENF-9) ---------------------------------------------------------------
+
+MONTHLY = "monthly"
+QUARTERLY = "quarterly"
+
+
+def report_period_end(period: str, year: int, number: int) -> dt.date:
+    """The last day of month ``number`` or quarter ``number`` of ``year``."""
+    if period == MONTHLY and 1 <= number <= 12:
+        month = number
+    elif period == QUARTERLY and 1 <= number <= 4:
+        month = 3 * number
+    else:
+        raise ValueError(f"bad period {period} {number}")
+    first = dt.date(year, month, 1)
+    return shared.add_months(first, 1) - dt.timedelta(days=1)
+
+
+def report_due(period: str, year: int, number: int, on: dt.date | None = None) -> dt.date:
+    """ENF-9 (003 每月 5 日前): the due date, day ``due_day`` of the month after the period."""
+    end = report_period_end(period, year, number)
+    edition = _edition("report_deadlines", on or end)
+    return (end + dt.timedelta(days=1)).replace(day=int(edition["due_day"]))
+
+
+def report_reporters(period: str, on: dt.date | None = None) -> tuple[set[str], set[str]]:
+    """ENF-9: the body kinds and division levels owing a report of ``period``."""
+    rows = _edition("report_deadlines", on)[period]
+    return set(rows["kinds"]), set(rows["levels"])
+
+
+def report_state(due: dt.date, submitted_on: dt.date | None, today: dt.date) -> str:
+    """ENF-9: ``on_time`` (filed by the due date, inclusive), ``late`` (filed after it),
+    ``missing`` (not filed and the due date passed) or ``pending`` (not yet due)."""
+    if submitted_on is not None:
+        return "on_time" if submitted_on <= due else "late"
+    return "missing" if today > due else "pending"
+
+
 # --- the inspection flow (ENF-3) -------------------------------------------------------------
 
 #: Stages a step may jump to, past the one before them: archiving straight from the advice when
