@@ -58,6 +58,7 @@ urlpatterns = [
     path("notices/", pages.notice_list, name="notice_list"),
     path("mines/<int:pk>/reports/", pages.mine_reports, name="mine_reports"),
     path("analysis/", pages.analysis, name="analysis"),
+    path("analysis/file/", pages.analysis_file, name="analysis_file"),
     path("analysis.pdf", pages.analysis_pdf, name="analysis_pdf"),
     path("analysis.xlsx", pages.analysis_xlsx, name="analysis_xlsx"),
 ]

@@ -182,3 +182,42 @@ class Draw(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("enforcement:draw_detail", args=[self.pk])
+
+
+class AnalysisReport(BaseModel):
+    """ENF-9: a body's filed enforcement analysis for one month or one quarter (003: 监察分局每月、
+    省局每季度 … 形成执法分析报告; due by the 5th of the next month, ``rules.report_due``)."""
+
+    PERIODS = [("monthly", "月度"), ("quarterly", "季度")]
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="analysis_reports",
+        verbose_name="报送机构",
+    )
+    period = models.CharField("周期", max_length=10, choices=PERIODS)
+    year = models.PositiveIntegerField("年度", validators=[MinValueValidator(2000)])
+    number = models.PositiveSmallIntegerField("月份或季度")
+    submitted_at = models.DateTimeField("报送时间")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="报送人",
+    )
+
+    access: ClassVar[Access] = Access(mine_field=None, roles=GOV_ACTIONS, scope=plan_scope)
+
+    class Meta:
+        ordering = ["-year", "-number", "organization__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "period", "year", "number"], name="analysis_report_once"
+            )
+        ]
+        verbose_name = "执法分析报告报送"
+        verbose_name_plural = "执法分析报告报送"
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year}-{self.number} {self.get_period_display()}"
