@@ -47,7 +47,7 @@ from minesafe.enforcement.models import (
 )
 from minesafe.hazards.models import MajorHazardItem
 from minesafe.localtime import local_date
-from minesafe.registry.models import Mine
+from minesafe.registry.models import Enterprise, Mine
 
 urlpatterns: list[Any] = []
 READ_ONLY = ["get", "head", "options"]
@@ -379,9 +379,23 @@ class ReferralViewSet(ScopedViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
+class ExpertSerializer(ModelRulesSerializer):
+    """ENF-8: the employer behind the conflict-of-interest check, among what the caller sees."""
+
+    employer_mine = ScopedRelatedField(queryset=Mine.objects.all(), required=False, allow_null=True)
+    employer_enterprise = ScopedRelatedField(
+        queryset=Enterprise.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Expert
+        fields = "__all__"
+        read_only_fields = ["organization"]
+
+
 class ExpertViewSet(ScopedViewSet):
     queryset = Expert.objects.all()
-    serializer_class = _serializer(Expert, "__all__", ("organization",))
+    serializer_class = ExpertSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer: Any) -> None:

@@ -26,7 +26,7 @@ from minesafe.enforcement.models import (
     Referral,
 )
 from minesafe.localtime import local_date
-from minesafe.registry.models import Mine
+from minesafe.registry.models import Enterprise, Mine
 from minesafe.violations.choices import Severity, ViolationKind
 
 QUIZ_TOPICS = [("escape_route", "避灾逃生路线"), ("self_rescuer", "自救器使用")]
@@ -85,6 +85,15 @@ class InspectionForm(forms.ModelForm):
             and not data.get("remote_examined", "").strip()
         ):
             self.add_error("remote_examined", "远程检查须记录调阅的监控和视频数据")
+        mine = data.get("mine") or (self.instance.mine if self.instance.mine_id else None)
+        if mine is not None and data.get("experts"):
+            from minesafe.enforcement import services
+
+            try:
+                services.check_experts(mine, list(data["experts"]), local_date())
+            except forms.ValidationError as exc:
+                for message in exc.message_dict["experts"]:
+                    self.add_error("experts", message)
         return data
 
 
@@ -275,7 +284,24 @@ class DrawForm(forms.Form):
 class ExpertForm(forms.ModelForm):
     class Meta:
         model = Expert
-        fields = ["name", "specialty", "title", "employer", "phone", "active"]
+        fields = [
+            "name",
+            "specialty",
+            "title",
+            "employer",
+            "employer_enterprise",
+            "employer_mine",
+            "employed_until",
+            "phone",
+            "active",
+        ]
+        widgets = {"employed_until": DATE}
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        """ENF-8: the employer behind the conflict-of-interest check, from what the user sees."""
+        super().__init__(*args, **kwargs)
+        self.fields["employer_enterprise"].queryset = Enterprise.objects.restrict(user)
+        self.fields["employer_mine"].queryset = Mine.objects.restrict(user).order_by("code")
 
 
 class CertificateForm(forms.Form):

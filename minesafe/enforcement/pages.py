@@ -30,6 +30,7 @@ from minesafe.enforcement.choices import (
 )
 from minesafe.enforcement.models import (
     DRAW,
+    AnalysisReport,
     Decision,
     Document,
     Draw,
@@ -217,7 +218,9 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def expert_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Expert, VIEW)
-    experts = Expert.objects.restrict(request.user).select_related("organization")
+    experts = Expert.objects.restrict(request.user).select_related(
+        "organization", "employer_mine", "employer_enterprise"
+    )
     context = {"experts": experts, "can_add": can(request.user, Expert, ADD)}
     return render(request, "enforcement/expert_list.html", context)
 
@@ -227,6 +230,9 @@ class ExpertCreateView(ServiceFormView):
     form_class = forms.ExpertForm
     action = ADD
     title = "新增专家"
+
+    def form_kwargs(self, request: HttpRequest, instance: Any) -> dict[str, Any]:
+        return {"instance": instance, "user": request.user}
 
     def get_instance(self, request: HttpRequest, **kwargs: Any) -> Expert:
         require(request.user, Expert, ADD)
@@ -449,7 +455,49 @@ def analysis(request: HttpRequest) -> HttpResponse:
         messages.error(request, "月份格式应为 YYYY-MM")
         return HttpResponseRedirect(reverse("enforcement:analysis"))
     month = f"{result.year}-{result.month:02d}"
-    return render(request, "enforcement/analysis.html", {"a": result, "month": month})
+    today = local_date()
+    quarter = (result.month - 1) // 3 + 1
+    context = {
+        "a": result,
+        "month": month,
+        "quarter": quarter,
+        "monthly": reports.filings(request.user, "monthly", result.year, result.month, today),
+        "quarterly": reports.filings(request.user, "quarterly", result.year, quarter, today),
+        "may_file": can(request.user, AnalysisReport, ADD),
+    }
+    return render(request, "enforcement/analysis.html", context)
+
+
+@login_required
+@require_POST
+def analysis_file(request: HttpRequest) -> HttpResponse:
+    """ENF-9: the user's body files its monthly or quarterly analysis (due by the 5th)."""
+    require(request.user, AnalysisReport, ADD)
+    form = forms.MonthForm(request.POST)
+    period = request.POST.get("period", "")
+    if (
+        not form.is_valid()
+        or not form.cleaned_data.get("month")
+        or period
+        not in (
+            "monthly",
+            "quarterly",
+        )
+    ):
+        messages.error(request, "报告期不正确")
+        return HttpResponseRedirect(reverse("enforcement:analysis"))
+    month = form.cleaned_data["month"]
+    year, number = reports.month_bounds(month, local_date())
+    if period == "quarterly":
+        number = (number - 1) // 3 + 1
+    try:
+        reports.file_report(request.user, period, year, number, timezone.now())
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(request, "已报送执法分析")
+    return HttpResponseRedirect(f"{reverse('enforcement:analysis')}?month={month}")
 
 
 @login_required

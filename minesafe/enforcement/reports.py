@@ -10,11 +10,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from openpyxl import Workbook
 
-from minesafe.enforcement import links
+from minesafe.accounts.models import Organization
+from minesafe.enforcement import links, rules
 from minesafe.enforcement.choices import Consequence, FindingKind
-from minesafe.enforcement.models import Decision, Finding, Inspection, PlanEntry
+from minesafe.enforcement.models import AnalysisReport, Decision, Finding, Inspection, PlanEntry
+from minesafe.localtime import local_date
 
 
 def three_reports(mine: Any, user: Any) -> dict[str, Any]:
@@ -174,3 +178,84 @@ def analysis_workbook(analysis: Analysis) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# --- filing the analysis reports (ENF-9) -----------------------------------------------------
+
+STATE_LABELS = {
+    "on_time": ("按时报送", "green"),
+    "late": ("逾期报送", "orange"),
+    "missing": ("逾期未报", "red"),
+    "pending": ("未到期", "light"),
+}
+
+
+@dataclass
+class Filing:
+    """One body's monthly or quarterly analysis report: due date, when filed, and its state."""
+
+    organization: Organization
+    period: str
+    year: int
+    number: int
+    due: dt.date
+    submitted_at: dt.datetime | None
+    state: str
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state][0]
+
+    @property
+    def color(self) -> str:
+        return STATE_LABELS[self.state][1]
+
+
+def filings(user: Any, period: str, year: int, number: int, today: dt.date) -> list[Filing]:
+    """ENF-9: every body in the user's own subtree owing a ``period`` report, with its state
+    (late and missing ones first)."""
+    due = rules.report_due(period, year, number)
+    kinds, levels = rules.report_reporters(period, due)
+    own = user.organization
+    if own is None:
+        return []
+    bodies = Organization.objects.restrict(user).filter(
+        path__startswith=own.path, kind__in=kinds, division__level__in=levels
+    )
+    filed = {
+        r.organization_id: r.submitted_at
+        for r in AnalysisReport.objects.restrict(user).filter(
+            period=period, year=year, number=number
+        )
+    }
+    rows = []
+    for body in bodies.order_by("path"):
+        at = filed.get(body.pk)
+        state = rules.report_state(due, local_date(at) if at else None, today)
+        rows.append(Filing(body, period, year, number, due, at, state))
+    order = {"missing": 0, "late": 1, "pending": 2, "on_time": 3}
+    return sorted(rows, key=lambda f: order[f.state])
+
+
+def file_report(user: Any, period: str, year: int, number: int, now: dt.datetime) -> AnalysisReport:
+    """ENF-9: the user's body files its analysis for a period that has ended, once."""
+    try:
+        end = rules.report_period_end(period, year, number)
+    except ValueError as exc:
+        raise ValidationError("报告期不正确") from exc
+    if user.organization_id is None:
+        raise ValidationError("只有监管监察机构可报送执法分析")
+    if local_date(now) <= end:
+        raise ValidationError("报告期尚未结束，不能报送")
+    try:
+        with transaction.atomic():
+            return AnalysisReport.objects.create(
+                organization=user.organization,
+                period=period,
+                year=year,
+                number=number,
+                submitted_at=now,
+                submitted_by=user,
+            )
+    except IntegrityError as exc:
+        raise ValidationError("本期执法分析已报送") from exc

@@ -137,6 +137,136 @@ def draw_targets(candidates: Sequence[tuple[int, float]], count: int, seed: str)
     return [mine_id for _, mine_id in keyed[: max(0, count)]]
 
 
+# --- the expert pool (ENF-8) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpertFacts:
+    """One pool expert as the selection sees them: specialty and the employer, if any."""
+
+    id: int
+    specialty: str
+    employer_mine_id: int | None = None
+    employer_enterprise_id: int | None = None
+    #: Last day with that employer; ``None`` while still employed there.
+    employed_until: dt.date | None = None
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    return shared.add_months(day, 12 * years)
+
+
+def expert_conflict(
+    expert: ExpertFacts,
+    mine_id: int,
+    enterprise_chain: Iterable[int],
+    today: dt.date,
+    on: dt.date | None = None,
+) -> Reason | None:
+    """ENF-8: why ``expert`` may not inspect the mine, or ``None`` when they may.
+
+    Excluded: an expert employed by the mine, or by its operator or any enterprise above it
+    (``enterprise_chain``), now or until less than ``cooling_off_years`` before ``today``; on
+    the anniversary they are eligible again. The period is our choice (data file).
+    """
+    edition = _edition("expert_conflicts", on or today)
+    years = int(edition["cooling_off_years"])
+    if expert.employer_mine_id == mine_id:
+        where = "被检查煤矿"
+    elif expert.employer_enterprise_id is not None and expert.employer_enterprise_id in set(
+        enterprise_chain
+    ):
+        where = "被检查煤矿的主体企业或其上级企业"
+    else:
+        return None
+    until = expert.employed_until
+    if until is None:
+        return Reason(f"现任职于{where}，应回避", edition["source_note"])
+    if today < _years_later(until, years):
+        return Reason(
+            f"{until.isoformat()}前任职于{where}，离职未满{years}年，应回避",
+            edition["source_note"],
+        )
+    return None
+
+
+@dataclass
+class ExpertSelection:
+    chosen: list[int]
+    excluded: dict[int, Reason]
+    #: Experts of the specialty who were eligible (the pool the draw ran over).
+    eligible: list[int]
+
+
+def select_experts(
+    experts: Iterable[ExpertFacts],
+    specialty: str,
+    count: int,
+    seed: str,
+    mine_id: int,
+    enterprise_chain: Iterable[int],
+    today: dt.date,
+) -> ExpertSelection:
+    """ENF-8: draw ``count`` experts of ``specialty`` at random, conflicts of interest excluded.
+
+    Reproducible like the draws: ``random.Random(seed)`` over the eligible ids sorted, so the
+    same seed and pool give the same experts again. Experts of other specialties are ignored.
+    """
+    chain = frozenset(enterprise_chain)
+    excluded: dict[int, Reason] = {}
+    eligible: list[int] = []
+    for expert in sorted(experts, key=lambda e: e.id):
+        if expert.specialty != specialty:
+            continue
+        reason = expert_conflict(expert, mine_id, chain, today)
+        if reason is None:
+            eligible.append(expert.id)
+        else:
+            excluded[expert.id] = reason
+    rng = random.Random(seed)
+    chosen = rng.sample(eligible, min(max(0, count), len(eligible)))
+    return ExpertSelection(chosen=chosen, excluded=excluded, eligible=eligible)
+
+
+# --- report deadlines (ENF-9) ---------------------------------------------------------------
+
+MONTHLY = "monthly"
+QUARTERLY = "quarterly"
+
+
+def report_period_end(period: str, year: int, number: int) -> dt.date:
+    """The last day of month ``number`` or quarter ``number`` of ``year``."""
+    if period == MONTHLY and 1 <= number <= 12:
+        month = number
+    elif period == QUARTERLY and 1 <= number <= 4:
+        month = 3 * number
+    else:
+        raise ValueError(f"bad period {period} {number}")
+    first = dt.date(year, month, 1)
+    return shared.add_months(first, 1) - dt.timedelta(days=1)
+
+
+def report_due(period: str, year: int, number: int, on: dt.date | None = None) -> dt.date:
+    """ENF-9 (003 每月 5 日前): the due date, day ``due_day`` of the month after the period."""
+    end = report_period_end(period, year, number)
+    edition = _edition("report_deadlines", on or end)
+    return (end + dt.timedelta(days=1)).replace(day=int(edition["due_day"]))
+
+
+def report_reporters(period: str, on: dt.date | None = None) -> tuple[set[str], set[str]]:
+    """ENF-9: the body kinds and division levels owing a report of ``period``."""
+    rows = _edition("report_deadlines", on)[period]
+    return set(rows["kinds"]), set(rows["levels"])
+
+
+def report_state(due: dt.date, submitted_on: dt.date | None, today: dt.date) -> str:
+    """ENF-9: ``on_time`` (filed by the due date, inclusive), ``late`` (filed after it),
+    ``missing`` (not filed and the due date passed) or ``pending`` (not yet due)."""
+    if submitted_on is not None:
+        return "on_time" if submitted_on <= due else "late"
+    return "missing" if today > due else "pending"
+
+
 # --- the inspection flow (ENF-3) -------------------------------------------------------------
 
 #: Stages a step may jump to, past the one before them: archiving straight from the advice when

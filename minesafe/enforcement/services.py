@@ -31,6 +31,7 @@ from minesafe.enforcement.choices import (
 )
 from minesafe.enforcement.models import (
     Decision,
+    Expert,
     Finding,
     Inspection,
     InspectionStep,
@@ -464,3 +465,71 @@ def answer_referral(referral: Referral, *, answered_on: dt.date, answer: str) ->
     referral.answer = answer
     referral.full_clean()
     referral.save()
+
+
+# --- the expert pool (ENF-8) -----------------------------------------------------------------
+
+
+def _expert_facts(expert: Expert) -> rules.ExpertFacts:
+    return rules.ExpertFacts(
+        id=expert.pk,
+        specialty=expert.specialty,
+        employer_mine_id=expert.employer_mine_id,
+        employer_enterprise_id=expert.employer_enterprise_id,
+        employed_until=expert.employed_until,
+    )
+
+
+def _mine_chain(mine: Any) -> list[int]:
+    return list(mine.enterprise.ancestor_ids())
+
+
+def expert_conflicts(inspection: Inspection, user: Any, today: dt.date) -> list[tuple[Expert, str]]:
+    """ENF-8: the pool experts the user sees who may not inspect this mine, each with why."""
+    chain = _mine_chain(inspection.mine)
+    rows = []
+    for expert in Expert.objects.restrict(user).filter(active=True):
+        reason = rules.expert_conflict(_expert_facts(expert), inspection.mine_id, chain, today)
+        if reason is not None:
+            rows.append((expert, str(reason)))
+    return rows
+
+
+def expert_seed(inspection: Inspection, specialty: str) -> str:
+    """Stored inputs give the same experts again: the record and the specialty."""
+    return f"experts:{inspection.pk}:{specialty}"
+
+
+def draw_experts(
+    inspection: Inspection, user: Any, specialty: str, count: int, today: dt.date
+) -> rules.ExpertSelection:
+    """ENF-8: add ``count`` randomly drawn, conflict-free experts of ``specialty`` to the team."""
+    if count < 1:
+        raise ValidationError("抽取人数至少为 1")
+    pool = Expert.objects.restrict(user).filter(active=True, specialty=specialty)
+    already = set(inspection.experts.values_list("pk", flat=True))
+    selection = rules.select_experts(
+        [_expert_facts(e) for e in pool if e.pk not in already],
+        specialty,
+        count,
+        expert_seed(inspection, specialty),
+        inspection.mine_id,
+        _mine_chain(inspection.mine),
+        today,
+    )
+    if not selection.chosen:
+        raise ValidationError(f"专业“{specialty}”没有可抽取的无利害关系专家")
+    inspection.experts.add(*selection.chosen)
+    return selection
+
+
+def check_experts(inspection_mine: Any, experts: Sequence[Expert], today: dt.date) -> None:
+    """ENF-8: refuse a hand-picked expert with a conflict of interest for the mine."""
+    chain = _mine_chain(inspection_mine)
+    errors = []
+    for expert in experts:
+        reason = rules.expert_conflict(_expert_facts(expert), inspection_mine.pk, chain, today)
+        if reason is not None:
+            errors.append(f"{expert.name}：{reason}")
+    if errors:
+        raise ValidationError({"experts": errors})

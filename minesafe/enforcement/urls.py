@@ -34,6 +34,7 @@ urlpatterns = [
     path("inspections/<int:pk>/decide/", views.DecideView.as_view(), name="inspection_decide"),
     path("inspections/<int:pk>/documents/", views.document_issue, name="document_issue"),
     path("inspections/<int:pk>/close-recheck/", views.recheck_close, name="recheck_close"),
+    path("inspections/<int:pk>/experts/draw/", views.expert_draw, name="expert_draw"),
     path("documents/<int:pk>/pdf/", views.document_pdf, name="document_pdf"),
     path("decisions/<int:pk>/review/", views.ReviewView.as_view(), name="decision_review"),
     path("reviews/", views.review_list, name="review_list"),
@@ -57,6 +58,7 @@ urlpatterns = [
     path("notices/", pages.notice_list, name="notice_list"),
     path("mines/<int:pk>/reports/", pages.mine_reports, name="mine_reports"),
     path("analysis/", pages.analysis, name="analysis"),
+    path("analysis/file/", pages.analysis_file, name="analysis_file"),
     path("analysis.pdf", pages.analysis_pdf, name="analysis_pdf"),
     path("analysis.xlsx", pages.analysis_xlsx, name="analysis_xlsx"),
 ]

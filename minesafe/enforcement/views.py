@@ -47,6 +47,7 @@ from minesafe.enforcement.models import (
     ChecklistResult,
     Decision,
     Document,
+    Expert,
     Finding,
     Inspection,
     QuizResult,
@@ -173,6 +174,18 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "step_colors": STEP_COLORS,
         "review_colors": REVIEW_COLORS,
         "templates": links.checklist_templates() if may_change else [],
+        "expert_conflicts": services.expert_conflicts(inspection, user, local_date())
+        if may_change
+        else [],
+        "expert_specialties": sorted(
+            set(
+                Expert.objects.restrict(user)
+                .filter(active=True)
+                .values_list("specialty", flat=True)
+            )
+        )
+        if may_change
+        else [],
     }
     return render(request, "enforcement/inspection_detail.html", context)
 
@@ -594,6 +607,32 @@ def recheck_close(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"复查闭环：{closed} 项问题已整改销号")
     return HttpResponseRedirect(recheck.get_absolute_url())
+
+
+@login_required
+@require_POST
+@acts_on(Inspection, CHANGE)
+def expert_draw(request: HttpRequest, pk: int) -> HttpResponse:
+    """ENF-8: draw conflict-free experts of one specialty into the team, reproducibly."""
+    inspection = get_scoped(Inspection, request.user, CHANGE, pk=pk)
+    specialty = request.POST.get("specialty", "").strip()[:50]
+    try:
+        count = int(request.POST.get("count", "1"))
+    except ValueError:
+        count = 0
+    try:
+        selection = services.draw_experts(
+            inspection, request.user, specialty, min(count, 20), local_date()
+        )
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(
+            request,
+            f"已抽取 {len(selection.chosen)} 名专家（可抽 {len(selection.eligible)} 名，"
+            f"回避 {len(selection.excluded)} 名）",
+        )
+    return HttpResponseRedirect(inspection.get_absolute_url())
 
 
 @login_required

@@ -28,13 +28,14 @@ from minesafe.enforcement.models.inspections import (
     SealedAudit,
 )
 from minesafe.enforcement.models.officers import OfficerCertificate
-from minesafe.enforcement.models.planning import Draw, Expert, Plan, PlanEntry
+from minesafe.enforcement.models.planning import AnalysisReport, Draw, Expert, Plan, PlanEntry
 
 __all__ = [
     "DECIDE",
     "DRAW",
     "REVIEW",
     "SIGN",
+    "AnalysisReport",
     "ChecklistResult",
     "Decision",
     "Document",

@@ -16,7 +16,7 @@ from minesafe.core.roles import GOVERNMENT_ROLES
 from minesafe.core.scoping import Access
 from minesafe.enforcement.choices import InspectionKind
 from minesafe.enforcement.models.access import DRAW, GOV_ACTIONS, expert_scope, plan_scope
-from minesafe.registry.models import Mine
+from minesafe.registry.models import Enterprise, Mine
 
 
 class Expert(BaseModel):
@@ -29,6 +29,27 @@ class Expert(BaseModel):
     specialty = models.CharField("专业", max_length=50)
     title = models.CharField("职称", max_length=50, blank=True)
     employer = models.CharField("工作单位", max_length=100, blank=True)
+    # ENF-8 conflicts of interest: the mine or enterprise the expert works (or worked) for.
+    employer_enterprise = models.ForeignKey(
+        Enterprise,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="任职企业",
+        help_text="在该企业或其上级、下属煤矿的检查中回避",
+    )
+    employer_mine = models.ForeignKey(
+        Mine,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="任职煤矿",
+    )
+    employed_until = models.DateField(
+        "任职截止日期", null=True, blank=True, help_text="仍在任职则留空"
+    )
     phone = models.CharField("电话", max_length=30, blank=True)
     active = models.BooleanField("在库", default=True)
 
@@ -161,3 +182,42 @@ class Draw(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("enforcement:draw_detail", args=[self.pk])
+
+
+class AnalysisReport(BaseModel):
+    """ENF-9: a body's filed enforcement analysis for one month or one quarter (003: 监察分局每月、
+    省局每季度 … 形成执法分析报告; due by the 5th of the next month, ``rules.report_due``)."""
+
+    PERIODS = [("monthly", "月度"), ("quarterly", "季度")]
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="analysis_reports",
+        verbose_name="报送机构",
+    )
+    period = models.CharField("周期", max_length=10, choices=PERIODS)
+    year = models.PositiveIntegerField("年度", validators=[MinValueValidator(2000)])
+    number = models.PositiveSmallIntegerField("月份或季度")
+    submitted_at = models.DateTimeField("报送时间")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="报送人",
+    )
+
+    access: ClassVar[Access] = Access(mine_field=None, roles=GOV_ACTIONS, scope=plan_scope)
+
+    class Meta:
+        ordering = ["-year", "-number", "organization__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "period", "year", "number"], name="analysis_report_once"
+            )
+        ]
+        verbose_name = "执法分析报告报送"
+        verbose_name_plural = "执法分析报告报送"
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year}-{self.number} {self.get_period_display()}"
