@@ -34,7 +34,7 @@ from minesafe.core.views import (
     shows_audit_history,
 )
 from minesafe.localtime import local_date
-from minesafe.registry import forms
+from minesafe.registry import forms, services
 from minesafe.registry.choices import (
     CLASS_COLORS,
     CLASS_FACTOR_LABELS,
@@ -84,6 +84,7 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "licences": [(lic, lic.warning(today)) for lic in mine.licences.all()],
         "licence_colors": LICENCE_COLORS,
         "licence_labels": dict(LicenceWarning.choices),
+        "licence_flags": services.licence_flags(mine, today),
         "appraisals": mine.appraisals.all(),
         "status_changes": mine.status_changes.all(),
         "assignments": mine.assignments.all(),
@@ -259,6 +260,7 @@ class StatusChangeView(ScopedFormView):
         mine = change.mine
         mine.status = change.new_status
         mine.save()
+        services.check_licences(mine, timezone.now())
         return mine
 
 
@@ -281,6 +283,8 @@ class MineChildCreateView(ScopedFormView):
         if isinstance(obj, DisasterAppraisal):
             obj.mine.apply_appraisals()
             obj.mine.save()
+        if isinstance(obj, Licence):
+            services.check_licences(obj.mine, timezone.now())
         return obj
 
 
@@ -304,5 +308,7 @@ class MineChildDeleteView(LoginRequiredMixin, View):
         mine = obj.mine
         with audit_reason(request.POST.get("reason", "").strip() or "删除"):
             obj.delete()
+        if isinstance(obj, Licence):
+            services.check_licences(mine, timezone.now())
         messages.success(request, f"已删除：{obj}")
         return HttpResponseRedirect(mine.get_absolute_url())
