@@ -70,6 +70,8 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if mine is None:
         raise Http404("对象不存在或不在您的管辖范围内")
     today = local_date()
+    licences = list(mine.licences.all())
+    appraisals = list(mine.appraisals.all())
     factors = mine.class_factors.get("factors", [])
     context = {
         "mine": mine,
@@ -81,11 +83,12 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "forced_by": mine.class_factors.get("forced_by", []),
         "faces": mine.working_faces.all(),
-        "licences": [(lic, lic.warning(today)) for lic in mine.licences.all()],
+        "licences": [(lic, lic.warning(today)) for lic in licences],
         "licence_colors": LICENCE_COLORS,
         "licence_labels": dict(LicenceWarning.choices),
-        "licence_flags": services.licence_flags(mine, today),
-        "appraisals": mine.appraisals.all(),
+        "licence_flags": services.licence_flags(mine, today, licences),
+        "grade_overrides": mine.grade_overrides(appraisals),
+        "appraisals": appraisals,
         "status_changes": mine.status_changes.all(),
         "assignments": mine.assignments.all(),
         "history": _history_rows(

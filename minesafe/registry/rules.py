@@ -34,6 +34,38 @@ def highest_grade(kind: str, results: Iterable[str]) -> str | None:
     return order[max(ranked)] if ranked else None
 
 
+#: The mine's grade fields and the appraisal order that sets each (REG-2).
+GRADE_FIELDS: dict[str, str] = {
+    "gas_grade": "gas",
+    "rock_burst": "rock_burst",
+    "hydro_type": "hydro",
+    "spontaneous_combustion": "spontaneous_combustion",
+    "coal_dust_explosive": "coal_dust",
+}
+
+
+def _as_result(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def grade_overrides(
+    current: Mapping[str, Any], appraisals: Mapping[str, Iterable[str]]
+) -> list[str]:
+    """REG-2: the grade fields whose value is not what the appraisals give (就高不就低).
+
+    ``current`` maps grade fields to the mine's values; ``appraisals`` maps appraisal kinds
+    (``gas``, ``hydro`` …) to their results. A grade with no appraisal is never an override.
+    """
+    overridden = []
+    for field_name, kind in GRADE_FIELDS.items():
+        highest = highest_grade(kind, appraisals.get(kind, []))
+        if highest is not None and _as_result(current.get(field_name)) != highest:
+            overridden.append(field_name)
+    return overridden
+
+
 def licence_valid(valid_until: dt.date, today: dt.date) -> bool:
     """REG-3: a licence is valid through its end date inclusive; expired from the day after."""
     return today <= valid_until

@@ -8,6 +8,7 @@ catches licences expiring with nobody touching the register.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -18,7 +19,7 @@ from minesafe.hazards.models import HazardProposal
 from minesafe.localtime import local_date
 from minesafe.registry import rules
 from minesafe.registry.choices import LicenceKind, MineStatus
-from minesafe.registry.models import Mine
+from minesafe.registry.models import Licence, Mine
 
 SOURCE = "002:34"
 _CHECKED_STATUSES = (MineStatus.PRODUCING, MineStatus.TRIAL)
@@ -35,10 +36,16 @@ def _evidence_id(kind: str) -> str:
     return f"licence:{kind}"
 
 
-def licence_flags(mine: Mine, today: dt.date | None = None) -> list[LicenceFlag]:
-    """REG-3: the required licences this mine lacks a valid one of today (empty when lawful)."""
+def licence_flags(
+    mine: Mine, today: dt.date | None = None, licences: Iterable[Licence] | None = None
+) -> list[LicenceFlag]:
+    """REG-3: the required licences this mine lacks a valid one of today (empty when lawful).
+
+    ``licences`` are the mine's licences when the caller already has them (saves a query).
+    """
     today = today or local_date()
-    held = [(lic.kind, lic.valid_until) for lic in mine.licences.all()]
+    rows = mine.licences.all() if licences is None else licences
+    held = [(lic.kind, lic.valid_until) for lic in rows]
     return [
         LicenceFlag(
             kind=kind,

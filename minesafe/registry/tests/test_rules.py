@@ -225,3 +225,20 @@ def test_reg3_business_licence_alone_does_not_count() -> None:
 @pytest.mark.parametrize("status", ["construction", "suspended", "long_stopped", "closed"])
 def test_reg3_mine_not_producing_is_never_flagged(status: str) -> None:
     assert rules.missing_licences(status, [], TODAY) == []
+
+
+def test_reg2_grade_matching_the_highest_appraisal_is_no_override() -> None:
+    current = {"gas_grade": "high", "rock_burst": True, "hydro_type": "simple"}
+    appraisals = {"gas": ["low", "high"], "rock_burst": ["no", "yes"]}
+    assert rules.grade_overrides(current, appraisals) == []
+
+
+def test_reg2_grade_below_the_highest_appraisal_is_an_override() -> None:
+    current = {"gas_grade": "low", "rock_burst": False}
+    appraisals = {"gas": ["high", "low"], "rock_burst": ["yes"]}
+    assert rules.grade_overrides(current, appraisals) == ["gas_grade", "rock_burst"]
+
+
+def test_reg2_grade_without_any_appraisal_is_never_an_override() -> None:
+    current = {"gas_grade": "low", "hydro_type": "extreme"}
+    assert rules.grade_overrides(current, {"gas": ["low"]}) == []
