@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action, api_view
@@ -15,7 +16,7 @@ from minesafe.accounts.models import Division, Organization
 from minesafe.core.api import ModelRulesSerializer, ScopedRelatedField, ScopedViewSet
 from minesafe.core.scoping import can
 from minesafe.localtime import local_date
-from minesafe.registry import excel_import, rules
+from minesafe.registry import excel_import, rules, services
 from minesafe.registry.choices import GasGrade, HydroType, MineSize, ProjectKind
 from minesafe.registry.filters import (
     EnterpriseFilterSet,
@@ -257,6 +258,20 @@ class LicenceViewSet(ScopedViewSet):
     serializer_class = LicenceSerializer
     filterset_class = LicenceFilterSet
     select = ("mine",)
+
+    # REG-3: every licence change re-checks the mine for production without valid licences.
+    def perform_create(self, serializer: Any) -> None:
+        super().perform_create(serializer)
+        services.check_licences(serializer.instance.mine, timezone.now())
+
+    def perform_update(self, serializer: Any) -> None:
+        super().perform_update(serializer)
+        services.check_licences(serializer.instance.mine, timezone.now())
+
+    def perform_destroy(self, instance: Licence) -> None:
+        mine = instance.mine
+        super().perform_destroy(instance)
+        services.check_licences(mine, timezone.now())
 
 
 class OrganizationSerializer(serializers.ModelSerializer):

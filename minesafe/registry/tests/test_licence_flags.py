@@ -123,3 +123,20 @@ def test_reg3_licence_warnings_page_lists_unlicensed_mines_in_scope(world: World
     licensed(world.mine_b, local_date() + dt.timedelta(days=400))
     body = login(world, "regulator_x").get(reverse("registry:licence_list")).content.decode()
     assert 'id="unlicensed"' not in body
+
+
+def test_reg3_licence_expired_through_the_api_raises_the_proposal(world: World) -> None:
+    from rest_framework.test import APIClient
+
+    mine = world.mine_a
+    licensed(mine, local_date() + dt.timedelta(days=400))
+    licence = mine.licences.get(kind=LicenceKind.SAFETY_PRODUCTION)
+    client = APIClient()
+    client.force_authenticate(world.users["regulator_x"])
+    yesterday = local_date() - dt.timedelta(days=1)
+    answer = client.patch(
+        f"/api/licences/{licence.pk}/", {"valid_until": yesterday.isoformat()}, format="json"
+    )
+    assert answer.status_code == 200, answer.content
+    made = proposals(mine)
+    assert [p.evidence[0]["id"] for p in made] == ["licence:safety_production"]
