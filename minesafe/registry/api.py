@@ -83,6 +83,14 @@ class MineSerializer(ModelRulesSerializer):
         changes_class = {"class_override", "class_override_reason"} & attrs.keys()
         if changes_class and not can(self.context["request"].user, Mine, CLASSIFY):
             raise serializers.ValidationError({"class_override": "只有监管部门可以调整监管类别"})
+        mine = self.instance
+        if isinstance(mine, Mine):  # REG-2: a hand edit of a disaster grade needs a fresh reason
+            changed = [f for f in rules.GRADE_FIELDS if f in attrs and attrs[f] != getattr(mine, f)]
+            reason = str(attrs.get("grade_override_reason", "")).strip()
+            if changed and (not reason or reason == mine.grade_override_reason.strip()):
+                raise serializers.ValidationError(
+                    {"grade_override_reason": "直接修改灾害等级属人工调整，必须说明理由"}
+                )
         return super().validate(attrs)
 
 

@@ -58,3 +58,19 @@ def test_reg2_appraisals_set_the_highest_grade(world: World) -> None:
     mine.apply_appraisals()
     assert mine.gas_grade == "outburst"
     assert mine.grade_overrides() == []
+
+
+def test_reg2_api_grade_edit_needs_the_override_reason(world: World) -> None:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(world.users["regulator_x"])
+    url = f"/api/mines/{world.mine_a.pk}/"
+    refused = client.patch(url, {"gas_grade": "high"}, format="json")
+    assert refused.status_code == 400
+    assert "grade_override_reason" in refused.json()
+    accepted = client.patch(
+        url, {"gas_grade": "high", "grade_override_reason": "实测涌出量超限"}, format="json"
+    )
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["gas_grade"] == "high"
