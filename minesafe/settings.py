@@ -267,6 +267,7 @@ MINESAFE_CLOCKS = [
     ("minesafe.positioning.worker.tick", 3600),  # snapshot thinning and expiry
     ("minesafe.core.sealing.tick", 60),  # evidence into the hash chains
     ("minesafe.monitoring.worker.tick", 60),  # close alarms whose condition has ended
+    ("minesafe.registry.services.tick", 3600),  # producing without valid licences (REG-3)
 ]
 
 # Evidence sealed into the hash chains (docs/evidence.md): model → the time field every platform

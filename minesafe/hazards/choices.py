@@ -92,6 +92,7 @@ class ProposalKind(models.TextChoices):
     EXEMPT = "exempt", "首违免罚"
     CLOSURE = "closure", "提请关闭建议"
     FAKE_RECTIFICATION = "fake_rectification", "假整改从严处理"
+    UNLICENSED_PRODUCTION = "unlicensed", "无证生产重大隐患认定建议"
 
 
 PROPOSAL_COLORS = {
@@ -101,6 +102,7 @@ PROPOSAL_COLORS = {
     ProposalKind.EXEMPT: "green",
     ProposalKind.CLOSURE: "dark",
     ProposalKind.FAKE_RECTIFICATION: "red",
+    ProposalKind.UNLICENSED_PRODUCTION: "red",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action, api_view
@@ -15,7 +16,7 @@ from minesafe.accounts.models import Division, Organization
 from minesafe.core.api import ModelRulesSerializer, ScopedRelatedField, ScopedViewSet
 from minesafe.core.scoping import can
 from minesafe.localtime import local_date
-from minesafe.registry import excel_import, rules
+from minesafe.registry import excel_import, rules, services
 from minesafe.registry.choices import GasGrade, HydroType, MineSize, ProjectKind
 from minesafe.registry.filters import (
     EnterpriseFilterSet,
@@ -82,6 +83,14 @@ class MineSerializer(ModelRulesSerializer):
         changes_class = {"class_override", "class_override_reason"} & attrs.keys()
         if changes_class and not can(self.context["request"].user, Mine, CLASSIFY):
             raise serializers.ValidationError({"class_override": "只有监管部门可以调整监管类别"})
+        mine = self.instance
+        if isinstance(mine, Mine):  # REG-2: a hand edit of a disaster grade needs a fresh reason
+            changed = [f for f in rules.GRADE_FIELDS if f in attrs and attrs[f] != getattr(mine, f)]
+            reason = str(attrs.get("grade_override_reason", "")).strip()
+            if changed and (not reason or reason == mine.grade_override_reason.strip()):
+                raise serializers.ValidationError(
+                    {"grade_override_reason": "直接修改灾害等级属人工调整，必须说明理由"}
+                )
         return super().validate(attrs)
 
 
@@ -257,6 +266,20 @@ class LicenceViewSet(ScopedViewSet):
     serializer_class = LicenceSerializer
     filterset_class = LicenceFilterSet
     select = ("mine",)
+
+    # REG-3: every licence change re-checks the mine for production without valid licences.
+    def perform_create(self, serializer: Any) -> None:
+        super().perform_create(serializer)
+        services.check_licences(serializer.instance.mine, timezone.now())
+
+    def perform_update(self, serializer: Any) -> None:
+        super().perform_update(serializer)
+        services.check_licences(serializer.instance.mine, timezone.now())
+
+    def perform_destroy(self, instance: Licence) -> None:
+        mine = instance.mine
+        super().perform_destroy(instance)
+        services.check_licences(mine, timezone.now())
 
 
 class OrganizationSerializer(serializers.ModelSerializer):

@@ -34,7 +34,7 @@ from minesafe.core.views import (
     shows_audit_history,
 )
 from minesafe.localtime import local_date
-from minesafe.registry import forms
+from minesafe.registry import forms, services
 from minesafe.registry.choices import (
     CLASS_COLORS,
     CLASS_FACTOR_LABELS,
@@ -70,6 +70,8 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if mine is None:
         raise Http404("对象不存在或不在您的管辖范围内")
     today = local_date()
+    licences = list(mine.licences.all())
+    appraisals = list(mine.appraisals.all())
     factors = mine.class_factors.get("factors", [])
     context = {
         "mine": mine,
@@ -81,10 +83,12 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "forced_by": mine.class_factors.get("forced_by", []),
         "faces": mine.working_faces.all(),
-        "licences": [(lic, lic.warning(today)) for lic in mine.licences.all()],
+        "licences": [(lic, lic.warning(today)) for lic in licences],
         "licence_colors": LICENCE_COLORS,
         "licence_labels": dict(LicenceWarning.choices),
-        "appraisals": mine.appraisals.all(),
+        "licence_flags": services.licence_flags(mine, today, licences),
+        "grade_overrides": mine.grade_overrides(appraisals),
+        "appraisals": appraisals,
         "status_changes": mine.status_changes.all(),
         "assignments": mine.assignments.all(),
         "history": _history_rows(
@@ -259,6 +263,7 @@ class StatusChangeView(ScopedFormView):
         mine = change.mine
         mine.status = change.new_status
         mine.save()
+        services.check_licences(mine, timezone.now())
         return mine
 
 
@@ -281,6 +286,8 @@ class MineChildCreateView(ScopedFormView):
         if isinstance(obj, DisasterAppraisal):
             obj.mine.apply_appraisals()
             obj.mine.save()
+        if isinstance(obj, Licence):
+            services.check_licences(obj.mine, timezone.now())
         return obj
 
 
@@ -304,5 +311,7 @@ class MineChildDeleteView(LoginRequiredMixin, View):
         mine = obj.mine
         with audit_reason(request.POST.get("reason", "").strip() or "删除"):
             obj.delete()
+        if isinstance(obj, Licence):
+            services.check_licences(mine, timezone.now())
         messages.success(request, f"已删除：{obj}")
         return HttpResponseRedirect(mine.get_absolute_url())

@@ -28,8 +28,11 @@ EXPIRING = [
 
 
 def expiring_within(warning: str, today: dt.date) -> Q:
-    """Licences valid until ≤ today (+30 / +90 days) for the REG-3 warning levels."""
-    days = {LicenceWarning.EXPIRED: 0, LicenceWarning.DAYS_30: 30, LicenceWarning.DAYS_90: 90}
+    """Licences valid until < today (≤ +30 / +90 days) for the REG-3 warning levels.
+
+    A licence is valid through its end date, so it has expired only from the day after.
+    """
+    days = {LicenceWarning.EXPIRED: -1, LicenceWarning.DAYS_30: 30, LicenceWarning.DAYS_90: 90}
     return Q(valid_until__lte=today + dt.timedelta(days=days[LicenceWarning(warning)]))
 
 

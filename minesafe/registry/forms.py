@@ -44,6 +44,20 @@ class MineForm(ReasonForm):
             widget=forms.CheckboxSelectMultiple,
         )
         restrict_choices(self, user, "enterprise", "county", "supervisor", "inspectorate")
+        self.fields["grade_override_reason"].widget = forms.Textarea(attrs={"rows": 2})
+        self.fields[
+            "grade_override_reason"
+        ].help_text = "灾害等级随鉴定结果就高不就低；直接修改等级属人工调整，须说明理由"
+
+    def clean(self) -> dict[str, Any]:
+        """REG-2: changing a disaster grade by hand is an override and needs its own reason."""
+        data = super().clean()
+        changed = [name for name in rules.GRADE_FIELDS if name in self.changed_data]
+        reason = (data.get("grade_override_reason") or "").strip()
+        fresh = "grade_override_reason" in self.changed_data  # not a reason left from before
+        if changed and self.instance.pk and not (reason and fresh):
+            self.add_error("grade_override_reason", "直接修改灾害等级属人工调整，必须说明理由")
+        return data
 
 
 class EnterpriseForm(ReasonForm):

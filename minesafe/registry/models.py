@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
@@ -246,6 +247,8 @@ class Mine(BaseModel):
         default=SpontaneousCombustion.NOT_EASY,
     )
     coal_dust_explosive = models.BooleanField("煤尘爆炸性", default=False)
+    # REG-2: why a regulator set a grade other than the appraisals give (人工调整).
+    grade_override_reason = models.TextField("灾害等级调整理由", blank=True)
     standardization_grade = models.CharField(
         "安全生产标准化等级",
         max_length=5,
@@ -364,6 +367,17 @@ class Mine(BaseModel):
                 q |= Q(**condition)
         return q
 
+    def grade_overrides(self, appraisals: Iterable[DisasterAppraisal] | None = None) -> list[str]:
+        """REG-2: grade fields a regulator set away from the appraisals (shown as 人工调整).
+
+        ``appraisals`` are the mine's appraisals when the caller already has them.
+        """
+        by_kind: dict[str, list[str]] = {}
+        for appraisal in self.appraisals.all() if appraisals is None else appraisals:
+            by_kind.setdefault(appraisal.kind, []).append(appraisal.result)
+        current = {name: getattr(self, name) for name in rules.GRADE_FIELDS}
+        return rules.grade_overrides(current, by_kind)
+
     def apply_appraisals(self) -> None:
         """REG-2: set each grade to the highest result among the mine's appraisals."""
         by_kind: dict[str, list[str]] = {}
@@ -404,6 +418,7 @@ MINE_REGISTER_FIELDS = [
     "hydro_type",
     "spontaneous_combustion",
     "coal_dust_explosive",
+    "grade_override_reason",
     "standardization_grade",
     "smart_mining",
     "accidents_12m",

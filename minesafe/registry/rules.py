@@ -34,16 +34,67 @@ def highest_grade(kind: str, results: Iterable[str]) -> str | None:
     return order[max(ranked)] if ranked else None
 
 
+#: The mine's grade fields and the appraisal order that sets each (REG-2).
+GRADE_FIELDS: dict[str, str] = {
+    "gas_grade": "gas",
+    "rock_burst": "rock_burst",
+    "hydro_type": "hydro",
+    "spontaneous_combustion": "spontaneous_combustion",
+    "coal_dust_explosive": "coal_dust",
+}
+
+
+def _as_result(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def grade_overrides(
+    current: Mapping[str, Any], appraisals: Mapping[str, Iterable[str]]
+) -> list[str]:
+    """REG-2: the grade fields whose value is not what the appraisals give (就高不就低).
+
+    ``current`` maps grade fields to the mine's values; ``appraisals`` maps appraisal kinds
+    (``gas``, ``hydro`` …) to their results. A grade with no appraisal is never an override.
+    """
+    overridden = []
+    for field_name, kind in GRADE_FIELDS.items():
+        highest = highest_grade(kind, appraisals.get(kind, []))
+        if highest is not None and _as_result(current.get(field_name)) != highest:
+            overridden.append(field_name)
+    return overridden
+
+
+def licence_valid(valid_until: dt.date, today: dt.date) -> bool:
+    """REG-3: a licence is valid through its end date inclusive; expired from the day after."""
+    return today <= valid_until
+
+
 def licence_warning(valid_until: dt.date, today: dt.date) -> str:
     """REG-3: 'expired', '30', '90' or 'ok' by days left (thresholds in licence_warnings.yaml)."""
     days_left = (valid_until - today).days
-    if days_left <= 0:
+    if not licence_valid(valid_until, today):
         return "expired"
     thresholds = sorted(edition_in_force(PACKAGE, "licence_warnings", today)["thresholds_days"])
     for limit in thresholds:
         if limit > 0 and days_left <= limit:
             return str(limit)
     return "ok"
+
+
+def missing_licences(
+    status: str, licences: Iterable[tuple[str, dt.date]], today: dt.date
+) -> list[str]:
+    """REG-3 (002:34): the licence kinds a mine in ``status`` needs but holds no valid one of.
+
+    ``licences`` are (kind, valid_until) pairs; which kinds each status needs is data
+    (``licence_requirements.yaml``). Order follows that file.
+    """
+    edition = edition_in_force(PACKAGE, "licence_requirements", today)
+    required: list[str] = list(edition["required"].get(status, []))
+    valid = {kind for kind, until in licences if licence_valid(until, today)}
+    return [kind for kind in required if kind not in valid]
 
 
 @dataclass(frozen=True)

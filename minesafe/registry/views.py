@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
 
+from minesafe.citations import cite
 from minesafe.core.filters import render_controls
 from minesafe.core.roles import MINE_ROLES
 from minesafe.core.scoping import ADD, CHANGE, VIEW, can
@@ -33,7 +34,7 @@ from minesafe.core.views import (
     sort_queryset,
 )
 from minesafe.localtime import local_date
-from minesafe.registry import excel, excel_import, forms, rules
+from minesafe.registry import excel, excel_import, forms, rules, services
 from minesafe.registry.choices import (
     CLASS_COLORS,
     LICENCE_COLORS,
@@ -326,7 +327,18 @@ def licence_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, filterset.qs)
     today = local_date()
     rows = [(lic, lic.warning(today)) for lic in page]
+    producing = (
+        _mines(request)
+        .filter(status__in=[MineStatus.PRODUCING, MineStatus.TRIAL])
+        .prefetch_related("licences")
+    )
+    unlicensed = [(m, f) for m in producing if (f := services.licence_flags(m, today))]
     context = {
+        "unlicensed": unlicensed,
+        "unlicensed_basis": (
+            f"依据{cite(services.SOURCE)}，生产或联合试运转期间无有效证照属无证生产，"
+            "已提请隐患台账认定为重大隐患。"
+        ),
         "filter": filterset,
         "page": page,
         "rows": rows,

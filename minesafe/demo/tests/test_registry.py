@@ -23,7 +23,7 @@ from minesafe.demo.registry import (
     load_bulk_mines,
     load_demo,
 )
-from minesafe.registry import rules
+from minesafe.registry import rules, services
 from minesafe.registry.choices import AssignmentKind, MineStatus, Ownership, WorkingFaceKind
 from minesafe.registry.models import (
     DisasterAppraisal,
@@ -126,6 +126,9 @@ def test_reg3_demo_has_exactly_one_expired_safety_licence_and_warnings() -> None
     assert expired.status == MineStatus.PRODUCING and expired.county.code == COUNTY_CODE
     producing = Mine.objects.filter(status=MineStatus.PRODUCING)
     assert all(m.licences.count() == 3 for m in producing)
+    # the expired licence is the demo's one case of producing without a valid licence (002:34)
+    unlicensed = [m for m in Mine.objects.all() if services.licence_flags(m, TODAY)]
+    assert unlicensed == [expired]
 
 
 def test_reg4_demo_has_all_three_classes_and_one_reasoned_override() -> None:

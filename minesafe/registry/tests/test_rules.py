@@ -127,7 +127,8 @@ def test_reg2_highest_appraisal_wins() -> None:
         (31, "90"),
         (30, "30"),
         (1, "30"),
-        (0, "expired"),
+        (0, "30"),
+        (-1, "expired"),
         (-5, "expired"),
     ],
 )
@@ -182,3 +183,66 @@ def test_rule_sets_are_judged_by_the_edition_in_force() -> None:
     assert edition_in_force("minesafe.registry", "accident_grades", TODAY)["edition"] == "2007"
     with pytest.raises(RuleDataError):
         edition_in_force("minesafe.registry", "accident_grades", dt.date(2000, 1, 1))
+
+
+def test_reg3_licence_is_valid_through_its_end_date_inclusive() -> None:
+    assert rules.licence_valid(TODAY, TODAY)
+    assert not rules.licence_valid(TODAY - dt.timedelta(days=1), TODAY)
+    assert rules.licence_warning(TODAY, TODAY) != "expired"
+
+
+VALID = TODAY + dt.timedelta(days=400)
+
+
+def test_reg3_producing_mine_needs_mining_and_safety_licences() -> None:
+    both = [("mining", VALID), ("safety_production", VALID)]
+    assert rules.missing_licences("producing", both, TODAY) == []
+    assert rules.missing_licences("producing", [("mining", VALID)], TODAY) == ["safety_production"]
+    assert rules.missing_licences("producing", [], TODAY) == ["mining", "safety_production"]
+
+
+def test_reg3_trial_production_needs_the_mining_licence_before_the_safety_licence() -> None:
+    assert rules.missing_licences("trial", [("mining", VALID)], TODAY) == []
+    assert rules.missing_licences("trial", [("safety_production", VALID)], TODAY) == ["mining"]
+
+
+def test_reg3_licence_expiring_today_still_counts_the_day_after_not() -> None:
+    held = [("mining", TODAY), ("safety_production", VALID)]
+    assert rules.missing_licences("producing", held, TODAY) == []
+    assert rules.missing_licences("producing", held, TODAY + dt.timedelta(days=1)) == ["mining"]
+
+
+def test_reg3_an_expired_licence_is_covered_by_a_renewed_one() -> None:
+    held = [
+        ("mining", TODAY - dt.timedelta(days=3)),
+        ("mining", VALID),
+        ("safety_production", VALID),
+    ]
+    assert rules.missing_licences("producing", held, TODAY) == []
+
+
+def test_reg3_business_licence_alone_does_not_count() -> None:
+    held = [("business", VALID), ("safety_production", VALID)]
+    assert rules.missing_licences("producing", held, TODAY) == ["mining"]
+
+
+@pytest.mark.parametrize("status", ["construction", "suspended", "long_stopped", "closed"])
+def test_reg3_mine_not_producing_is_never_flagged(status: str) -> None:
+    assert rules.missing_licences(status, [], TODAY) == []
+
+
+def test_reg2_grade_matching_the_highest_appraisal_is_no_override() -> None:
+    current = {"gas_grade": "high", "rock_burst": True, "hydro_type": "simple"}
+    appraisals = {"gas": ["low", "high"], "rock_burst": ["no", "yes"]}
+    assert rules.grade_overrides(current, appraisals) == []
+
+
+def test_reg2_grade_below_the_highest_appraisal_is_an_override() -> None:
+    current = {"gas_grade": "low", "rock_burst": False}
+    appraisals = {"gas": ["high", "low"], "rock_burst": ["yes"]}
+    assert rules.grade_overrides(current, appraisals) == ["gas_grade", "rock_burst"]
+
+
+def test_reg2_grade_without_any_appraisal_is_never_an_override() -> None:
+    current = {"gas_grade": "low", "hydro_type": "extreme"}
+    assert rules.grade_overrides(current, {"gas": ["low"]}) == []
