@@ -17,3 +17,7 @@ class HazardsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_load_catalogue, sender=self)
+        from minesafe.hazards.licences import propose_unlicensed
+        from minesafe.registry.signals import licences_flagged
+
+        licences_flagged.connect(propose_unlicensed, dispatch_uid="hazards.unlicensed")

@@ -1,8 +1,9 @@
-"""Register services (REG-3): flag a producing mine without valid licences and propose it to the
-hazard ledger as a major hazard (002:34), once per mine and missing licence.
+"""Register services (REG-3): flag a producing mine without valid licences (002:34). The
+register only flags; the hazard ledger listens (``signals.licences_flagged``) and proposes each
+missing licence as a major hazard once, so the register stays below the areas built on it.
 
-``check_licences`` runs when a licence or the status changes; ``tick`` is the daily clock that
-catches licences expiring with nobody touching the register.
+``check_licences`` runs when a licence or the status changes; ``tick`` is the clock that catches
+licences expiring with nobody touching the register.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from minesafe.citations import cite
-from minesafe.hazards.choices import ProposalKind
-from minesafe.hazards.models import HazardProposal
 from minesafe.localtime import local_date
 from minesafe.registry import rules
 from minesafe.registry.choices import LicenceKind, MineStatus
 from minesafe.registry.models import Licence, Mine
+from minesafe.registry.signals import licences_flagged
 
 SOURCE = "002:34"
 _CHECKED_STATUSES = (MineStatus.PRODUCING, MineStatus.TRIAL)
@@ -30,10 +28,6 @@ class LicenceFlag:
     kind: str
     label: str
     basis: str
-
-
-def _evidence_id(kind: str) -> str:
-    return f"licence:{kind}"
 
 
 def licence_flags(
@@ -59,35 +53,11 @@ def licence_flags(
     ]
 
 
-def _open_proposal_kinds(mine: Mine) -> set[str]:
-    """Licence kinds that already have an open (not yet ledgered) proposal for this mine."""
-    ids: set[str] = set()
-    for evidence in HazardProposal.objects.filter(
-        mine=mine, kind=ProposalKind.UNLICENSED_PRODUCTION, hazard__isnull=True
-    ).values_list("evidence", flat=True):
-        ids.update(str(item.get("id", "")) for item in evidence or [] if isinstance(item, dict))
-    return ids
-
-
 def check_licences(mine: Mine, now: dt.datetime) -> list[LicenceFlag]:
-    """Flag the mine and propose each missing licence to the hazard ledger at most once."""
+    """Flag the mine; the hazard ledger proposes each missing licence at most once."""
     flags = licence_flags(mine, local_date(now))
-    if not flags:
-        return flags
-    with transaction.atomic():
-        Mine.objects.select_for_update().filter(pk=mine.pk).first()  # one writer per mine
-        existing = _open_proposal_kinds(mine)
-        for flag in flags:
-            if _evidence_id(flag.kind) in existing:
-                continue
-            HazardProposal.objects.create(
-                mine=mine,
-                kind=ProposalKind.UNLICENSED_PRODUCTION,
-                addressee=str(mine.supervisor),
-                basis=flag.basis,
-                evidence=[{"id": _evidence_id(flag.kind), "label": flag.label}],
-                time=now,
-            )
+    if flags:
+        licences_flagged.send(sender=Mine, mine=mine, flags=flags, now=now)
     return flags
 
 
