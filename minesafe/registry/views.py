@@ -332,6 +332,9 @@ def licence_list(request: HttpRequest) -> HttpResponse:
         .filter(status__in=[MineStatus.PRODUCING, MineStatus.TRIAL])
         .prefetch_related("licences")
     )
+    chosen = filterset.form.cleaned_data.get("mine") if filterset.is_valid() else None
+    if chosen is not None:  # the page filtered to one mine shows that mine's flags only
+        producing = producing.filter(pk=chosen.pk)
     unlicensed = [(m, f) for m in producing if (f := services.licence_flags(m, today))]
     context = {
         "unlicensed": unlicensed,
