@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 
 from minesafe.engine import brokers
 from minesafe.monitoring import partitions
@@ -296,7 +302,7 @@ class Runner:
         return bool(self._acks) and self._since_checkpoint() >= self.options.checkpoint_every
 
     async def _work(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, _checked(fn), *args)
 
     # -- on the worker thread ------------------------------------------------------------------
 
@@ -421,7 +427,7 @@ class Runner:
         self._last_checkpoint = time.monotonic()
         acks, self._acks = self._acks, []
         loop = asyncio.get_running_loop()
-        written = loop.run_in_executor(self._writer, self._write, state, pending, final)
+        written = loop.run_in_executor(self._writer, _checked(self._write), state, pending, final)
 
         async def commit_then_ack() -> None:
             self.state = await written
@@ -440,6 +446,19 @@ class Runner:
             await commit_then_ack()
         else:
             self._writing = asyncio.ensure_future(commit_then_ack())
+
+
+def _checked(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` on a database thread whose connection is health-checked first: a connection the
+    server dropped while the runner idled (a PostgreSQL restart) is replaced before the next
+    query instead of failing it or leaving the loop waiting (``CONN_HEALTH_CHECKS``: one ping
+    per unit of work)."""
+
+    def run(*args: Any) -> Any:
+        close_old_connections()
+        return fn(*args)
+
+    return run
 
 
 def failure_of(task: asyncio.Task[Any] | None) -> BaseException | None:
