@@ -199,5 +199,6 @@ def test_mon1_a_worker_outlives_a_postgresql_restart(
     nats_stream: dict[str, str], postgres: tuple[Database, Database], tmp_path: Path
 ) -> None:
     db, reference = postgres
-    log = run_through_a_restart(nats_stream, db, reference, tmp_path, restart_postgresql)
-    assert "restarting from the last checkpoint" in log
+    # The dropped connection is replaced by the health check, or the worker starts again from
+    # its checkpoint: either way nothing is lost or doubled (checked inside).
+    run_through_a_restart(nats_stream, db, reference, tmp_path, restart_postgresql)
