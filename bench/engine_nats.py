@@ -453,18 +453,25 @@ def drain(
     }
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    work = ROOT / "var" / "bench" / "engine_nats"
+def fresh_run(folder: str, short: str) -> tuple[Path, dict[str, str]]:
+    """An emptied work folder ``var/bench/<folder>`` and stream, subject and lease-bucket names
+    of this process only (``short`` names them)."""
+    work = ROOT / "var" / "bench" / folder
     work.mkdir(parents=True, exist_ok=True)
     for old in work.iterdir():
         old.unlink()
     tag = f"{os.getpid()}"
     names = {
-        "stream": f"MS_BENCH_{tag}",
-        "prefix": f"msbench{tag}.readings",
-        "subjects": f"msbench{tag}.readings.>",
-        "bucket": f"MS_BENCH_LEASES_{tag}",
+        "stream": f"MS_{short.upper()}_{tag}",
+        "prefix": f"ms{short}{tag}.readings",
+        "subjects": f"ms{short}{tag}.readings.>",
+        "bucket": f"MS_{short.upper()}_LEASES_{tag}",
     }
+    return work, names
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    work, names = fresh_run("engine_nats", "bench")
     dbnames = ["minesafe_bench_nats", *(f"minesafe_bench_nats_{i}" for i in range(1, 5))]
     if args.database_url == PG_DEFAULT and not _reachable("127.0.0.1", 5432):
         print("PostgreSQL is not on 127.0.0.1:5432: SQLite instead (one writer: the two-worker "

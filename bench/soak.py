@@ -120,17 +120,7 @@ def windows(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    work = ROOT / "var" / "bench" / "soak"
-    work.mkdir(parents=True, exist_ok=True)
-    for old in work.iterdir():
-        old.unlink()
-    tag = f"{os.getpid()}"
-    names = {
-        "stream": f"MS_SOAK_{tag}",
-        "prefix": f"mssoak{tag}.readings",
-        "subjects": f"mssoak{tag}.readings.>",
-        "bucket": f"MS_SOAK_LEASES_{tag}",
-    }
+    work, names = en.fresh_run("soak", "soak")
     if args.database_url.startswith("postgres") and not en._reachable("127.0.0.1", 5432):
         print("PostgreSQL is not on 127.0.0.1:5432: SQLite instead", file=sys.stderr)
         args.database_url = "sqlite"
